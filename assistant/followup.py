@@ -1,0 +1,57 @@
+"""Follow-up questions: which treatment is "it" in "is it safe with food?".
+
+The app is stateless, so the conversation arrives with every request. When a
+message names no treatment itself but leans on what came before (patterns in
+``data/followup.toml``), the treatment under discussion is the one the patient
+last named; failing that, the one their last question was about.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from index.vocabulary import Expansion, LayVocabulary
+
+DEFAULT_FOLLOWUP = Path(__file__).resolve().parent.parent / "data" / "followup.toml"
+
+
+@dataclass(frozen=True)
+class Focus:
+    treatment: str | None  # None: the message stands on its own
+    because: str  # why, for debugging ("named in: 'I took advil'")
+
+
+class FollowUpResolver:
+    def __init__(self, pattern: re.Pattern[str], vocabulary: LayVocabulary, lexical_treatment: Callable[[str], str | None]):
+        self._pattern = pattern
+        self._vocabulary = vocabulary
+        self._lexical_treatment = lexical_treatment
+
+    @classmethod
+    def load(
+        cls, vocabulary: LayVocabulary, lexical_treatment: Callable[[str], str | None], path: Path = DEFAULT_FOLLOWUP
+    ) -> FollowUpResolver:
+        try:
+            patterns = tomllib.loads(path.read_text(encoding="utf-8"))["followup"]["patterns"]
+            pattern = re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+        except (OSError, KeyError, TypeError, tomllib.TOMLDecodeError, re.error) as exc:
+            raise ValueError(f"{path}: invalid follow-up patterns ({exc!r})") from None
+        return cls(pattern, vocabulary, lexical_treatment)
+
+    def leans_on_context(self, message: str) -> bool:
+        return bool(self._pattern.search(message))
+
+    def resolve(self, message: str, expansion: Expansion, earlier_user_messages: list[str]) -> Focus:
+        """The treatment a context-dependent message is about (``earlier_user_messages`` newest first)."""
+        if expansion.treatments or not earlier_user_messages or not self.leans_on_context(message):
+            return Focus(None, "stands on its own")
+        for earlier in earlier_user_messages:
+            named = self._vocabulary.expand(earlier).treatments
+            if named:
+                return Focus(named[0], f"named earlier: {earlier[:60]!r}")
+        treatment = self._lexical_treatment(earlier_user_messages[0])
+        return Focus(treatment, f"topic of: {earlier_user_messages[0][:60]!r}") if treatment else Focus(None, "no topic found")

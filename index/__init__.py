@@ -1,0 +1,1 @@
+"""The on-disk index (format, checks, loading) and hybrid retrieval over it."""

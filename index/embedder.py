@@ -1,0 +1,78 @@
+"""The sentence embedder, loaded once per process and never from the network.
+
+Ingest embeds chunks and sentences with it; the retriever embeds queries. Both
+must use the same model, which is why the index manifest records its name and
+dimension and loading refuses an index built by another one.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from settings import resolve_model_path
+
+# No hub traffic, ever: the weights come from a local folder or the bundled package.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+@dataclass(frozen=True)
+class EmbedderInfo:
+    """What the manifest records about the embedder that built an index."""
+
+    model: str
+    dimension: int
+    max_seq_length: int
+
+
+class Embedder:
+    """Thin wrapper over SentenceTransformer: normalised float32 vectors, token counts."""
+
+    def __init__(self, model: str, device: str = "cpu") -> None:
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        hf_logging.set_verbosity_error()
+        self.name = model
+        self._model = SentenceTransformer(resolve_model_path(model), device=device, local_files_only=True)
+        self._tokenizer = self._model.tokenizer
+        self.info = EmbedderInfo(model, int(self._model.get_embedding_dimension()), int(self._model.max_seq_length))
+
+    @property
+    def dimension(self) -> int:
+        return self.info.dimension
+
+    @property
+    def max_seq_length(self) -> int:
+        return self.info.max_seq_length
+
+    def count_tokens(self, text: str) -> int:
+        """Word pieces the model sees for ``text``, including its special tokens."""
+        return len(self._tokenizer(text, add_special_tokens=True, truncation=False)["input_ids"])
+
+    def encode(self, texts: Sequence[str], batch_size: int = 32, progress: bool = False) -> np.ndarray:
+        """Unit-length float32 vectors, one row per text (inner product = cosine)."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = self._model.encode(
+            list(texts), batch_size=batch_size, show_progress_bar=progress, normalize_embeddings=True,
+            convert_to_numpy=True,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def encode_query(self, text: str) -> np.ndarray:
+        """One query as a (1, dimension) array."""
+        return self.encode([text])
+
+
+@functools.lru_cache(maxsize=4)
+def load_embedder(model: str, device: str = "cpu") -> Embedder:
+    """The process-wide embedder for ``model`` (loading takes seconds; do it once)."""
+    return Embedder(model, device)

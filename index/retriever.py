@@ -1,0 +1,191 @@
+"""Hybrid retrieval: dense (FAISS inner product) and BM25, fused by reciprocal rank.
+
+Both sides see the patient's question with its lay words expanded to the
+guide's terms ("advil" → ibuprofen, NSAIDs). Either side can be switched off
+(``mode="dense"`` or ``"bm25"``) so the evaluation can compare them.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from index.bm25 import BM25
+from index.embedder import Embedder, load_embedder
+from index.store import LoadedIndex, load_index
+from index.text import tokenize
+from index.vocabulary import Expansion, LayVocabulary
+from settings import Settings
+
+MODES = ("hybrid", "dense", "bm25")
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One retrieved chunk with the evidence for it."""
+
+    chunk: dict[str, Any]
+    rank: int  # 1-based, after fusion
+    score: float  # the fused score (hybrid) or the single side's score
+    dense_score: float | None  # cosine similarity, when the dense side ranked it
+    bm25_score: float | None  # BM25 score, when the lexical side ranked it
+
+    @property
+    def treatment(self) -> str:
+        return str(self.chunk["treatment"])
+
+
+@dataclass
+class SearchResult:
+    hits: list[Hit]
+    expansion: Expansion
+    query_vector: np.ndarray | None
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def best_dense(self) -> float:
+        return max((h.dense_score for h in self.hits if h.dense_score is not None), default=0.0)
+
+    @property
+    def best_bm25(self) -> float:
+        return max((h.bm25_score for h in self.hits if h.bm25_score is not None), default=0.0)
+
+
+def _ms(since: float) -> float:
+    return (time.perf_counter() - since) * 1000
+
+
+class Retriever:
+    """Loads an index once and answers ``search(query, k)``."""
+
+    def __init__(
+        self,
+        index: LoadedIndex,
+        embedder: Embedder,
+        vocabulary: LayVocabulary | None = None,
+        rrf_k: int = 60,
+    ) -> None:
+        self.index = index
+        self.embedder = embedder
+        self.vocabulary = vocabulary or LayVocabulary.load()
+        self.rrf_k = rrf_k
+        self.chunks = index.chunks
+        self.bm25 = BM25([tokenize(f"{c['prefix']}\n{c['text']}") for c in index.chunks])
+        self.chunks_by_id = {c["id"]: c for c in index.chunks}
+        self.titles: dict[str, str] = {}  # treatment id -> its title in the source
+        self.rows_by_treatment: dict[str, list[int]] = {}
+        for i, chunk in enumerate(index.chunks):
+            self.titles.setdefault(chunk["treatment"], chunk["title"])
+            self.rows_by_treatment.setdefault(chunk["treatment"], []).append(i)
+        self._sentences_by_chunk: dict[str, list[int]] = {}
+        for i, sentence in enumerate(index.sentences):
+            self._sentences_by_chunk.setdefault(sentence["chunk_id"], []).append(i)
+        self._cells = [i for i, s in enumerate(index.sentences) if s.get("kind") == "cell"]
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Retriever:
+        """Load the configured embedder and index (raises ``IndexLoadError`` with the fix)."""
+        embedder = load_embedder(settings.embedder.model, settings.embedder.device)
+        index = load_index(settings.index_dir, embedder.info)
+        return cls(index, embedder, LayVocabulary.load(), settings.retrieval.rrf_k)
+
+    def embed(self, text: str) -> np.ndarray:
+        return self.embedder.encode_query(text)
+
+    def dense_text(self, query: str, expansion: Expansion) -> str:
+        """The text the dense side embeds: the question, plus the guide's words as a hint."""
+        return f"{query} ({expansion.text})" if expansion.terms else query
+
+    def search(
+        self,
+        query: str,
+        k: int = 5,
+        mode: str = "hybrid",
+        query_vector: np.ndarray | None = None,
+        candidates: int = 50,
+        within: str | None = None,
+    ) -> SearchResult:
+        """Rank chunks for ``query``; pass ``query_vector`` to reuse an embedding already made.
+
+        ``within`` restricts the ranking to one treatment's chunks (a follow-up
+        question is answered about the treatment under discussion).
+        """
+        if mode not in MODES:
+            raise ValueError(f"retrieval mode must be one of {', '.join(MODES)}, got {mode!r}")
+        timings: dict[str, float] = {}
+        t = time.perf_counter()
+        expansion = self.vocabulary.expand(query)
+        timings["expand"] = _ms(t)
+        allowed = np.array(self.rows_by_treatment.get(within, []), dtype=np.int64) if within else None
+        depth = min(max(candidates, k), len(self.chunks))
+
+        dense: dict[int, tuple[int, float]] = {}
+        if mode in ("hybrid", "dense"):
+            if query_vector is None:
+                t = time.perf_counter()
+                query_vector = self.embed(self.dense_text(query, expansion))
+                timings["embed"] = _ms(t)
+            t = time.perf_counter()
+            if allowed is None:
+                scores, ids = self.index.dense.search(query_vector, depth)
+                ranked = [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+            else:  # exact scores over the few chunks of one treatment
+                sims = self._chunk_vectors(allowed) @ query_vector.ravel()
+                ranked = sorted(((int(i), float(s)) for i, s in zip(allowed, sims)), key=lambda p: -p[1])
+            dense = {i: (r + 1, s) for r, (i, s) in enumerate(ranked)}
+            timings["dense"] = _ms(t)
+
+        lexical: dict[int, tuple[int, float]] = {}
+        if mode in ("hybrid", "bm25"):
+            t = time.perf_counter()
+            tokens = tokenize(f"{query} {expansion.text}")
+            if allowed is None:
+                ranked = self.bm25.top(tokens, depth)
+            else:
+                scores = self.bm25.scores(tokens)[allowed]
+                ranked = sorted(((int(i), float(s)) for i, s in zip(allowed, scores) if s > 0), key=lambda p: -p[1])
+            lexical = {i: (r + 1, s) for r, (i, s) in enumerate(ranked)}
+            timings["bm25"] = _ms(t)
+
+        t = time.perf_counter()
+        if mode == "hybrid":
+            fused = {
+                i: sum(1.0 / (self.rrf_k + side[i][0]) for side in (dense, lexical) if i in side)
+                for i in set(dense) | set(lexical)
+            }
+        else:
+            fused = {i: score for i, (_, score) in (dense or lexical).items()}
+        order = sorted(fused, key=lambda i: (-fused[i], i))[:k]
+        hits = [
+            Hit(
+                self.chunks[i],
+                rank + 1,
+                fused[i],
+                dense[i][1] if i in dense else None,
+                lexical[i][1] if i in lexical else None,
+            )
+            for rank, i in enumerate(order)
+        ]
+        timings["fuse"] = _ms(t)
+        return SearchResult(hits, expansion, query_vector, timings)
+
+    def _chunk_vectors(self, rows: np.ndarray) -> np.ndarray:
+        """Stored vectors of some chunks (FAISS keeps them; flat and HNSW can both give them back)."""
+        return np.vstack([self.index.dense.reconstruct(int(i)) for i in rows]) if len(rows) else np.zeros((0, self.index.dense.d), np.float32)
+
+    def lexical_treatment(self, text: str) -> str | None:
+        """The treatment of the best BM25 match for ``text`` (cheap: no embedding)."""
+        top = self.bm25.top(tokenize(f"{text} {self.vocabulary.expand(text).text}"), 1)
+        return self.chunks[top[0][0]]["treatment"] if top else None
+
+    def table_cells(self) -> tuple[list[dict[str, Any]], np.ndarray]:
+        """Every comparison-table cell with its vector (for questions across treatments)."""
+        return [self.index.sentences[i] for i in self._cells], self.index.sentence_vectors[self._cells]
+
+    def sentences_of(self, chunk_ids: list[str]) -> tuple[list[dict[str, Any]], np.ndarray]:
+        """The quotable sentences of these chunks, with their vectors (for the composer)."""
+        rows = [i for cid in chunk_ids for i in self._sentences_by_chunk.get(cid, [])]
+        return [self.index.sentences[i] for i in rows], self.index.sentence_vectors[rows]

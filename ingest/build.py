@@ -1,0 +1,113 @@
+"""Build the index from source files: read → structure → chunks → embeddings → atomic write."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from index.embedder import Embedder
+from index.store import (
+    IndexLoadError,
+    SourceRecord,
+    changed_sources,
+    display_path,
+    read_manifest,
+    write_index,
+)
+from ingest.chunking import Chunk, Sentence, build_chunks
+from ingest.sources import SourceDocument, discover, read_source
+from ingest.structure import StructureRules, parse_structure
+from settings import PROJECT_ROOT
+
+PROGRESS_ABOVE = 500  # texts; smaller builds finish before a bar would help
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    directory: Path
+    sources: int
+    chunks: int
+    sentences: int
+    treatments: tuple[str, ...]
+    seconds: float
+
+    def summary(self) -> str:
+        return (
+            f"indexed {self.sources} source(s): {self.chunks} chunks, {self.sentences} sentences, "
+            f"{len(self.treatments)} topics ({', '.join(self.treatments)}) in {self.seconds:.1f} s → {self.directory}"
+        )
+
+
+def read_all(paths: list[Path]) -> list[SourceDocument]:
+    """Read every source first, so one bad file stops the build before anything is written."""
+    return [read_source(p) for p in discover(paths)]
+
+
+def chunk_documents(
+    docs: list[SourceDocument], embedder: Embedder, target_tokens: int | None = None
+) -> tuple[list[Chunk], list[Sentence]]:
+    rules = StructureRules.load()
+    limit = embedder.max_seq_length
+    chunks: list[Chunk] = []
+    sentences: list[Sentence] = []
+    seen_names: set[str] = set()
+    for doc in docs:
+        if doc.name in seen_names:
+            raise ValueError(f"{doc.path}: two sources are named {doc.name}; rename one")
+        seen_names.add(doc.name)
+        c, s = build_chunks(doc.name, doc.text, parse_structure(doc, rules), embedder.count_tokens, limit, target_tokens)
+        chunks.extend(c)
+        sentences.extend(s)
+    return chunks, sentences
+
+
+def build_index(
+    paths: list[Path],
+    out_dir: Path,
+    embedder: Embedder,
+    target_tokens: int | None = None,
+    approximate_above: int = 20000,
+) -> BuildReport:
+    started = time.perf_counter()
+    docs = read_all(paths)
+    chunks, sentences = chunk_documents(docs, embedder, target_tokens)
+    if not chunks:
+        raise ValueError(f"{', '.join(str(d.path) for d in docs)}: no text to index")
+    progress = len(chunks) + len(sentences) > PROGRESS_ABOVE
+    chunk_vectors = embedder.encode([c.embedding_text for c in chunks], progress=progress)
+    sentence_vectors = embedder.encode([f"{s.title}. {s.label}: {s.text}" if s.kind == "cell" else s.text for s in sentences], progress=progress)
+    records = [
+        SourceRecord(d.name, display_path(d.path, PROJECT_ROOT), d.sha256, d.kind, len(d.text)) for d in docs
+    ]
+    final = write_index(
+        out_dir,
+        [c.to_record() for c in chunks],
+        [s.to_record() for s in sentences],
+        chunk_vectors,
+        sentence_vectors,
+        embedder.info,
+        records,
+        approximate_above,
+    )
+    treatments = tuple(dict.fromkeys(c.treatment for c in chunks))
+    return BuildReport(final, len(docs), len(chunks), len(sentences), treatments, time.perf_counter() - started)
+
+
+def stale_reasons(index_dir: Path, paths: list[Path], model: str) -> list[str]:
+    """Why ``index_dir`` should be rebuilt for these sources and embedder ([] when it is current)."""
+    try:
+        manifest = read_manifest(index_dir.resolve())
+    except IndexLoadError as exc:
+        return [str(exc)]
+    reasons = changed_sources(manifest, PROJECT_ROOT)
+    if manifest.get("embedder", {}).get("model") != model:
+        reasons.append(f"built with embedder {manifest.get('embedder', {}).get('model')!r}, configured {model!r}")
+    recorded = {s["path"] for s in manifest.get("sources", [])}
+    try:
+        current = {display_path(p, PROJECT_ROOT) for p in discover(paths)}
+    except ValueError as exc:
+        return reasons + [str(exc)]
+    reasons.extend(f"{p} was added since the build" for p in sorted(current - recorded))
+    reasons.extend(f"{p} is no longer a configured source" for p in sorted(recorded - current))
+    return list(dict.fromkeys(reasons))
