@@ -46,6 +46,7 @@ class EmbedderSettings:
 class IndexSettings:
     sources: tuple[str, ...] = ("data/guide",)
     dir: str = "index/build"
+    chunk_target_tokens: int = 160
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,9 @@ class RetrievalSettings:
     mode: str = "hybrid"
     rrf_k: int = 60
     approximate_above: int = 20000
+    hint_weight: float = 1.0
     min_dense_in_scope: float = 0.30
+    min_idf_in_scope: float = 2.0
     min_answer_score: float = 0.30
 
 
@@ -73,6 +76,7 @@ class ServerSettings:
     max_message_chars: int = 2000
     max_history_messages: int = 50
     concurrency_limit: int = 4
+    trust_proxy: bool = False  # True only behind a reverse proxy: then its X-Forwarded-For names the client
 
 
 @dataclass(frozen=True)

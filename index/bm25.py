@@ -44,6 +44,11 @@ class BM25:
         self._idf = idf
         self.average_idf = average_idf if math.isfinite(average_idf) else 0.0
 
+    def idf(self, term: str) -> float:
+        """How rare a term is across the chunks (0 for a term no chunk has)."""
+        column = self.vocabulary.get(term)
+        return float(self._idf[column]) if column is not None else 0.0
+
     def scores(self, query: Sequence[str]) -> np.ndarray:
         """BM25 score of every document for the query tokens (repeated tokens count again)."""
         columns = [self.vocabulary[t] for t in query if t in self.vocabulary]

@@ -67,8 +67,10 @@ class Retriever:
         embedder: Embedder,
         vocabulary: LayVocabulary | None = None,
         rrf_k: int = 60,
+        hint_weight: float = 1.0,
     ) -> None:
         self.index = index
+        self.hint_weight = hint_weight
         self.embedder = embedder
         self.vocabulary = vocabulary or LayVocabulary.load()
         self.rrf_k = rrf_k
@@ -90,14 +92,15 @@ class Retriever:
         """Load the configured embedder and index (raises ``IndexLoadError`` with the fix)."""
         embedder = load_embedder(settings.embedder.model, settings.embedder.device)
         index = load_index(settings.index_dir, embedder.info)
-        return cls(index, embedder, LayVocabulary.load(), settings.retrieval.rrf_k)
+        return cls(index, embedder, LayVocabulary.load(), settings.retrieval.rrf_k, settings.retrieval.hint_weight)
 
     def embed(self, text: str) -> np.ndarray:
         return self.embedder.encode_query(text)
 
-    def dense_text(self, query: str, expansion: Expansion) -> str:
-        """The text the dense side embeds: the question, plus the guide's words as a hint."""
-        return f"{query} ({expansion.text})" if expansion.terms else query
+    def dense_text(self, query: str, expansion: Expansion, hint: str = "") -> str:
+        """The text the dense side embeds: the question, plus the guide's words (and any topic hint)."""
+        extra = " ".join(x for x in (expansion.text, hint) if x)
+        return f"{query} ({extra})" if extra else query
 
     def search(
         self,
@@ -111,7 +114,9 @@ class Retriever:
         """Rank chunks for ``query``; pass ``query_vector`` to reuse an embedding already made.
 
         ``within`` restricts the ranking to one treatment's chunks (a follow-up
-        question is answered about the treatment under discussion).
+        question is answered about the treatment under discussion), and adds that
+        treatment's title to what is embedded, so "is it ok in the first few days?"
+        is read as a question about it.
         """
         if mode not in MODES:
             raise ValueError(f"retrieval mode must be one of {', '.join(MODES)}, got {mode!r}")
@@ -126,7 +131,7 @@ class Retriever:
         if mode in ("hybrid", "dense"):
             if query_vector is None:
                 t = time.perf_counter()
-                query_vector = self.embed(self.dense_text(query, expansion))
+                query_vector = self.embed(self.dense_text(query, expansion, self.titles.get(within, "") if within else ""))
                 timings["embed"] = _ms(t)
             t = time.perf_counter()
             if allowed is None:
@@ -156,6 +161,12 @@ class Retriever:
                 i: sum(1.0 / (self.rrf_k + side[i][0]) for side in (dense, lexical) if i in side)
                 for i in set(dense) | set(lexical)
             }
+            # A treatment the patient named in everyday words ("frozen peas", "advil") counts as
+            # one more first-place vote for that treatment's passages.
+            hinted = set(expansion.treatments)
+            if hinted and within is None:
+                bonus = self.hint_weight / (self.rrf_k + 1)
+                fused = {i: score + (bonus if self.chunks[i]["treatment"] in hinted else 0.0) for i, score in fused.items()}
         else:
             fused = {i: score for i, (_, score) in (dense or lexical).items()}
         order = sorted(fused, key=lambda i: (-fused[i], i))[:k]

@@ -116,6 +116,7 @@ def write_index(
     embedder: EmbedderInfo,
     sources: list[SourceRecord],
     approximate_above: int = 20000,
+    build_settings: dict[str, Any] | None = None,
 ) -> Path:
     """Write a complete build beside ``out_dir`` and then point ``out_dir`` at it."""
     import faiss
@@ -139,6 +140,7 @@ def write_index(
             "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "embedder": {"model": embedder.model, "dimension": embedder.dimension, "max_seq_length": embedder.max_seq_length},
             "dense_index": dense_info,
+            "build_settings": build_settings or {},
             "counts": {"chunks": len(chunks), "sentences": len(sentences), "sources": len(sources)},
             "sources": [s.__dict__ for s in sources],
             "files": {name: {"sha256": _sha256(tmp / name), "bytes": (tmp / name).stat().st_size} for name in DATA_FILES},

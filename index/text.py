@@ -21,7 +21,8 @@ STOP_WORDS = frozenset(
     they they'd they'll they're they've this those through to too under until up very was wasn't we we'd
     we'll we're we've were weren't what what's when when's where where's which while who who's whom why
     why's will with won't would wouldn't you you'd you'll you're you've your yours yourself yourselves
-    also just get got ok okay really thing things""".split()
+    also just get got ok okay really thing things going gonna want wanna like lot bit kind sort actually maybe please
+    thanks anything something""".split()
 )
 
 _SUFFIXES = ("ational", "ization", "fulness", "iveness", "ingly", "ments", "ation", "ness", "ment",

@@ -1,7 +1,8 @@
 """Lay vocabulary: expand patients' words ("advil", "frozen peas", "crack my back") to the guide's.
 
 The mapping lives in ``data/vocabulary.toml`` so the clinic can add a brand name
-or a misspelling without touching code.
+or a misspelling without touching code. Phrases are matched longest first and
+never overlap, so "the one you rub on" (a gel) is not also read as "rub" (massage).
 """
 
 from __future__ import annotations
@@ -28,46 +29,54 @@ class Expansion:
 
 
 @dataclass(frozen=True)
-class _Term:
+class _Phrase:
     pattern: re.Pattern[str]
     means: str
-    treatment: str
+    treatments: tuple[str, ...]
 
 
 class LayVocabulary:
     """Compiled lay-term table."""
 
-    def __init__(self, terms: list[_Term]) -> None:
-        self._terms = terms
+    def __init__(self, phrases: list[_Phrase], many_treatments: int = 0, many_means: str = "") -> None:
+        self._phrases = phrases
+        self._many = many_treatments
+        self._many_means = many_means
 
     @classmethod
     def load(cls, path: Path = DEFAULT_VOCABULARY) -> LayVocabulary:
         try:
             raw = tomllib.loads(path.read_text(encoding="utf-8"))
-            terms = []
+            phrases = []
             for entry in raw.get("term", []):
-                says = [s.lower().replace("’", "'") for s in entry["says"]]
-                alternatives = "|".join(re.escape(s) for s in sorted(says, key=len, reverse=True))
-                pattern = re.compile(rf"(?<![a-z0-9])(?:{alternatives})s?(?![a-z0-9])")
-                terms.append(_Term(pattern, str(entry["means"]), str(entry.get("treatment", ""))))
-        except (OSError, KeyError, TypeError, tomllib.TOMLDecodeError) as exc:
+                treatment = entry.get("treatment", ())
+                treatments = (treatment,) if isinstance(treatment, str) else tuple(treatment)
+                for said in entry["says"]:
+                    said = said.lower().replace("’", "'")
+                    pattern = re.compile(rf"(?<![a-z0-9]){re.escape(said)}s?(?![a-z0-9])")
+                    phrases.append(_Phrase(pattern, str(entry["means"]), treatments))
+            many = raw.get("many_treatments", {})
+        except (OSError, KeyError, TypeError, AttributeError, tomllib.TOMLDecodeError) as exc:
             raise ValueError(f"{path}: invalid lay vocabulary ({exc!r})") from None
-        return cls(terms)
+        return cls(phrases, int(many.get("at_least", 0)), str(many.get("means", "")))
 
     def expand(self, text: str) -> Expansion:
         """The guide's terms and the treatments that ``text`` refers to in everyday words."""
         lowered = text.lower().replace("’", "'")
-        terms: list[str] = []
-        found: list[tuple[int, str]] = []
-        matched: list[str] = []
-        for term in self._terms:
-            m = term.pattern.search(lowered)
-            if not m:
-                continue
-            matched.append(m.group(0))
-            if term.means not in terms:
-                terms.append(term.means)
-            if term.treatment:
-                found.append((m.start(), term.treatment))
-        treatments = tuple(dict.fromkeys(t for _, t in sorted(found)))
-        return Expansion(tuple(terms), treatments, tuple(matched))
+        found = []
+        for phrase in self._phrases:
+            for m in phrase.pattern.finditer(lowered):
+                found.append((m.start(), m.end(), phrase))
+        # Longest phrases first; a shorter one inside a longer match does not count.
+        found.sort(key=lambda f: (-(f[1] - f[0]), f[0]))
+        taken: list[tuple[int, int, _Phrase]] = []
+        for start, end, phrase in found:
+            if all(end <= s or start >= e for s, e, _ in taken):
+                taken.append((start, end, phrase))
+        taken.sort(key=lambda f: f[0])
+        terms = tuple(dict.fromkeys(p.means for _, _, p in taken))
+        treatments = tuple(dict.fromkeys(t for _, _, p in taken for t in p.treatments))
+        named = [t for t in treatments if t != self._many_means]
+        if self._many and len(named) >= self._many:  # naming many treatments asks how to combine them
+            treatments = (self._many_means,)
+        return Expansion(terms, treatments, tuple(lowered[s:e] for s, e, _ in taken))

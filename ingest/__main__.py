@@ -19,7 +19,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("paths", nargs="*", type=Path, help="files or folders of .txt, .md, .html (default: config [index] sources)")
     parser.add_argument("--out", type=Path, help="index folder (default: config [index] dir)")
     parser.add_argument("--if-stale", action="store_true", help="only build when the index is missing, stale or damaged")
-    parser.add_argument("--target-tokens", type=int, default=None, help="stop growing a chunk at this many word pieces")
+    parser.add_argument("--target-tokens", type=int, default=None, help="stop growing a chunk at this many word pieces (default: config)")
     args = parser.parse_args(argv)
 
     try:
@@ -34,8 +34,10 @@ def main(argv: list[str] | None = None) -> int:
     from ingest.build import build_index, stale_reasons
     from ingest.sources import SourceError
 
+    target = args.target_tokens or settings.index.chunk_target_tokens
     if args.if_stale:
-        reasons = stale_reasons(out, paths, settings.embedder.model)
+        build_settings = {"chunk_target_tokens": target, "approximate_above": settings.retrieval.approximate_above}
+        reasons = stale_reasons(out, paths, settings.embedder.model, build_settings)
         if not reasons:
             print(f"ingest: index at {out} is up to date")
             return 0
@@ -43,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         embedder = load_embedder(settings.embedder.model, settings.embedder.device)
-        report = build_index(paths, out, embedder, args.target_tokens, settings.retrieval.approximate_above)
+        report = build_index(paths, out, embedder, target, settings.retrieval.approximate_above)
     except (SourceError, ValueError, OSError) as exc:
         print(f"ingest: error: {exc} (the existing index was left unchanged)", file=sys.stderr)
         return 1

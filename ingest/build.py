@@ -76,7 +76,7 @@ def build_index(
         raise ValueError(f"{', '.join(str(d.path) for d in docs)}: no text to index")
     progress = len(chunks) + len(sentences) > PROGRESS_ABOVE
     chunk_vectors = embedder.encode([c.embedding_text for c in chunks], progress=progress)
-    sentence_vectors = embedder.encode([f"{s.title}. {s.label}: {s.text}" if s.kind == "cell" else s.text for s in sentences], progress=progress)
+    sentence_vectors = embedder.encode([sentence_embedding_text(s) for s in sentences], progress=progress)
     records = [
         SourceRecord(d.name, display_path(d.path, PROJECT_ROOT), d.sha256, d.kind, len(d.text)) for d in docs
     ]
@@ -89,13 +89,21 @@ def build_index(
         embedder.info,
         records,
         approximate_above,
+        {"chunk_target_tokens": target_tokens, "approximate_above": approximate_above},
     )
     treatments = tuple(dict.fromkeys(c.treatment for c in chunks))
     return BuildReport(final, len(docs), len(chunks), len(sentences), treatments, time.perf_counter() - started)
 
 
-def stale_reasons(index_dir: Path, paths: list[Path], model: str) -> list[str]:
-    """Why ``index_dir`` should be rebuilt for these sources and embedder ([] when it is current)."""
+def sentence_embedding_text(sentence: Sentence) -> str:
+    """A sentence is embedded with its treatment's title ("They are typically reserved…" needs to say who "they" are)."""
+    if sentence.kind == "cell":
+        return f"{sentence.title}. {sentence.label}: {sentence.text}"
+    return f"{sentence.title}: {sentence.text}"
+
+
+def stale_reasons(index_dir: Path, paths: list[Path], model: str, build_settings: dict | None = None) -> list[str]:
+    """Why ``index_dir`` should be rebuilt for these sources, embedder and settings ([] when it is current)."""
     try:
         manifest = read_manifest(index_dir.resolve())
     except IndexLoadError as exc:
@@ -103,6 +111,9 @@ def stale_reasons(index_dir: Path, paths: list[Path], model: str) -> list[str]:
     reasons = changed_sources(manifest, PROJECT_ROOT)
     if manifest.get("embedder", {}).get("model") != model:
         reasons.append(f"built with embedder {manifest.get('embedder', {}).get('model')!r}, configured {model!r}")
+    for key, value in (build_settings or {}).items():
+        if manifest.get("build_settings", {}).get(key) != value:
+            reasons.append(f"{key} is now {value}, the index was built with {manifest.get('build_settings', {}).get(key)}")
     recorded = {s["path"] for s in manifest.get("sources", [])}
     try:
         current = {display_path(p, PROJECT_ROOT) for p in discover(paths)}

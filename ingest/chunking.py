@@ -63,6 +63,8 @@ class Sentence:
     kind: str  # "sentence" | "cell"
     label: str  # the column name for a table cell, "" otherwise
     position: int  # order in the source, so an answer can keep the guide's order
+    block: int  # start offset of the paragraph, bullet or row it comes from
+    block_kind: str  # "paragraph" | "bullet" | "table_row": a later sentence of a bullet needs its first
 
     def to_record(self) -> dict:
         return asdict(self)
@@ -206,6 +208,8 @@ def build_chunks(
                         kind="cell" if label else "sentence",
                         label=label,
                         position=s,
+                        block=block.start,
+                        block_kind=block.kind,
                     )
                 )
 

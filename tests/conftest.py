@@ -38,7 +38,7 @@ def built_index_dir(tmp_path_factory, embedder) -> Path:
     from ingest.build import build_index
 
     out = tmp_path_factory.mktemp("index") / "build"
-    build_index([GUIDE], out, embedder)
+    build_index([GUIDE], out, embedder, load_settings().index.chunk_target_tokens)
     return out
 
 
