@@ -52,6 +52,7 @@ class IndexSettings:
 @dataclass(frozen=True)
 class RetrievalSettings:
     k: int = 5
+    tie_ratio: float = 0.95
     mode: str = "hybrid"
     rrf_k: int = 60
     approximate_above: int = 20000

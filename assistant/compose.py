@@ -1,35 +1,46 @@
 """Compose a reply from the guide's own sentences, each followed by its citation marker.
 
 Grounded by construction: the composer never writes a claim. It picks whole
-sentences (or comparison-table cells) that ingest cut from the source, puts the
-one that best answers the question first, adds a few supporting ones in the
-guide's order, and numbers a citation for each — so every sentence carries a
-marker and every number in it is in the quoted passage.
+sentences that ingest cut from the source, puts the one that best answers the
+question first, adds a few supporting ones in the guide's order, and numbers a
+citation for each, so every sentence carries a marker and every number in it
+is in the quoted passage. (Questions across treatments are composed from the
+comparison table by ``assistant.comparison``.)
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from assistant.question import AnswerType
 from assistant.types import Citation
 from index.text import tokenize
 
 _EMOJI_MARKERS = re.compile(r"\s*[🔄⚡📊💡⭐]\s*")
+# A sentence that leans on the one before it reads badly as an opening line.
+_ANAPHORIC_OPENING = re.compile(
+    r"^(this|these|that|those|it|its|they|their|such|by (following|breaking|calming|providing|integrating)|instead(?! of)|conversely|"
+    r"in (these|this|such) (cases?|situations?))\b",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
 class ComposerTuning:
-    """Weights and limits; tuned on the development set (see tests/test_compose.py)."""
+    """Weights and limits, tuned on the development set (tests/data/dev_questions.jsonl)."""
 
     max_sentences: int = 4
     min_sentences: int = 2
-    lexical_weight: float = 0.25  # share of query words a sentence contains
-    chunk_weight: float = 0.15  # how much the chunk's retrieval rank counts
+    lexical_weight: float = 0.25  # share of the question's words a sentence contains
+    chunk_weight: float = 0.15  # how much the retrieval rank of the sentence's chunk counts
+    answer_type_bonus: float = 0.15  # the sentence holds the kind of answer asked for (an amount, a duration)
+    expansion_share: float = 0.5  # a word that only the lay-vocabulary expansion added counts this much
+    opening_penalty: float = 0.08  # "This …", "They …": keep such sentences out of first place
     keep_within: float = 0.12  # supporting sentences score at least best - this
     min_score: float = 0.30  # below this the guide has no answer worth quoting
     redundancy: float = 0.88  # cosine above which two sentences say the same thing
@@ -45,58 +56,124 @@ class Scored:
 
 @dataclass(frozen=True)
 class Composition:
-    """What the composer chose: Markdown lines with markers, and their citations."""
+    """What the composer chose: Markdown with markers, its citations, and how sure it was."""
 
     markdown: str
     citations: list[Citation]
     best_score: float
     treatments: tuple[str, ...]
+    kind: str = "answer"  # "answer" | "cross"
 
 
 def score_sentences(
     query_vector: np.ndarray,
-    query_tokens: set[str],
+    query_tokens: tuple[set[str], set[str]],
     sentences: Sequence[dict[str, Any]],
     vectors: np.ndarray,
     chunk_rank: dict[str, int],
     tuning: ComposerTuning,
+    wanted: Sequence[AnswerType] = (),
+    idf: Callable[[str], float] = lambda term: 1.0,
 ) -> list[Scored]:
-    """Cosine to the question, plus word overlap, plus the retrieval rank of the sentence's chunk."""
+    """Cosine to the question, plus word overlap, chunk rank and the answer type asked for.
+
+    ``query_tokens`` is (the patient's own words, words the lay vocabulary added):
+    the patient's words count fully, the added ones partly, so "bed rest" added
+    for "stay in bed" helps without drowning what was actually asked. Words count
+    by their rarity in the guide (``idf``): sharing "chronic" says more than sharing "back".
+    """
     if not len(sentences):
         return []
+    own, added = query_tokens
+    added = added - own
+    weight = {t: idf(t) for t in own | added}
+    total = sum(weight[t] for t in own) or 1.0
     cosines = vectors @ query_vector.ravel()
     scored = []
     for sentence, vector, cosine in zip(sentences, vectors, cosines):
         words = set(tokenize(sentence["text"]))
-        overlap = len(words & query_tokens) / max(len(query_tokens), 1)
+        shared = sum(weight[t] for t in words & own) + tuning.expansion_share * sum(weight[t] for t in words & added)
+        overlap = min(shared / total, 1.5)
         rank = chunk_rank.get(sentence["chunk_id"], 10)
         score = float(cosine) + tuning.lexical_weight * overlap + tuning.chunk_weight / rank
+        # Each kind of answer asked for that the sentence holds counts ("which first?" + "ice or heat?").
+        score += tuning.answer_type_bonus * sum(1 for t in wanted if t.expects.search(sentence["text"]))
         scored.append(Scored(sentence, vector, score))
     return sorted(scored, key=lambda s: -s.score)
 
 
+def _opening(scored: list[Scored], tuning: ComposerTuning) -> Scored:
+    """The best sentence that can stand first on its own.
+
+    A later sentence of a bullet will be shown after the bullet's first sentence
+    (``with_bullet_context``), so as an opening it is worth what the pair is worth;
+    a sentence starting "This…"/"They…" pays ``opening_penalty``.
+    """
+    firsts = _bullet_firsts(scored)
+
+    def standalone(s: Scored) -> float:
+        first = firsts.get(s.sentence.get("block"))
+        if first is not None and first is not s and s.sentence.get("block_kind") == "bullet":
+            return (s.score + first.score) / 2
+        return s.score - (tuning.opening_penalty if _ANAPHORIC_OPENING.match(_body(s.sentence["text"])) else 0.0)
+
+    return max(scored[:5], key=standalone)
+
+
+def _bullet_firsts(pool: list[Scored]) -> dict[int, Scored]:
+    """Each bullet's first sentence, by block number."""
+    firsts: dict[int, Scored] = {}
+    for item in pool:
+        s = item.sentence
+        if s.get("block_kind") == "bullet" and (s["block"] not in firsts or s["start"] < firsts[s["block"]].sentence["start"]):
+            firsts[s["block"]] = item
+    return firsts
+
+
+def _body(text: str) -> str:
+    """A bullet's sentence without its lead-in label ("Daily Movement: Instead of …" → "Instead of …")."""
+    head, sep, rest = text.partition(": ")
+    return rest if sep and len(head.split()) <= 5 else text
+
+
 def select(scored: list[Scored], tuning: ComposerTuning) -> list[Scored]:
-    """The best sentence, then supporting ones close to it in score and not repeating it."""
+    """An opening sentence, then supporting ones close to it in score and not repeating it."""
     if not scored or scored[0].score < tuning.min_score:
         return []
-    best = scored[0]
+    best = _opening(scored, tuning)
     chosen = [best]
-    for candidate in scored[1:]:
+    for candidate in scored:
         if len(chosen) >= tuning.max_sentences:
             break
-        close = candidate.score >= best.score - tuning.keep_within
-        if not close and len(chosen) >= tuning.min_sentences:
-            break
-        if candidate.score < tuning.min_score:
+        if candidate is best:
+            continue
+        close = candidate.score >= scored[0].score - tuning.keep_within
+        if (not close and len(chosen) >= tuning.min_sentences) or candidate.score < tuning.min_score:
             break
         if any(float(candidate.vector @ c.vector) > tuning.redundancy for c in chosen):
-            continue
-        if candidate.sentence["text"] in {c.sentence["text"] for c in chosen}:
             continue
         chosen.append(candidate)
     # Answer first, then the rest in the order the guide tells it.
     rest = sorted(chosen[1:], key=lambda s: (s.sentence["source"], s.sentence["position"]))
     return [best] + rest
+
+
+def with_bullet_context(chosen: list[Scored], pool: list[Scored]) -> list[Scored]:
+    """Put a bullet's first sentence before a later sentence of the same bullet, which needs it to make sense."""
+    firsts = _bullet_firsts(pool)
+    result: list[Scored] = []
+    emitted: set[int] = set()
+    for item in chosen:
+        if id(item.sentence) in emitted:
+            continue
+        first = firsts.get(item.sentence.get("block"))
+        if first is not None and id(first.sentence) not in emitted:
+            result.append(first)
+            emitted.add(id(first.sentence))
+        if id(item.sentence) not in emitted:
+            result.append(item)
+            emitted.add(id(item.sentence))
+    return result
 
 
 def _span(chunk: dict[str, Any], start: int, end: int) -> str:
@@ -139,43 +216,27 @@ def render_sentence(sentence: dict[str, Any]) -> str:
 
 def compose(
     query_vector: np.ndarray,
-    query_tokens: set[str],
+    query_tokens: tuple[set[str], set[str]],
     sentences: Sequence[dict[str, Any]],
     vectors: np.ndarray,
     chunk_rank: dict[str, int],
     chunks: dict[str, dict[str, Any]],
     tuning: ComposerTuning,
+    wanted: Sequence[AnswerType] = (),
+    idf: Callable[[str], float] = lambda term: 1.0,
 ) -> Composition | None:
     """A cited paragraph answering the question, or None when nothing scores high enough."""
-    scored = score_sentences(query_vector, query_tokens, sentences, vectors, chunk_rank, tuning)
-    chosen = select([s for s in scored if s.sentence.get("kind") != "cell"], tuning)
+    prose = [i for i, s in enumerate(sentences) if s.get("kind") != "cell"]
+    scored = score_sentences(
+        query_vector, query_tokens, [sentences[i] for i in prose], vectors[prose], chunk_rank, tuning, wanted, idf
+    )
+    chosen = select(scored, tuning)
     if not chosen:
         return None
+    chosen = with_bullet_context(chosen, scored)
+    while len(chosen) > tuning.max_sentences:  # context lines push out the weakest supporting sentence
+        weakest = min(chosen[1:], key=lambda s: s.score)
+        chosen.remove(weakest)
     lines, citations = cite(chosen, chunks)
     treatments = tuple(dict.fromkeys(c.sentence["treatment"] for c in chosen))
     return Composition(" ".join(lines), citations, chosen[0].score, treatments)
-
-
-def compose_across(
-    query_vector: np.ndarray,
-    query_tokens: set[str],
-    cells: Sequence[dict[str, Any]],
-    vectors: np.ndarray,
-    chunks: dict[str, dict[str, Any]],
-    tuning: ComposerTuning,
-) -> Composition | None:
-    """A comparison answer: for each fitting treatment, its best-matching table cell, as a list."""
-    scored = score_sentences(query_vector, query_tokens, cells, vectors, {}, tuning)
-    best_per_treatment: dict[str, Scored] = {}
-    for item in scored:
-        best_per_treatment.setdefault(item.sentence["treatment"], item)
-    ranked = sorted(best_per_treatment.values(), key=lambda s: -s.score)
-    if not ranked or ranked[0].score < tuning.min_score:
-        return None
-    top = ranked[0].score
-    chosen = [s for s in ranked if s.score >= top - tuning.keep_within][: tuning.cross_max_rows]
-    if len(chosen) < 2:
-        chosen = ranked[:2]
-    lines, citations = cite(chosen, chunks)
-    treatments = tuple(s.sentence["treatment"] for s in chosen)
-    return Composition("\n".join(f"- {line}" for line in lines), citations, top, treatments)

@@ -26,14 +26,22 @@ class Focus:
 
 
 class FollowUpResolver:
-    def __init__(self, pattern: re.Pattern[str], vocabulary: LayVocabulary, lexical_treatment: Callable[[str], str | None]):
+    def __init__(
+        self,
+        pattern: re.Pattern[str],
+        vocabulary: LayVocabulary,
+        lexical_treatment: Callable[[str], str | None],
+    ):
         self._pattern = pattern
         self._vocabulary = vocabulary
         self._lexical_treatment = lexical_treatment
 
     @classmethod
     def load(
-        cls, vocabulary: LayVocabulary, lexical_treatment: Callable[[str], str | None], path: Path = DEFAULT_FOLLOWUP
+        cls,
+        vocabulary: LayVocabulary,
+        lexical_treatment: Callable[[str], str | None],
+        path: Path = DEFAULT_FOLLOWUP,
     ) -> FollowUpResolver:
         try:
             patterns = tomllib.loads(path.read_text(encoding="utf-8"))["followup"]["patterns"]

@@ -22,13 +22,14 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from assistant.triage import Triage, TriageResult
-
-from assistant.compose import ComposerTuning, Composition, compose, compose_across
+from assistant.comparison import compose_comparison
+from assistant.compose import ComposerTuning, Composition, compose
 from assistant.conversation import clean_text, content_text, normalise_history, user_turns
-from assistant.followup import FollowUpResolver
+from assistant.followup import Focus, FollowUpResolver
 from assistant.prompts import Prompts
+from assistant.question import QuestionRules
 from assistant.scope import ScopeRules, amounts_in
+from assistant.triage import Triage, TriageResult
 from assistant.types import Answer, Citation, Part, RetrievedPassage
 from index.retriever import Retriever, SearchResult
 from index.text import tokenize
@@ -37,6 +38,8 @@ from settings import Settings, load_settings
 log = logging.getLogger("assistant")
 
 PREGNANCY_SIGN = "pregnancy"
+MAX_QUERY_CHARS = 1000  # retrieval and composing read this much of a message; triage reads all of it
+RETRIEVED_REPORTED = 10  # passages listed in Answer.retrieved (the evaluation's MRR@10); k of them are composed from
 
 
 def _ms(since: float) -> float:
@@ -52,6 +55,7 @@ class _Reply:
     citations: list[Citation]
     out_of_scope: bool = False
     search: SearchResult | None = None
+    passages: tuple[str, ...] = ()  # chunk ids the reply was composed from, listed first in Answer.retrieved
 
 
 class Assistant:
@@ -64,6 +68,7 @@ class Assistant:
         self.prompts = prompts
         self.scope = scope
         self.followups = FollowUpResolver.load(retriever.vocabulary, retriever.lexical_treatment)
+        self.question_rules = QuestionRules.load()
         self.tuning = ComposerTuning(
             max_sentences=settings.answer.max_sentences, min_score=settings.retrieval.min_answer_score
         )
@@ -93,7 +98,7 @@ class Assistant:
             t = time.perf_counter()
             result = self.triage.assess(text, turns)
             timings["triage"] = _ms(t)
-            reply = self._reply(text, turns, result, timings, mode or self.settings.retrieval.mode)
+            reply = self._reply(text[:MAX_QUERY_CHARS], turns, result, timings, mode or self.settings.retrieval.mode)
         except Exception:  # a patient must still get the referral text, whatever broke
             log.exception("answer failed (message text withheld)")
             reply = _Reply("error", [Part("error", self.prompts.render("error"))], [])
@@ -106,14 +111,19 @@ class Assistant:
             out_of_scope=reply.out_of_scope,
             timings_ms=timings,
             signs=list(dict.fromkeys(s.label for s in result.signs)) if result else [],
-            retrieved=[
-                RetrievedPassage(h.chunk["id"], h.treatment, h.chunk["section"], h.score)
-                for h in (reply.search.hits if reply.search else [])
-            ],
+            retrieved=self._retrieved(reply),
             kind=reply.kind,
         )
         self._log(answer, text if reply.kind != "error" else "")
         return answer
+
+    def _retrieved(self, reply: _Reply) -> list[RetrievedPassage]:
+        """What retrieval found: the passages a comparison was composed from first, then the search hits."""
+        hits = reply.search.hits if reply.search else []
+        scores = {h.chunk["id"]: h.score for h in hits}
+        ids = list(dict.fromkeys([*reply.passages, *(h.chunk["id"] for h in hits)]))[:RETRIEVED_REPORTED]
+        chunks = self.retriever.chunks_by_id
+        return [RetrievedPassage(i, chunks[i]["treatment"], chunks[i]["section"], scores.get(i, 0.0)) for i in ids]
 
     # -- the paths ------------------------------------------------------------------------
 
@@ -134,26 +144,38 @@ class Assistant:
             return self._decline(lead)
         if self.scope.is_greeting(text):
             return _Reply("greeting", lead + [Part("greeting", self.prompts.render("greeting"))], [])
-        if self.scope.mentions_other_condition(text) and not self.scope.mentions_topic(text):
+        expansion = self.retriever.vocabulary.expand(text)
+        focus = self.followups.resolve(text, expansion, user_turns(turns))
+        if not focus.treatment and self.scope.is_off_topic(text, bool(expansion.treatments)):
             return self._decline(lead)
         asks_dose = self.scope.asks_for_dose(text)
         if asks_dose and self.scope.names_unlisted_medicine(text):
             return self._dose_decline(lead)
+        if self.scope.asks_to_exceed_dose(text) and expansion.treatments and set(expansion.treatments) <= self.scope.medication_treatments:
+            return self._dose_decline(lead)
 
-        search, composition = self._retrieve_and_compose(text, turns, timings, mode)
+        search, composition, followed = self._retrieve_and_compose(text, focus, timings, mode)
         if asks_dose and not self._guide_gives_dose(text, search):
             return self._dose_decline(lead, search)
-        if not self._in_scope(text, search):
+        if not (followed or self._in_scope(text, search)):
             return self._decline(lead, search)
         if composition is None:
             return _Reply("no_answer", lead + [Part("no_answer", self.prompts.render("no_answer"))], [], search=search)
 
-        parts = lead + [Part("cross" if composition.markdown.startswith("- ") else "answer", composition.markdown)]
+        parts = lead + [Part(composition.kind, composition.markdown)]
         parts.append(Part("sources", self._sources_markdown(composition.citations)))
         cited = {c.treatment for c in composition.citations}
         if self.scope.is_about_medication(text, cited | set(search.expansion.treatments)):
             parts.append(Part("caution", self.prompts.render("medication_caution")))
-        return _Reply("answer", parts, composition.citations, search=search)
+        passages = tuple(dict.fromkeys(self._chunk_of(c) for c in composition.citations)) if composition.kind == "cross" else ()
+        return _Reply("answer", parts, composition.citations, search=search, passages=passages)
+
+    def _chunk_of(self, citation: Citation) -> str:
+        """The chunk a citation quotes from (its span lies inside exactly one chunk of its source)."""
+        return next(
+            c["id"] for c in self.retriever.chunks
+            if c["source"] == citation.source and c["start"] <= citation.start and citation.end <= c["end"]
+        )
 
     def _decline(self, lead: list[Part], search: SearchResult | None = None) -> _Reply:
         return _Reply("decline", lead + [Part("decline", self.prompts.render("out_of_scope"))], [], True, search)
@@ -165,42 +187,73 @@ class Assistant:
     # -- retrieval and composition --------------------------------------------------------
 
     def _retrieve_and_compose(
-        self, text: str, turns: list[dict[str, str]], timings: dict[str, float], mode: str
-    ) -> tuple[SearchResult, Composition | None]:
-        k = self.settings.retrieval.k
-        expansion = self.retriever.vocabulary.expand(text)
-        focus = self.followups.resolve(text, expansion, user_turns(turns))
-        search = self.retriever.search(text, k, mode, within=focus.treatment)
-        composition = self._compose(text, search, timings)
+        self, text: str, focus: Focus, timings: dict[str, float], mode: str
+    ) -> tuple[SearchResult, Composition | None, str | None]:
+        """Search (within the treatment under discussion for a follow-up) and compose; also returns that treatment."""
+        depth = max(self.settings.retrieval.k, RETRIEVED_REPORTED)
+        search = self.retriever.search(text, depth, mode, within=focus.treatment)
+        composition = self._compose(text, search, timings, focus.treatment)
         if focus.treatment and composition is None:  # the follow-up guess found nothing: search everything
-            search = self.retriever.search(text, k, mode, query_vector=search.query_vector)
+            search = self.retriever.search(text, depth, mode)
             composition = self._compose(text, search, timings)
+            focus = Focus(None, "nothing found within the earlier topic")
         for stage, ms in search.timings_ms.items():
             timings[stage] = timings.get(stage, 0.0) + ms
-        return search, composition
+        return search, composition, focus.treatment
 
-    def _compose(self, text: str, search: SearchResult, timings: dict[str, float]) -> Composition | None:
+    def _compose(self, text: str, search: SearchResult, timings: dict[str, float], focus: str | None = None) -> Composition | None:
         t = time.perf_counter()
+        topic = self.retriever.titles.get(focus, "") if focus else ""
         query_vector = search.query_vector
         if query_vector is None:  # BM25-only mode still needs a vector to choose sentences
-            query_vector = self.retriever.embed(text)
+            query_vector = self.retriever.embed(self.retriever.dense_text(text, search.expansion, topic))
             search.query_vector = query_vector
-        tokens = set(tokenize(f"{text} {search.expansion.text}"))
+        tokens = (set(tokenize(text)), set(tokenize(f"{search.expansion.text} {topic}")))
         composition: Composition | None
-        if self.scope.asks_across_treatments(text):
+        chunks = self.retriever.chunks_by_id
+        if self.question_rules.asks_comparison(text):
             cells, vectors = self.retriever.table_cells()
-            composition = compose_across(query_vector, tokens, cells, vectors, self.retriever.chunks_by_id, self.tuning)
+            composition = compose_comparison(text, query_vector, tokens, cells, vectors, chunks, self.question_rules, self.tuning)
         else:
-            chunk_ids = [h.chunk["id"] for h in search.hits]
+            chunk_ids = self._composable(search)
             sentences, vectors = self.retriever.sentences_of(chunk_ids)
             ranks = {cid: i + 1 for i, cid in enumerate(chunk_ids)}
-            composition = compose(query_vector, tokens, sentences, vectors, ranks, self.retriever.chunks_by_id, self.tuning)
+            wanted = self.question_rules.wanted_types(text)
+            choice = self.question_rules.choice_type(text, self._also_called)
+            if choice:
+                wanted.append(choice)
+            composition = compose(
+                query_vector, tokens, sentences, vectors, ranks, chunks, self.tuning, wanted, self.retriever.bm25.idf
+            )
         timings["compose"] = timings.get("compose", 0.0) + _ms(t)
         return composition
 
+    def _composable(self, search: SearchResult) -> list[str]:
+        """The top k passages, and any later one of the same treatments that scores as well (a near tie).
+
+        A treatment is often split over several chunks with almost equal scores;
+        cutting at exactly k would drop the one that holds the answer at random.
+        """
+        k, hits = self.settings.retrieval.k, search.hits
+        if len(hits) <= k:
+            return [h.chunk["id"] for h in hits]
+        treatments = {h.chunk["treatment"] for h in hits[:k]}
+        cutoff = hits[k - 1].score * self.settings.retrieval.tie_ratio
+        return [h.chunk["id"] for i, h in enumerate(hits) if i < k or (h.score >= cutoff and h.chunk["treatment"] in treatments)]
+
+    def _also_called(self, word: str) -> list[str]:
+        """The guide's words for a patient's word ("ice" → ice, pack, cold, therapy, cryotherapy)."""
+        return [w for term in self.retriever.vocabulary.expand(word).terms for w in term.split()]
+
     def _in_scope(self, text: str, search: SearchResult) -> bool:
-        """Back-care words or lay terms in the question, or the guide clearly matching it."""
-        if self.scope.mentions_topic(text) or search.expansion.terms:
+        """Evidence that the guide is about this: back-care words, a treatment named in lay words,
+        the guide's own vocabulary (most of the question's words, one of them specific to the guide),
+        or a close dense match."""
+        if self.scope.mentions_topic(text) or search.expansion.treatments:
+            return True
+        weights = [self.retriever.bm25.idf(t) for t in tokenize(text)]
+        known = [w for w in weights if w > 0]
+        if weights and len(known) / len(weights) > 0.5 and max(known) >= self.settings.retrieval.min_idf_in_scope:
             return True
         return search.best_dense >= self.settings.retrieval.min_dense_in_scope
 

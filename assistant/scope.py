@@ -30,13 +30,17 @@ class ScopeRules:
     greeting_phrases: frozenset[str]
     greeting_fillers: frozenset[str]
     injection: re.Pattern[str]
-    topic: re.Pattern[str]
-    off_topic: re.Pattern[str]
+    back: re.Pattern[str]
+    care: re.Pattern[str]
+    general: re.Pattern[str]
+    body_parts: re.Pattern[str]
+    conditions: re.Pattern[str]
+    subjects: re.Pattern[str]
     dose: re.Pattern[str]
+    exceed: re.Pattern[str]
     unlisted_medicines: re.Pattern[str]
     medication_treatments: frozenset[str]
     medication_words: re.Pattern[str]
-    cross: re.Pattern[str]
 
     @classmethod
     def load(cls, path: Path = DEFAULT_SCOPE) -> ScopeRules:
@@ -46,13 +50,17 @@ class ScopeRules:
                 greeting_phrases=frozenset(p.lower() for p in raw["greeting"]["phrases"]),
                 greeting_fillers=frozenset(f.lower() for f in raw["greeting"]["fillers"]),
                 injection=_any_pattern(raw["injection"]["patterns"]),
-                topic=_words_pattern(raw["topic"]["words"]),
-                off_topic=_words_pattern(raw["off_topic"]["words"]),
+                back=_words_pattern(raw["topic"]["back_words"]),
+                care=_words_pattern(raw["topic"]["care_words"]),
+                general=_words_pattern(raw["topic"]["general_words"]),
+                body_parts=_words_pattern(raw["off_topic"]["body_parts"]),
+                conditions=_words_pattern(raw["off_topic"]["conditions"]),
+                subjects=_words_pattern(raw["off_topic"]["subjects"]),
                 dose=_any_pattern(raw["dose"]["patterns"]),
+                exceed=_any_pattern(raw["dose"]["exceed_patterns"]),
                 unlisted_medicines=_words_pattern(raw["dose"]["unlisted_medicines"]),
                 medication_treatments=frozenset(raw["medication"]["treatments"]),
                 medication_words=_words_pattern(raw["medication"]["words"]),
-                cross=_any_pattern(raw["cross"]["patterns"]),
             )
         except (OSError, KeyError, TypeError, tomllib.TOMLDecodeError, re.error) as exc:
             raise ValueError(f"{path}: invalid scope rules ({exc!r})") from None
@@ -74,19 +82,29 @@ class ScopeRules:
         return bool(self.injection.search(text))
 
     def mentions_topic(self, text: str) -> bool:
-        return bool(self.topic.search(text.lower()))
+        """A back, care or general word: evidence the question is about the guide's subject."""
+        lowered = text.lower()
+        return bool(self.back.search(lowered) or self.care.search(lowered) or self.general.search(lowered))
 
-    def mentions_other_condition(self, text: str) -> bool:
-        return bool(self.off_topic.search(text.lower()))
+    def is_off_topic(self, text: str, names_treatment: bool) -> bool:
+        """Positive evidence of another subject (see data/scope.toml [off_topic])."""
+        lowered = text.lower()
+        if self.body_parts.search(lowered) and not (self.back.search(lowered) or names_treatment):
+            return True
+        other_subject = self.subjects.search(lowered) and not names_treatment
+        if not (self.conditions.search(lowered) or other_subject):
+            return False
+        about_back = self.back.search(lowered) and self.general.search(lowered)
+        return not (self.care.search(lowered) or about_back)
 
     def asks_for_dose(self, text: str) -> bool:
         return bool(self.dose.search(text))
 
+    def asks_to_exceed_dose(self, text: str) -> bool:
+        return bool(self.exceed.search(text))
+
     def names_unlisted_medicine(self, text: str) -> bool:
         return bool(self.unlisted_medicines.search(text.lower()))
-
-    def asks_across_treatments(self, text: str) -> bool:
-        return bool(self.cross.search(text))
 
     def is_about_medication(self, text: str, treatments: set[str]) -> bool:
         return bool(treatments & self.medication_treatments) or bool(self.medication_words.search(text.lower()))

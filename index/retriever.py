@@ -58,6 +58,23 @@ def _ms(since: float) -> float:
     return (time.perf_counter() - since) * 1000
 
 
+def _top_rows(rows: np.ndarray, scores: np.ndarray, depth: int, positive_only: bool = False) -> list[tuple[int, float]]:
+    """The best ``depth`` (row, score) pairs, best first, equal scores in row order.
+
+    The same order a stable sort of every row gives, but only the best ``depth`` are
+    sorted and turned into Python objects: a treatment has a handful of chunks in the
+    guide and thousands in a large corpus, and a follow-up searches within one.
+    """
+    if positive_only:
+        keep = scores > 0
+        rows, scores = rows[keep], scores[keep]
+    if len(scores) > depth:
+        best = np.sort(np.argpartition(-scores, depth - 1)[:depth])  # back in row order for the stable sort
+        rows, scores = rows[best], scores[best]
+    order = np.argsort(-scores, kind="stable")
+    return [(int(rows[i]), float(scores[i])) for i in order]
+
+
 class Retriever:
     """Loads an index once and answers ``search(query, k)``."""
 
@@ -86,6 +103,9 @@ class Retriever:
         for i, sentence in enumerate(index.sentences):
             self._sentences_by_chunk.setdefault(sentence["chunk_id"], []).append(i)
         self._cells = [i for i, s in enumerate(index.sentences) if s.get("kind") == "cell"]
+        # Gathered once: a comparison question would otherwise copy every cell's vector (tens of MB at 1000× the guide).
+        self._cell_records = [index.sentences[i] for i in self._cells]
+        self._cell_vectors = index.sentence_vectors[self._cells]
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Retriever:
@@ -137,9 +157,9 @@ class Retriever:
             if allowed is None:
                 scores, ids = self.index.dense.search(query_vector, depth)
                 ranked = [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
-            else:  # exact scores over the few chunks of one treatment
+            else:  # exact scores over the chunks of one treatment
                 sims = self._chunk_vectors(allowed) @ query_vector.ravel()
-                ranked = sorted(((int(i), float(s)) for i, s in zip(allowed, sims)), key=lambda p: -p[1])
+                ranked = _top_rows(allowed, sims, depth)
             dense = {i: (r + 1, s) for r, (i, s) in enumerate(ranked)}
             timings["dense"] = _ms(t)
 
@@ -150,8 +170,7 @@ class Retriever:
             if allowed is None:
                 ranked = self.bm25.top(tokens, depth)
             else:
-                scores = self.bm25.scores(tokens)[allowed]
-                ranked = sorted(((int(i), float(s)) for i, s in zip(allowed, scores) if s > 0), key=lambda p: -p[1])
+                ranked = _top_rows(allowed, self.bm25.scores(tokens)[allowed], depth, positive_only=True)
             lexical = {i: (r + 1, s) for r, (i, s) in enumerate(ranked)}
             timings["bm25"] = _ms(t)
 
@@ -184,8 +203,10 @@ class Retriever:
         return SearchResult(hits, expansion, query_vector, timings)
 
     def _chunk_vectors(self, rows: np.ndarray) -> np.ndarray:
-        """Stored vectors of some chunks (FAISS keeps them; flat and HNSW can both give them back)."""
-        return np.vstack([self.index.dense.reconstruct(int(i)) for i in rows]) if len(rows) else np.zeros((0, self.index.dense.d), np.float32)
+        """Stored vectors of some chunks (FAISS keeps them; flat and HNSW can both give them back, in one call)."""
+        if not len(rows):
+            return np.zeros((0, self.index.dense.d), np.float32)
+        return self.index.dense.reconstruct_batch(np.ascontiguousarray(rows, dtype=np.int64))
 
     def lexical_treatment(self, text: str) -> str | None:
         """The treatment of the best BM25 match for ``text`` (cheap: no embedding)."""
@@ -193,8 +214,8 @@ class Retriever:
         return self.chunks[top[0][0]]["treatment"] if top else None
 
     def table_cells(self) -> tuple[list[dict[str, Any]], np.ndarray]:
-        """Every comparison-table cell with its vector (for questions across treatments)."""
-        return [self.index.sentences[i] for i in self._cells], self.index.sentence_vectors[self._cells]
+        """Every comparison-table cell with its vector (for questions across treatments); gathered once, at load."""
+        return self._cell_records, self._cell_vectors
 
     def sentences_of(self, chunk_ids: list[str]) -> tuple[list[dict[str, Any]], np.ndarray]:
         """The quotable sentences of these chunks, with their vectors (for the composer)."""

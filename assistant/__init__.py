@@ -1,0 +1,1 @@
+"""The answer pipeline: triage, scope, follow-ups, composing cited answers."""

@@ -1,0 +1,87 @@
+"""Questions across treatments, answered from the guide's comparison table.
+
+"What is cheapest?" ranks the rows by the level in the resources column;
+"which treatments need no medication?" prefers cells that say so ("no meds",
+"drug-free") over cells that say the opposite ("prescription meds"); anything
+else takes, for each treatment, the table cell closest to the question. Every
+line names its treatment and column and cites the cell it quotes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from assistant.compose import ComposerTuning, Composition, Scored, cite, score_sentences
+from assistant.question import QuestionRules
+
+POLARITY_WEIGHT = 0.3  # a cell that agrees with a "no X" question beats mere similarity
+
+
+def _ranked_by_level(question_rules: QuestionRules, column: str, descending: bool, scored: list[Scored]) -> list[Scored]:
+    """Rows ordered by their level in ``column``: the lowest (or highest) level and the next one."""
+    in_column = [s for s in scored if s.sentence["label"].lower() == column.lower()]
+    levelled = [(question_rules.level(s.sentence["text"]), s) for s in in_column]
+    levelled = [(lv, s) for lv, s in levelled if lv is not None]
+    if not levelled:
+        return []
+    levelled.sort(key=lambda pair: (-pair[0] if descending else pair[0], -pair[1].score))
+    distinct = sorted({lv for lv, _ in levelled}, reverse=descending)[:2]
+    return [s for lv, s in levelled if lv in distinct]
+
+
+def _with_polarity(question_rules: QuestionRules, asked: dict[str, bool], scored: list[Scored]) -> list[Scored]:
+    """Raise cells that agree with what the question asks to have (or not have); lower those that contradict it."""
+    if not asked:
+        return scored
+    adjusted = []
+    for item in scored:
+        said = question_rules.polarity(item.sentence["text"])
+        delta = sum(POLARITY_WEIGHT if said[c] == negated else -POLARITY_WEIGHT for c, negated in asked.items() if c in said)
+        adjusted.append(Scored(item.sentence, item.vector, item.score + delta))
+    return sorted(adjusted, key=lambda s: -s.score)
+
+
+def _agrees(question_rules: QuestionRules, asked: dict[str, bool], item: Scored) -> bool:
+    said = question_rules.polarity(item.sentence["text"])
+    return any(c in said and said[c] == negated for c, negated in asked.items())
+
+
+def compose_comparison(
+    question: str,
+    query_vector: np.ndarray,
+    query_tokens: tuple[set[str], set[str]],
+    cells: Sequence[dict[str, Any]],
+    vectors: np.ndarray,
+    chunks: dict[str, dict[str, Any]],
+    question_rules: QuestionRules,
+    tuning: ComposerTuning,
+) -> Composition | None:
+    """A list naming each fitting treatment with its cited table cell, or None without a table."""
+    scored = score_sentences(query_vector, query_tokens, cells, vectors, {}, tuning)
+    if not scored:
+        return None
+    ranking = question_rules.ranking(question)
+    if ranking is not None:
+        chosen = _ranked_by_level(question_rules, ranking.column, ranking.descending, scored)[: tuning.cross_max_rows]
+    else:
+        asked = question_rules.polarity(question)
+        best_per_treatment: dict[str, Scored] = {}
+        for item in _with_polarity(question_rules, asked, scored):
+            best_per_treatment.setdefault(item.sentence["treatment"], item)
+        ranked = sorted(best_per_treatment.values(), key=lambda s: -s.score)
+        if ranked[0].score < tuning.min_score:
+            return None
+        agreeing = [s for s in ranked if _agrees(question_rules, asked, s)]
+        if agreeing:  # "no medication": every treatment whose cell says so
+            chosen = agreeing[: tuning.cross_max_rows]
+        else:
+            chosen = [s for s in ranked if s.score >= ranked[0].score - tuning.keep_within][: tuning.cross_max_rows]
+            chosen = chosen if len(chosen) >= 2 else ranked[:2]
+    if not chosen:
+        return None
+    lines, citations = cite(chosen, chunks)
+    treatments = tuple(s.sentence["treatment"] for s in chosen)
+    return Composition("\n".join(f"- {line}" for line in lines), citations, chosen[0].score, treatments, kind="cross")

@@ -1,0 +1,97 @@
+"""A long-running assistant that picks up a rebuilt index without a restart.
+
+``make ingest`` (or ``python -m ingest``) swaps ``index/build`` to a new build
+atomically. The service notices the new build id, loads and checks it in the
+background while the old one keeps answering, then swaps one reference: calls
+in flight finish on the index they started with, new calls see the new one. A
+build that fails its checks is logged in one line and the old index stays.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+
+from assistant.pipeline import Assistant
+from assistant.types import Answer
+from index.retriever import Retriever
+from index.store import IndexLoadError, load_index, read_manifest
+from settings import Settings, load_settings
+
+log = logging.getLogger("assistant.service")
+
+
+class AssistantService:
+    """Answers with the newest good index; checks for a new build at most every ``check_every`` seconds."""
+
+    def __init__(self, settings: Settings | None = None, check_every: float = 2.0, assistant: Assistant | None = None) -> None:
+        self.settings = settings or load_settings()
+        self._assistant = assistant or Assistant.from_settings(self.settings)
+        self._check_every = check_every
+        self._last_check = time.monotonic()
+        self._lock = threading.Lock()
+        self._reloading = False
+        self._rejected: str | None = None  # a build id that failed its checks, not retried
+        self.last_error: str | None = None
+
+    @property
+    def assistant(self) -> Assistant:
+        return self._assistant
+
+    def answer(self, message: Any, history: Any = None, mode: str | None = None) -> Answer:
+        self._maybe_reload()
+        return self._assistant.answer(message, history, mode)
+
+    def health(self) -> dict[str, Any]:
+        index = self._assistant.retriever.index
+        return {
+            "status": "ok",
+            "chunks": len(index.chunks),
+            "index_built": index.built_at,
+            "build_id": index.build_id,
+        }
+
+    # -- reloading -----------------------------------------------------------------
+
+    def _maybe_reload(self) -> None:
+        now = time.monotonic()
+        if now - self._last_check < self._check_every:
+            return
+        with self._lock:
+            if self._reloading or now - self._last_check < self._check_every:
+                return
+            self._last_check = now
+            build_id = self._disk_build_id()
+            if build_id is None or build_id in (self._assistant.retriever.index.build_id, self._rejected):
+                return
+            self._reloading = True
+        threading.Thread(target=self._reload, args=(build_id,), name="index-reload", daemon=True).start()
+
+    def _disk_build_id(self) -> str | None:
+        try:
+            return str(read_manifest(self.settings.index_dir.resolve())["build_id"])
+        except (IndexLoadError, KeyError):
+            return None
+
+    def _reload(self, build_id: str) -> None:
+        try:
+            self.reload_now()
+        except Exception as exc:  # the old index keeps serving
+            self._rejected = build_id
+            self.last_error = str(exc)
+            log.error("new index %s not loaded, still serving %s: %s", build_id, self._assistant.retriever.index.build_id, exc)
+        finally:
+            self._reloading = False
+
+    def reload_now(self) -> str:
+        """Load the index on disk now and swap to it; raises (and keeps the old one) if it fails its checks."""
+        current = self._assistant
+        embedder = current.retriever.embedder
+        index = load_index(self.settings.index_dir, embedder.info)
+        retriever = Retriever(index, embedder, current.retriever.vocabulary, self.settings.retrieval.rrf_k, self.settings.retrieval.hint_weight)
+        self._assistant = Assistant(self.settings, retriever, current.triage, current.prompts, current.scope)
+        self.last_error = None
+        log.info("now serving index %s (%d chunks)", retriever.index.build_id, len(retriever.chunks))
+        return retriever.index.build_id

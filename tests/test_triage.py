@@ -1,0 +1,243 @@
+"""Red-flag triage: the labelled table, the data file's checks, and robustness.
+
+The table (``tests/data/triage_cases.jsonl``) has one case a line: ``message``,
+optional ``history`` (Gradio messages, sometimes deliberately malformed),
+expected ``tier`` and expected sign ``signs`` ids, and a ``kind`` naming what the
+case exercises. No model is needed; the whole file runs in about a second.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from assistant.triage import DEFAULT_PATH, SignMatch, Triage, TriageDataError, TriageResult
+
+CASES_PATH = Path(__file__).parent / "data" / "triage_cases.jsonl"
+CASES = [json.loads(line) for line in CASES_PATH.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="module")
+def triage() -> Triage:
+    return Triage.from_file()
+
+
+def _case_id(case: dict) -> str:
+    return f"{case['kind']}: {case['message'][:50]}"
+
+
+# -- the labelled table ------------------------------------------------------------------
+
+
+def test_table_is_big_and_covers_every_sign(triage):
+    assert len(CASES) >= 150
+    covered = {sign for case in CASES for sign in case["signs"]}
+    assert covered == {sign.id for sign in triage.signs}
+
+
+@pytest.mark.parametrize("case", CASES, ids=_case_id)
+def test_case(triage, case):
+    result = triage.assess(case["message"], case.get("history"))
+    assert result.tier == case["tier"], result
+    assert sorted({s.sign for s in result.signs}) == case["signs"], result
+
+
+def test_table_figures(triage):
+    """Recall per tier and false-alarm rate, as the evaluation defines them (``pytest -s`` shows them)."""
+    tiers = [(case["tier"], triage.assess(case["message"], case.get("history")).tier) for case in CASES]
+    emergency = [got == "emergency" for want, got in tiers if want == "emergency"]
+    urgent = [
+        got in ("urgent", "emergency") for want, got in tiers if want == "urgent"
+    ]  # escalated still sees a doctor today
+    alarms = [got != "none" for want, got in tiers if want == "none"]
+    figures = {
+        "emergency_recall": sum(emergency) / len(emergency),
+        "urgent_recall": sum(urgent) / len(urgent),
+        "false_alarm_rate": sum(alarms) / len(alarms),
+    }
+    print(f"\ntriage table: {len(CASES)} cases ({len(emergency)} emergency, {len(urgent)} urgent, {len(alarms)} none)")
+    print(", ".join(f"{name} {value:.3f}" for name, value in figures.items()))
+    assert figures["emergency_recall"] == 1.0
+    assert figures["urgent_recall"] >= 0.95
+    assert figures["false_alarm_rate"] <= 0.05
+
+
+# -- the result ---------------------------------------------------------------------------
+
+
+def test_result_reports_signs_as_written_most_severe_first(triage):
+    history = [
+        {"role": "user", "content": "I had breast cancer"},
+        {"role": "assistant", "content": "See a doctor today."},
+    ]
+    result = triage.assess("No fever but I CAN’T feel my bum", history)
+    assert isinstance(result, TriageResult) and result.tier == "emergency"
+    assert [s.sign for s in result.signs] == ["saddle-numbness", "cancer-history"]
+    saddle, cancer = result.signs
+    assert isinstance(saddle, SignMatch)
+    assert (saddle.tier, saddle.phrase, saddle.turn) == ("emergency", "CAN’T feel my bum", 0)
+    assert saddle.label == "numbness or tingling around your bottom, genitals or inner thighs"
+    assert (cancer.tier, cancer.turn) == ("urgent", 1)
+    assert "negated: No fever" in result.set_aside
+
+
+def test_set_aside_says_why(triage):
+    assert triage.assess("should I worry if my legs go numb?").set_aside == (
+        "hypothetical: should I worry if my legs go numb",
+    )
+    assert triage.assess("my mum had cancer").set_aside == ("other person: my mum had cancer",)
+    assert triage.assess("no chest pain").set_aside == ("negated: no chest pain",)
+    assert "excluded: hay fever" in triage.assess("hay fever").set_aside
+
+
+def test_a_sign_in_history_counts_once_with_its_most_recent_turn(triage):
+    history = [
+        {"role": "user", "content": "I have a fever"},
+        {"role": "assistant", "content": "..."},
+        {"role": "user", "content": "still feverish"},
+    ]
+    result = triage.assess("what about heat?", history)
+    assert [(s.sign, s.turn) for s in result.signs] == [("fever", 1)]
+
+
+def test_only_the_last_user_messages_are_read(triage):
+    history = [{"role": "user", "content": "I can't pee"}] + [{"role": "user", "content": "ok"}] * (
+        triage.user_messages - 1
+    )
+    assert triage.assess("and heat?", history).tier == "none"
+    assert triage.assess("and heat?", history[1:] + history[:1]).tier == "emergency"
+
+
+def test_the_bots_own_words_never_trigger(triage):
+    bot = "Call 911 now: numbness around your bottom, can't pee, chest pain, both legs weak, fever, cancer, pregnant."
+    assert triage.assess("thanks", [{"role": "assistant", "content": bot}] * 6).tier == "none"
+
+
+@pytest.mark.parametrize("message", ["", "   \n\t", "\x00\x07\x1b", "😀🔥", "مرحبا שלום", None, 42, {"odd": "shape"}])
+def test_empty_or_odd_input_is_none(triage, message):
+    assert triage.assess(message, None) == TriageResult("none", (), ())
+
+
+def test_message_as_content_blocks(triage):
+    blocks = [{"type": "text", "text": "my legs"}, {"type": "image"}, {"type": "text", "text": "keep giving way"}]
+    assert triage.assess(blocks).tier == "emergency"
+
+
+# -- robustness ---------------------------------------------------------------------------
+
+HUGE = {
+    "words": "back spasm " * 10_000,
+    "one word": "a" * 100_000,
+    "phrasing starts everywhere": "numb " * 20_000,
+    "negations, people, hypotheticals": "no numb bum but my mum had cancer, what if my legs " * 2_000,
+    "emoji, right-to-left, control, apostrophes": "😀🔥 مرحبا שלום \u202e \x00\x07 can’t " * 5_000,
+}
+
+
+@pytest.mark.parametrize("name", list(HUGE))
+def test_does_not_hang_on_100000_characters(triage, name):
+    """No timing target (the machine is noisy): 5 seconds only catches catastrophic backtracking."""
+    started = time.perf_counter()
+    result = triage.assess(HUGE[name])
+    assert time.perf_counter() - started < 5
+    assert result.tier in ("none", "urgent", "emergency")
+
+
+def test_a_red_flag_at_the_end_of_a_huge_message_is_found(triage):
+    assert triage.assess("back spasm " * 10_000 + "and I can't pee").tier == "emergency"
+
+
+# -- the data file ------------------------------------------------------------------------
+
+
+def test_data_file_loads_and_every_sign_is_complete():
+    import tomllib
+
+    data = tomllib.loads(DEFAULT_PATH.read_text(encoding="utf-8"))
+    for sign in data["sign"]:
+        assert {"id", "tier", "label", "phrasings"} <= set(sign), sign.get("id")
+        assert sign["tier"] in ("emergency", "urgent")
+        assert sign["label"].strip() and sign["phrasings"]
+    ids = [sign["id"] for sign in data["sign"]]
+    assert len(ids) == len(set(ids)) and "pregnancy" in ids
+    assert Triage.from_file(DEFAULT_PATH).signs
+
+
+def test_default_path_does_not_depend_on_the_working_directory(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    assert Triage.from_file().assess("I can't pee").tier == "emergency"
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "red_flags.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _with_first_sign(edit) -> str:
+    """The real file with the first ``[[sign]]`` block replaced by ``edit(block)``."""
+    text = DEFAULT_PATH.read_text(encoding="utf-8")
+    start = text.index("[[sign]]")
+    end = text.index("[[sign]]", start + 1)
+    return text[:start] + edit(text[start:end]) + text[end:]
+
+
+MALFORMED = {
+    "not TOML": ("[sign\nid = 1", r"not valid TOML"),
+    "no signs": ("[settings]\nnegation_window = 6\nuser_messages = 6\n[vocab]\nx = ['a']\n", r"missing \[context\]"),
+    "missing label": (
+        _with_first_sign(lambda b: b.replace("label = ", "# label = ")),
+        r"sign 'saddle-numbness': missing label",
+    ),
+    "bad tier": (_with_first_sign(lambda b: b.replace('tier = "emergency"', 'tier = "red"')), r"tier must be"),
+    "no phrasings": (
+        _with_first_sign(lambda b: re.sub(r"phrasings = \[.*?\n\]", "phrasings = []", b, flags=re.S)),
+        r"phrasings must be a non-empty list",
+    ),
+    "misspelt key": (
+        _with_first_sign(lambda b: b.replace("phrasings = [", "phrasing = [")),
+        r"unknown key\(s\) phrasing",
+    ),
+    "unknown vocab": (
+        _with_first_sign(lambda b: b.replace("'{numb} {~5}{saddle}'", "'{numbb} {~5}{saddle}'")),
+        r"unknown \{numbb\}",
+    ),
+    "bad regex": (
+        _with_first_sign(lambda b: b.replace("'{numb} {~5}{saddle}'", "'numb (bum'")),
+        r"'numb \(bum' is not a valid pattern",
+    ),
+    "matches anything": (
+        _with_first_sign(lambda b: b.replace("'{numb} {~5}{saddle}'", "'(?:bum)?'")),
+        r"would fire on every message",
+    ),
+    "duplicate id": (
+        _with_first_sign(lambda b: b.replace('id = "saddle-numbness"', 'id = "chest-pain"')),
+        r"used twice: chest-pain",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(MALFORMED))
+def test_malformed_file_is_a_clear_value_error(tmp_path, name):
+    text, problem = MALFORMED[name]
+    path = _write(tmp_path, text)
+    with pytest.raises(ValueError, match=problem) as raised:
+        Triage.from_file(path)
+    assert isinstance(raised.value, TriageDataError)
+    assert str(path) in str(raised.value)
+
+
+def test_missing_file_is_a_clear_value_error(tmp_path):
+    with pytest.raises(ValueError, match=r"nowhere\.toml: file not found"):
+        Triage.from_file(tmp_path / "nowhere.toml")
+
+
+def test_a_clinic_editor_adds_a_phrasing_in_the_data(tmp_path):
+    """A new phrasing needs no code: here "my tush is numb" becomes an emergency."""
+    assert Triage.from_file().assess("my tush is numb").tier == "none"
+    text = DEFAULT_PATH.read_text(encoding="utf-8").replace("saddle = [\n", "saddle = [\n  'tush',\n", 1)
+    assert Triage.from_file(_write(tmp_path, text)).assess("my tush is numb").tier == "emergency"
