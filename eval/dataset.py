@@ -1,0 +1,68 @@
+"""The evaluation set: one question a line, in the format of shared/DESIGN.md, checked on load."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+TIERS = ("none", "urgent", "emergency")
+
+
+class DatasetError(ValueError):
+    """A line of the set is not valid JSON or breaks the format; the message names file and line."""
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    question: str
+    expect_treatments: tuple[str, ...]
+    expect_triage: str
+    expect_out_of_scope: bool
+    history: list[dict[str, Any]] = field(default_factory=list)
+    category: str = ""
+
+
+def load_questions(path: Path) -> list[Question]:
+    questions: list[Question] = []
+    seen: set[str] = set()
+    with path.open(encoding="utf-8") as fh:
+        for number, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            where = f"{path}:{number}"
+            try:
+                raw = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise DatasetError(f"{where}: not valid JSON ({exc.msg})") from None
+            questions.append(_parse(raw, where))
+            if questions[-1].id in seen:
+                raise DatasetError(f"{where}: duplicate id {questions[-1].id!r}")
+            seen.add(questions[-1].id)
+    if not questions:
+        raise DatasetError(f"{path}: no questions")
+    return questions
+
+
+def _parse(raw: Any, where: str) -> Question:
+    if not isinstance(raw, dict):
+        raise DatasetError(f"{where}: each line must be a JSON object")
+    for key, kind in (("id", str), ("question", str), ("expect_treatments", list), ("expect_triage", str), ("expect_out_of_scope", bool)):
+        if not isinstance(raw.get(key), kind):
+            raise DatasetError(f"{where}: {key!r} must be a {kind.__name__}")
+    if raw["expect_triage"] not in TIERS:
+        raise DatasetError(f"{where}: expect_triage must be one of {', '.join(TIERS)}")
+    history = raw.get("history", [])
+    if not isinstance(history, list) or not all(isinstance(t, dict) and t.get("role") in ("user", "assistant") for t in history):
+        raise DatasetError(f"{where}: history must be a list of {{role, content}} messages")
+    return Question(
+        id=raw["id"],
+        question=raw["question"],
+        expect_treatments=tuple(raw["expect_treatments"]),
+        expect_triage=raw["expect_triage"],
+        expect_out_of_scope=raw["expect_out_of_scope"],
+        history=history,
+        category=str(raw.get("category", "")),
+    )
