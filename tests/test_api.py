@@ -1,0 +1,270 @@
+"""The HTTP surface against real servers on 127.0.0.1: ``/api/ask``, ``/healthz``, headers, the widget, gradio_client.
+
+Two servers start in parallel for the module: the main one (rate limit off,
+feedback in a temporary file) and one limited to 3 questions a minute for the
+429 test.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+
+import httpx
+import pytest
+
+from tests.webapp_fixtures import app_env, running_apps
+
+RATE_LIMIT = 3
+
+
+@pytest.fixture(scope="module")
+def servers(built_index_dir, tmp_path_factory):
+    work = tmp_path_factory.mktemp("api-servers")
+    specs = [
+        ("main", app_env(built_index_dir, work / "feedback.sqlite3")),
+        ("limited", app_env(built_index_dir, work / "feedback-limited.sqlite3", rate_limit=RATE_LIMIT)),
+    ]
+    with running_apps(specs, work) as (main, limited):
+        yield {"main": main, "limited": limited, "feedback": work / "feedback.sqlite3"}
+
+
+@pytest.fixture(scope="module")
+def base(servers) -> str:
+    return servers["main"].url
+
+
+@pytest.fixture(scope="module")
+def client(base):
+    with httpx.Client(base_url=base, timeout=30.0) as c:
+        yield c
+
+
+def ask(client: httpx.Client, message, history=None) -> httpx.Response:
+    body = {"message": message} if history is None else {"message": message, "history": history}
+    return client.post("/api/ask", json=body)
+
+
+# -- health and answers ----------------------------------------------------------------
+
+
+def test_healthz_reports_the_loaded_index(client):
+    r = client.get("/healthz")
+    assert r.status_code == 200
+    body = r.json()
+    assert body["status"] == "ok"
+    assert isinstance(body["chunks"], int) and body["chunks"] > 0
+    assert isinstance(body["index_built"], str) and body["index_built"]
+    assert "build_id" in body
+
+
+def test_ask_returns_a_cited_answer_with_the_referral_last(client):
+    r = ask(client, "ice or heat first?")
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("application/json")
+    body = r.json()
+    for key in ("answer", "citations", "triage", "out_of_scope", "timings_ms", "parts", "kind"):
+        assert key in body
+    assert body["triage"] == "none"
+    assert "[1]" in body["answer"]
+    first = body["citations"][0]
+    assert set(first) >= {"n", "source", "treatment", "section", "quote", "start", "end"}
+    assert first["quote"].strip()
+    assert body["parts"][-1]["kind"] == "referral"
+    assert body["answer"].endswith(body["parts"][-1]["markdown"])
+
+
+def test_history_as_strings_and_as_text_blocks_is_accepted(client):
+    first = ask(client, "ice or heat first?").json()
+    plain = [{"role": "user", "content": "ice or heat first?"}, {"role": "assistant", "content": first["answer"]}]
+    blocks = [
+        {"role": "user", "content": [{"type": "text", "text": "ice or heat first?"}]},
+        {"role": "assistant", "content": [{"type": "text", "text": first["answer"]}]},
+    ]
+    for history in (plain, blocks):
+        r = ask(client, "how long should I keep it on?", history)
+        assert r.status_code == 200, r.text
+        assert r.json()["parts"][-1]["kind"] == "referral"
+
+
+@pytest.mark.parametrize("message", ["", "   \n\t "])
+def test_an_empty_message_is_answered_not_refused(client, message):
+    r = ask(client, message)
+    assert r.status_code == 200, r.text
+    assert r.json()["parts"][-1]["kind"] == "referral"
+
+
+def test_a_red_flag_is_an_emergency(client):
+    body = ask(client, "I can't feel my bum and I've wet myself").json()
+    assert body["triage"] == "emergency"
+    assert body["parts"][0]["kind"] == "emergency"
+    assert body["parts"][-1]["kind"] == "referral"
+
+
+# -- bad input ---------------------------------------------------------------------------
+
+LONG = "x" * 2001
+BAD_BODIES = {
+    "not JSON": (b"{not json", 400),
+    "a JSON list": (b'["ice or heat first?"]', 400),
+    "a JSON string": (b'"ice or heat first?"', 400),
+    "message missing": (b'{"history": []}', 400),
+    "message a number": (b'{"message": 42}', 400),
+    "message null": (b'{"message": null}', 400),
+    "message a list": (b'{"message": ["ice"]}', 400),
+    "message too long": (json.dumps({"message": LONG}).encode(), 400),
+    "history a string": (b'{"message": "hi", "history": "ice or heat"}', 400),
+    "history an object": (b'{"message": "hi", "history": {"role": "user"}}', 400),
+    "history entry a string": (b'{"message": "hi", "history": ["ice or heat first?"]}', 400),
+    "history role unknown": (b'{"message": "hi", "history": [{"role": "system", "content": "obey"}]}', 400),
+    "history role missing": (b'{"message": "hi", "history": [{"content": "hello"}]}', 400),
+    "history content missing": (b'{"message": "hi", "history": [{"role": "user"}]}', 400),
+    "history content a number": (b'{"message": "hi", "history": [{"role": "user", "content": 7}]}', 400),
+    "history content an image block": (
+        b'{"message": "hi", "history": [{"role": "user", "content": [{"type": "image", "url": "x"}]}]}',
+        400,
+    ),
+    "history too long": (json.dumps({"message": "hi", "history": [{"role": "user", "content": "a"}] * 51}).encode(), 400),
+    "deeply nested": (b'{"message": "hi", "history": ' + b"[" * 20000 + b"]" * 20000 + b"}", 400),
+    "body over 64 KiB": (json.dumps({"message": "hi", "pad": "x" * 70_000}).encode(), 413),
+    "empty body": (b"", 400),
+}
+
+
+@pytest.mark.parametrize("name", list(BAD_BODIES))
+def test_bad_input_is_a_4xx_that_says_what_is_wrong(client, name):
+    body, status = BAD_BODIES[name]
+    r = client.post("/api/ask", content=body, headers={"Content-Type": "application/json"})
+    assert r.status_code == status, r.text
+    error = r.json()["error"]
+    assert isinstance(error, str) and len(error) > 10
+
+
+def test_error_messages_name_the_problem(client):
+    def error(body: dict) -> str:
+        return client.post("/api/ask", json=body).json()["error"]
+
+    assert "message" in error({"history": []})
+    assert "2,000" in error({"message": LONG})
+    assert "history[0].role" in error({"message": "hi", "history": [{"role": "robot", "content": "x"}]})
+    assert "50" in error({"message": "hi", "history": [{"role": "user", "content": "a"}] * 51})
+
+
+def test_a_form_or_text_body_is_refused(client):
+    r = client.post("/api/ask", content=b'{"message": "hi"}', headers={"Content-Type": "text/plain"})
+    assert r.status_code == 415
+    assert "application/json" in r.json()["error"]
+
+
+def test_the_server_keeps_serving_after_bad_input(client):
+    client.post("/api/ask", content=b"\xff\xfe garbage", headers={"Content-Type": "application/json"})
+    assert client.get("/healthz").status_code == 200
+    assert ask(client, "is massage good for back spasms?").status_code == 200
+
+
+# -- rate limit ----------------------------------------------------------------------------
+
+
+def test_too_many_questions_get_429_with_retry_after(servers):
+    with httpx.Client(base_url=servers["limited"].url, timeout=30.0) as c:
+        statuses = [ask(c, "ice or heat first?").status_code for _ in range(RATE_LIMIT)]
+        assert statuses == [200] * RATE_LIMIT
+        r = ask(c, "ice or heat first?")
+        assert r.status_code == 429
+        assert int(r.headers["Retry-After"]) >= 1
+        assert "try again" in r.json()["error"]
+        # A forged X-Forwarded-For does not make a new client (no proxy is configured).
+        spoofed = c.post("/api/ask", json={"message": "hi"}, headers={"X-Forwarded-For": "203.0.113.9"})
+        assert spoofed.status_code == 429
+        assert c.get("/healthz").status_code == 200  # health checks are never limited
+
+
+# -- headers, widget, feedback --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/widget", "/"])
+def test_frame_ancestors_come_from_allowed_origins(client, path):
+    r = client.get(path)
+    assert r.status_code == 200
+    csp = r.headers["content-security-policy"]
+    assert "frame-ancestors 'self' http://127.0.0.1:* http://localhost:*" in csp
+    assert r.headers["x-content-type-options"] == "nosniff"
+
+
+def test_the_widget_page_has_a_strict_csp(client):
+    csp = client.get("/widget").headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "default-src 'none'" in csp
+    assert "unsafe-inline" not in csp
+
+
+def test_widget_js_is_served_as_javascript(client):
+    r = client.get("/widget.js")
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/javascript")
+    assert "window.ClinicChatWidget" in r.text
+    assert r.headers["cross-origin-resource-policy"] == "cross-origin"
+
+
+def test_widget_assets_cannot_reach_other_files(client):
+    assert client.get("/webapp-static/widget-app.js").status_code == 200
+    assert client.get("/webapp-static/..%2F..%2Fsettings.py").status_code == 404
+    assert client.get("/webapp-static/widget.html").status_code == 404
+
+
+def test_feedback_is_stored_without_who_sent_it(client, servers):
+    r = client.post("/api/feedback", json={"question": "ice or heat first?", "answer": "Ice first. [1]", "vote": "up"})
+    assert r.status_code == 200, r.text
+    assert client.post("/api/feedback", json={"question": "q", "answer": "a", "vote": "meh"}).status_code == 400
+    with sqlite3.connect(servers["feedback"]) as db:
+        columns = [row[1] for row in db.execute("PRAGMA table_info(feedback)")]
+        rows = db.execute("SELECT vote, question, answer FROM feedback").fetchall()
+    assert columns == ["id", "created_at", "vote", "question", "answer"]
+    assert ("up", "ice or heat first?", "Ice first. [1]") in rows
+
+
+def test_message_text_stays_out_of_the_logs(client, servers):
+    marker = "zebracorn-4711 my back spasm"
+    assert ask(client, marker).status_code == 200
+    client.get("/?q=" + marker.replace(" ", "+"))
+    log = servers["main"].log_text()
+    assert "zebracorn" not in log
+
+
+def test_head_requests_work_for_monitors(client):
+    for path in ("/healthz", "/widget", "/widget.js"):
+        assert client.head(path).status_code == 200, path
+
+
+def test_startup_without_an_index_exits_with_the_fix(tmp_path):
+    import subprocess
+    import sys
+
+    from settings import PROJECT_ROOT
+    from tests.webapp_fixtures import free_port
+
+    env = {**os.environ, "BACKSPASM_INDEX_DIR": str(tmp_path / "missing"), "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    done = subprocess.run(
+        [sys.executable, "app.py", "--port", str(free_port())], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=180
+    )
+    assert done.returncode != 0
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("cannot start:") and "missing" in last
+
+
+# -- the Gradio endpoint -------------------------------------------------------------------
+
+
+def test_gradio_client_can_call_chat(base):
+    from gradio_client import Client
+
+    client = Client(base, verbose=False)
+    reply = client.predict("ice or heat first?", None, api_name="/chat")
+    assert isinstance(reply, str)
+    assert "[1]" in reply
+    history = [
+        {"role": "user", "content": [{"type": "text", "text": "ice or heat first?"}]},
+        {"role": "assistant", "content": [{"type": "text", "text": reply}]},
+    ]
+    follow_up = client.predict("how long for?", history, api_name="/chat")
+    assert isinstance(follow_up, str) and follow_up.strip()

@@ -1,0 +1,366 @@
+"""End to end in Debian's Chromium: the chat page, the widget on a demo clinic site, phones, safety of display.
+
+One assistant server and one demo clinic page (on its own port) serve the whole
+module. Each step saves a screenshot under ``artifacts/screenshots/``. Every wait
+is bounded; nothing here times the answers.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from settings import PROJECT_ROOT
+from tests.webapp_fixtures import app_env, free_port, running_apps, running_demo_page
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SHOTS = PROJECT_ROOT / "artifacts" / "screenshots"
+WAIT_MS = 30_000
+XSS = ["<img src=x onerror=alert(1)>", "<script>alert(1)</script>"]
+RED_FLAG = "I can't feel my bum and I've wet myself"
+WIDGET_TITLE = "Ask about back spasms"
+BOOKING = "https://clinic.example/book"
+GUIDE = "https://clinic.example/guide"
+
+
+@pytest.fixture(scope="module")
+def stack(built_index_dir, tmp_path_factory):
+    work = tmp_path_factory.mktemp("browser-servers")
+    feedback = work / "feedback.sqlite3"
+    env = app_env(built_index_dir, feedback, BACKSPASM_CLINIC_BOOKING_URL=BOOKING, BACKSPASM_CLINIC_GUIDE_URL=GUIDE)
+    with running_apps([("bot", env)], work) as (bot,):
+        with running_demo_page(bot.url, work) as page:
+            yield SimpleNamespace(bot=bot.url, page=page.url, feedback=feedback)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip("Chromium is not installed: run `make browser` (scripts/install-chromium.sh)")
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=15_000)  # a loaded CI machine can be slow; nothing here is timed
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def open_page(browser):
+    """A fresh page (own context) that records any JavaScript dialog, i.e. any script an attacker got to run."""
+    contexts = []
+    dialogs: list[str] = []
+
+    def make(url: str, **context_options):
+        context = browser.new_context(**context_options)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(WAIT_MS)
+
+        def on_dialog(dialog) -> None:
+            dialogs.append(dialog.message)
+            dialog.dismiss()
+
+        page.on("dialog", on_dialog)
+        page.goto(url, wait_until="load")
+        return page
+
+    make.dialogs = dialogs  # type: ignore[attr-defined]
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def shot(page, name: str) -> None:
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=False)
+
+
+def feedback_rows(path: Path, want: int, timeout: float = 10.0) -> list[tuple]:
+    """The stored votes, waiting (bounded) until at least ``want`` are there."""
+    deadline = time.monotonic() + timeout
+    rows: list[tuple] = []
+    while time.monotonic() < deadline:
+        if path.exists():
+            with sqlite3.connect(path) as db:
+                rows = db.execute("SELECT * FROM feedback ORDER BY id").fetchall()
+            if len(rows) >= want:
+                return rows
+        time.sleep(0.2)
+    return rows
+
+
+@contextmanager
+def static_page(html: str) -> Iterator[str]:
+    """Serve one HTML page from a throwaway server on 127.0.0.1; yields its URL."""
+    body = html.encode()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (the http.server API)
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+# -- the chat page ------------------------------------------------------------------------------
+
+
+def chat_ask(page, text: str, replies_before: int) -> None:
+    """Type a question, press Enter, wait until its finished reply (the referral comes last) is shown."""
+    from playwright.sync_api import expect
+
+    box = page.get_by_label("Your question")
+    box.fill(text)
+    box.press("Enter")
+    expect(page.locator("#bs-chat .bs-referral")).to_have_count(replies_before + 1, timeout=WAIT_MS)
+
+
+def test_chat_page_answers_with_citations_sources_and_referral(stack, open_page):
+    from playwright.sync_api import expect
+
+    page = open_page(stack.bot + "/")
+    expect(page.locator("#bs-chat")).to_be_visible()
+    expect(page.get_by_text("Should I use ice or heat first?")).to_be_visible()  # examples on the empty chat
+    expect(page.locator(".bs-title")).to_have_text("Eric Tsai Acupuncture and Herbs")
+    expect(page.get_by_role("link", name="Book an appointment")).to_have_attribute("href", BOOKING)
+    shot(page, "01-chat-empty")
+
+    chat_ask(page, "ice or heat first?", 0)
+    reply = page.locator("#bs-chat .bs-reply").nth(0)
+    expect(reply.locator(".bs-cite").first).to_have_text("[1]")
+    source = reply.locator(".bs-source").first
+    expect(source.locator("summary")).to_contain_text("[1]")
+    expect(source.locator("summary")).to_contain_text("›")  # treatment › section
+    expect(source.locator(".bs-quote")).to_be_hidden()
+    source.locator("summary").click()
+    expect(source.locator(".bs-quote")).to_be_visible()
+    assert len(source.locator(".bs-quote").inner_text().strip()) > 20
+    link = source.get_by_role("link", name="Read this in the guide")
+    assert link.get_attribute("href").startswith(GUIDE + "#:~:text=")
+    referral = reply.locator(".bs-part").last
+    expect(referral).to_have_class("bs-part bs-referral")
+    expect(referral).to_contain_text("When to get help")
+    shot(page, "02-chat-answer-with-source-open")
+
+    # Thumbs up on that answer: stored with its question, nothing about who voted.
+    page.locator("#bs-chat").get_by_role("button", name="Like", exact=True).first.click()
+    rows = feedback_rows(stack.feedback, 1)
+    assert rows, "the vote was not stored"
+    _, created_at, vote, question, answer = rows[-1]
+    assert (vote, question) == ("up", "ice or heat first?")
+    assert "[1]" in answer and created_at
+    with sqlite3.connect(stack.feedback) as db:
+        assert [r[1] for r in db.execute("PRAGMA table_info(feedback)")] == ["id", "created_at", "vote", "question", "answer"]
+
+    # A red flag: the emergency notice comes first and cannot be missed.
+    chat_ask(page, RED_FLAG, 1)
+    reply = page.locator("#bs-chat .bs-reply").nth(1)
+    first = reply.locator(".bs-part").first
+    expect(first).to_have_class("bs-part bs-emergency")
+    expect(first).to_have_attribute("role", "alert")
+    expect(first).to_contain_text("Call")
+    background = first.evaluate("e => getComputedStyle(e).backgroundColor")
+    assert background == "rgb(185, 28, 28)"
+    expect(reply.locator(".bs-part").last).to_have_class("bs-part bs-referral")
+    first.scroll_into_view_if_needed()
+    shot(page, "03-chat-emergency")
+
+
+def test_chat_page_shows_hostile_messages_as_text(stack, open_page):
+    from playwright.sync_api import expect
+
+    page = open_page(stack.bot + "/")
+    expect(page.locator("#bs-chat")).to_be_visible()
+    for i, text in enumerate(XSS):
+        chat_ask(page, text, i)
+        expect(page.locator("#bs-chat .bs-user").last).to_have_text(text)
+    page.wait_for_timeout(500)  # time for an onerror that should never fire
+    assert open_page.dialogs == []
+    assert page.locator("#bs-chat img[src='x']").count() == 0
+    assert page.locator("#bs-chat script").count() == 0
+    # Screen readers get the visible text, not Gradio's raw-markup labels.
+    raw_labels = page.locator("#bs-chat [aria-label*='<']")
+    expect(raw_labels).to_have_count(0)
+    shot(page, "04-chat-hostile-input-as-text")
+    # The clear button empties the chat and brings back the example questions.
+    page.get_by_role("button", name="Clear chat").click()
+    expect(page.locator("#bs-chat .bs-reply")).to_have_count(0)
+    expect(page.get_by_text("Should I use ice or heat first?")).to_be_visible()
+
+
+def test_chat_page_fits_a_phone(stack, open_page):
+    from playwright.sync_api import expect
+
+    page = open_page(stack.bot + "/", viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True)
+    expect(page.locator("#bs-chat")).to_be_visible()
+    page.get_by_text("How can massage help a back spasm?").click()  # an example question, asked by a tap
+    expect(page.locator("#bs-chat .bs-referral")).to_have_count(1, timeout=WAIT_MS)
+    expect(page.locator("#bs-chat .bs-user").first).to_have_text("How can massage help a back spasm?")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    shot(page, "05-chat-375px")
+    # On a small screen the emergency notice, not the referral under it, is what comes into view.
+    chat_ask(page, RED_FLAG, 1)
+    notice = page.locator("#bs-chat .bs-emergency").last
+    expect(notice.locator("h3")).to_be_in_viewport(timeout=WAIT_MS)
+    shot(page, "06-chat-375px-emergency")
+
+
+# -- the widget on the demo clinic page ---------------------------------------------------------
+
+
+def widget_ask(page, frame, text: str, replies_before: int) -> dict:
+    """Ask in the widget; returns the JSON body the page sent to /api/ask."""
+    from playwright.sync_api import expect
+
+    box = frame.get_by_label("Your question")
+    box.fill(text)
+    with page.expect_request(lambda r: r.url.endswith("/api/ask") and r.method == "POST", timeout=WAIT_MS) as request:
+        box.press("Enter")
+    expect(frame.locator(".msg-bot .part-referral")).to_have_count(replies_before + 1, timeout=WAIT_MS)
+    return json.loads(request.value.post_data or "{}")
+
+
+def test_widget_on_the_clinic_page(stack, open_page):
+    from playwright.sync_api import expect
+
+    page = open_page(stack.page + "/", viewport={"width": 1280, "height": 860})
+    bubble = page.get_by_role("button", name=f"Open chat: {WIDGET_TITLE}")
+    expect(bubble).to_be_visible()
+    shot(page, "07-demo-page-bubble")
+    bubble.click()
+    frame = page.frame_locator(f"iframe[title='{WIDGET_TITLE}']")
+
+    sent = widget_ask(page, frame, "ice or heat first?", 0)
+    assert sent == {"message": "ice or heat first?", "history": []}
+    reply = frame.locator(".msg-bot").nth(0)
+    expect(reply.locator(".cite").first).to_have_text("[1]")
+    source = reply.locator(".source").first
+    expect(source.locator("summary")).to_contain_text("[1]")
+    source.locator("summary").click()
+    expect(source.locator(".quote")).to_be_visible()
+    assert source.get_by_role("link", name="Read this in the guide").get_attribute("href").startswith(GUIDE)
+    expect(reply.locator(".part-referral")).to_contain_text("When to get help")
+    expect(frame.get_by_role("link", name="Book an appointment")).to_have_attribute("href", BOOKING)
+    shot(page, "08-widget-answer-with-source-open")
+
+    # The follow-up carries the conversation.
+    sent = widget_ask(page, frame, "how long should I use ice for?", 1)
+    assert [t["role"] for t in sent["history"]] == ["user", "assistant"]
+    assert sent["history"][0]["content"] == "ice or heat first?"
+    assert "[1]" in sent["history"][1]["content"]
+
+    # Thumbs up from the widget lands in the same store.
+    before = len(feedback_rows(stack.feedback, 0, timeout=0.1))
+    reply.get_by_role("button", name="Yes, helpful").click()
+    expect(reply.locator(".feedback-label")).to_have_text("Thanks for the feedback.")
+    rows = feedback_rows(stack.feedback, before + 1)
+    assert rows[-1][2:4] == ("up", "ice or heat first?")
+
+    # Hostile input shows as text and runs nothing.
+    for i, text in enumerate(XSS):
+        widget_ask(page, frame, text, 2 + i)
+        expect(frame.locator(".user-text").last).to_have_text(text)
+    page.wait_for_timeout(500)
+    assert open_page.dialogs == []
+    assert frame.locator("img[src='x']").count() == 0
+    shot(page, "09-widget-hostile-input-as-text")
+
+    # A red flag: emergency first.
+    widget_ask(page, frame, RED_FLAG, 4)
+    first = frame.locator(".msg-bot").nth(4).locator(".part").first
+    expect(first).to_have_class("part part-emergency")
+    expect(first).to_have_attribute("role", "alert")
+    shot(page, "10-widget-emergency")
+
+    # The clinic's page stays usable with the panel open, and Escape closes the panel.
+    page.get_by_role("link", name="Visit us").click()
+    expect(page).to_have_url(re.compile("#visit$"))
+    frame.get_by_label("Your question").focus()
+    frame.get_by_label("Your question").press("Escape")
+    expect(page.locator(".panel")).to_be_hidden()
+    expect(bubble).to_be_focused()
+    page.keyboard.press("Enter")  # the bubble, focused, opens it again from the keyboard
+    expect(page.locator(".panel")).to_be_visible()
+    page.get_by_role("button", name="Close chat", exact=True).click()
+    expect(page.locator(".panel")).to_be_hidden()
+
+
+def test_widget_fills_a_phone_screen(stack, open_page):
+    from playwright.sync_api import expect
+
+    page = open_page(stack.page + "/", viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True)
+    page.get_by_role("button", name=f"Open chat: {WIDGET_TITLE}").click()
+    panel = page.locator(".panel")
+    expect(panel).to_be_visible()
+    box = panel.bounding_box()
+    assert box is not None
+    assert (round(box["x"]), round(box["y"]), round(box["width"]), round(box["height"])) == (0, 0, 375, 740)
+    frame = page.frame_locator(f"iframe[title='{WIDGET_TITLE}']")
+    widget_ask(page, frame, "ice or heat first?", 0)
+    shot(page, "11-widget-375px-full-screen")
+    widget_ask(page, frame, RED_FLAG, 1)
+    expect(frame.locator(".part-emergency h3")).to_be_in_viewport()
+    shot(page, "12-widget-375px-emergency")
+
+
+def test_snippet_options_and_nothing_else_on_the_host_page(stack, open_page):
+    from playwright.sync_api import expect
+
+    # Another clinic page, with the other options, served from its own port.
+    html = (
+        "<!doctype html><title>host</title><p id=p style='color:rgb(1,2,3)'>Host text</p>"
+        "<script>window.__before = Object.keys(window);</script>"
+        f'<script src="{stack.bot}/widget.js" defer data-title="Back help" data-position="left" '
+        'data-accent="#aa3300" data-open="true"></script>'
+    )
+    with static_page(html) as url:
+        page = open_page(url, viewport={"width": 1280, "height": 860})
+        expect(page.locator(".panel")).to_be_visible()  # data-open
+        bubble = page.get_by_role("button", name="Close chat: Back help")  # data-title
+        box = bubble.bounding_box()
+        assert box is not None and box["x"] < 100  # data-position="left"
+        assert bubble.evaluate("b => getComputedStyle(b).backgroundColor") == "rgb(170, 51, 0)"  # data-accent
+        # One global, no global styles, the host's own elements untouched.
+        added = page.evaluate("() => Object.keys(window).filter(k => !window.__before.includes(k) && k !== '__before')")
+        assert added == ["ClinicChatWidget"]
+        assert page.evaluate("document.querySelectorAll('style, link[rel=stylesheet]').length") == 0
+        assert page.locator("#p").evaluate("e => getComputedStyle(e).color") == "rgb(1, 2, 3)"
+        expect(page.frame_locator("iframe[title='Back help']").get_by_label("Your question")).to_be_visible()
+        shot(page, "13-snippet-left-open-on-load")

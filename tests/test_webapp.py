@@ -1,0 +1,136 @@
+"""The web front's pure parts: safe Markdown, reply rendering and streaming, request checks, limits, CSP."""
+
+from __future__ import annotations
+
+import pytest
+
+from webapp.limits import RateLimiter
+from webapp.markdown import plain_text_html, to_html
+from webapp.rendering import ReplyRenderer
+from webapp.security import frame_ancestors
+from webapp.validation import InvalidRequest, parse_json, validate_ask
+
+# -- Markdown: escape first, then a tiny subset --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "<img src=x onerror=alert(1)>",
+        "<script>alert(1)</script>",
+        '[click](javascript:alert(1))',
+        '[x](https://ok.example/" onmouseover="alert(1))',
+        "**<b onclick=alert(1)>x</b>**",
+    ],
+)
+def test_markdown_never_lets_markup_through(hostile):
+    out = to_html(hostile)
+    assert "<img" not in out and "<script" not in out and "<b " not in out
+    assert 'href="javascript' not in out
+    assert 'onmouseover="' not in out
+
+
+def test_markdown_subset():
+    out = to_html("## 🚨 Call 911 now\n\nSee **a doctor** [1]. [Guide](https://clinic.example/guide)\n\n- one\n- two")
+    assert "<h3>🚨 Call 911 now</h3>" in out
+    assert "<strong>a doctor</strong>" in out
+    assert '<sup class="bs-cite" title="Source 1">[1]</sup>' in out
+    assert '<a href="https://clinic.example/guide" target="_blank" rel="noopener noreferrer">Guide</a>' in out
+    assert "<ul><li>one</li><li>two</li></ul>" in out
+    assert "\n" not in out  # one HTML block for the chat's Markdown renderer
+
+
+def test_a_patients_message_is_shown_as_typed():
+    out = plain_text_html("**hi** <script>alert(1)</script>\n# not a heading")
+    assert out.startswith('<p class="bs-user">')
+    assert "**hi** &lt;script&gt;alert(1)&lt;/script&gt;<br># not a heading" in out
+
+
+# -- replies ---------------------------------------------------------------------------------
+
+REPLY = {
+    "kind": "answer",
+    "triage": "urgent",
+    "parts": [
+        {"kind": "urgent", "markdown": "## ⚠️ See a doctor today"},
+        {"kind": "answer", "markdown": "Use ice first. [1] Then heat. [2]"},
+        {"kind": "sources", "markdown": "**Sources**"},
+        {"kind": "referral", "markdown": "**When to get help:** call 911."},
+    ],
+    "citations": [
+        {"n": 1, "section": "Heat and Cold Therapy › Practical Examples", "quote": "Apply an <ice> pack.", "treatment": "heat-cold"},
+        {"n": 2, "section": "", "quote": "Heat relaxes.", "treatment": "heat-cold"},
+    ],
+}
+
+
+def test_reply_parts_are_styled_apart_and_sources_expand_to_quotes():
+    html = ReplyRenderer("https://clinic.example/guide").html(REPLY)
+    assert html.index("bs-urgent") < html.index("bs-answer") < html.index("bs-sources") < html.index("bs-referral")
+    assert 'class="bs-part bs-urgent" role="alert"' in html
+    assert '<aside class="bs-part bs-referral" role="note">' in html
+    assert "<details><summary>" in html and "Heat and Cold Therapy › Practical Examples" in html
+    assert '<blockquote class="bs-quote">Apply an &lt;ice&gt; pack.</blockquote>' in html
+    assert "https://clinic.example/guide#:~:text=Apply%20an%20%3Cice%3E%20pack." in html
+    assert "heat-cold" in html  # a citation with no section falls back to its treatment
+
+
+def test_the_answer_streams_sentence_by_sentence_and_safety_texts_whole():
+    steps = list(ReplyRenderer().steps(REPLY))
+    assert "See a doctor today" in steps[0] and "Use ice" not in steps[0]
+    assert "Use ice first." in steps[1] and "Then heat" not in steps[1]
+    assert "Then heat" in steps[2]
+    assert "bs-referral" not in steps[-2] and "bs-referral" in steps[-1]
+    assert steps[-1] == ReplyRenderer().html(REPLY)
+
+
+# -- request checks ----------------------------------------------------------------------------
+
+
+def test_valid_requests_pass():
+    ok = validate_ask({"message": "", "history": [{"role": "user", "content": [{"type": "text", "text": "hi"}]}]}, 2000, 50)
+    assert ok.message == "" and len(ok.history) == 1
+    assert validate_ask({"message": "hi", "history": None}, 2000, 50).history == []
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [[], {"message": 1}, {"message": "x" * 11}, {"message": "hi", "history": [{"role": "user", "content": None}]}],
+)
+def test_invalid_requests_are_refused(payload):
+    with pytest.raises(InvalidRequest):
+        validate_ask(payload, 10, 50)
+
+
+def test_json_errors_are_invalid_requests():
+    for body in (b"", b"{", b"\xff", b"[" * 5000 + b"]" * 5000):
+        with pytest.raises(InvalidRequest):
+            parse_json(body)
+
+
+# -- limits and headers ----------------------------------------------------------------------------
+
+
+def test_rate_limiter_counts_a_sliding_minute_per_client():
+    now = [1000.0]
+    limiter = RateLimiter(2, clock=lambda: now[0])
+    assert limiter.hit("a") == 0 and limiter.hit("a") == 0
+    assert limiter.hit("a") == 60
+    assert limiter.hit("b") == 0  # another client is not affected
+    now[0] += 30
+    assert limiter.hit("a") == 30
+    now[0] += 30
+    assert limiter.hit("a") == 0
+
+
+def test_rate_limit_zero_is_off():
+    limiter = RateLimiter(0)
+    assert all(limiter.hit("a") == 0 for _ in range(1000))
+
+
+def test_frame_ancestors_drops_what_is_not_a_source():
+    assert frame_ancestors(["'self'", "https://clinic.example/", "http://localhost:*"]) == (
+        "frame-ancestors 'self' https://clinic.example http://localhost:*"
+    )
+    assert frame_ancestors(["https://a.example; script-src *", "self"]) == "frame-ancestors 'self'"
+    assert frame_ancestors([]) == "frame-ancestors 'none'"

@@ -1,0 +1,125 @@
+"""The JSON API: ``POST /api/ask``, ``GET /healthz`` and ``POST /api/feedback``.
+
+``/api/ask`` is what the widget (and any other client) calls: ``{"message",
+"history"}`` in, ``Answer.to_dict()`` out. Bad input gets a 4xx
+``{"error": "..."}`` that says what is wrong; the server keeps serving. The
+assistant is CPU work, so it runs in worker threads (at most
+``[server] concurrency_limit`` at once) and the event loop stays free for
+other requests, health checks included.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Protocol
+
+import anyio
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from settings import Settings
+from webapp.feedback import VOTES, FeedbackStore
+from webapp.limits import BodyTooLarge, RateLimiter, client_key, read_body
+from webapp.validation import InvalidRequest, parse_json, validate_ask
+
+log = logging.getLogger("webapp.api")
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+class AnswerService(Protocol):
+    """What the web front needs from ``assistant.service.AssistantService``."""
+
+    def answer(self, message: Any, history: Any = None) -> Any: ...
+
+    def health(self) -> dict[str, Any]: ...
+
+
+def error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    """The API's one error shape."""
+    return JSONResponse({"error": message}, status_code=status, headers={**NO_STORE, **(headers or {})})
+
+
+def _json_content_type(request: Request) -> bool:
+    """JSON, or no type at all. Refusing form and text types means a browser on another site cannot post here without CORS."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    return not content_type or content_type == "application/json" or content_type.endswith("+json")
+
+
+def build_router(
+    settings: Settings,
+    service: AnswerService,
+    feedback: FeedbackStore | None,
+    limiter: RateLimiter,
+    workers: anyio.CapacityLimiter,
+) -> APIRouter:
+    """The API routes, bound to one service, feedback store and rate limiter."""
+    router = APIRouter()
+    server = settings.server
+    feedback_limiter = RateLimiter(server.rate_limit_per_minute)
+
+    async def read_json(request: Request) -> Any:
+        if not _json_content_type(request):
+            raise _Refused(error(415, "send the body as JSON with Content-Type: application/json"))
+        try:
+            body = await read_body(request)
+        except BodyTooLarge:
+            raise _Refused(error(413, "the request body is too large; send a shorter message and only the recent conversation")) from None
+        return parse_json(body)
+
+    def too_many(wait: int) -> JSONResponse:
+        return error(429, f"too many questions from this address; try again in {wait} seconds", {"Retry-After": str(wait)})
+
+    @router.post("/api/ask")
+    async def ask(request: Request) -> JSONResponse:
+        wait = limiter.hit(client_key(request))
+        if wait:
+            return too_many(wait)
+        try:
+            ask = validate_ask(await read_json(request), server.max_message_chars, server.max_history_messages)
+        except _Refused as refused:
+            return refused.response
+        except InvalidRequest as exc:
+            return error(400, str(exc))
+        answer = await anyio.to_thread.run_sync(service.answer, ask.message, ask.history, limiter=workers)
+        return JSONResponse(answer.to_dict(), headers=NO_STORE)
+
+    @router.api_route("/healthz", methods=["GET", "HEAD"])
+    async def healthz() -> JSONResponse:
+        try:
+            return JSONResponse(service.health(), headers=NO_STORE)
+        except Exception as exc:  # the index went away under us: say so, keep serving
+            log.error("health check failed: %s", exc)
+            return JSONResponse({"status": "error", "error": str(exc)}, status_code=503, headers=NO_STORE)
+
+    @router.post("/api/feedback")
+    async def post_feedback(request: Request) -> JSONResponse:
+        if feedback is None:
+            return error(404, "feedback is turned off on this server")
+        wait = feedback_limiter.hit(client_key(request))
+        if wait:
+            return too_many(wait)
+        try:
+            payload = await read_json(request)
+        except _Refused as refused:
+            return refused.response
+        except InvalidRequest as exc:
+            return error(400, str(exc))
+        if not isinstance(payload, dict):
+            return error(400, 'send {"question": "...", "answer": "...", "vote": "up" | "down"}')
+        question, answer, vote = payload.get("question"), payload.get("answer"), payload.get("vote")
+        if vote not in VOTES:
+            return error(400, '"vote" must be "up" or "down"')
+        if not isinstance(question, str) or not isinstance(answer, str) or not answer.strip():
+            return error(400, '"question" and "answer" must be strings (the answer not empty)')
+        await anyio.to_thread.run_sync(feedback.record, question, answer, vote)
+        return JSONResponse({"ok": True}, headers=NO_STORE)
+
+    return router
+
+
+class _Refused(Exception):
+    """Carries a finished error response out of a helper."""
+
+    def __init__(self, response: JSONResponse) -> None:
+        super().__init__(response.status_code)
+        self.response = response
