@@ -76,7 +76,7 @@ class ServerSettings:
     rate_limit_per_minute: int = 30
     max_message_chars: int = 2000
     max_history_messages: int = 50
-    concurrency_limit: int = 4
+    concurrency_limit: int = 8
     trust_proxy: bool = False  # True only behind a reverse proxy: then its X-Forwarded-For names the client
 
 

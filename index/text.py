@@ -7,6 +7,7 @@ chunks and queries, which is all a stemmer for BM25 has to guarantee.
 
 from __future__ import annotations
 
+import functools
 import re
 
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
@@ -29,6 +30,7 @@ _SUFFIXES = ("ational", "ization", "fulness", "iveness", "ingly", "ments", "atio
              "ings", "ing", "ies", "ied", "edly", "ed", "es", "ly", "s")
 
 
+@functools.lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """Strip one common English suffix, keeping at least a three-letter stem."""
     if len(word) <= 3 or word.isdigit():

@@ -30,6 +30,7 @@ class Expansion:
 
 @dataclass(frozen=True)
 class _Phrase:
+    said: str  # lower-cased; a cheap substring test before the regular expression
     pattern: re.Pattern[str]
     means: str
     treatments: tuple[str, ...]
@@ -54,7 +55,7 @@ class LayVocabulary:
                 for said in entry["says"]:
                     said = said.lower().replace("’", "'")
                     pattern = re.compile(rf"(?<![a-z0-9]){re.escape(said)}s?(?![a-z0-9])")
-                    phrases.append(_Phrase(pattern, str(entry["means"]), treatments))
+                    phrases.append(_Phrase(said, pattern, str(entry["means"]), treatments))
             many = raw.get("many_treatments", {})
         except (OSError, KeyError, TypeError, AttributeError, tomllib.TOMLDecodeError) as exc:
             raise ValueError(f"{path}: invalid lay vocabulary ({exc!r})") from None
@@ -65,6 +66,8 @@ class LayVocabulary:
         lowered = text.lower().replace("’", "'")
         found = []
         for phrase in self._phrases:
+            if phrase.said not in lowered:  # most of the table, most of the time
+                continue
             for m in phrase.pattern.finditer(lowered):
                 found.append((m.start(), m.end(), phrase))
         # Longest phrases first; a shorter one inside a longer match does not count.

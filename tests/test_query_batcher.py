@@ -1,0 +1,69 @@
+"""Concurrent query embeddings share model calls and each caller gets its own row."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+
+from index.query_batcher import QueryBatcher
+
+QUESTIONS = [
+    "ice or heat first?",
+    "how much ibuprofen can I take?",
+    "is a deep tissue massage good for chronic spasms?",
+    "can I drive after a muscle relaxer?",
+    "what stretches help my lower back?",
+    "should I stay in bed?",
+    "does a chiropractor help with spasms?",
+    "how long do muscle relaxants take to work?",
+]
+
+
+def test_concurrent_callers_get_their_own_vectors_from_fewer_model_calls(embedder):
+    alone = {q: embedder.encode([q])[0] for q in QUESTIONS}
+    started = threading.Event()
+    calls: list[int] = []
+
+    def slow_encode(texts):
+        calls.append(len(texts))
+        started.wait(5)  # hold the first call so that the others queue behind it
+        return embedder.encode(list(texts), batch_size=len(texts))
+
+    batcher = QueryBatcher(slow_encode)
+    with ThreadPoolExecutor(len(QUESTIONS)) as pool:
+        futures = {q: pool.submit(batcher, q) for q in QUESTIONS * 3}
+        started.set()
+        got = {q: f.result(timeout=30) for q, f in futures.items()}
+    for q, vector in got.items():
+        assert vector.shape == (1, embedder.dimension)
+        assert np.allclose(vector[0], alone[q], atol=1e-4), q  # batching pads, it must not change the vector
+    assert sum(calls) == len(QUESTIONS) * 3 and len(calls) < len(QUESTIONS) * 3
+    assert batcher.queries == len(QUESTIONS) * 3 and batcher.batches == len(calls)
+
+
+def test_a_query_embeds_as_ingest_embeds_it(embedder):
+    """The query path skips ``SentenceTransformer.encode``; its vectors must not differ."""
+    for question in QUESTIONS:
+        assert np.allclose(embedder.encode_query(question)[0], embedder.encode([question])[0], atol=1e-5)
+
+
+def test_a_failing_model_call_reaches_every_waiting_caller_and_the_next_call_works():
+    fail = threading.Event()
+    fail.set()
+
+    def encode(texts):
+        if fail.is_set():
+            raise RuntimeError("model broke")
+        return np.ones((len(texts), 3), dtype=np.float32)
+
+    batcher = QueryBatcher(encode)
+    with ThreadPoolExecutor(4) as pool:
+        futures = [pool.submit(batcher, f"q{i}") for i in range(8)]
+        for f in futures:
+            with pytest.raises(RuntimeError, match="model broke"):
+                f.result(timeout=10)
+    fail.clear()
+    assert batcher("again").shape == (1, 3)
