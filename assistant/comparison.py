@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant.compose import ComposerTuning, Composition, Scored, cite, score_sentences
+from assistant.compose import ComposerTuning, Composition, Scored, cite, quoted_passages, score_sentences
 from assistant.question import QuestionRules
 
 POLARITY_WEIGHT = 0.3  # a cell that agrees with a "no X" question beats mere similarity
@@ -84,4 +84,4 @@ def compose_comparison(
         return None
     lines, citations = cite(chosen, chunks)
     treatments = tuple(s.sentence["treatment"] for s in chosen)
-    return Composition("\n".join(f"- {line}" for line in lines), citations, chosen[0].score, treatments, kind="cross")
+    return Composition("\n".join(f"- {line}" for line in lines), citations, chosen[0].score, treatments, kind="cross", passages=quoted_passages(chosen))

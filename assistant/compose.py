@@ -10,6 +10,7 @@ comparison table by ``assistant.comparison``.)
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -63,6 +64,7 @@ class Composition:
     best_score: float
     treatments: tuple[str, ...]
     kind: str = "answer"  # "answer" | "cross"
+    passages: tuple[str, ...] = ()  # chunk ids quoted, in citation order
 
 
 def score_sentences(
@@ -91,7 +93,7 @@ def score_sentences(
     cosines = vectors @ query_vector.ravel()
     scored = []
     for sentence, vector, cosine in zip(sentences, vectors, cosines):
-        words = set(tokenize(sentence["text"]))
+        words = _words(sentence["text"])
         shared = sum(weight[t] for t in words & own) + tuning.expansion_share * sum(weight[t] for t in words & added)
         overlap = min(shared / total, 1.5)
         rank = chunk_rank.get(sentence["chunk_id"], 10)
@@ -100,6 +102,12 @@ def score_sentences(
         score += tuning.answer_type_bonus * sum(1 for t in wanted if t.expects.search(sentence["text"]))
         scored.append(Scored(sentence, vector, score))
     return sorted(scored, key=lambda s: -s.score)
+
+
+@functools.lru_cache(maxsize=1 << 18)
+def _words(text: str) -> frozenset[str]:
+    """A passage's search terms; the guide's sentences recur across questions, so they are cached."""
+    return frozenset(tokenize(text))
 
 
 def _opening(scored: list[Scored], tuning: ComposerTuning) -> Scored:
@@ -206,6 +214,11 @@ def cite(chosen: list[Scored], chunks: dict[str, dict[str, Any]]) -> tuple[list[
     return lines, citations
 
 
+def quoted_passages(chosen: list[Scored]) -> tuple[str, ...]:
+    """The chunks the chosen sentences come from, first quoted first."""
+    return tuple(dict.fromkeys(c.sentence["chunk_id"] for c in chosen))
+
+
 def render_sentence(sentence: dict[str, Any]) -> str:
     """A quoted sentence as shown; a table cell gets its row and column names."""
     if sentence.get("kind") == "cell":
@@ -239,4 +252,4 @@ def compose(
         chosen.remove(weakest)
     lines, citations = cite(chosen, chunks)
     treatments = tuple(dict.fromkeys(c.sentence["treatment"] for c in chosen))
-    return Composition(" ".join(lines), citations, chosen[0].score, treatments)
+    return Composition(" ".join(lines), citations, chosen[0].score, treatments, passages=quoted_passages(chosen))

@@ -69,6 +69,7 @@ class Assistant:
         self.scope = scope
         self.followups = FollowUpResolver.load(retriever.vocabulary, retriever.lexical_treatment)
         self.question_rules = QuestionRules.load()
+        self._treatment_sentences: dict[str, list[str]] = {}
         self.tuning = ComposerTuning(
             max_sentences=settings.answer.max_sentences, min_score=settings.retrieval.min_answer_score
         )
@@ -167,15 +168,8 @@ class Assistant:
         cited = {c.treatment for c in composition.citations}
         if self.scope.is_about_medication(text, cited | set(search.expansion.treatments)):
             parts.append(Part("caution", self.prompts.render("medication_caution")))
-        passages = tuple(dict.fromkeys(self._chunk_of(c) for c in composition.citations)) if composition.kind == "cross" else ()
+        passages = composition.passages if composition.kind == "cross" else ()
         return _Reply("answer", parts, composition.citations, search=search, passages=passages)
-
-    def _chunk_of(self, citation: Citation) -> str:
-        """The chunk a citation quotes from (its span lies inside exactly one chunk of its source)."""
-        return next(
-            c["id"] for c in self.retriever.chunks
-            if c["source"] == citation.source and c["start"] <= citation.start and citation.end <= c["end"]
-        )
 
     def _decline(self, lead: list[Part], search: SearchResult | None = None) -> _Reply:
         return _Reply("decline", lead + [Part("decline", self.prompts.render("out_of_scope"))], [], True, search)
@@ -262,15 +256,23 @@ class Assistant:
         treatments = [t for t in search.expansion.treatments if t in self.scope.medication_treatments]
         if not treatments:
             return True  # "how much rest?" is not a medicine dose
-        chunk_ids = [self.retriever.chunks[i]["id"] for t in treatments for i in self.retriever.rows_by_treatment.get(t, [])]
-        sentences, _ = self.retriever.sentences_of(chunk_ids)
+        sentences = [s for t in treatments for s in self._sentences_of_treatment(t)]
         named = [w.lower() for w in search.expansion.matched]
-        about_drug = [s for s in sentences if any(w.rstrip("s") in s["text"].lower() for w in named)]
-        dosed = [s for s in (about_drug or sentences) if amounts_in(s["text"])]
+        about_drug = [s for s in sentences if any(w.rstrip("s") in s.lower() for w in named)]
+        dosed = [s for s in (about_drug or sentences) if amounts_in(s)]
         if not dosed:
             return False
-        guide_numbers = {n for s in dosed for n in amounts_in(s["text"])}
+        guide_numbers = {n for s in dosed for n in amounts_in(s)}
         return all(n in guide_numbers for n in amounts_in(text))
+
+    def _sentences_of_treatment(self, treatment: str) -> list[str]:
+        """A treatment's sentences, gathered once (the index does not change under a loaded Assistant)."""
+        cached = self._treatment_sentences.get(treatment)
+        if cached is None:
+            chunk_ids = [self.retriever.chunks[i]["id"] for i in self.retriever.rows_by_treatment.get(treatment, [])]
+            cached = [s["text"] for s in self.retriever.sentences_of(chunk_ids)[0]]
+            self._treatment_sentences[treatment] = cached
+        return cached
 
     # -- rendering -----------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ and answers small questions about a message ("does it ask for an amount?",
 
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
 from collections.abc import Callable, Iterable
@@ -109,6 +110,7 @@ class QuestionRules:
                 return self.levels.index(level)
         return None
 
+    @functools.lru_cache(maxsize=1 << 16)  # noqa: B019 - the rules live as long as the process; table cells recur
     def polarity(self, text: str) -> dict[str, bool]:
         """Concepts ``text`` mentions, each True when it is negated ("no meds", "drug-free")."""
         found: dict[str, bool] = {}
