@@ -27,7 +27,11 @@ def content_text(content: Any) -> str:
 
 
 def clean_text(text: str) -> str:
-    """Drop control characters and normalise Unicode, keeping the words as written."""
+    """Drop control characters and normalise Unicode, keeping the words as written.
+
+    JSON may carry lone surrogates ("\\ud800"), which no encoder accepts: they become "?".
+    """
+    text = text.encode("utf-8", "replace").decode("utf-8")
     return _CONTROL.sub(" ", unicodedata.normalize("NFKC", text)).strip()
 
 

@@ -48,6 +48,9 @@ def load(settings_path: str | None = None) -> Settings:
         raise SystemExit(EXIT_CONFIG) from None
 
 
+WARM_UP_QUESTION = "how long should I use an ice pack?"
+
+
 def load_service(settings: Settings) -> Any:
     """The assistant service with its model and index loaded, or exit with the reason on one line."""
     from assistant.prompts import PromptError
@@ -55,10 +58,12 @@ def load_service(settings: Settings) -> Any:
     from index.store import IndexLoadError
 
     try:
-        return AssistantService(settings)
+        service = AssistantService(settings)
     except (IndexLoadError, PromptError, ConfigError) as exc:
         print(f"cannot start: {exc}", file=sys.stderr)
         raise SystemExit(EXIT_STARTUP) from None
+    service.answer(WARM_UP_QUESTION)  # the first patient should not wait for lazy initialisation
+    return service
 
 
 def server_for(app: Any, host: str, port: int, settings: Settings) -> uvicorn.Server:
