@@ -12,7 +12,6 @@ so the ratio is also given for the replies that retrieve and compose.
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -144,13 +143,3 @@ def execute(args: argparse.Namespace) -> int:
     result = run(rounds, args.index_dir)
     write_results("latency", result, report(result), machine)
     return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench latency", description=__doc__.splitlines()[0])
-    add_arguments(parser)
-    return execute(parser.parse_args(argv))
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -19,7 +19,6 @@ import argparse
 import asyncio
 import random
 import resource
-import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -248,13 +247,3 @@ def execute(args: argparse.Namespace) -> int:
     result = run(clients, duration, parse_sweep(args.sweep), sweep_duration, args.index_dir, parse_env(args.server_env))
     write_results(args.name or "load", result, report(result), machine)
     return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench load", description=__doc__.splitlines()[0])
-    add_arguments(parser)
-    return execute(parser.parse_args(argv))
-
-
-if __name__ == "__main__":
-    sys.exit(main())

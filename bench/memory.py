@@ -10,7 +10,6 @@ and its peak after a burst of concurrent load.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -88,13 +87,3 @@ def execute(args: argparse.Namespace) -> int:
     result = run(runs, clients, seconds, args.index_dir)
     write_results("memory", result, report(result), machine)
     return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench memory", description=__doc__.splitlines()[0])
-    add_arguments(parser)
-    return execute(parser.parse_args(argv))
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -22,7 +22,6 @@ import argparse
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from collections import Counter
@@ -261,13 +260,3 @@ def execute(args: argparse.Namespace) -> int:
     result = run(clients, duration, parse_sweep(args.sweep), sweep_duration, args.index_dir, env)
     write_results(args.name or "nginx", result, report(result), machine)
     return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench nginx", description=__doc__.splitlines()[0])
-    add_arguments(parser)
-    return execute(parser.parse_args(argv))
-
-
-if __name__ == "__main__":
-    sys.exit(main())

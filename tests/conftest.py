@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,6 +20,14 @@ from settings import PROJECT_ROOT, Settings, load_settings  # noqa: E402
 
 GUIDE = PROJECT_ROOT / "data" / "guide" / "back-spasm-treatments.txt"
 DEV_SET = PROJECT_ROOT / "tests" / "data" / "dev_questions.jsonl"
+
+
+def nested(depth: int, leaf: Any) -> Any:
+    """``depth`` lists inside one another, built without recursion."""
+    value = leaf
+    for _ in range(depth):
+        value = [value]
+    return value
 
 
 def read_jsonl(path: Path) -> list[dict]:

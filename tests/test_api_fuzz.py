@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from settings import PROJECT_ROOT
+from tests.conftest import nested
 
 pytestmark = pytest.mark.skipif(not (PROJECT_ROOT / "app.py").exists(), reason="app.py does not exist yet")
 
@@ -82,13 +83,6 @@ def check(response: httpx.Response) -> dict[str, Any]:
         assert 400 <= response.status_code < 500
         assert isinstance(body.get("error"), str) and body["error"].strip()
     return body
-
-
-def nested(depth: int, leaf: Any) -> Any:
-    value = leaf
-    for _ in range(depth):
-        value = [value]
-    return value
 
 
 @pytest.mark.parametrize(

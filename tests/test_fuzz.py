@@ -17,6 +17,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import nested
+
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 TIERS = {"none", "urgent", "emergency"}
 
@@ -104,14 +106,6 @@ def test_a_message_of_the_wrong_type_gets_a_reply_with_the_referral(assistant, r
 @given(history=st.lists(turns, min_size=1, max_size=40))
 def test_malformed_turns_and_unknown_roles_are_skipped_not_fatal(assistant, referral, history):
     check(assistant.answer("and is heat better for that?", history), referral)
-
-
-def nested(depth: int, leaf: Any) -> Any:
-    """``depth`` lists inside one another, built without recursion."""
-    value = leaf
-    for _ in range(depth):
-        value = [value]
-    return value
 
 
 @pytest.mark.parametrize(
