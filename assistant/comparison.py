@@ -18,6 +18,18 @@ from assistant.compose import ComposerTuning, Composition, Scored, cite, quoted_
 from assistant.question import QuestionRules
 
 POLARITY_WEIGHT = 0.3  # a cell that agrees with a "no X" question beats mere similarity
+MAX_CELLS_SCORED = 300  # the guide has 35 cells; a large corpus keeps its closest ones (a vector product) for word scoring
+
+
+def _candidates(cells: Sequence[dict[str, Any]], vectors: np.ndarray, query_vector: np.ndarray, column: str | None) -> np.ndarray:
+    """Rows of the cells worth scoring: the ranking's column only, and at most the closest few hundred."""
+    rows = np.arange(len(cells))
+    if column is not None:
+        rows = np.array([i for i, c in enumerate(cells) if c["label"].lower() == column.lower()], dtype=np.int64)
+    if len(rows) > MAX_CELLS_SCORED:
+        cosines = vectors[rows] @ query_vector.ravel()
+        rows = np.sort(rows[np.argpartition(-cosines, MAX_CELLS_SCORED - 1)[:MAX_CELLS_SCORED]])
+    return rows
 
 
 def _ranked_by_level(question_rules: QuestionRules, column: str, descending: bool, scored: list[Scored]) -> list[Scored]:
@@ -60,10 +72,11 @@ def compose_comparison(
     tuning: ComposerTuning,
 ) -> Composition | None:
     """A list naming each fitting treatment with its cited table cell, or None without a table."""
-    scored = score_sentences(query_vector, query_tokens, cells, vectors, {}, tuning)
+    ranking = question_rules.ranking(question)
+    rows = _candidates(cells, vectors, query_vector, ranking.column if ranking else None)
+    scored = score_sentences(query_vector, query_tokens, [cells[i] for i in rows], vectors[rows], {}, tuning)
     if not scored:
         return None
-    ranking = question_rules.ranking(question)
     if ranking is not None:
         chosen = _ranked_by_level(question_rules, ranking.column, ranking.descending, scored)[: tuning.cross_max_rows]
     else:

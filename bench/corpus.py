@@ -12,7 +12,7 @@ Embedding ~300,000 texts on two CPU cores takes about an hour, so
 is the original's plus the tag, so its vector is taken to be the original's,
 moved by deterministic random noise whose size is calibrated on a sample of
 really embedded variant texts (same mean cosine to the original). Without the
-noise every copy would tie exactly and neither ranking nor HNSW recall would
+noise every copy would tie exactly and neither ranking nor approximate-index recall would
 mean anything. Results say which embedding was used.
 """
 

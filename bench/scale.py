@@ -6,8 +6,10 @@ a fresh subprocess (so its memory is its own) and time queries from the
 evaluation set: ``Retriever.search`` whole and per stage, the index-dependent part
 alone (dense + BM25 + fusion, the query vector given), and ``answer()`` when the
 assistant imports. Above ``[retrieval] approximate_above`` chunks the dense side
-is HNSW; there the worker also builds an exact flat index over the same vectors
-and reports HNSW's recall@10 and @50 against it, and the flat search time.
+is IVF-Flat; there (and from ``RECALL_MIN_CHUNKS`` up, with one built for the test)
+the worker also builds an exact flat index over the same vectors and reports
+IVF-Flat's recall@10 and @50 against it at the configured nprobe and a sweep, the
+HNSW index it replaced for comparison, and the flat search time.
 
 Embedding every text of 1000× takes about an hour on two cores, so by default
 sizes above 10× embed each distinct text once (see ``bench.corpus``) and the
@@ -46,10 +48,11 @@ REAL_EMBED_UP_TO = 10  # --embed auto: sizes up to this embed every text for rea
 CALIBRATION_SAMPLE = 96
 WORKER_TIMEOUT = 1800.0
 RECALL_DEPTHS = (10, 50)
-EF_SEARCH_SWEEP = (64, 128, 256)
+EF_SEARCH_SWEEP = (64, 128, 256)  # HNSW, the dense index before IVF-Flat, as a comparison
+HNSW_M = 32
 NPROBE_SWEEP = (4, 8, 16, 32)
 RECALL_MIN_CHUNKS = 5000  # below this nobody needs an approximate index; above, show what one would give
-SLOWEST = 8  # the slowest answers are listed with their stages, to show which path stops scaling  # 50 = the candidates the retriever takes from each side before fusing
+SLOWEST = 8  # the slowest answers are listed with their stages, to show which path stops scaling
 
 
 # -- the parent: build each size, ask a worker to measure it --------------------------------------
@@ -196,9 +199,9 @@ def worker(index_dir: Path, queries: int | None) -> dict[str, Any]:
         "search_stages_ms": {stage: summarize(v) for stage, v in stages.items()},
     }
     out.update(_answer_timings(settings, retriever, questions))
-    is_hnsw = index.manifest.get("dense_index", {}).get("type") == "hnsw"
-    if is_hnsw or len(index.chunks) >= RECALL_MIN_CHUNKS:
-        out["recall"] = _recall(index.dense, is_hnsw, np.vstack(vectors), index.chunks)
+    ivf_is_loaded = index.manifest.get("dense_index", {}).get("type") == "ivf-flat"
+    if ivf_is_loaded or len(index.chunks) >= RECALL_MIN_CHUNKS:
+        out["recall"] = _recall(index.dense, ivf_is_loaded, np.vstack(vectors), index.chunks)
     out.update({f"final_{k}": v for k, v in proc_memory_mib().items()})
     return out
 
@@ -238,55 +241,60 @@ def _answer_timings(settings: Any, retriever: Any, questions: list[Any]) -> dict
     }
 
 
-def _recall(dense: Any, hnsw_is_loaded: bool, queries: Any, chunks: list[dict[str, Any]]) -> dict[str, Any]:
+def _recall(dense: Any, ivf_is_loaded: bool, queries: Any, chunks: list[dict[str, Any]]) -> dict[str, Any]:
     """Approximate indexes against exact search over the very same vectors.
 
-    HNSW as the index store builds it (the loaded one above ``approximate_above``,
-    otherwise built here with the same parameters) at several efSearch values, and
-    IVF-Flat at several nprobe values, as the alternative the issue names. Three views,
-    because a synthetic corpus is full of near-duplicates (a chunk and its variants
-    differ only by noise): recall by chunk id (strict), recall by content (a hit counts
-    when it is the same passage of the guide as an exact hit, on whichever page), and
-    the ratio of summed similarities (1.0 = as close as exact).
+    IVF-Flat as the index store builds it (the loaded one above ``approximate_above``,
+    otherwise built here with ``build_dense_index``) at its configured nprobe and the
+    ``NPROBE_SWEEP`` values, and, for comparison, the HNSW index it replaced (M 32,
+    efConstruction 80, built here) at several efSearch values. Three views, because a
+    synthetic corpus is full of near-duplicates (a chunk and its variants differ only by
+    noise): recall by chunk id (strict), recall by content (a hit counts when it is the
+    same passage of the guide as an exact hit, on whichever page), and the ratio of
+    summed similarities (1.0 = as close as exact).
     """
     import faiss
     import numpy as np
 
-    from index.store import build_dense_index
+    from index.store import HNSW_EF_SEARCH, build_dense_index
 
     vectors = dense.reconstruct_n(0, dense.ntotal)
-    flat = faiss.IndexFlatIP(vectors.shape[1])
+    dim = vectors.shape[1]
+    flat = faiss.IndexFlatIP(dim)
     flat.add(vectors)
     content = np.array([c["id"].split(":", 1)[-1] for c in chunks])  # "heat-cold:003" on every page
     exact = {depth: flat.search(queries, depth) for depth in RECALL_DEPTHS}
     t = time.perf_counter()
-    if hnsw_is_loaded:
-        hnsw = dense
-    else:  # as ingest would build it above the threshold, with the efSearch loading would set
-        hnsw, info = build_dense_index(vectors, approximate_above=0)
-        hnsw.hnsw.efSearch = int(info["ef_search"])
-    hnsw_build_s = 0.0 if hnsw_is_loaded else time.perf_counter() - t
-    configured = int(hnsw.hnsw.efSearch)
+    if ivf_is_loaded:
+        ivf = dense
+    else:  # as ingest would build it above the threshold, with the nprobe loading would set
+        ivf, _ = build_dense_index(vectors, approximate_above=0)
+    ivf_build_s = 0.0 if ivf_is_loaded else time.perf_counter() - t
+    configured = int(ivf.nprobe)
     rows = []
-    for ef in sorted({configured, *EF_SEARCH_SWEEP}):
-        hnsw.hnsw.efSearch = ef
-        rows.append({"index": "hnsw", "parameter": f"efSearch {ef}" + (" (configured)" if ef == configured else ""),
-                     **_compare(hnsw, queries, exact, content)})
-    hnsw.hnsw.efSearch = configured
-    nlist = max(16, int(np.sqrt(len(vectors))))
-    t = time.perf_counter()
-    ivf = faiss.IndexIVFFlat(faiss.IndexFlatIP(vectors.shape[1]), vectors.shape[1], nlist, faiss.METRIC_INNER_PRODUCT)
-    ivf.train(vectors)
-    ivf.add(vectors)
-    ivf_build_s = time.perf_counter() - t
-    for nprobe in NPROBE_SWEEP:
+    for nprobe in sorted({configured, *NPROBE_SWEEP}):
         ivf.nprobe = nprobe
-        rows.append({"index": f"ivf-flat ({nlist} lists)", "parameter": f"nprobe {nprobe}", **_compare(ivf, queries, exact, content)})
+        rows.append({"index": f"ivf-flat ({ivf.nlist} lists)", "built_for_test": not ivf_is_loaded,
+                     "parameter": f"nprobe {nprobe}" + (" (configured)" if nprobe == configured else ""),
+                     **_compare(ivf, queries, exact, content)})
+    ivf.nprobe = configured
+    t = time.perf_counter()
+    hnsw = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)  # the dense index before IVF-Flat
+    hnsw.hnsw.efConstruction = 80
+    hnsw.add(vectors)
+    hnsw_build_s = time.perf_counter() - t
+    for ef in EF_SEARCH_SWEEP:
+        hnsw.hnsw.efSearch = ef
+        rows.append({"index": "hnsw (former)", "built_for_test": True,
+                     "parameter": f"efSearch {ef}" + (" (was configured)" if ef == HNSW_EF_SEARCH else ""),
+                     **_compare(hnsw, queries, exact, content)})
     return {
         "queries": len(queries),
-        "hnsw_loaded_from_index": hnsw_is_loaded,
-        "hnsw_build_s": round(hnsw_build_s, 2),
+        "ivf_loaded_from_index": ivf_is_loaded,
+        "ivf_lists": int(ivf.nlist),
+        "ivf_nprobe": configured,
         "ivf_build_s": round(ivf_build_s, 2),
+        "hnsw_build_s": round(hnsw_build_s, 2),
         "approximate": rows,
         "flat_search_top50_ms": summarize(_time_searches(flat, queries)),
     }
@@ -355,7 +363,7 @@ def report(result: dict[str, Any]) -> str:
     parts.append("Per-stage p50 (ms), " + ("in `answer()`" if rows and rows[0].get("answer_stages_ms") else "in `Retriever.search`") + ":\n\n"
                  + markdown_table(["size", "triage", "expand", "embed", "dense", "bm25", "fuse", "compose"], stage_rows))
     recall_rows = [
-        [f"{r['size']}×", r["chunks"], e["index"] + ("" if r["recall"]["hnsw_loaded_from_index"] or e["index"] != "hnsw" else " (built for this test)"),
+        [f"{r['size']}×", r["chunks"], e["index"] + (" (built for this test)" if e["built_for_test"] else ""),
          e["parameter"], fmt(e["recall_at_10"], 3), fmt(e["content_recall_at_10"], 3), fmt(e["recall_at_50"], 3), fmt(e["content_recall_at_50"], 3),
          fmt(e["similarity_ratio_at_10"], 4), fmt(e["search_top50_ms"]["p50"], 2)]
         for r in rows if r.get("recall") for e in r["recall"]["approximate"]
@@ -366,9 +374,11 @@ def report(result: dict[str, Any]) -> str:
     ]
     if recall_rows:
         parts.append(
-            "Approximate dense search against exact flat search over the same vectors (questions of the evaluation set). By id is "
-            "strict; by content counts the same passage on another page (the synthetic pages are near-duplicates of one another, "
-            "the hardest case for a graph index); the similarity ratio compares the summed cosine of the top 10 with the exact top 10:\n\n"
+            "Approximate dense search against exact flat search over the same vectors (questions of the evaluation set): "
+            f"IVF-Flat, the dense index above {load_settings().retrieval.approximate_above:,} chunks, and for comparison the "
+            f"HNSW index (M {HNSW_M}, efSearch 64) it replaced. By id is strict; by content counts the same passage on another "
+            "page (the synthetic pages are near-duplicates of one another, the hardest case for a graph index); the similarity "
+            "ratio compares the summed cosine of the top 10 with the exact top 10:\n\n"
             + markdown_table(
                 ["size", "chunks", "index", "setting", "recall@10 by id", "by content", "recall@50 by id", "by content",
                  "similarity ratio@10", "top-50 p50 ms"],

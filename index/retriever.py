@@ -204,7 +204,7 @@ class Retriever:
         return SearchResult(hits, expansion, query_vector, timings)
 
     def _chunk_vectors(self, rows: np.ndarray) -> np.ndarray:
-        """Stored vectors of some chunks (FAISS keeps them; flat and HNSW can both give them back, in one call)."""
+        """Stored vectors of some chunks (FAISS keeps them; flat and IVF (with its direct map) give them back, in one call)."""
         if not len(rows):
             return np.zeros((0, self.index.dense.d), np.float32)
         return self.index.dense.reconstruct_batch(np.ascontiguousarray(rows, dtype=np.int64))

@@ -8,12 +8,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from index.embedder import EmbedderInfo
-from index.store import IndexLoadError, load_index, read_manifest
+from index.store import IVF_NPROBE, IndexLoadError, _sha256, ivf_lists, load_index, read_manifest, write_index
 from ingest.build import build_index, stale_reasons
-from settings import PROJECT_ROOT
+from settings import PROJECT_ROOT, load_settings
 from tests.conftest import GUIDE
 
 
@@ -117,6 +118,90 @@ def test_rebuild_replaces_atomically_and_keeps_old_loadable_on_failure(tmp_path,
     # the previous build is kept for readers that are still loading it; older ones are pruned
     versions = [p for p in (tmp_path / "build.versions").iterdir() if p.is_dir()]
     assert len(versions) == 2
+
+
+def _unit(rows: np.ndarray) -> np.ndarray:
+    return (rows / np.linalg.norm(rows, axis=1, keepdims=True)).astype(np.float32)
+
+
+def _recall_at_10(index, flat, queries: np.ndarray) -> float:
+    _, exact = flat.search(queries, 10)
+    _, found = index.search(queries, 10)
+    return float(np.mean([len(set(e.tolist()) & set(f.tolist())) / 10 for e, f in zip(exact, found)]))
+
+
+def test_large_index_is_ivf_flat_and_finds_what_exact_search_finds(tmp_path):
+    """Above ``approximate_above`` the dense side is IVF-Flat: loadable, vectors readable back, recall@10 ≥ 0.9.
+
+    The vectors are clustered like embeddings of a few topics (uniformly random ones
+    have no meaningful neighbours), with each topic spread over several IVF lists, so a
+    query's top 10 lie in several lists and recall depends on how many are searched.
+    """
+    import faiss
+
+    rng = np.random.default_rng(20261124)
+    n, dim, topics = 1500, 384, 12
+    centres = _unit(rng.standard_normal((topics, dim)))
+    vectors = _unit(centres[rng.integers(0, topics, n)] + 0.05 * rng.standard_normal((n, dim)))
+    chunks = [{"id": f"synthetic:{i:04d}", "text": f"chunk {i}"} for i in range(n)]
+    sentences = [{"chunk_id": c["id"], "text": c["text"]} for c in chunks[:20]]
+    out = tmp_path / "build"
+    write_index(out, chunks, sentences, vectors, vectors[:20], EmbedderInfo("synthetic", dim, 256), [], approximate_above=10)
+
+    manifest = read_manifest(out.resolve())
+    assert manifest["dense_index"] == {"type": "ivf-flat", "metric": "inner_product", "nlist": ivf_lists(n), "nprobe": IVF_NPROBE}
+    index = load_index(out)
+    assert isinstance(index.dense, faiss.IndexIVFFlat) and index.dense.ntotal == n
+    assert index.dense.nlist == ivf_lists(n) and index.dense.nprobe == IVF_NPROBE
+    rows = rng.choice(n, 50, replace=False)
+    np.testing.assert_array_equal(index.dense.reconstruct_batch(rows.astype(np.int64)), vectors[rows])
+
+    flat = faiss.IndexFlatIP(dim)
+    flat.add(vectors)
+    queries = _unit(vectors[rng.choice(n, 300, replace=False)] + 0.01 * rng.standard_normal((300, dim)))
+    assert _recall_at_10(index.dense, flat, queries) >= 0.9
+    index.dense.nprobe = 1  # the data is hard enough that searching too few lists would show
+    assert _recall_at_10(index.dense, flat, queries) < 0.9
+
+    manifest["dense_index"]["nprobe"] = 4  # loading applies the manifest's setting (FAISS also stores one)
+    (out / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    assert load_index(out).dense.nprobe == 4
+
+
+def test_guide_built_as_ivf_flat_serves_the_retriever(tmp_path, embedder, built_index_dir):
+    """The real guide with ``approximate_above`` below its size: the retriever, including
+    the per-treatment path that reads stored vectors back, ranks as with the flat index."""
+    from index.retriever import Retriever
+
+    out = tmp_path / "build"
+    build_index([GUIDE], out, embedder, load_settings().index.chunk_target_tokens, approximate_above=10)  # as the fixture, but IVF
+    assert read_manifest(out.resolve())["dense_index"]["type"] == "ivf-flat"
+    ivf = Retriever(load_index(out, embedder.info), embedder)
+    flat = Retriever(load_index(built_index_dir, embedder.info), embedder)
+    assert flat.index.manifest["dense_index"]["type"] == "flat"
+    for query, within in [("is a hot water bottle or an ice pack better", None), ("how long should I keep it on", "heat-cold")]:
+        got = ivf.search(query, 5, mode="dense", within=within)
+        want = flat.search(query, 5, mode="dense", within=within)
+        assert [h.chunk["id"] for h in got.hits] == [h.chunk["id"] for h in want.hits]
+
+
+def test_older_hnsw_index_still_loads(tmp_path, embedder, built_index_dir):
+    """An index built before IVF-Flat replaced HNSW keeps loading, with its efSearch."""
+    import faiss
+
+    out = tmp_path / "build"
+    shutil.copytree(built_index_dir.resolve(), out)
+    flat = faiss.read_index(str(out / "chunks.faiss"))
+    hnsw = faiss.IndexHNSWFlat(flat.d, 32, faiss.METRIC_INNER_PRODUCT)
+    hnsw.add(flat.reconstruct_n(0, flat.ntotal))
+    faiss.write_index(hnsw, str(out / "chunks.faiss"))
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    manifest["dense_index"] = {"type": "hnsw", "metric": "inner_product", "m": 32, "ef_search": 48}
+    manifest["files"]["chunks.faiss"] = {"sha256": _sha256(out / "chunks.faiss"), "bytes": (out / "chunks.faiss").stat().st_size}
+    (out / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    index = load_index(out, embedder.info)
+    assert isinstance(index.dense, faiss.IndexHNSWFlat) and index.dense.hnsw.efSearch == 48
+    assert index.dense.reconstruct_batch(np.arange(3, dtype=np.int64)).shape == (3, flat.d)
 
 
 def _run_ingest(*args: str, cwd: Path = PROJECT_ROOT) -> subprocess.CompletedProcess:
