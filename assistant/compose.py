@@ -110,14 +110,13 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(tokenize(text))
 
 
-def _opening(scored: list[Scored], tuning: ComposerTuning) -> Scored:
+def _opening(scored: list[Scored], firsts: dict[int, Scored], tuning: ComposerTuning) -> Scored:
     """The best sentence that can stand first on its own.
 
     A later sentence of a bullet will be shown after the bullet's first sentence
     (``with_bullet_context``), so as an opening it is worth what the pair is worth;
     a sentence starting "This…"/"They…" pays ``opening_penalty``.
     """
-    firsts = _bullet_firsts(scored)
 
     def standalone(s: Scored) -> float:
         first = firsts.get(s.sentence.get("block"))
@@ -144,11 +143,14 @@ def _body(text: str) -> str:
     return rest if sep and len(head.split()) <= 5 else text
 
 
-def select(scored: list[Scored], tuning: ComposerTuning) -> list[Scored]:
-    """An opening sentence, then supporting ones close to it in score and not repeating it."""
+def select(scored: list[Scored], firsts: dict[int, Scored], tuning: ComposerTuning) -> list[Scored]:
+    """An opening sentence, then supporting ones close to it in score and not repeating it.
+
+    ``firsts`` maps each bullet to its first sentence (``_bullet_firsts`` of ``scored``).
+    """
     if not scored or scored[0].score < tuning.min_score:
         return []
-    best = _opening(scored, tuning)
+    best = _opening(scored, firsts, tuning)
     chosen = [best]
     for candidate in scored:
         if len(chosen) >= tuning.max_sentences:
@@ -166,9 +168,8 @@ def select(scored: list[Scored], tuning: ComposerTuning) -> list[Scored]:
     return [best] + rest
 
 
-def with_bullet_context(chosen: list[Scored], pool: list[Scored]) -> list[Scored]:
+def with_bullet_context(chosen: list[Scored], firsts: dict[int, Scored]) -> list[Scored]:
     """Put a bullet's first sentence before a later sentence of the same bullet, which needs it to make sense."""
-    firsts = _bullet_firsts(pool)
     result: list[Scored] = []
     emitted: set[int] = set()
     for item in chosen:
@@ -243,10 +244,11 @@ def compose(
     scored = score_sentences(
         query_vector, query_tokens, [sentences[i] for i in prose], vectors[prose], chunk_rank, tuning, wanted, idf
     )
-    chosen = select(scored, tuning)
+    firsts = _bullet_firsts(scored)
+    chosen = select(scored, firsts, tuning)
     if not chosen:
         return None
-    chosen = with_bullet_context(chosen, scored)
+    chosen = with_bullet_context(chosen, firsts)
     while len(chosen) > tuning.max_sentences:  # context lines push out the weakest supporting sentence
         weakest = min(chosen[1:], key=lambda s: s.score)
         chosen.remove(weakest)

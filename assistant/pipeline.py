@@ -33,6 +33,7 @@ from assistant.triage import Triage, TriageResult
 from assistant.types import Answer, Citation, Part, RetrievedPassage
 from index.retriever import Retriever, SearchResult
 from index.text import tokenize
+from index.vocabulary import Expansion
 from settings import Settings, load_settings
 
 log = logging.getLogger("assistant")
@@ -145,7 +146,9 @@ class Assistant:
             return self._decline(lead)
         if self.scope.is_greeting(text):
             return _Reply("greeting", lead + [Part("greeting", self.prompts.render("greeting"))], [])
+        t = time.perf_counter()
         expansion = self.retriever.vocabulary.expand(text)
+        timings["expand"] = _ms(t)
         focus = self.followups.resolve(text, expansion, user_turns(turns))
         if not focus.treatment and self.scope.is_off_topic(text, bool(expansion.treatments)):
             return self._decline(lead)
@@ -155,7 +158,7 @@ class Assistant:
         if self.scope.asks_to_exceed_dose(text) and expansion.treatments and set(expansion.treatments) <= self.scope.medication_treatments:
             return self._dose_decline(lead)
 
-        search, composition, followed = self._retrieve_and_compose(text, focus, timings, mode)
+        search, composition, followed = self._retrieve_and_compose(text, expansion, focus, timings, mode)
         if asks_dose and not self._guide_gives_dose(text, search):
             return self._dose_decline(lead, search)
         if not (followed or self._in_scope(text, search)):
@@ -181,14 +184,14 @@ class Assistant:
     # -- retrieval and composition --------------------------------------------------------
 
     def _retrieve_and_compose(
-        self, text: str, focus: Focus, timings: dict[str, float], mode: str
+        self, text: str, expansion: Expansion, focus: Focus, timings: dict[str, float], mode: str
     ) -> tuple[SearchResult, Composition | None, str | None]:
         """Search (within the treatment under discussion for a follow-up) and compose; also returns that treatment."""
         depth = max(self.settings.retrieval.k, RETRIEVED_REPORTED)
-        search = self.retriever.search(text, depth, mode, within=focus.treatment)
+        search = self.retriever.search(text, depth, mode, within=focus.treatment, expansion=expansion)
         composition = self._compose(text, search, timings, focus.treatment)
         if focus.treatment and composition is None:  # the follow-up guess found nothing: search everything
-            search = self.retriever.search(text, depth, mode)
+            search = self.retriever.search(text, depth, mode, expansion=expansion)
             composition = self._compose(text, search, timings)
             focus = Focus(None, "nothing found within the earlier topic")
         for stage, ms in search.timings_ms.items():

@@ -7,14 +7,14 @@ and answers small questions about a message ("does it ask for an amount?",
 
 from __future__ import annotations
 
-import functools
 import re
 import tomllib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 DEFAULT_ANSWERING = Path(__file__).resolve().parent.parent / "data" / "answering.toml"
+POLARITY_MEMO_LIMIT = 1 << 16
 
 
 def _any(patterns: list[str]) -> re.Pattern[str]:
@@ -51,6 +51,7 @@ class QuestionRules:
     negation_before: tuple[str, ...]
     negation_after: tuple[str, ...]
     choice: re.Pattern[str] | None = None  # "A or B": groups a and b
+    _polarity_memo: dict[str, dict[str, bool]] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def load(cls, path: Path = DEFAULT_ANSWERING) -> QuestionRules:
@@ -110,9 +111,19 @@ class QuestionRules:
                 return self.levels.index(level)
         return None
 
-    @functools.lru_cache(maxsize=1 << 16)  # noqa: B019 - the rules live as long as the process; table cells recur
     def polarity(self, text: str) -> dict[str, bool]:
-        """Concepts ``text`` mentions, each True when it is negated ("no meds", "drug-free")."""
+        """Concepts ``text`` mentions, each True when it is negated ("no meds", "drug-free").
+
+        Table cells recur in every comparison, so their readings are kept (read-only for callers).
+        """
+        known = self._polarity_memo.get(text)
+        if known is None:
+            if len(self._polarity_memo) >= POLARITY_MEMO_LIMIT:  # questions pass through here too: stay bounded
+                self._polarity_memo.clear()
+            known = self._polarity_memo[text] = self._read_polarity(text)
+        return known
+
+    def _read_polarity(self, text: str) -> dict[str, bool]:
         found: dict[str, bool] = {}
         lowered = text.lower().replace("’", "'")
         for concept in self.concepts:

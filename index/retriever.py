@@ -131,8 +131,9 @@ class Retriever:
         query_vector: np.ndarray | None = None,
         candidates: int = 50,
         within: str | None = None,
+        expansion: Expansion | None = None,
     ) -> SearchResult:
-        """Rank chunks for ``query``; pass ``query_vector`` to reuse an embedding already made.
+        """Rank chunks for ``query``; pass ``query_vector`` or ``expansion`` to reuse what the caller already made.
 
         ``within`` restricts the ranking to one treatment's chunks (a follow-up
         question is answered about the treatment under discussion), and adds that
@@ -142,9 +143,10 @@ class Retriever:
         if mode not in MODES:
             raise ValueError(f"retrieval mode must be one of {', '.join(MODES)}, got {mode!r}")
         timings: dict[str, float] = {}
-        t = time.perf_counter()
-        expansion = self.vocabulary.expand(query)
-        timings["expand"] = _ms(t)
+        if expansion is None:
+            t = time.perf_counter()
+            expansion = self.vocabulary.expand(query)
+            timings["expand"] = _ms(t)
         allowed = np.array(self.rows_by_treatment.get(within, []), dtype=np.int64) if within else None
         depth = min(max(candidates, k), len(self.chunks))
 
