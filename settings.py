@@ -40,6 +40,8 @@ class ClinicSettings:
 class EmbedderSettings:
     model: str = BUNDLED_MODEL
     device: str = "cpu"
+    query_runtime: str = "onnx"  # onnx | torch: what embeds questions (passages always use sentence-transformers)
+    cache_dir: str = "var/models"  # where the ONNX export of the model is kept (made once, from local weights)
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,7 @@ class ServerSettings:
     rate_limit_per_minute: int = 30
     max_message_chars: int = 2000
     max_history_messages: int = 50
-    concurrency_limit: int = 8
+    concurrency_limit: int = 4
     trust_proxy: bool = False  # True only behind a reverse proxy: then its X-Forwarded-For names the client
 
 
@@ -193,6 +195,8 @@ def load_settings(path: str | Path | None = None, env: Mapping[str, str] | None 
                 values[key] = env[env_name]
         sections[f.name] = values
     settings = settings.with_overrides(**sections)
+    if settings.embedder.query_runtime not in {"onnx", "torch"}:
+        raise ConfigError(f"[embedder] query_runtime must be onnx or torch, got {settings.embedder.query_runtime!r}")
     if settings.retrieval.mode not in {"hybrid", "dense", "bm25"}:
         raise ConfigError(f"[retrieval] mode must be hybrid, dense or bm25, got {settings.retrieval.mode!r}")
     return settings

@@ -60,14 +60,14 @@ SLOWEST = 8  # the slowest answers are listed with their stages, to show which p
 
 def run(sizes: list[int], embed: str, queries: int | None, keep: bool, workdir: Path | None) -> dict[str, Any]:
     from bench.corpus import ReusingEmbedder, write_corpus
-    from index.embedder import load_embedder
+    from index.embedder import load_configured_embedder
     from ingest.build import build_index
 
     settings = load_settings()
     guide = PROJECT_ROOT / "data" / "guide" / "back-spasm-treatments.txt"
     base = Path(tempfile.mkdtemp(prefix="bench-scale-", dir=workdir))
     note(f"scale: working in {base} (removed at the end{' unless --keep' if not keep else '; kept'})")
-    embedder = load_embedder(settings.embedder.model, settings.embedder.device)
+    embedder = load_configured_embedder(settings)
     calibration: dict[str, Any] | None = None
     rates: dict[str, float] = {}
     rows: list[dict[str, Any]] = []
@@ -155,13 +155,13 @@ def _measure(index_dir: Path, queries: int | None) -> dict[str, Any]:
 def worker(index_dir: Path, queries: int | None) -> dict[str, Any]:
     import numpy as np
 
-    from index.embedder import load_embedder
+    from index.embedder import load_configured_embedder
     from index.retriever import Retriever
     from index.store import load_index
     from index.vocabulary import LayVocabulary
 
     settings = load_settings().with_overrides(index={"dir": str(index_dir)}, feedback={"enabled": False})
-    embedder = load_embedder(settings.embedder.model, settings.embedder.device)
+    embedder = load_configured_embedder(settings)
     embedder.encode_query("warm up")
     before = proc_memory_mib()
     t = time.perf_counter()

@@ -8,19 +8,24 @@ dimension and loading refuses an index built by another one.
 from __future__ import annotations
 
 import functools
+import logging
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from index.query_batcher import QueryBatcher
-from settings import resolve_model_path
+from settings import Settings, resolve_model_path
 
 # No hub traffic, ever: the weights come from a local folder or the bundled package.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+log = logging.getLogger(__name__)
+QUERY_RUNTIMES = ("onnx", "torch")
 
 
 @dataclass(frozen=True)
@@ -33,9 +38,18 @@ class EmbedderInfo:
 
 
 class Embedder:
-    """Thin wrapper over SentenceTransformer: normalised float32 vectors, token counts."""
+    """Thin wrapper over SentenceTransformer: normalised float32 vectors, token counts.
 
-    def __init__(self, model: str, device: str = "cpu") -> None:
+    Passages (ingest) always go through sentence-transformers. Queries go through
+    ``query_runtime``: "onnx" runs an export of the same weights in ONNX Runtime
+    (see ``index.onnx_queries``; about 2.5× faster here and it frees the GIL),
+    "torch" runs the model's modules directly. Both give the same vectors (tests
+    compare them); if the export cannot be made or disagrees, torch serves.
+    """
+
+    def __init__(
+        self, model: str, device: str = "cpu", query_runtime: str = "onnx", cache_dir: Path | None = None
+    ) -> None:
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as hf_logging
 
@@ -46,7 +60,28 @@ class Embedder:
         self._tokenizer = self._model.tokenizer
         self.info = EmbedderInfo(model, int(self._model.get_embedding_dimension()), int(self._model.max_seq_length))
         self._model.eval()
-        self._queries = QueryBatcher(self._encode_direct)
+        self.query_runtime = self._choose_query_runtime(query_runtime, model, device, cache_dir)
+        if self.query_runtime == "onnx":  # one single-threaded ONNX call per core, side by side
+            self._queries = QueryBatcher(self._encode_onnx, parallel=os.cpu_count() or 1)
+        else:  # torch already spreads one call over every core
+            self._queries = QueryBatcher(self._encode_direct)
+
+    def _choose_query_runtime(self, wanted: str, model: str, device: str, cache_dir: Path | None) -> str:
+        if wanted not in QUERY_RUNTIMES:
+            raise ValueError(f"[embedder] query_runtime must be one of {', '.join(QUERY_RUNTIMES)}, got {wanted!r}")
+        if wanted == "torch" or device != "cpu" or cache_dir is None:
+            return "torch"
+        from index.onnx_queries import OnnxExportError, load_onnx_queries
+
+        try:
+            self._onnx = load_onnx_queries(self._model, resolve_model_path(model), cache_dir, self._encode_direct)
+        except (OnnxExportError, ImportError) as exc:
+            log.warning("queries are embedded with torch instead of ONNX Runtime (slower): %s", exc)
+            return "torch"
+        return "onnx"
+
+    def _encode_onnx(self, texts: Sequence[str]) -> np.ndarray:
+        return self._onnx(texts)
 
     @property
     def dimension(self) -> int:
@@ -91,6 +126,14 @@ class Embedder:
 
 
 @functools.lru_cache(maxsize=4)
-def load_embedder(model: str, device: str = "cpu") -> Embedder:
+def load_embedder(
+    model: str, device: str = "cpu", query_runtime: str = "onnx", cache_dir: Path | None = None
+) -> Embedder:
     """The process-wide embedder for ``model`` (loading takes seconds; do it once)."""
-    return Embedder(model, device)
+    return Embedder(model, device, query_runtime, cache_dir)
+
+
+def load_configured_embedder(settings: Settings) -> Embedder:
+    """The embedder ``[embedder]`` describes; ingest, the retriever and the benchmarks share it."""
+    e = settings.embedder
+    return load_embedder(e.model, e.device, e.query_runtime, settings.path(e.cache_dir))

@@ -22,18 +22,20 @@ class _Slot:
     text: str
     vector: np.ndarray | None = None
     error: BaseException | None = None
+    taken: bool = False  # in a batch that is running
     done: bool = False
 
 
 class QueryBatcher:
     """``batcher(text) -> (1, dim) array``; thread-safe, one model call at a time."""
 
-    def __init__(self, encode: Callable[[Sequence[str]], np.ndarray], max_batch: int = 16) -> None:
+    def __init__(self, encode: Callable[[Sequence[str]], np.ndarray], max_batch: int = 16, parallel: int = 1) -> None:
         self._encode = encode
         self._max_batch = max(1, max_batch)
+        self._parallel = max(1, parallel)
         self._cond = threading.Condition()
         self._queue: list[_Slot] = []
-        self._busy = False
+        self._running = 0
         self.batches = 0  # model calls made, for the benchmarks
         self.queries = 0
 
@@ -43,12 +45,15 @@ class QueryBatcher:
             self._queue.append(slot)
         while True:
             with self._cond:
-                while self._busy and not slot.done:
+                # Lead a batch only while its own question still waits: a caller never runs others' batch after its own.
+                while not slot.done and (slot.taken or self._running >= self._parallel):
                     self._cond.wait()
                 if slot.done:
                     break
-                self._busy = True  # this thread leads the next batch
+                self._running += 1
                 batch, self._queue = self._queue[: self._max_batch], self._queue[self._max_batch :]
+                for s in batch:
+                    s.taken = True
             self._run(batch)
         if slot.error is not None:
             raise slot.error
@@ -69,5 +74,5 @@ class QueryBatcher:
                     s.done = True
                 self.batches += 1
                 self.queries += len(batch)
-                self._busy = False
+                self._running -= 1
                 self._cond.notify_all()

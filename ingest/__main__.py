@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     paths = args.paths or settings.source_paths
     out = args.out or settings.index_dir
 
-    from index.embedder import load_embedder
+    from index.embedder import load_configured_embedder
     from ingest.build import build_index, stale_reasons
     from ingest.sources import SourceError
 
@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ingest: rebuilding: {reasons[0]}" + (f" (and {len(reasons) - 1} more)" if len(reasons) > 1 else ""))
 
     try:
-        embedder = load_embedder(settings.embedder.model, settings.embedder.device)
+        embedder = load_configured_embedder(settings)
         report = build_index(paths, out, embedder, target, settings.retrieval.approximate_above)
     except (SourceError, ValueError, OSError) as exc:
         print(f"ingest: error: {exc} (the existing index was left unchanged)", file=sys.stderr)

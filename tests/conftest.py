@@ -37,9 +37,9 @@ def read_jsonl(path: Path) -> list[dict]:
 
 @pytest.fixture(scope="session")
 def embedder():
-    from index.embedder import load_embedder
+    from index.embedder import load_configured_embedder
 
-    return load_embedder(load_settings().embedder.model)
+    return load_configured_embedder(load_settings())
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,7 @@ which names the fix, and exits non-zero instead of serving a broken page.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import sys
@@ -53,16 +54,25 @@ WARM_UP_QUESTION = "how long should I use an ice pack?"
 
 def load_service(settings: Settings) -> Any:
     """The assistant service with its model and index loaded, or exit with the reason on one line."""
+    import faiss
+
     from assistant.prompts import PromptError
     from assistant.service import AssistantService
     from index.store import IndexLoadError
 
+    # The server runs requests side by side; a FAISS search of a few hundred vectors
+    # gains nothing from OpenMP threads, whose spinning steals the other requests' CPU.
+    faiss.omp_set_num_threads(1)
     try:
         service = AssistantService(settings)
     except (IndexLoadError, PromptError, ConfigError) as exc:
         print(f"cannot start: {exc}", file=sys.stderr)
         raise SystemExit(EXIT_STARTUP) from None
     service.answer(WARM_UP_QUESTION)  # the first patient should not wait for lazy initialisation
+    # What start-up allocated (model, index, Gradio) lives as long as the process:
+    # keep it out of the garbage collector's scans, which otherwise pause requests.
+    gc.collect()
+    gc.freeze()
     return service
 
 
