@@ -7,7 +7,8 @@ waits for the reply, and sends the next at once (no think time), so N clients
 keep N requests in flight. A request counts as an error unless it gets a 200
 whose reply ends with the referral text. Requests in flight at the deadline are
 allowed to finish and are counted. The load generator runs on the same two
-cores as the server, so its own CPU time is reported too.
+cores as the server, so its own CPU time is reported too; it is a lean asyncio
+client (``bench/http_client.py``) so that it takes little of them.
 
 After the main run (default 20 clients, 60 s) a sweep over 1, 5, 10, 20, 50
 clients (shorter steps) shows how throughput and p95 change with concurrency.
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import random
 import resource
 import time
@@ -26,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import AppProcess, Question, fmt, load_questions, machine_info, markdown_table, note, summarize, write_results
+from bench.http_client import HTTPError, KeepAliveClient
 
 MAX_CLIENTS = 100
 MAX_DURATION = 300.0
@@ -76,47 +79,46 @@ def clamp(clients: int, duration: float) -> tuple[int, float]:
     return max(1, min(MAX_CLIENTS, int(clients))), max(1.0, min(MAX_DURATION, float(duration)))
 
 
-def _outcome(response: Any) -> str:
-    if response.status_code != 200:
-        return f"http_{response.status_code}"
+def _outcome(status: int, body: bytes) -> str:
+    if status != 200:
+        return f"http_{status}"
     try:
-        body = response.json()
+        reply = json.loads(body)
     except ValueError:
         return "bad_json"
-    parts = body.get("parts") if isinstance(body, dict) else None
+    parts = reply.get("parts") if isinstance(reply, dict) else None
     if not parts or parts[-1].get("kind") != "referral":
         return "no_referral"
     return "ok"
 
 
 async def _drive(url: str, questions: list[Question], clients: int, duration: float, seed: int) -> LoadResult:
-    import httpx
-
     result = LoadResult(clients, duration, 0.0)
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     loop = asyncio.get_running_loop()
-    async with httpx.AsyncClient(base_url=url, timeout=REQUEST_TIMEOUT, limits=limits) as client:
-        start = time.perf_counter()
-        deadline = loop.time() + duration
-        last_reply = start
+    start = time.perf_counter()
+    deadline = loop.time() + duration
+    last_reply = start
 
-        async def one(n: int) -> None:
-            nonlocal last_reply
-            rng = random.Random(seed * 7919 + n)
+    async def one(n: int) -> None:
+        nonlocal last_reply
+        rng = random.Random(seed * 7919 + n)
+        client = KeepAliveClient(url, REQUEST_TIMEOUT)
+        try:
             while loop.time() < deadline:
                 q = rng.choice(questions)
                 t = time.perf_counter()
                 try:
-                    response = await client.post("/api/ask", json={"message": q.text, "history": q.history})
-                    outcome = _outcome(response)
-                except httpx.HTTPError as exc:
-                    outcome = type(exc).__name__
+                    outcome = _outcome(*await client.post_json("/api/ask", {"message": q.text, "history": q.history}))
+                except HTTPError as exc:
+                    outcome = str(exc).split(":", 1)[0]
                 now = time.perf_counter()
                 result.latencies_ms.append((now - t) * 1000)
                 result.outcomes[outcome] += 1
                 last_reply = max(last_reply, now)
+        finally:
+            await client.close()
 
-        await asyncio.gather(*(one(n) for n in range(clients)))
+    await asyncio.gather(*(one(n) for n in range(clients)))
     result.elapsed_s = last_reply - start
     return result
 

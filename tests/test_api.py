@@ -268,3 +268,14 @@ def test_gradio_client_can_call_chat(base):
     ]
     follow_up = client.predict("how long for?", history, api_name="/chat")
     assert isinstance(follow_up, str) and follow_up.strip()
+
+
+def test_the_load_benchmark_drives_the_live_api_without_errors(base):
+    """``python -m bench load``'s own client and driver, two clients for two seconds."""
+    from bench.common import load_questions
+    from bench.load import drive
+
+    questions, _ = load_questions()
+    result = drive(base, questions[:10], clients=2, duration=2.0)
+    assert result.completed >= 2 and result.outcomes == {"ok": result.completed}
+    assert len(result.latencies_ms) == result.completed
