@@ -95,7 +95,7 @@ def cpu_model() -> str:
 
 
 def machine_info() -> dict[str, Any]:
-    """Cores, CPU model, memory, Python and torch threads: what a reader needs to compare figures."""
+    """Cores, CPU model, memory, Python, torch threads and the query runtime: what a reader needs to compare figures."""
     try:
         import torch
 
@@ -103,6 +103,16 @@ def machine_info() -> dict[str, Any]:
         torch_version: str | None = torch.__version__
     except ImportError:
         torch_threads, torch_version = None, None
+    from settings import load_settings
+
+    runtime = load_settings().embedder.query_runtime
+    if runtime == "onnx":
+        try:
+            import onnxruntime
+
+            runtime = f"ONNX Runtime {onnxruntime.__version__}, one thread per call"
+        except ImportError:
+            runtime = "torch (onnxruntime missing)"
     try:
         mem_kib = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal"))
         memory_gib: float | None = round(mem_kib / 1024 / 1024, 1)
@@ -115,6 +125,7 @@ def machine_info() -> dict[str, Any]:
         "python": platform.python_version(),
         "torch": torch_version,
         "torch_threads": torch_threads,
+        "query_runtime": runtime,
         "platform": platform.platform(),
         "git_commit": _git_commit(),
         "load_average_at_start": load_average(),
@@ -143,7 +154,8 @@ def _git_commit() -> str | None:
 def machine_line(machine: Mapping[str, Any]) -> str:
     return (
         f"{machine['cores']} cores ({machine['cpu_model']}), {machine['memory_gib']} GiB, Python {machine['python']}, "
-        f"torch {machine['torch']} with {machine['torch_threads']} threads; load average {machine.get('load_average_at_start')} "
+        f"torch {machine['torch']} with {machine['torch_threads']} threads, questions embedded by "
+        f"{machine.get('query_runtime', 'torch')}; load average {machine.get('load_average_at_start')} "
         f"at the start, {machine.get('load_average_at_end')} at the end"
     )
 

@@ -42,11 +42,11 @@ from bench.load import (
     warm_up,
 )
 from bench.load import (
-    add_arguments as add_load_arguments,
+    add_common_arguments as add_load_arguments,
 )
 
 BACKENDS = 2
-# Two processes on two cores: one torch thread each, or their thread pools fight over the cores.
+# Two processes on two cores: torch (used at start-up) with one thread each, or their thread pools fight over the cores.
 DEFAULT_BACKEND_ENV = {"OMP_NUM_THREADS": "1"}
 POLICY_RC = Path("/usr/sbin/policy-rc.d")
 INSTALL_HINT = "install Debian's nginx with `apt-get install -y nginx-light` (or `nginx`) and run this again"
