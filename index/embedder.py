@@ -3,6 +3,11 @@
 Ingest embeds chunks and sentences with it; the retriever embeds queries. Both
 must use the same model, which is why the index manifest records its name and
 dimension and loading refuses an index built by another one.
+
+``Embedder`` is the full sentence-transformers model (ingest, tests, the torch
+fallback). The server asks ``load_query_embedder``, which returns the cached
+ONNX export alone when there is one (``index.onnx_queries``): same vectors,
+no torch in the process.
 """
 
 from __future__ import annotations
@@ -13,11 +18,15 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from index.query_batcher import QueryBatcher
 from settings import Settings, resolve_model_path
+
+if TYPE_CHECKING:
+    from index.onnx_queries import OnnxQueryEmbedder
 
 # No hub traffic, ever: the weights come from a local folder or the bundled package.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -37,12 +46,20 @@ class EmbedderInfo:
     max_seq_length: int
 
 
+class QueryEmbedder(Protocol):
+    """What answering needs of an embedder: the manifest's description and query vectors."""
+
+    info: EmbedderInfo
+
+    def encode_query(self, text: str) -> np.ndarray: ...
+
+
 class Embedder:
     """Thin wrapper over SentenceTransformer: normalised float32 vectors, token counts.
 
     Passages (ingest) always go through sentence-transformers. Queries go through
     ``query_runtime``: "onnx" runs an export of the same weights in ONNX Runtime
-    (see ``index.onnx_queries``; about 2.5× faster here and it frees the GIL),
+    (see ``index.onnx_queries``; faster, and it frees the GIL),
     "torch" runs the model's modules directly. Both give the same vectors (tests
     compare them); if the export cannot be made or disagrees, torch serves.
     """
@@ -60,28 +77,23 @@ class Embedder:
         self._tokenizer = self._model.tokenizer
         self.info = EmbedderInfo(model, int(self._model.get_embedding_dimension()), int(self._model.max_seq_length))
         self._model.eval()
+        self._onnx: OnnxQueryEmbedder | None = None
         self.query_runtime = self._choose_query_runtime(query_runtime, model, device, cache_dir)
-        if self.query_runtime == "onnx":  # one single-threaded ONNX call per core, side by side
-            self._queries = QueryBatcher(self._encode_onnx, parallel=os.cpu_count() or 1)
-        else:  # torch already spreads one call over every core
-            self._queries = QueryBatcher(self._encode_direct)
+        self._queries = QueryBatcher(self._encode_direct)  # torch already spreads one call over every core
 
     def _choose_query_runtime(self, wanted: str, model: str, device: str, cache_dir: Path | None) -> str:
         if wanted not in QUERY_RUNTIMES:
             raise ValueError(f"[embedder] query_runtime must be one of {', '.join(QUERY_RUNTIMES)}, got {wanted!r}")
         if wanted == "torch" or device != "cpu" or cache_dir is None:
             return "torch"
-        from index.onnx_queries import OnnxExportError, load_onnx_queries
+        from index.onnx_queries import OnnxExportError, load_or_export
 
         try:
-            self._onnx = load_onnx_queries(self._model, resolve_model_path(model), cache_dir, self._encode_direct)
+            self._onnx = load_or_export(self._model, model, resolve_model_path(model), cache_dir, self._encode_direct)
         except (OnnxExportError, ImportError) as exc:
             log.warning("queries are embedded with torch instead of ONNX Runtime (slower): %s", exc)
             return "torch"
         return "onnx"
-
-    def _encode_onnx(self, texts: Sequence[str]) -> np.ndarray:
-        return self._onnx(texts)
 
     @property
     def dimension(self) -> int:
@@ -121,8 +133,8 @@ class Embedder:
         return np.ascontiguousarray(vectors.numpy(), dtype=np.float32)
 
     def encode_query(self, text: str) -> np.ndarray:
-        """One query as a (1, dimension) array; concurrent callers share one model call."""
-        return self._queries(text)
+        """One query as a (1, dimension) array; concurrent callers share model calls."""
+        return self._onnx.encode_query(text) if self._onnx is not None else self._queries(text)
 
 
 @functools.lru_cache(maxsize=4)
@@ -137,3 +149,21 @@ def load_configured_embedder(settings: Settings) -> Embedder:
     """The embedder ``[embedder]`` describes; ingest, the retriever and the benchmarks share it."""
     e = settings.embedder
     return load_embedder(e.model, e.device, e.query_runtime, settings.path(e.cache_dir))
+
+
+def load_query_embedder(settings: Settings) -> QueryEmbedder:
+    """What the server embeds questions with: the cached ONNX export alone when there is one.
+
+    Then torch and sentence-transformers are never imported (start-up takes
+    seconds instead of tens of them, and the process a fraction of the memory).
+    Without a usable export the full model loads, and makes one for next time.
+    """
+    e = settings.embedder
+    if e.query_runtime == "onnx" and e.device == "cpu":
+        from index.onnx_queries import OnnxExportError, open_cached
+
+        try:
+            return open_cached(e.model, resolve_model_path(e.model), settings.path(e.cache_dir))
+        except (OnnxExportError, ImportError) as exc:
+            log.info("loading the full model: %s", exc)
+    return load_configured_embedder(settings)

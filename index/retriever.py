@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from index.bm25 import BM25
-from index.embedder import Embedder, load_configured_embedder
+from index.embedder import QueryEmbedder, load_query_embedder
 from index.store import LoadedIndex, load_index, read_manifest
 from index.text import tokenize
 from index.vocabulary import Expansion, LayVocabulary
@@ -81,7 +81,7 @@ class Retriever:
     def __init__(
         self,
         index: LoadedIndex,
-        embedder: Embedder,
+        embedder: QueryEmbedder,
         vocabulary: LayVocabulary | None = None,
         rrf_k: int = 60,
         hint_weight: float = 1.0,
@@ -111,7 +111,7 @@ class Retriever:
     def from_settings(cls, settings: Settings) -> Retriever:
         """Load the configured embedder and index (raises ``IndexLoadError`` with the fix)."""
         read_manifest(settings.index_dir)  # a missing or half-written index fails in a second, before the model loads
-        embedder = load_configured_embedder(settings)
+        embedder = load_query_embedder(settings)
         index = load_index(settings.index_dir, embedder.info)
         return cls(index, embedder, LayVocabulary.load(), settings.retrieval.rrf_k, settings.retrieval.hint_weight)
 
