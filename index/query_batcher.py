@@ -6,6 +6,10 @@ question in a batch of 4–8). Under load many requests wait to embed at once, s
 the first waiting thread embeds everything queued while the model was busy and
 hands each caller its row. Nothing waits on a timer: a lone request is embedded
 at once, and batches form only when requests already queue.
+
+With ``parallel`` above 1, that many batches run side by side (the ONNX path
+runs one single-threaded call per core, which releases the GIL). A caller whose
+question is already in a running batch waits for it rather than leading another.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ class _Slot:
 
 
 class QueryBatcher:
-    """``batcher(text) -> (1, dim) array``; thread-safe, one model call at a time."""
+    """``batcher(text) -> (1, dim) array``; thread-safe, at most ``parallel`` model calls at a time."""
 
     def __init__(self, encode: Callable[[Sequence[str]], np.ndarray], max_batch: int = 16, parallel: int = 1) -> None:
         self._encode = encode

@@ -67,3 +67,39 @@ def test_a_failing_model_call_reaches_every_waiting_caller_and_the_next_call_wor
                 f.result(timeout=10)
     fail.clear()
     assert batcher("again").shape == (1, 3)
+
+
+def test_parallel_batches_run_side_by_side_up_to_the_limit_and_each_caller_is_in_its_own():
+    """One batch per core, never more at once; a caller whose question is already in a batch leads no other."""
+    lock = threading.Lock()
+    running, most = 0, 0
+    embedded: set[str] = set()
+    led_after_own: list[str] = []
+
+    def encode(texts):
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+            if own[threading.current_thread().name] in embedded:
+                led_after_own.append(threading.current_thread().name)
+            embedded.update(texts)
+        try:
+            threading.Event().wait(0.02)  # long enough for callers to pile up
+            return np.asarray([[float(t[1:]), 0.0] for t in texts], dtype=np.float32)
+        finally:
+            with lock:
+                running -= 1
+
+    own: dict[str, str] = {}
+    batcher = QueryBatcher(encode, max_batch=4, parallel=2)
+
+    def ask(i: int) -> np.ndarray:
+        own[threading.current_thread().name] = f"q{i}"
+        return batcher(f"q{i}")
+
+    with ThreadPoolExecutor(12) as pool:
+        results = list(pool.map(ask, range(60)))
+    assert [r[0, 0] for r in results] == [float(i) for i in range(60)]
+    assert most == 2
+    assert led_after_own == []
