@@ -155,13 +155,13 @@ def _measure(index_dir: Path, queries: int | None) -> dict[str, Any]:
 def worker(index_dir: Path, queries: int | None) -> dict[str, Any]:
     import numpy as np
 
-    from index.embedder import load_configured_embedder
+    from index.embedder import load_query_embedder
     from index.retriever import Retriever
     from index.store import load_index
     from index.vocabulary import LayVocabulary
 
     settings = load_settings().with_overrides(index={"dir": str(index_dir)}, feedback={"enabled": False})
-    embedder = load_configured_embedder(settings)
+    embedder = load_query_embedder(settings)  # what the server loads: memory figures are the server's
     embedder.encode_query("warm up")
     before = proc_memory_mib()
     t = time.perf_counter()
