@@ -22,6 +22,7 @@ DEFAULT_CONFIG = PROJECT_ROOT / "config.toml"
 ENV_PREFIX = "BACKSPASM_"
 CONFIG_ENV = "BACKSPASM_CONFIG"
 BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
+QUERY_RUNTIMES = ("onnx", "torch")
 
 
 class ConfigError(ValueError):
@@ -195,8 +196,8 @@ def load_settings(path: str | Path | None = None, env: Mapping[str, str] | None 
                 values[key] = env[env_name]
         sections[f.name] = values
     settings = settings.with_overrides(**sections)
-    if settings.embedder.query_runtime not in {"onnx", "torch"}:
-        raise ConfigError(f"[embedder] query_runtime must be onnx or torch, got {settings.embedder.query_runtime!r}")
+    if settings.embedder.query_runtime not in QUERY_RUNTIMES:
+        raise ConfigError(f"[embedder] query_runtime must be {' or '.join(QUERY_RUNTIMES)}, got {settings.embedder.query_runtime!r}")
     if settings.retrieval.mode not in {"hybrid", "dense", "bm25"}:
         raise ConfigError(f"[retrieval] mode must be hybrid, dense or bm25, got {settings.retrieval.mode!r}")
     return settings

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 
 from index.query_batcher import QueryBatcher
-from settings import Settings, resolve_model_path
+from settings import QUERY_RUNTIMES, Settings, resolve_model_path
 
 if TYPE_CHECKING:
     from index.onnx_queries import OnnxQueryEmbedder
@@ -34,7 +34,6 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 log = logging.getLogger(__name__)
-QUERY_RUNTIMES = ("onnx", "torch")
 
 
 @dataclass(frozen=True)
