@@ -260,6 +260,17 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def stop_process(process: subprocess.Popen) -> None:
+    """Ask a server to stop (SIGTERM: a graceful shutdown), then kill it if it has not within the timeout."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(STOP_TIMEOUT)
+
+
 def app_environment(index_dir: Path | None = None, extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """The app's environment for a benchmark: offline, rate limit off, no feedback file written."""
     env = dict(os.environ)
@@ -340,13 +351,8 @@ class AppProcess:
 
     def stop(self) -> None:
         """Stop the server and remove its log (a failure to start has already shown the log's tail)."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(STOP_TIMEOUT)
+        if self.process is not None:
+            stop_process(self.process)
         shutil.rmtree(self._logdir, ignore_errors=True)
 
     def __enter__(self) -> AppProcess:

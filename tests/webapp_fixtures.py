@@ -9,7 +9,6 @@ come up fails the test with the tail of its log.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -20,17 +19,10 @@ from pathlib import Path
 
 import httpx
 
+from bench.common import free_port, stop_process  # the benchmarks start and stop app.py the same way
 from settings import PROJECT_ROOT
 
 STARTUP_TIMEOUT = 180.0  # seconds: loading the model on a slow CI machine
-STOP_TIMEOUT = 15.0
-
-
-def free_port() -> int:
-    """A port nobody listens on right now (the OS picks it)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass
@@ -45,13 +37,7 @@ class Server:
         return self.log.read_text(encoding="utf-8", errors="replace")
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(STOP_TIMEOUT)
+        stop_process(self.process)
 
 
 def _env(overrides: Mapping[str, str]) -> dict[str, str]:
