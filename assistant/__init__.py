@@ -1,1 +1,0 @@
-"""The answer pipeline: triage, scope, follow-ups, composing cited answers."""
