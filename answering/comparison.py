@@ -10,22 +10,22 @@ line names its treatment and column and cites the cell it quotes.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 
-from assistant.compose import ComposerTuning, Composition, Scored, cite, quoted_passages, score_sentences
-from assistant.question import QuestionRules
+from answering.compose import ComposerTuning, Composition, Scored, cite, quoted_passages, score_sentences
+from answering.question import QuestionRules
+from contracts import Chunk, Sentence
 
 POLARITY_WEIGHT = 0.3  # a cell that agrees with a "no X" question beats mere similarity
 MAX_CELLS_SCORED = 300  # the guide has 35 cells; a large corpus keeps its closest ones (a vector product) for word scoring
 
 
-def _candidates(cells: Sequence[dict[str, Any]], vectors: np.ndarray, query_vector: np.ndarray, column: str | None) -> np.ndarray:
+def _candidates(cells: Sequence[Sentence], vectors: np.ndarray, query_vector: np.ndarray, column: str | None) -> np.ndarray:
     """Rows of the cells worth scoring: the ranking's column only, and at most the closest few hundred."""
     rows = np.arange(len(cells))
     if column is not None:
-        rows = np.array([i for i, c in enumerate(cells) if c["label"].lower() == column.lower()], dtype=np.int64)
+        rows = np.array([i for i, c in enumerate(cells) if c.label.lower() == column.lower()], dtype=np.int64)
     if len(rows) > MAX_CELLS_SCORED:
         cosines = vectors[rows] @ query_vector.ravel()
         rows = np.sort(rows[np.argpartition(-cosines, MAX_CELLS_SCORED - 1)[:MAX_CELLS_SCORED]])
@@ -34,9 +34,8 @@ def _candidates(cells: Sequence[dict[str, Any]], vectors: np.ndarray, query_vect
 
 def _ranked_by_level(question_rules: QuestionRules, column: str, descending: bool, scored: list[Scored]) -> list[Scored]:
     """Rows ordered by their level in ``column``: the lowest (or highest) level and the next one."""
-    in_column = [s for s in scored if s.sentence["label"].lower() == column.lower()]
-    levelled = [(question_rules.level(s.sentence["text"]), s) for s in in_column]
-    levelled = [(lv, s) for lv, s in levelled if lv is not None]
+    in_column = [s for s in scored if s.sentence.label.lower() == column.lower()]
+    levelled = [(lv, s) for s in in_column if (lv := question_rules.level(s.sentence.text)) is not None]
     if not levelled:
         return []
     levelled.sort(key=lambda pair: (-pair[0] if descending else pair[0], -pair[1].score))
@@ -50,14 +49,14 @@ def _with_polarity(question_rules: QuestionRules, asked: dict[str, bool], scored
         return scored
     adjusted = []
     for item in scored:
-        said = question_rules.polarity(item.sentence["text"])
+        said = question_rules.polarity(item.sentence.text)
         delta = sum(POLARITY_WEIGHT if said[c] == negated else -POLARITY_WEIGHT for c, negated in asked.items() if c in said)
         adjusted.append(Scored(item.sentence, item.vector, item.score + delta))
     return sorted(adjusted, key=lambda s: -s.score)
 
 
 def _agrees(question_rules: QuestionRules, asked: dict[str, bool], item: Scored) -> bool:
-    said = question_rules.polarity(item.sentence["text"])
+    said = question_rules.polarity(item.sentence.text)
     return any(c in said and said[c] == negated for c, negated in asked.items())
 
 
@@ -65,9 +64,9 @@ def compose_comparison(
     question: str,
     query_vector: np.ndarray,
     query_tokens: tuple[set[str], set[str]],
-    cells: Sequence[dict[str, Any]],
+    cells: Sequence[Sentence],
     vectors: np.ndarray,
-    chunks: dict[str, dict[str, Any]],
+    chunks: dict[str, Chunk],
     question_rules: QuestionRules,
     tuning: ComposerTuning,
 ) -> Composition | None:
@@ -83,7 +82,7 @@ def compose_comparison(
         asked = question_rules.polarity(question)
         best_per_treatment: dict[str, Scored] = {}
         for item in _with_polarity(question_rules, asked, scored):
-            best_per_treatment.setdefault(item.sentence["treatment"], item)
+            best_per_treatment.setdefault(item.sentence.treatment, item)
         ranked = sorted(best_per_treatment.values(), key=lambda s: -s.score)
         if ranked[0].score < tuning.min_score:
             return None
@@ -96,5 +95,5 @@ def compose_comparison(
     if not chosen:
         return None
     lines, citations = cite(chosen, chunks)
-    treatments = tuple(s.sentence["treatment"] for s in chosen)
+    treatments = tuple(s.sentence.treatment for s in chosen)
     return Composition("\n".join(f"- {line}" for line in lines), citations, chosen[0].score, treatments, kind="cross", passages=quoted_passages(chosen))

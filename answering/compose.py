@@ -5,7 +5,7 @@ sentences that ingest cut from the source, puts the one that best answers the
 question first, adds a few supporting ones in the guide's order, and numbers a
 citation for each, so every sentence carries a marker and every number in it
 is in the quoted passage. (Questions across treatments are composed from the
-comparison table by ``assistant.comparison``.)
+comparison table by ``answering.comparison``.)
 """
 
 from __future__ import annotations
@@ -14,12 +14,11 @@ import functools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
-from assistant.question import AnswerType
-from assistant.types import Citation
+from answering.question import AnswerType
+from contracts import Chunk, Citation, Sentence
 from index.text import tokenize
 
 _EMOJI_MARKERS = re.compile(r"\s*[🔄⚡📊💡⭐]\s*")
@@ -50,7 +49,7 @@ class ComposerTuning:
 
 @dataclass(frozen=True)
 class Scored:
-    sentence: dict[str, Any]
+    sentence: Sentence
     vector: np.ndarray
     score: float
 
@@ -70,7 +69,7 @@ class Composition:
 def score_sentences(
     query_vector: np.ndarray,
     query_tokens: tuple[set[str], set[str]],
-    sentences: Sequence[dict[str, Any]],
+    sentences: Sequence[Sentence],
     vectors: np.ndarray,
     chunk_rank: dict[str, int],
     tuning: ComposerTuning,
@@ -93,13 +92,13 @@ def score_sentences(
     cosines = vectors @ query_vector.ravel()
     scored = []
     for sentence, vector, cosine in zip(sentences, vectors, cosines):
-        words = _words(sentence["text"])
+        words = _words(sentence.text)
         shared = sum(weight[t] for t in words & own) + tuning.expansion_share * sum(weight[t] for t in words & added)
         overlap = min(shared / total, 1.5)
-        rank = chunk_rank.get(sentence["chunk_id"], 10)
+        rank = chunk_rank.get(sentence.chunk_id, 10)
         score = float(cosine) + tuning.lexical_weight * overlap + tuning.chunk_weight / rank
         # Each kind of answer asked for that the sentence holds counts ("which first?" + "ice or heat?").
-        score += tuning.answer_type_bonus * sum(1 for t in wanted if t.expects.search(sentence["text"]))
+        score += tuning.answer_type_bonus * sum(1 for t in wanted if t.met_by(sentence.text))
         scored.append(Scored(sentence, vector, score))
     return sorted(scored, key=lambda s: -s.score)
 
@@ -119,10 +118,10 @@ def _opening(scored: list[Scored], firsts: dict[int, Scored], tuning: ComposerTu
     """
 
     def standalone(s: Scored) -> float:
-        first = firsts.get(s.sentence.get("block"))
-        if first is not None and first is not s and s.sentence.get("block_kind") == "bullet":
+        first = firsts.get(s.sentence.block)
+        if first is not None and first is not s and s.sentence.block_kind == "bullet":
             return (s.score + first.score) / 2
-        return s.score - (tuning.opening_penalty if _ANAPHORIC_OPENING.match(_body(s.sentence["text"])) else 0.0)
+        return s.score - (tuning.opening_penalty if _ANAPHORIC_OPENING.match(_body(s.sentence.text)) else 0.0)
 
     return max(scored[:5], key=standalone)
 
@@ -132,8 +131,8 @@ def _bullet_firsts(pool: list[Scored]) -> dict[int, Scored]:
     firsts: dict[int, Scored] = {}
     for item in pool:
         s = item.sentence
-        if s.get("block_kind") == "bullet" and (s["block"] not in firsts or s["start"] < firsts[s["block"]].sentence["start"]):
-            firsts[s["block"]] = item
+        if s.block_kind == "bullet" and (s.block not in firsts or s.start < firsts[s.block].sentence.start):
+            firsts[s.block] = item
     return firsts
 
 
@@ -164,7 +163,7 @@ def select(scored: list[Scored], firsts: dict[int, Scored], tuning: ComposerTuni
             continue
         chosen.append(candidate)
     # Answer first, then the rest in the order the guide tells it.
-    rest = sorted(chosen[1:], key=lambda s: (s.sentence["source"], s.sentence["position"]))
+    rest = sorted(chosen[1:], key=lambda s: (s.sentence.source, s.sentence.position))
     return [best] + rest
 
 
@@ -175,7 +174,7 @@ def with_bullet_context(chosen: list[Scored], firsts: dict[int, Scored]) -> list
     for item in chosen:
         if id(item.sentence) in emitted:
             continue
-        first = firsts.get(item.sentence.get("block"))
+        first = firsts.get(item.sentence.block)
         if first is not None and id(first.sentence) not in emitted:
             result.append(first)
             emitted.add(id(first.sentence))
@@ -185,62 +184,63 @@ def with_bullet_context(chosen: list[Scored], firsts: dict[int, Scored]) -> list
     return result
 
 
-def _span(chunk: dict[str, Any], start: int, end: int) -> str:
+def _span(chunk: Chunk, start: int, end: int) -> str:
     """Source text between two offsets inside ``chunk`` (chunks are verbatim spans of their source)."""
-    return chunk["text"][start - chunk["start"] : end - chunk["start"]]
+    return chunk.text[start - chunk.start : end - chunk.start]
 
 
-def _adjacent(a: dict[str, Any], b: dict[str, Any], chunks: dict[str, dict[str, Any]]) -> bool:
+def _adjacent(a: Sentence, b: Sentence, chunks: dict[str, Chunk]) -> bool:
     """True when b follows a in the same chunk with only white space between them."""
-    if a["chunk_id"] != b["chunk_id"] or b["start"] < a["end"]:
+    if a.chunk_id != b.chunk_id or b.start < a.end:
         return False
-    return not _span(chunks[a["chunk_id"]], a["end"], b["start"]).strip()
+    return not _span(chunks[a.chunk_id], a.end, b.start).strip()
 
 
-def cite(chosen: list[Scored], chunks: dict[str, dict[str, Any]]) -> tuple[list[str], list[Citation]]:
+def cite(chosen: list[Scored], chunks: dict[str, Chunk]) -> tuple[list[str], list[Citation]]:
     """Sentences with markers; adjacent sentences of one passage share one citation (one verbatim span)."""
-    groups: list[list[dict[str, Any]]] = []
+    groups: list[list[Sentence]] = []
     for item in chosen:
         s = item.sentence
         if groups and _adjacent(groups[-1][-1], s, chunks):
             groups[-1].append(s)
         else:
             groups.append([s])
-    lines, citations = [], []
+    lines: list[str] = []
+    citations: list[Citation] = []
     for n, group in enumerate(groups, start=1):
-        first, start, end = group[0], group[0]["start"], group[-1]["end"]
-        quote = _span(chunks[first["chunk_id"]], start, end)
-        citations.append(Citation(n, first["source"], first["treatment"], first["section"], quote, start, end))
+        first, start, end = group[0], group[0].start, group[-1].end
+        quote = _span(chunks[first.chunk_id], start, end)
+        citations.append(Citation(n, first.source, first.treatment, first.section, quote, start, end))
         lines.extend(f"{render_sentence(s)} [{n}]" for s in group)
     return lines, citations
 
 
 def quoted_passages(chosen: list[Scored]) -> tuple[str, ...]:
     """The chunks the chosen sentences come from, first quoted first."""
-    return tuple(dict.fromkeys(c.sentence["chunk_id"] for c in chosen))
+    return tuple(dict.fromkeys(c.sentence.chunk_id for c in chosen))
 
 
-def render_sentence(sentence: dict[str, Any]) -> str:
+def render_sentence(sentence: Sentence) -> str:
     """A quoted sentence as shown; a table cell gets its row and column names."""
-    if sentence.get("kind") == "cell":
-        value = _EMOJI_MARKERS.sub(" ", sentence["text"]).strip()
-        return f"**{sentence['title']}**: {sentence['label'].lower()}: {value}"
-    return sentence["text"].strip()
+    if sentence.is_cell:
+        value = _EMOJI_MARKERS.sub(" ", sentence.text).strip()
+        return f"**{sentence.title}**: {sentence.label.lower()}: {value}"
+    return sentence.text.strip()
 
 
 def compose(
     query_vector: np.ndarray,
     query_tokens: tuple[set[str], set[str]],
-    sentences: Sequence[dict[str, Any]],
+    sentences: Sequence[Sentence],
     vectors: np.ndarray,
     chunk_rank: dict[str, int],
-    chunks: dict[str, dict[str, Any]],
+    chunks: dict[str, Chunk],
     tuning: ComposerTuning,
     wanted: Sequence[AnswerType] = (),
     idf: Callable[[str], float] = lambda term: 1.0,
 ) -> Composition | None:
     """A cited paragraph answering the question, or None when nothing scores high enough."""
-    prose = [i for i, s in enumerate(sentences) if s.get("kind") != "cell"]
+    prose = [i for i, s in enumerate(sentences) if not s.is_cell]
     scored = score_sentences(
         query_vector, query_tokens, [sentences[i] for i in prose], vectors[prose], chunk_rank, tuning, wanted, idf
     )
@@ -253,5 +253,5 @@ def compose(
         weakest = min(chosen[1:], key=lambda s: s.score)
         chosen.remove(weakest)
     lines, citations = cite(chosen, chunks)
-    treatments = tuple(dict.fromkeys(c.sentence["treatment"] for c in chosen))
+    treatments = tuple(dict.fromkeys(c.sentence.treatment for c in chosen))
     return Composition(" ".join(lines), citations, chosen[0].score, treatments, passages=quoted_passages(chosen))

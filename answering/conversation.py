@@ -1,29 +1,21 @@
 """Messages as they arrive from Gradio, the API or the evaluation set, made uniform.
 
 Gradio 6 may send a message's content as a list of blocks
-(``[{"type": "text", "text": …}]``); clients may send anything. The assistant
-only ever sees plain ``{"role", "content": str}`` turns, the last few of them.
+(``[{"type": "text", "text": …}]``); clients may send anything. Answering only
+ever sees plain ``{"role", "content": str}`` turns, the last few of them
+(``[answer] history_turns``); safety reads every user message itself.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Any
+from typing import Any, cast
+
+from contracts import Message, content_text
 
 ROLES = ("user", "assistant")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def content_text(content: Any) -> str:
-    """Text of a message's content, whether a string or a list of content blocks."""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, dict):
-        return str(content.get("text", "")) if content.get("type", "text") == "text" else ""
-    if isinstance(content, (list, tuple)):
-        return " ".join(content_text(block) for block in content if isinstance(block, (str, dict)))
-    return ""
 
 
 def clean_text(text: str) -> str:
@@ -35,20 +27,25 @@ def clean_text(text: str) -> str:
     return _CONTROL.sub(" ", unicodedata.normalize("NFKC", text)).strip()
 
 
-def normalise_history(history: Any, max_turns: int) -> list[dict[str, str]]:
+def message_text(message: Any) -> str:
+    """The cleaned text of a message, whatever shape its content came in."""
+    return clean_text(message if isinstance(message, str) else content_text(message))
+
+
+def normalise_history(history: Any, max_turns: int) -> list[Message]:
     """The last ``max_turns`` well-formed turns; anything malformed is skipped, never fatal."""
     if not isinstance(history, (list, tuple)):
         return []
-    turns = []
+    turns: list[Message] = []
     for turn in history[-max_turns * 4 :]:
         if not isinstance(turn, dict) or turn.get("role") not in ROLES:
             continue
         text = clean_text(content_text(turn.get("content")))
         if text:
-            turns.append({"role": turn["role"], "content": text})
+            turns.append(cast(Message, {"role": turn["role"], "content": text}))
     return turns[-max_turns:]
 
 
-def user_turns(history: list[dict[str, str]]) -> list[str]:
+def user_turns(history: list[Message]) -> list[str]:
     """The patient's earlier messages, most recent first."""
     return [t["content"] for t in reversed(history) if t["role"] == "user"]

@@ -2,21 +2,20 @@
 
 The app is stateless, so the conversation arrives with every request. When a
 message names no treatment itself but leans on what came before (patterns in
-``data/followup.toml``), the treatment under discussion is the one the patient
+``data/<lang>/followup.toml``), the treatment under discussion is the one the patient
 last named; failing that, the one their last question was about.
 """
 
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from index.vocabulary import Expansion, LayVocabulary
-
-DEFAULT_FOLLOWUP = Path(__file__).resolve().parent.parent / "data" / "followup.toml"
+from rules.files import read_followup
+from rules.locale import DEFAULT_LANGUAGE
+from rules.patterns import compile_patterns, plain
 
 
 @dataclass(frozen=True)
@@ -41,17 +40,12 @@ class FollowUpResolver:
         cls,
         vocabulary: LayVocabulary,
         lexical_treatment: Callable[[str], str | None],
-        path: Path = DEFAULT_FOLLOWUP,
+        language: str = DEFAULT_LANGUAGE,
     ) -> FollowUpResolver:
-        try:
-            patterns = tomllib.loads(path.read_text(encoding="utf-8"))["followup"]["patterns"]
-            pattern = re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
-        except (OSError, KeyError, TypeError, tomllib.TOMLDecodeError, re.error) as exc:
-            raise ValueError(f"{path}: invalid follow-up patterns ({exc!r})") from None
-        return cls(pattern, vocabulary, lexical_treatment)
+        return cls(compile_patterns(read_followup(language).patterns), vocabulary, lexical_treatment)
 
     def leans_on_context(self, message: str) -> bool:
-        return bool(self._pattern.search(message))
+        return bool(self._pattern.search(plain(message)))
 
     def resolve(self, message: str, expansion: Expansion, earlier_user_messages: list[str]) -> Focus:
         """The treatment a context-dependent message is about (``earlier_user_messages`` newest first)."""

@@ -1,6 +1,6 @@
 """Reading a question: what kind of answer it wants, and what it asks of a comparison.
 
-All the wording lives in ``data/answering.toml``; this module only compiles it
+All the wording lives in ``data/<lang>/answering.toml``; this module only compiles it
 and answers small questions about a message ("does it ask for an amount?",
 "does it rank treatments by cost?", "does it ask for *no* medication?").
 """
@@ -8,17 +8,15 @@ and answers small questions about a message ("does it ask for an amount?",
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 
-DEFAULT_ANSWERING = Path(__file__).resolve().parent.parent / "data" / "answering.toml"
+from rules.files import read_answering, read_medicines
+from rules.locale import DEFAULT_LANGUAGE
+from rules.negation import NegationRules
+from rules.patterns import PatternLanguage, compile_patterns, compile_words, plain
+
 POLARITY_MEMO_LIMIT = 1 << 16
-
-
-def _any(patterns: list[str]) -> re.Pattern[str]:
-    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -26,6 +24,9 @@ class AnswerType:
     name: str
     asks: re.Pattern[str]
     expects: re.Pattern[str]
+
+    def met_by(self, sentence: str) -> bool:
+        return self.expects.search(plain(sentence)) is not None
 
 
 @dataclass(frozen=True)
@@ -48,38 +49,35 @@ class QuestionRules:
     levels: tuple[str, ...]
     rankings: tuple[Ranking, ...]
     concepts: tuple[Concept, ...]
-    negation_before: tuple[str, ...]
-    negation_after: tuple[str, ...]
+    negation: NegationRules
     choice: re.Pattern[str] | None = None  # "A or B": groups a and b
     _polarity_memo: dict[str, dict[str, bool]] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
-    def load(cls, path: Path = DEFAULT_ANSWERING) -> QuestionRules:
-        try:
-            raw = tomllib.loads(path.read_text(encoding="utf-8"))
-            comparison = raw["comparison"]
-            return cls(
-                answer_types=tuple(
-                    AnswerType(t["name"], _any(t["asks"]), _any(t["expects"])) for t in raw.get("answer_type", [])
-                ),
-                comparison=_any(comparison["asks"]),
-                levels=tuple(level.lower() for level in comparison["levels"]),
-                rankings=tuple(
-                    Ranking(_any(r["asks"]), r["column"], r["order"] == "descending") for r in comparison.get("ranking", [])
-                ),
-                concepts=tuple(
-                    Concept(c["name"], re.compile(r"(?<![a-z])(?:" + "|".join(re.escape(w) for w in sorted(c["words"], key=len, reverse=True)) + r")(?![a-z])", re.IGNORECASE))
-                    for c in comparison.get("concept", [])
-                ),
-                negation_before=tuple(comparison["negation_before"]),
-                negation_after=tuple(comparison["negation_after"]),
-                choice=re.compile(raw["choice"]["asks"], re.IGNORECASE) if "choice" in raw else None,
-            )
-        except (OSError, KeyError, TypeError, tomllib.TOMLDecodeError, re.error) as exc:
-            raise ValueError(f"{path}: invalid answering rules ({exc!r})") from None
+    def load(cls, language: str = DEFAULT_LANGUAGE) -> QuestionRules:
+        data = read_answering(language)
+        medicine_words = read_medicines().general_words
+        language_rules = PatternLanguage()
+        return cls(
+            answer_types=tuple(AnswerType(t.name, compile_patterns(t.asks), compile_patterns(t.expects)) for t in data.answer_types),
+            comparison=compile_patterns(data.comparison),
+            levels=data.levels,
+            rankings=tuple(Ranking(compile_patterns(r.asks), r.column, r.descending) for r in data.rankings),
+            concepts=tuple(
+                Concept(c.name, compile_words((*c.words, *(medicine_words if c.medicines else ()))))
+                for c in data.concepts
+            ),
+            negation=NegationRules(
+                triggers=language_rules.compile(data.negation_before, literal_phrases=True),
+                window=data.negation_window,
+                post=re.compile(language_rules.alternation(data.negation_after, literal_phrases=True)),
+            ),
+            choice=compile_patterns([data.choice]),
+        )
 
     def wanted_types(self, question: str) -> list[AnswerType]:
-        return [t for t in self.answer_types if t.asks.search(question)]
+        prepared = plain(question)
+        return [t for t in self.answer_types if t.asks.search(prepared)]
 
     def choice_type(self, question: str, widen: Callable[[str], Iterable[str]]) -> AnswerType | None:
         """For "A or B?", an answer type met by a sentence that names both sides.
@@ -87,7 +85,7 @@ class QuestionRules:
         ``widen`` gives the words a side also goes by (the lay vocabulary's terms);
         words both sides share ("therapy") tell nothing and are dropped.
         """
-        m = self.choice.search(question) if self.choice else None
+        m = self.choice.search(plain(question)) if self.choice else None
         if m is None:
             return None
         a, b = ({m[g].lower(), *(w.lower() for w in widen(m[g]))} for g in ("a", "b"))
@@ -95,13 +93,14 @@ class QuestionRules:
         if not a or not b:
             return None
         both = "".join(rf"(?=.*\b(?:{'|'.join(map(re.escape, sorted(side)))})\b)" for side in (a, b))
-        return AnswerType("choice", m.re, re.compile("^" + both, re.IGNORECASE | re.DOTALL))
+        return AnswerType("choice", m.re, re.compile("^" + both, re.DOTALL))
 
     def asks_comparison(self, question: str) -> bool:
-        return bool(self.comparison.search(question)) or self.ranking(question) is not None
+        return bool(self.comparison.search(plain(question))) or self.ranking(question) is not None
 
     def ranking(self, question: str) -> Ranking | None:
-        return next((r for r in self.rankings if r.asks.search(question)), None)
+        prepared = plain(question)
+        return next((r for r in self.rankings if r.asks.search(prepared)), None)
 
     def level(self, cell_text: str) -> int | None:
         """Rank of a cell's level word ("Moderate to High ⚡ …" → 4), longest match first."""
@@ -125,13 +124,10 @@ class QuestionRules:
 
     def _read_polarity(self, text: str) -> dict[str, bool]:
         found: dict[str, bool] = {}
-        lowered = text.lower().replace("’", "'")
+        prepared = plain(text)
+        reading = self.negation.read(prepared)
         for concept in self.concepts:
-            for m in concept.pattern.finditer(lowered):
-                before = re.findall(r"[a-z']+", lowered[max(0, m.start() - 40) : m.start()])[-4:]
-                after = lowered[m.end() : m.end() + 6]
-                negated = any(" ".join(before).endswith(cue) or cue in before for cue in self.negation_before) or any(
-                    after.startswith(cue) for cue in self.negation_after
-                )
+            for m in concept.pattern.finditer(prepared):
+                negated = reading.negated_by(m.start(), m.end()) is not None
                 found[concept.name] = found.get(concept.name, False) or negated
         return found

@@ -1,33 +1,28 @@
 """Is a message a greeting, an attempt to re-instruct the bot, off-topic, or a question for the guide?
 
 Decided by evidence, not by a list of known questions: vocabulary from
-``data/scope.toml`` (topic words, other conditions, injection phrasing, dose
-requests) and retrieval scores, with thresholds tuned on the development set
-(``tests/data/dev_questions.jsonl``) and set in ``config.toml``.
+``data/<lang>/scope.toml`` (topic words, other conditions, injection phrasing,
+dose requests) and ``data/medicines.toml`` (medicines the guide does not cover),
+and retrieval scores, with thresholds tuned on the development set
+(``tests/data/dev_questions.jsonl``) and set in ``config.toml``. Every check reads
+the message as ``rules.patterns`` prepares it (lower case, no apostrophes).
 """
 
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
-from pathlib import Path
 
-DEFAULT_SCOPE = Path(__file__).resolve().parent.parent / "data" / "scope.toml"
+from rules.files import medicine_macros, read_medicines, read_scope
+from rules.locale import DEFAULT_LANGUAGE
+from rules.patterns import PatternLanguage, compile_words, plain
 
-
-def _words_pattern(words: list[str]) -> re.Pattern[str]:
-    alternatives = "|".join(re.escape(w.lower()) for w in sorted(words, key=len, reverse=True))
-    return re.compile(rf"(?<![a-z0-9])(?:{alternatives})(?![a-z0-9])")
-
-
-def _any_pattern(patterns: list[str]) -> re.Pattern[str]:
-    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+_GREETING_WORDS = re.compile(r"[a-z]+|[!?]")
 
 
 @dataclass(frozen=True)
 class ScopeRules:
-    greeting_phrases: frozenset[str]
+    greeting_phrases: tuple[re.Pattern[str], ...]  # longest first
     greeting_fillers: frozenset[str]
     injection: re.Pattern[str]
     back: re.Pattern[str]
@@ -38,76 +33,77 @@ class ScopeRules:
     subjects: re.Pattern[str]
     dose: re.Pattern[str]
     exceed: re.Pattern[str]
-    unlisted_medicines: re.Pattern[str]
+    uncovered_medicines: re.Pattern[str]
     medication_treatments: frozenset[str]
     medication_words: re.Pattern[str]
+    min_known_share: float
 
     @classmethod
-    def load(cls, path: Path = DEFAULT_SCOPE) -> ScopeRules:
-        try:
-            raw = tomllib.loads(path.read_text(encoding="utf-8"))
-            return cls(
-                greeting_phrases=frozenset(p.lower() for p in raw["greeting"]["phrases"]),
-                greeting_fillers=frozenset(f.lower() for f in raw["greeting"]["fillers"]),
-                injection=_any_pattern(raw["injection"]["patterns"]),
-                back=_words_pattern(raw["topic"]["back_words"]),
-                care=_words_pattern(raw["topic"]["care_words"]),
-                general=_words_pattern(raw["topic"]["general_words"]),
-                body_parts=_words_pattern(raw["off_topic"]["body_parts"]),
-                conditions=_words_pattern(raw["off_topic"]["conditions"]),
-                subjects=_words_pattern(raw["off_topic"]["subjects"]),
-                dose=_any_pattern(raw["dose"]["patterns"]),
-                exceed=_any_pattern(raw["dose"]["exceed_patterns"]),
-                unlisted_medicines=_words_pattern(raw["dose"]["unlisted_medicines"]),
-                medication_treatments=frozenset(raw["medication"]["treatments"]),
-                medication_words=_words_pattern(raw["medication"]["words"]),
-            )
-        except (OSError, KeyError, TypeError, tomllib.TOMLDecodeError, re.error) as exc:
-            raise ValueError(f"{path}: invalid scope rules ({exc!r})") from None
+    def load(cls, language: str = DEFAULT_LANGUAGE) -> ScopeRules:
+        data = read_scope(language)
+        medicines = read_medicines()
+        regexes = PatternLanguage(medicine_macros(medicines))
+        phrases = sorted({plain(p) for p in data.greeting_phrases}, key=len, reverse=True)
+        return cls(
+            greeting_phrases=tuple(re.compile(rf"(?<![a-z]){re.escape(p)}(?![a-z])") for p in phrases),
+            greeting_fillers=frozenset(plain(f) for f in data.greeting_fillers),
+            injection=regexes.compile(data.injection, whole_words=False),
+            back=compile_words(data.back_words),
+            care=compile_words(data.care_words),
+            general=compile_words(data.general_words),
+            body_parts=compile_words(data.body_parts),
+            conditions=compile_words(data.conditions),
+            subjects=compile_words(data.subjects),
+            dose=regexes.compile(data.dose, whole_words=False),
+            exceed=regexes.compile(data.exceed, whole_words=False),
+            uncovered_medicines=compile_words(medicines.uncovered_words()),
+            medication_treatments=frozenset(medicines.covered_treatments),
+            medication_words=compile_words((*medicines.general_words, *data.dose_words)),
+            min_known_share=data.min_known_share,
+        )
 
     def is_greeting(self, text: str) -> bool:
         """Only greeting or thanks words (and fillers): "hi there!", "thanks so much"."""
-        words = re.findall(r"[a-z']+|[!?]", text.lower().replace("’", "'"))
+        words = _GREETING_WORDS.findall(plain(text))
         if not words or len(words) > 8:
             return False
         rest = " ".join(w for w in words if w not in self.greeting_fillers and w not in "!?")
         if not rest:
             return False
-        # Greedily remove known phrases, longest first.
-        for phrase in sorted(self.greeting_phrases, key=len, reverse=True):
-            rest = re.sub(rf"(?<![a-z']){re.escape(phrase)}(?![a-z'])", " ", rest)
+        for phrase in self.greeting_phrases:  # greedily remove known phrases, longest first
+            rest = phrase.sub(" ", rest)
         return not rest.strip()
 
     def is_injection(self, text: str) -> bool:
-        return bool(self.injection.search(text))
+        return bool(self.injection.search(plain(text)))
 
     def mentions_topic(self, text: str) -> bool:
         """A back, care or general word: evidence the question is about the guide's subject."""
-        lowered = text.lower()
-        return bool(self.back.search(lowered) or self.care.search(lowered) or self.general.search(lowered))
+        prepared = plain(text)
+        return bool(self.back.search(prepared) or self.care.search(prepared) or self.general.search(prepared))
 
     def is_off_topic(self, text: str, names_treatment: bool) -> bool:
-        """Positive evidence of another subject (see data/scope.toml [off_topic])."""
-        lowered = text.lower()
-        if self.body_parts.search(lowered) and not (self.back.search(lowered) or names_treatment):
+        """Positive evidence of another subject (see data/<lang>/scope.toml [off_topic])."""
+        prepared = plain(text)
+        if self.body_parts.search(prepared) and not (self.back.search(prepared) or names_treatment):
             return True
-        other_subject = self.subjects.search(lowered) and not names_treatment
-        if not (self.conditions.search(lowered) or other_subject):
+        other_subject = self.subjects.search(prepared) and not names_treatment
+        if not (self.conditions.search(prepared) or other_subject):
             return False
-        about_back = self.back.search(lowered) and self.general.search(lowered)
-        return not (self.care.search(lowered) or about_back)
+        about_back = self.back.search(prepared) and self.general.search(prepared)
+        return not (self.care.search(prepared) or about_back)
 
     def asks_for_dose(self, text: str) -> bool:
-        return bool(self.dose.search(text))
+        return bool(self.dose.search(plain(text)))
 
     def asks_to_exceed_dose(self, text: str) -> bool:
-        return bool(self.exceed.search(text))
+        return bool(self.exceed.search(plain(text)))
 
-    def names_unlisted_medicine(self, text: str) -> bool:
-        return bool(self.unlisted_medicines.search(text.lower()))
+    def names_uncovered_medicine(self, text: str) -> bool:
+        return bool(self.uncovered_medicines.search(plain(text)))
 
     def is_about_medication(self, text: str, treatments: set[str]) -> bool:
-        return bool(treatments & self.medication_treatments) or bool(self.medication_words.search(text.lower()))
+        return bool(treatments & self.medication_treatments) or bool(self.medication_words.search(plain(text)))
 
 
 _AMOUNT = re.compile(r"\d+(?:[.,]\d+)?(?:\s*-\s*\d+)?\s*(?:mg|milligrams?|mcg|g)\b", re.IGNORECASE)

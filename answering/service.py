@@ -14,13 +14,13 @@ import threading
 import time
 from typing import Any
 
-from assistant.pipeline import Assistant
-from assistant.types import Answer
+from answering.pipeline import Assistant
+from contracts import Answer
 from index.retriever import Retriever
 from index.store import IndexLoadError, load_index, read_manifest
 from settings import Settings, load_settings
 
-log = logging.getLogger("assistant.service")
+log = logging.getLogger("answering.service")
 
 
 class AssistantService:
@@ -91,7 +91,7 @@ class AssistantService:
         embedder = current.retriever.embedder
         index = load_index(self.settings.index_dir, embedder.info)
         retriever = Retriever(index, embedder, current.retriever.vocabulary, self.settings.retrieval.rrf_k, self.settings.retrieval.hint_weight)
-        self._assistant = Assistant(self.settings, retriever, current.triage, current.prompts, current.scope)
+        self._assistant = current.with_retriever(retriever)
         self.last_error = None
         log.info("now serving index %s (%d chunks)", retriever.index.build_id, len(retriever.chunks))
         return retriever.index.build_id

@@ -13,12 +13,8 @@ import os
 import platform
 import random
 import shlex
-import shutil
-import socket
 import subprocess
 import sys
-import tempfile
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -32,8 +28,6 @@ from settings import PROJECT_ROOT
 RESULTS_DIR = PROJECT_ROOT / "bench" / "results"
 EVAL_SET = PROJECT_ROOT / "eval" / "questions.jsonl"
 LOOPBACK = "127.0.0.1"
-STARTUP_TIMEOUT = 300.0  # seconds: a cold model load on a busy 2-core machine
-STOP_TIMEOUT = 15.0
 
 # Used only while eval/questions.jsonl is missing: realistic patient questions, one per topic.
 FALLBACK_QUESTIONS = (
@@ -232,134 +226,8 @@ def note(message: str) -> None:
 # -- memory of a process -------------------------------------------------------------------------
 
 
-def proc_memory_mib(pid: int | str = "self") -> dict[str, float | None]:
-    """Resident set size now (VmRSS) and at its peak (VmHWM), in MiB, from /proc."""
-    values: dict[str, float | None] = {"rss_mib": None, "peak_rss_mib": None}
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                values["rss_mib"] = round(int(line.split()[1]) / 1024, 1)
-            elif line.startswith("VmHWM:"):
-                values["peak_rss_mib"] = round(int(line.split()[1]) / 1024, 1)
-    except (OSError, ValueError):
-        pass
-    return values
-
-
 def directory_bytes(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
-
-
-# -- app processes -------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    """A loopback port nobody listens on right now (the OS picks it)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((LOOPBACK, 0))
-        return int(s.getsockname()[1])
-
-
-def stop_process(process: subprocess.Popen) -> None:
-    """Ask a server to stop (SIGTERM: a graceful shutdown), then kill it if it has not within the timeout."""
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(STOP_TIMEOUT)
-
-
-def app_environment(index_dir: Path | None = None, extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The app's environment for a benchmark: offline, rate limit off, no feedback file written."""
-    env = dict(os.environ)
-    env.update(
-        {
-            "HF_HUB_OFFLINE": "1",
-            "TRANSFORMERS_OFFLINE": "1",
-            "GRADIO_ANALYTICS_ENABLED": "False",
-            "PYTHONUNBUFFERED": "1",
-            "PYTHONDONTWRITEBYTECODE": "1",
-            "BACKSPASM_SERVER_RATE_LIMIT_PER_MINUTE": "0",
-            "BACKSPASM_FEEDBACK_ENABLED": "false",
-        }
-    )
-    if index_dir is not None:
-        env["BACKSPASM_INDEX_DIR"] = str(index_dir)
-    env.update(extra or {})
-    return env
-
-
-class AppProcess:
-    """``python app.py`` on a free loopback port; knows its start-up time and its memory."""
-
-    def __init__(self, name: str = "app", index_dir: Path | None = None, extra_env: Mapping[str, str] | None = None) -> None:
-        self.name = name
-        self.port = free_port()
-        self.url = f"http://{LOOPBACK}:{self.port}"
-        self._logdir = Path(tempfile.mkdtemp(prefix=f"bench-{name}-"))
-        self.log_path = self._logdir / "server.log"
-        self._env = app_environment(index_dir, extra_env)
-        self.process: subprocess.Popen[bytes] | None = None
-        self.started_at = 0.0
-        self.ready_seconds: float | None = None
-
-    def start(self) -> AppProcess:
-        with self.log_path.open("wb") as log:
-            self.started_at = time.perf_counter()
-            self.process = subprocess.Popen(
-                [sys.executable, "app.py", "--host", LOOPBACK, "--port", str(self.port)],
-                cwd=PROJECT_ROOT,
-                env=self._env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        return self
-
-    @property
-    def pid(self) -> int:
-        assert self.process is not None
-        return self.process.pid
-
-    def log_text(self) -> str:
-        return self.log_path.read_text(encoding="utf-8", errors="replace")
-
-    def wait_ready(self, timeout: float = STARTUP_TIMEOUT, poll: float = 0.05) -> float:
-        """Seconds from ``start()`` to the first 200 from ``/healthz``; raises with the log's tail otherwise."""
-        import httpx
-
-        assert self.process is not None
-        deadline = time.monotonic() + timeout
-        with httpx.Client(timeout=2.0) as client:
-            while time.monotonic() < deadline:
-                if self.process.poll() is not None:
-                    raise RuntimeError(f"{self.name} exited with status {self.process.returncode}:\n{self.log_text()[-3000:]}")
-                try:
-                    if client.get(self.url + "/healthz").status_code == 200:
-                        self.ready_seconds = time.perf_counter() - self.started_at
-                        return self.ready_seconds
-                except httpx.HTTPError:
-                    pass
-                time.sleep(poll)
-        tail = self.log_text()[-3000:]
-        self.stop()
-        raise RuntimeError(f"{self.name} not ready after {timeout:.0f} s:\n{tail}")
-
-    def memory(self) -> dict[str, float | None]:
-        return proc_memory_mib(self.pid)
-
-    def stop(self) -> None:
-        """Stop the server and remove its log (a failure to start has already shown the log's tail)."""
-        if self.process is not None:
-            stop_process(self.process)
-        shutil.rmtree(self._logdir, ignore_errors=True)
-
-    def __enter__(self) -> AppProcess:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
 
 def seeded(seed: int) -> random.Random:

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.embedder import Embedder, EmbedderInfo
+from embedding.embedder import Embedder, EmbedderInfo
 from ingest.structure import StructureRules
 
 VARIANT_TAG = re.compile(r" \(variant \d+\)")
@@ -116,7 +116,7 @@ def _noise(text: str, dimension: int) -> np.ndarray:
 class ReusingEmbedder:
     """Embeds each distinct canonical text once; variants get the original's vector plus calibrated noise.
 
-    Duck-types the parts of :class:`index.embedder.Embedder` that ingest uses.
+    Duck-types the parts of :class:`embedding.embedder.Embedder` that ingest uses.
     ``real_texts``/``reused_texts`` and ``embed_seconds`` say how much was really embedded.
     """
 

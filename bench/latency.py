@@ -36,7 +36,7 @@ RETRIEVING_KINDS = ("answer", "no_answer")
 
 
 def run(rounds: int, index_dir: Path | None) -> dict[str, Any]:
-    from assistant.pipeline import Assistant
+    from answering.pipeline import Assistant
 
     settings = load_settings()
     if index_dir is not None:

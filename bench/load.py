@@ -8,7 +8,7 @@ keep N requests in flight. A request counts as an error unless it gets a 200
 whose reply ends with the referral text. Requests in flight at the deadline are
 allowed to finish and are counted. The load generator runs on the same two
 cores as the server, so its own CPU time is reported too; it is a lean asyncio
-client (``bench/http_client.py``) so that it takes little of them.
+client (``devtools/http_client.py``) so that it takes little of them.
 
 After the main run (default 20 clients, 60 s) a sweep over 1, 5, 10, 20, 50
 clients (shorter steps) shows how throughput and p95 change with concurrency.
@@ -27,8 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.common import AppProcess, Question, fmt, load_questions, machine_info, markdown_table, note, summarize, write_results
-from bench.http_client import HTTPError, KeepAliveClient
+from bench.common import Question, fmt, load_questions, machine_info, markdown_table, note, summarize, write_results
+from devtools.http_client import HTTPError, KeepAliveClient
+from devtools.servers import AppProcess
 
 MAX_CLIENTS = 100
 MAX_DURATION = 300.0

@@ -13,8 +13,9 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from bench.common import AppProcess, fmt, load_questions, machine_info, markdown_table, note, summarize, write_results
+from bench.common import fmt, load_questions, machine_info, markdown_table, note, summarize, write_results
 from bench.load import clamp, drive
+from devtools.servers import AppProcess
 
 DEFAULT_RUNS = 3
 MAX_RUNS = 10

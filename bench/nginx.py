@@ -28,7 +28,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from bench.common import LOOPBACK, AppProcess, fmt, free_port, load_questions, machine_info, markdown_table, note, write_results
+from bench.common import fmt, load_questions, machine_info, markdown_table, note, write_results
 from bench.load import (
     DEFAULT_CLIENTS,
     DEFAULT_DURATION,
@@ -44,6 +44,7 @@ from bench.load import (
 from bench.load import (
     add_common_arguments as add_load_arguments,
 )
+from devtools.servers import LOOPBACK, AppProcess, free_port
 
 BACKENDS = 2
 # Two processes on two cores: torch (used at start-up) with one thread each, or their thread pools fight over the cores.

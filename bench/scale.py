@@ -36,10 +36,11 @@ from bench.common import (
     machine_info,
     markdown_table,
     note,
-    proc_memory_mib,
     summarize,
     write_results,
 )
+from contracts import Chunk
+from devtools.servers import proc_memory_mib
 from settings import PROJECT_ROOT, load_settings
 
 DEFAULT_SIZES = (1, 10, 100, 1000)
@@ -60,7 +61,7 @@ SLOWEST = 8  # the slowest answers are listed with their stages, to show which p
 
 def run(sizes: list[int], embed: str, queries: int | None, keep: bool, workdir: Path | None) -> dict[str, Any]:
     from bench.corpus import ReusingEmbedder, write_corpus
-    from index.embedder import load_configured_embedder
+    from embedding.embedder import load_configured_embedder
     from ingest.build import build_index
 
     settings = load_settings()
@@ -155,7 +156,7 @@ def _measure(index_dir: Path, queries: int | None) -> dict[str, Any]:
 def worker(index_dir: Path, queries: int | None) -> dict[str, Any]:
     import numpy as np
 
-    from index.embedder import load_query_embedder
+    from embedding.embedder import load_query_embedder
     from index.retriever import Retriever
     from index.store import load_index
     from index.vocabulary import LayVocabulary
@@ -209,9 +210,9 @@ def worker(index_dir: Path, queries: int | None) -> dict[str, Any]:
 def _answer_timings(settings: Any, retriever: Any, questions: list[Any]) -> dict[str, Any]:
     """``answer()`` over the same questions, whole and per stage and per reply kind (when the assistant imports)."""
     try:
-        from assistant.pipeline import Assistant
+        from answering.pipeline import Assistant
     except ImportError as exc:
-        return {"answer_ms": None, "answer_unavailable": f"assistant.pipeline does not import: {exc}"}
+        return {"answer_ms": None, "answer_unavailable": f"answering.pipeline does not import: {exc}"}
     assistant = Assistant.from_settings(settings, retriever)
     for q in questions[:5]:
         assistant.answer(q.text, q.history)
@@ -241,7 +242,7 @@ def _answer_timings(settings: Any, retriever: Any, questions: list[Any]) -> dict
     }
 
 
-def _recall(dense: Any, ivf_is_loaded: bool, queries: Any, chunks: list[dict[str, Any]]) -> dict[str, Any]:
+def _recall(dense: Any, ivf_is_loaded: bool, queries: Any, chunks: list[Chunk]) -> dict[str, Any]:
     """Approximate indexes against exact search over the very same vectors.
 
     IVF-Flat as the index store builds it (the loaded one above ``approximate_above``,
@@ -262,7 +263,7 @@ def _recall(dense: Any, ivf_is_loaded: bool, queries: Any, chunks: list[dict[str
     dim = vectors.shape[1]
     flat = faiss.IndexFlatIP(dim)
     flat.add(vectors)
-    content = np.array([c["id"].split(":", 1)[-1] for c in chunks])  # "heat-cold:003" on every page
+    content = np.array([c.id.split(":", 1)[-1] for c in chunks])  # "heat-cold:003" on every page
     exact = {depth: flat.search(queries, depth) for depth in RECALL_DEPTHS}
     t = time.perf_counter()
     if ivf_is_loaded:

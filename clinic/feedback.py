@@ -2,7 +2,7 @@
 
 A row is the question, the answer, the vote and the time: nothing that
 identifies who asked (no address, no session, no browser). ``python -m
-webapp.feedback`` prints the rows as CSV, or a summary with ``--summary``.
+clinic.feedback`` prints the rows as CSV, or a summary with ``--summary``.
 """
 
 from __future__ import annotations
@@ -83,7 +83,7 @@ class FeedbackStore:
 def main(argv: list[str] | None = None) -> int:
     from settings import load_settings
 
-    parser = argparse.ArgumentParser(prog="python -m webapp.feedback", description="Export the stored thumbs up/down as CSV.")
+    parser = argparse.ArgumentParser(prog="python -m clinic.feedback", description="Export the stored thumbs up/down as CSV.")
     parser.add_argument("--path", help="the SQLite file (default: [feedback] path in config.toml)")
     parser.add_argument("--summary", action="store_true", help="votes per question instead of every row")
     args = parser.parse_args(argv)

@@ -6,7 +6,7 @@ dimension and loading refuses an index built by another one.
 
 ``Embedder`` is the full sentence-transformers model (ingest, tests, the torch
 fallback). The server asks ``load_query_embedder``, which returns the cached
-ONNX export alone when there is one (``index.onnx_queries``): same vectors,
+ONNX export alone when there is one (``embedding.onnx_queries``): same vectors,
 no torch in the process.
 """
 
@@ -16,41 +16,26 @@ import functools
 import logging
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from index.query_batcher import QueryBatcher
+from embedding.info import EmbedderInfo, QueryEmbedder
+from embedding.query_batcher import QueryBatcher
 from settings import QUERY_RUNTIMES, Settings, resolve_model_path
 
 if TYPE_CHECKING:
-    from index.onnx_queries import OnnxQueryEmbedder
-
-# No hub traffic, ever: the weights come from a local folder or the bundled package.
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    from embedding.onnx_queries import OnnxQueryEmbedder
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class EmbedderInfo:
-    """What the manifest records about the embedder that built an index."""
-
-    model: str
-    dimension: int
-    max_seq_length: int
-
-
-class QueryEmbedder(Protocol):
-    """What answering needs of an embedder: the manifest's description and query vectors."""
-
-    info: EmbedderInfo
-
-    def encode_query(self, text: str) -> np.ndarray: ...
+def _offline() -> None:
+    """No hub traffic, ever: the weights come from a local folder or the bundled package."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
 class Embedder:
@@ -58,7 +43,7 @@ class Embedder:
 
     Passages (ingest) always go through sentence-transformers. Queries go through
     ``query_runtime``: "onnx" runs an export of the same weights in ONNX Runtime
-    (see ``index.onnx_queries``; faster, and it frees the GIL),
+    (see ``embedding.onnx_queries``; faster, and it frees the GIL),
     "torch" runs the model's modules directly. Both give the same vectors (tests
     compare them); if the export cannot be made or disagrees, torch serves.
     """
@@ -66,6 +51,7 @@ class Embedder:
     def __init__(
         self, model: str, device: str = "cpu", query_runtime: str = "onnx", cache_dir: Path | None = None
     ) -> None:
+        _offline()
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as hf_logging
 
@@ -74,7 +60,10 @@ class Embedder:
         self.name = model
         self._model = SentenceTransformer(resolve_model_path(model), device=device, local_files_only=True)
         self._tokenizer = self._model.tokenizer
-        self.info = EmbedderInfo(model, int(self._model.get_embedding_dimension()), int(self._model.max_seq_length))
+        dimension, length = self._model.get_embedding_dimension(), self._model.max_seq_length
+        if dimension is None or length is None:
+            raise ValueError(f"{model}: the model does not say its vectors' dimension or its length limit")
+        self.info = EmbedderInfo(model, int(dimension), int(length))
         self._model.eval()
         self._onnx: OnnxQueryEmbedder | None = None
         self.query_runtime = self._choose_query_runtime(query_runtime, model, device, cache_dir)
@@ -85,7 +74,7 @@ class Embedder:
             raise ValueError(f"[embedder] query_runtime must be one of {', '.join(QUERY_RUNTIMES)}, got {wanted!r}")
         if wanted == "torch" or device != "cpu" or cache_dir is None:
             return "torch"
-        from index.onnx_queries import OnnxExportError, load_or_export
+        from embedding.onnx_queries import OnnxExportError, load_or_export
 
         try:
             self._onnx = load_or_export(self._model, model, resolve_model_path(model), cache_dir, self._encode_direct)
@@ -159,7 +148,7 @@ def load_query_embedder(settings: Settings) -> QueryEmbedder:
     """
     e = settings.embedder
     if e.query_runtime == "onnx" and e.device == "cpu":
-        from index.onnx_queries import OnnxExportError, open_cached
+        from embedding.onnx_queries import OnnxExportError, open_cached
 
         try:
             return open_cached(e.model, resolve_model_path(e.model), settings.path(e.cache_dir))

@@ -34,8 +34,8 @@ from typing import Any
 
 import numpy as np
 
-from index.embedder import EmbedderInfo
-from index.query_batcher import QueryBatcher
+from embedding.info import EmbedderInfo
+from embedding.query_batcher import QueryBatcher
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +80,7 @@ def sidecar(path: Path) -> Path:
     return path.with_suffix(".json")
 
 
-def _write_atomically(path: Path, write: Callable[[str], None]) -> None:
+def _write_atomically(path: Path, write: Callable[[str], object]) -> None:
     """Write beside the target, then rename: processes starting together never read half a file."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

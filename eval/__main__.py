@@ -35,10 +35,10 @@ def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     command = "python -m eval " + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
 
-    from assistant.pipeline import Assistant
-    from assistant.prompts import PromptError
+    from answering.pipeline import Assistant
     from eval.dataset import DatasetError, load_questions
     from index.store import IndexLoadError
+    from rules.prompts import PromptError
     from settings import ConfigError, load_settings
 
     try:

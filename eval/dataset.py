@@ -1,4 +1,4 @@
-"""The evaluation set: one question a line, in the format of shared/DESIGN.md, checked on load."""
+"""The evaluation set: one question a line, in the format of docs/contracts.md, checked on load."""
 
 from __future__ import annotations
 
@@ -7,7 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-TIERS = ("none", "urgent", "emergency")
+from contracts import Tier
+from rules.catalog import load_catalog
+
+TIERS = tuple(t.value for t in Tier)
 
 
 class DatasetError(ValueError):
@@ -54,6 +57,9 @@ def _parse(raw: Any, where: str) -> Question:
             raise DatasetError(f"{where}: {key!r} must be a {kind.__name__}")
     if raw["expect_triage"] not in TIERS:
         raise DatasetError(f"{where}: expect_triage must be one of {', '.join(TIERS)}")
+    known = load_catalog().treatments
+    if unknown := [t for t in raw["expect_treatments"] if t not in known]:
+        raise DatasetError(f"{where}: unknown treatment id {unknown[0]!r} in expect_treatments (known: {', '.join(known)})")
     history = raw.get("history", [])
     if not isinstance(history, list) or not all(isinstance(t, dict) and t.get("role") in ("user", "assistant") for t in history):
         raise DatasetError(f"{where}: history must be a list of {{role, content}} messages")

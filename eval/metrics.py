@@ -1,4 +1,4 @@
-"""Per-question results and the report's metrics (keys as in shared/DESIGN.md)."""
+"""Per-question results and the report's metrics (keys as in docs/contracts.md)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant.types import Answer
+from contracts import Answer
 from eval.dataset import Question
 
 MARKER = re.compile(r"\[(\d+)\]")

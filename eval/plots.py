@@ -38,16 +38,17 @@ def hit_rate_per_treatment(rows: list[Row], path: Path) -> None:
 
 
 def triage_confusion(rows: list[Row], path: Path) -> None:
-    matrix = np.zeros((3, 3), dtype=int)
+    n = len(TIERS)
+    matrix = np.zeros((n, n), dtype=int)
     for row in rows:
         matrix[TIERS.index(row.question.expect_triage), TIERS.index(row.answer.triage)] += 1
     fig, ax = plt.subplots(figsize=(4.8, 4.2))
     ax.imshow(matrix, cmap="Blues")
-    for i in range(3):
-        for j in range(3):
+    for i in range(n):
+        for j in range(n):
             ax.text(j, i, str(matrix[i, j]), ha="center", va="center", color="white" if matrix[i, j] > matrix.max() / 2 else "black")
-    ax.set_xticks(range(3), TIERS)
-    ax.set_yticks(range(3), TIERS)
+    ax.set_xticks(range(n), TIERS)
+    ax.set_yticks(range(n), TIERS)
     ax.set_xlabel("triage given")
     ax.set_ylabel("triage expected")
     ax.set_title("Red-flag triage")

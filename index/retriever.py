@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
+from contracts import Chunk, Sentence
+from embedding.embedder import load_query_embedder
+from embedding.info import QueryEmbedder
 from index.bm25 import BM25
-from index.embedder import QueryEmbedder, load_query_embedder
 from index.store import LoadedIndex, load_index, read_manifest
 from index.text import tokenize
 from index.vocabulary import Expansion, LayVocabulary
@@ -27,7 +28,7 @@ MODES = ("hybrid", "dense", "bm25")
 class Hit:
     """One retrieved chunk with the evidence for it."""
 
-    chunk: dict[str, Any]
+    chunk: Chunk
     rank: int  # 1-based, after fusion
     score: float  # the fused score (hybrid) or the single side's score
     dense_score: float | None  # cosine similarity, when the dense side ranked it
@@ -35,7 +36,7 @@ class Hit:
 
     @property
     def treatment(self) -> str:
-        return str(self.chunk["treatment"])
+        return self.chunk.treatment
 
 
 @dataclass
@@ -92,17 +93,17 @@ class Retriever:
         self.vocabulary = vocabulary or LayVocabulary.load()
         self.rrf_k = rrf_k
         self.chunks = index.chunks
-        self.bm25 = BM25([tokenize(f"{c['prefix']}\n{c['text']}") for c in index.chunks])
-        self.chunks_by_id = {c["id"]: c for c in index.chunks}
+        self.bm25 = BM25([tokenize(c.embedding_text) for c in index.chunks])
+        self.chunks_by_id = {c.id: c for c in index.chunks}
         self.titles: dict[str, str] = {}  # treatment id -> its title in the source
         self.rows_by_treatment: dict[str, list[int]] = {}
         for i, chunk in enumerate(index.chunks):
-            self.titles.setdefault(chunk["treatment"], chunk["title"])
-            self.rows_by_treatment.setdefault(chunk["treatment"], []).append(i)
+            self.titles.setdefault(chunk.treatment, chunk.title)
+            self.rows_by_treatment.setdefault(chunk.treatment, []).append(i)
         self._sentences_by_chunk: dict[str, list[int]] = {}
         for i, sentence in enumerate(index.sentences):
-            self._sentences_by_chunk.setdefault(sentence["chunk_id"], []).append(i)
-        self._cells = [i for i, s in enumerate(index.sentences) if s.get("kind") == "cell"]
+            self._sentences_by_chunk.setdefault(sentence.chunk_id, []).append(i)
+        self._cells = [i for i, s in enumerate(index.sentences) if s.is_cell]
         # Gathered once: a comparison question would otherwise copy every cell's vector (tens of MB at 1000× the guide).
         self._cell_records = [index.sentences[i] for i in self._cells]
         self._cell_vectors = index.sentence_vectors[self._cells]
@@ -188,7 +189,7 @@ class Retriever:
             hinted = set(expansion.treatments)
             if hinted and within is None:
                 bonus = self.hint_weight / (self.rrf_k + 1)
-                fused = {i: score + (bonus if self.chunks[i]["treatment"] in hinted else 0.0) for i, score in fused.items()}
+                fused = {i: score + (bonus if self.chunks[i].treatment in hinted else 0.0) for i, score in fused.items()}
         else:
             fused = {i: score for i, (_, score) in (dense or lexical).items()}
         order = sorted(fused, key=lambda i: (-fused[i], i))[:k]
@@ -209,18 +210,18 @@ class Retriever:
         """Stored vectors of some chunks (FAISS keeps them; flat and IVF (with its direct map) give them back, in one call)."""
         if not len(rows):
             return np.zeros((0, self.index.dense.d), np.float32)
-        return self.index.dense.reconstruct_batch(np.ascontiguousarray(rows, dtype=np.int64))
+        return np.asarray(self.index.dense.reconstruct_batch(np.ascontiguousarray(rows, dtype=np.int64)), dtype=np.float32)
 
     def lexical_treatment(self, text: str) -> str | None:
         """The treatment of the best BM25 match for ``text`` (cheap: no embedding)."""
         top = self.bm25.top(tokenize(f"{text} {self.vocabulary.expand(text).text}"), 1)
-        return self.chunks[top[0][0]]["treatment"] if top else None
+        return self.chunks[top[0][0]].treatment if top else None
 
-    def table_cells(self) -> tuple[list[dict[str, Any]], np.ndarray]:
+    def table_cells(self) -> tuple[list[Sentence], np.ndarray]:
         """Every comparison-table cell with its vector (for questions across treatments); gathered once, at load."""
         return self._cell_records, self._cell_vectors
 
-    def sentences_of(self, chunk_ids: list[str]) -> tuple[list[dict[str, Any]], np.ndarray]:
+    def sentences_of(self, chunk_ids: list[str]) -> tuple[list[Sentence], np.ndarray]:
         """The quotable sentences of these chunks, with their vectors (for the composer)."""
         rows = [i for cid in chunk_ids for i in self._sentences_by_chunk.get(cid, [])]
         return [self.index.sentences[i] for i in rows], self.index.sentence_vectors[rows]

@@ -4,7 +4,7 @@ Layout (``index/build`` by default)::
 
     index/build -> build.versions/<build id>/   (a symlink, swapped atomically)
         manifest.json        format version, embedder, counts, sources and their sha256, file checksums
-        chunks.jsonl         one chunk record a line (the contract in shared/DESIGN.md)
+        chunks.jsonl         one chunk record a line (contracts.Chunk; docs/contracts.md)
         sentences.jsonl      quotable sentences and table cells, with their chunk's metadata
         chunks.faiss         dense vectors of the chunks (flat inner product, or IVF-Flat when large)
         sentences.npy        unit vectors of the sentences, for choosing what to quote
@@ -32,7 +32,8 @@ from typing import Any
 
 import numpy as np
 
-from index.embedder import EmbedderInfo
+from contracts import Chunk, RecordError, Sentence
+from embedding.info import EmbedderInfo
 
 FORMAT_VERSION = 1
 FIX = "run `make ingest` to rebuild it"
@@ -74,8 +75,8 @@ class LoadedIndex:
 
     directory: Path  # the resolved version folder
     manifest: dict[str, Any]
-    chunks: list[dict[str, Any]]
-    sentences: list[dict[str, Any]]
+    chunks: list[Chunk]
+    sentences: list[Sentence]
     dense: Any  # faiss.Index
     sentence_vectors: np.ndarray
 
@@ -88,7 +89,7 @@ class LoadedIndex:
         return str(self.manifest["built_at"])
 
 
-def _sha256(path: Path) -> str:
+def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
@@ -135,21 +136,22 @@ def build_dense_index(vectors: np.ndarray, approximate_above: int) -> tuple[Any,
         index.make_direct_map()
         index.nprobe = IVF_NPROBE
         return index, {"type": "ivf-flat", "metric": "inner_product", "nlist": nlist, "nprobe": IVF_NPROBE}
-    index = faiss.IndexFlatIP(dim)
-    index.add(vectors)
-    return index, {"type": "flat", "metric": "inner_product"}
+    flat = faiss.IndexFlatIP(dim)
+    flat.add(vectors)
+    return flat, {"type": "flat", "metric": "inner_product"}
 
 
 def write_index(
     out_dir: Path,
-    chunks: list[dict[str, Any]],
-    sentences: list[dict[str, Any]],
+    chunks: list[Chunk],
+    sentences: list[Sentence],
     chunk_vectors: np.ndarray,
     sentence_vectors: np.ndarray,
     embedder: EmbedderInfo,
     sources: list[SourceRecord],
     approximate_above: int = 20000,
     build_settings: dict[str, Any] | None = None,
+    rule_files: dict[str, str] | None = None,
 ) -> Path:
     """Write a complete build beside ``out_dir`` and then point ``out_dir`` at it."""
     import faiss
@@ -162,8 +164,8 @@ def write_index(
     tmp = versions / f".tmp-{build_id}"
     tmp.mkdir()
     try:
-        _write_jsonl(tmp / CHUNKS, chunks)
-        _write_jsonl(tmp / SENTENCES, sentences)
+        _write_jsonl(tmp / CHUNKS, (c.to_record() for c in chunks))
+        _write_jsonl(tmp / SENTENCES, (s.to_record() for s in sentences))
         dense, dense_info = build_dense_index(chunk_vectors, approximate_above)
         faiss.write_index(dense, str(tmp / DENSE))
         np.save(tmp / SENTENCE_VECTORS, sentence_vectors.astype(np.float32))
@@ -174,9 +176,10 @@ def write_index(
             "embedder": {"model": embedder.model, "dimension": embedder.dimension, "max_seq_length": embedder.max_seq_length},
             "dense_index": dense_info,
             "build_settings": build_settings or {},
+            "rule_files": rule_files or {},  # data files that shape the index, with their sha256
             "counts": {"chunks": len(chunks), "sentences": len(sentences), "sources": len(sources)},
             "sources": [s.__dict__ for s in sources],
-            "files": {name: {"sha256": _sha256(tmp / name), "bytes": (tmp / name).stat().st_size} for name in DATA_FILES},
+            "files": {name: {"sha256": sha256_of(tmp / name), "bytes": (tmp / name).stat().st_size} for name in DATA_FILES},
         }
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
         final = versions / build_id
@@ -221,6 +224,12 @@ def read_manifest(index_dir: Path) -> dict[str, Any]:
     return manifest
 
 
+def changed_rule_files(manifest: dict[str, Any], current: dict[str, str]) -> list[str]:
+    """Data files that shape the index (``data/structure.toml``) edited since the build."""
+    recorded = manifest.get("rule_files", {})
+    return [f"{name} changed since the build" for name, digest in current.items() if recorded.get(name) != digest]
+
+
 def changed_sources(manifest: dict[str, Any], root: Path) -> list[str]:
     """Recorded sources that were edited or removed since the build ([] when all match)."""
     reasons = []
@@ -229,7 +238,7 @@ def changed_sources(manifest: dict[str, Any], root: Path) -> list[str]:
         path = path if path.is_absolute() else root / path
         if not path.exists():
             reasons.append(f"{source['path']} was removed since the build")
-        elif _sha256(path) != source["sha256"]:
+        elif sha256_of(path) != source["sha256"]:
             reasons.append(f"{source['path']} changed since the build")
     return reasons
 
@@ -274,11 +283,14 @@ def load_index(index_dir: Path, expected: EmbedderInfo | None = None, verify_che
             raise IndexLoadError(f"{index_dir / name}: missing; {FIX}")
         if path.stat().st_size != meta["bytes"]:
             raise IndexLoadError(f"{index_dir / name}: truncated or changed ({path.stat().st_size} of {meta['bytes']} bytes); {FIX}")
-        if verify_checksums and _sha256(path) != meta["sha256"]:
+        if verify_checksums and sha256_of(path) != meta["sha256"]:
             raise IndexLoadError(f"{index_dir / name}: corrupt (checksum differs); {FIX}")
 
-    chunks = _read_jsonl(resolved / CHUNKS)
-    sentences = _read_jsonl(resolved / SENTENCES)
+    try:
+        chunks = [Chunk.from_record(r) for r in _read_jsonl(resolved / CHUNKS)]
+        sentences = [Sentence.from_record(r) for r in _read_jsonl(resolved / SENTENCES)]
+    except RecordError as exc:
+        raise IndexLoadError(f"{index_dir}: {exc}; {FIX}") from None
     try:
         dense = faiss.read_index(str(resolved / DENSE))
         sentence_vectors = np.load(resolved / SENTENCE_VECTORS, allow_pickle=False)
@@ -297,6 +309,6 @@ def load_index(index_dir: Path, expected: EmbedderInfo | None = None, verify_che
             raise IndexLoadError(f"{index_dir}: the manifest says ivf-flat but the vectors are {type(dense).__name__}; {FIX}")
         dense.nprobe = int(dense_info.get("nprobe", IVF_NPROBE))
         dense.make_direct_map()  # for reconstruct_batch (the retriever reads stored vectors back)
-    elif dense_info.get("type") == "hnsw":  # built before IVF-Flat replaced HNSW; still served as built
+    elif dense_info.get("type") == "hnsw" and isinstance(dense, faiss.IndexHNSW):  # built before IVF-Flat replaced HNSW
         dense.hnsw.efSearch = int(dense_info.get("ef_search", HNSW_EF_SEARCH))
     return LoadedIndex(resolved, manifest, chunks, sentences, dense, sentence_vectors)

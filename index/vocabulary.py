@@ -1,18 +1,21 @@
 """Lay vocabulary: expand patients' words ("advil", "frozen peas", "crack my back") to the guide's.
 
-The mapping lives in ``data/vocabulary.toml`` so the clinic can add a brand name
-or a misspelling without touching code. Phrases are matched longest first and
-never overlap, so "the one you rub on" (a gel) is not also read as "rub" (massage).
+The words live in data: ``data/<lang>/vocabulary.toml`` (everyday words for
+treatments) and ``data/medicines.toml`` (every medicine's names and brands), so
+the clinic adds a brand name or a misspelling without touching code. Phrases are
+matched in prepared text (``rules.patterns``: case and apostrophes ignored), longest
+first, and never overlap, so "the one you rub on" (a gel) is not also read as
+"rub" (massage).
 """
 
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
-from pathlib import Path
 
-DEFAULT_VOCABULARY = Path(__file__).resolve().parent.parent / "data" / "vocabulary.toml"
+from rules.files import MedicinesData, VocabularyData, read_medicines, read_vocabulary
+from rules.locale import DEFAULT_LANGUAGE
+from rules.patterns import PatternLanguage, literal, plain
 
 
 @dataclass(frozen=True)
@@ -30,10 +33,24 @@ class Expansion:
 
 @dataclass(frozen=True)
 class _Phrase:
-    said: str  # lower-cased; a cheap substring test before the regular expression
+    first: str  # its first word: a cheap substring test before the regular expression
     pattern: re.Pattern[str]
     means: str
     treatments: tuple[str, ...]
+
+
+def _terms(vocabulary: VocabularyData, medicines: MedicinesData) -> list[tuple[tuple[str, ...], str, tuple[str, ...]]]:
+    """(says, means, treatments) for every lay term: the vocabulary's, then the medicines' and their classes'."""
+    terms = [(t.says, t.means, t.treatments) for t in vocabulary.terms]
+    for klass in medicines.classes:
+        if klass.treatment is None:
+            continue  # the guide has nothing on it: no search hint (scope says the guide does not cover it)
+        own = [m for m in medicines.medicines if m.class_id == klass.id]
+        terms += [(m.words, m.means, (klass.treatment,)) for m in own if m.means]
+        with_class = [w for m in own if not m.means for w in m.words]
+        terms.append(((*klass.words, *with_class), klass.means, (klass.treatment,)))
+    terms.append((medicines.general_words, medicines.general_means, medicines.covered_treatments))
+    return terms
 
 
 class LayVocabulary:
@@ -45,30 +62,25 @@ class LayVocabulary:
         self._many_means = many_means
 
     @classmethod
-    def load(cls, path: Path = DEFAULT_VOCABULARY) -> LayVocabulary:
-        try:
-            raw = tomllib.loads(path.read_text(encoding="utf-8"))
-            phrases = []
-            for entry in raw.get("term", []):
-                treatment = entry.get("treatment", ())
-                treatments = (treatment,) if isinstance(treatment, str) else tuple(treatment)
-                for said in entry["says"]:
-                    said = said.lower().replace("’", "'")
-                    pattern = re.compile(rf"(?<![a-z0-9]){re.escape(said)}s?(?![a-z0-9])")
-                    phrases.append(_Phrase(said, pattern, str(entry["means"]), treatments))
-            many = raw.get("many_treatments", {})
-        except (OSError, KeyError, TypeError, AttributeError, tomllib.TOMLDecodeError) as exc:
-            raise ValueError(f"{path}: invalid lay vocabulary ({exc!r})") from None
-        return cls(phrases, int(many.get("at_least", 0)), str(many.get("means", "")))
+    def load(cls, language: str = DEFAULT_LANGUAGE) -> LayVocabulary:
+        """Compile the language's vocabulary and the medicines (raises ``RulesError`` naming file and line)."""
+        vocabulary = read_vocabulary(language)
+        lang = PatternLanguage()
+        phrases = []
+        for says, means, treatments in _terms(vocabulary, read_medicines()):
+            for said in says:
+                pattern = re.compile(rf"(?<![a-z0-9])(?:{lang.expand(literal(said))})s?(?![a-z0-9])")
+                phrases.append(_Phrase(plain(said).split()[0].split("-")[0], pattern, means, treatments))
+        return cls(phrases, vocabulary.many_at_least, vocabulary.many_means)
 
     def expand(self, text: str) -> Expansion:
         """The guide's terms and the treatments that ``text`` refers to in everyday words."""
-        lowered = text.lower().replace("’", "'")
+        prepared = plain(text)
         found = []
         for phrase in self._phrases:
-            if phrase.said not in lowered:  # most of the table, most of the time
+            if phrase.first not in prepared:  # most of the table, most of the time
                 continue
-            for m in phrase.pattern.finditer(lowered):
+            for m in phrase.pattern.finditer(prepared):
                 found.append((m.start(), m.end(), phrase))
         # Longest phrases first; a shorter one inside a longer match does not count.
         found.sort(key=lambda f: (-(f[1] - f[0]), f[0]))
@@ -82,4 +94,4 @@ class LayVocabulary:
         named = [t for t in treatments if t != self._many_means]
         if self._many and len(named) >= self._many:  # naming many treatments asks how to combine them
             treatments = (self._many_means,)
-        return Expansion(terms, treatments, tuple(lowered[s:e] for s, e, _ in taken))
+        return Expansion(terms, treatments, tuple(prepared[s:e] for s, e, _ in taken))

@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     paths = args.paths or settings.source_paths
     out = args.out or settings.index_dir
 
-    from index.embedder import load_configured_embedder
+    from embedding.embedder import load_configured_embedder
     from ingest.build import build_index, stale_reasons
     from ingest.sources import SourceError
 

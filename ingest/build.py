@@ -6,18 +6,23 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.embedder import Embedder
+from contracts import Chunk, Sentence
+from embedding.embedder import Embedder
 from index.store import (
     IndexLoadError,
     SourceRecord,
+    changed_rule_files,
     changed_sources,
     display_path,
     read_manifest,
+    sha256_of,
     write_index,
 )
-from ingest.chunking import Chunk, Sentence, build_chunks
+from ingest.chunking import build_chunks
 from ingest.sources import SourceDocument, discover, read_source
 from ingest.structure import StructureRules, parse_structure
+from rules.files import STRUCTURE
+from rules.locale import shared_data_file
 from settings import PROJECT_ROOT
 
 PROGRESS_ABOVE = 500  # texts; smaller builds finish before a bar would help
@@ -82,17 +87,24 @@ def build_index(
     ]
     final = write_index(
         out_dir,
-        [c.to_record() for c in chunks],
-        [s.to_record() for s in sentences],
+        chunks,
+        sentences,
         chunk_vectors,
         sentence_vectors,
         embedder.info,
         records,
         approximate_above,
         {"chunk_target_tokens": target_tokens, "approximate_above": approximate_above},
+        index_shaping_files(),
     )
     treatments = tuple(dict.fromkeys(c.treatment for c in chunks))
     return BuildReport(final, len(docs), len(chunks), len(sentences), treatments, time.perf_counter() - started)
+
+
+def index_shaping_files() -> dict[str, str]:
+    """The data files whose edits change what ingest builds, with their sha256 (recorded in the manifest)."""
+    path = shared_data_file(STRUCTURE)
+    return {display_path(path, PROJECT_ROOT): sha256_of(path)}
 
 
 def sentence_embedding_text(sentence: Sentence) -> str:
@@ -108,7 +120,7 @@ def stale_reasons(index_dir: Path, paths: list[Path], model: str, build_settings
         manifest = read_manifest(index_dir.resolve())
     except IndexLoadError as exc:
         return [str(exc)]
-    reasons = changed_sources(manifest, PROJECT_ROOT)
+    reasons = changed_sources(manifest, PROJECT_ROOT) + changed_rule_files(manifest, index_shaping_files())
     if manifest.get("embedder", {}).get("model") != model:
         reasons.append(f"built with embedder {manifest.get('embedder', {}).get('model')!r}, configured {model!r}")
     for key, value in (build_settings or {}).items():

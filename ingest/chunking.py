@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass
 
+from contracts import Chunk, Sentence
 from ingest.structure import SECTION_SEPARATOR, Block, slugify
 
 TokenCounter = Callable[[str], int]
@@ -23,51 +23,6 @@ TokenCounter = Callable[[str], int]
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])(['\"”’)]*)\s+(?=[\"“‘(]?[A-Z0-9])")
 _BULLET_MARK = re.compile(r"^([•*\-–·]|\d{1,2}[.)])\s+")
 _MARKERS = re.compile(r"\s*[🔄⚡📊💡⭐]\s*")
-
-
-@dataclass(frozen=True)
-class Chunk:
-    """A retrieval unit: the contract record of ``chunks.jsonl`` plus its embedding prefix."""
-
-    id: str
-    source: str
-    treatment: str
-    title: str
-    section: str
-    text: str
-    start: int
-    end: int
-    prefix: str  # headings (and, for table rows, labelled cells) put in front at embedding time
-
-    @property
-    def embedding_text(self) -> str:
-        return f"{self.prefix}\n{self.text}"
-
-    def to_record(self) -> dict:
-        return asdict(self)
-
-
-@dataclass(frozen=True)
-class Sentence:
-    """A quotable unit: one sentence, bullet sentence or table cell, with its chunk's metadata."""
-
-    id: str
-    chunk_id: str
-    source: str
-    treatment: str
-    title: str
-    section: str
-    text: str
-    start: int
-    end: int
-    kind: str  # "sentence" | "cell"
-    label: str  # the column name for a table cell, "" otherwise
-    position: int  # order in the source, so an answer can keep the guide's order
-    block: int  # start offset of the paragraph, bullet or row it comes from
-    block_kind: str  # "paragraph" | "bullet" | "table_row": a later sentence of a bullet needs its first
-
-    def to_record(self) -> dict:
-        return asdict(self)
 
 
 def sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:

@@ -48,14 +48,6 @@ class SourceDocument:
     headings: tuple[Heading, ...] = field(default=())
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def discover(paths: list[Path]) -> list[Path]:
     """Expand folders into their supported files (sorted, so builds are reproducible)."""
     found: list[Path] = []

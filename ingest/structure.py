@@ -7,19 +7,18 @@ Chunking (``ingest.chunking``) then only has to group neighbouring blocks.
 Headings come from the format where it has them (Markdown ``#``, HTML ``<hN>``)
 and from layout in plain text: a short line standing alone between blank lines,
 without a full stop. What is a treatment, a placeholder, page furniture or the
-comparison table is described in ``data/structure.toml``, not here.
+comparison table is described in ``data/structure.toml`` (read by ``rules.files``), not here.
 """
 
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest.sources import SourceDocument
+from rules.files import TreatmentEntry, read_structure
 
-DEFAULT_STRUCTURE = Path(__file__).resolve().parent.parent / "data" / "structure.toml"
 SECTION_SEPARATOR = " › "
 
 
@@ -47,17 +46,10 @@ class Block:
 
 
 @dataclass(frozen=True)
-class TreatmentDef:
-    id: str
-    name: str
-    headings: tuple[str, ...]
-
-
-@dataclass(frozen=True)
 class StructureRules:
-    """The contents of ``data/structure.toml``, compiled."""
+    """``data/structure.toml`` (read and checked by ``rules.files``), compiled for the walker."""
 
-    treatments: tuple[TreatmentDef, ...]
+    treatments: tuple[TreatmentEntry, ...]
     overview_id: str
     plan_id: str
     plan_starts: tuple[str, ...]
@@ -70,38 +62,26 @@ class StructureRules:
     names: dict[str, str] = field(default_factory=dict)  # id -> human name
 
     @classmethod
-    def load(cls, path: Path = DEFAULT_STRUCTURE) -> StructureRules:
-        try:
-            raw = tomllib.loads(path.read_text(encoding="utf-8"))
-            treatments = tuple(
-                TreatmentDef(t["id"], t["name"], tuple(t["headings"])) for t in raw["treatment"]
-            )
-            parts = raw["parts"]
-            noise = raw["noise"]
-            table = raw["table"]
-            names = {t.id: t.name for t in treatments}
-            for key in ("overview", "integrated_plan", "clinic"):
-                names[parts[key]["id"]] = parts[key]["name"]
-            return cls(
-                treatments=treatments,
-                overview_id=parts["overview"]["id"],
-                plan_id=parts["integrated_plan"]["id"],
-                plan_starts=tuple(parts["integrated_plan"]["starts_at"]),
-                clinic_id=parts["clinic"]["id"],
-                clinic_markers=tuple(m.lower() for m in parts["clinic"]["paragraph_markers"]),
-                placeholder=re.compile("|".join(f"(?:{p})" for p in noise["placeholder_lines"]), re.IGNORECASE),
-                footer=re.compile("|".join(f"(?:{p})" for p in noise["footer_starts"]), re.IGNORECASE),
-                table_heading=table["heading"].lower(),
-                table_columns=tuple((c["name"], c["marker"]) for c in table["columns"]),
-                names=names,
-            )
-        except (OSError, KeyError, TypeError, tomllib.TOMLDecodeError, re.error) as exc:
-            raise ValueError(f"{path}: invalid structure rules ({exc!r})") from None
+    def load(cls, path: Path | None = None) -> StructureRules:
+        data = read_structure(path)
+        return cls(
+            treatments=data.treatments,
+            overview_id=data.overview.id,
+            plan_id=data.plan.id,
+            plan_starts=data.plan_starts,
+            clinic_id=data.clinic.id,
+            clinic_markers=data.clinic_markers,
+            placeholder=re.compile("|".join(f"(?:{p})" for p in data.placeholder_lines), re.IGNORECASE),
+            footer=re.compile("|".join(f"(?:{p})" for p in data.footer_starts), re.IGNORECASE),
+            table_heading=data.table_heading,
+            table_columns=data.table_columns,
+            names=data.ids,
+        )
 
-    def match_treatment(self, text: str) -> tuple[TreatmentDef, str] | None:
+    def match_treatment(self, text: str) -> tuple[TreatmentEntry, str] | None:
         """The treatment whose heading ``text`` starts with, and the matched prefix of ``text``."""
         norm = _normalise(text)
-        best: tuple[TreatmentDef, str] | None = None
+        best: tuple[TreatmentEntry, str] | None = None
         for treatment in self.treatments:
             for heading in treatment.headings:
                 h = _normalise(heading)

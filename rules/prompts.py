@@ -1,8 +1,9 @@
-"""The texts the clinic edits (``prompts/*.md``), loaded and checked once at start-up.
+"""The texts the clinic edits (``prompts/<lang>/*.md``), loaded and checked once at start-up.
 
 Each text is Markdown with ``{placeholders}``. A missing file or a placeholder
 the code does not fill is an error when the assistant starts, never a broken
-reply in front of a patient.
+reply in front of a patient. Another language's folder holds the texts it has
+translated; any other is read from English.
 """
 
 from __future__ import annotations
@@ -11,9 +12,8 @@ import string
 from dataclasses import dataclass
 from pathlib import Path
 
-from settings import PROJECT_ROOT, Settings
-
-PROMPTS_DIR = PROJECT_ROOT / "prompts"
+from rules.locale import DEFAULT_LANGUAGE, prompts_dir
+from settings import Settings
 
 # Every text the assistant uses, with the placeholders it may contain.
 PLACEHOLDERS: dict[str, frozenset[str]] = {
@@ -41,12 +41,14 @@ class Prompts:
 
     templates: dict[str, str]
     clinic: dict[str, str]
+    language: str = DEFAULT_LANGUAGE
 
     @classmethod
-    def load(cls, settings: Settings, directory: Path = PROMPTS_DIR) -> Prompts:
+    def load(cls, settings: Settings, language: str = DEFAULT_LANGUAGE, directory: Path | None = None) -> Prompts:
         templates: dict[str, str] = {}
         for name, allowed in PLACEHOLDERS.items():
-            path = directory / f"{name}.md"
+            own = (directory or prompts_dir(language)) / f"{name}.md"
+            path = own if own.exists() or directory is not None else prompts_dir(DEFAULT_LANGUAGE) / f"{name}.md"
             try:
                 text = path.read_text(encoding="utf-8").strip()
             except FileNotFoundError:
@@ -71,7 +73,7 @@ class Prompts:
             "emergency_number": settings.clinic.emergency_number,
             "booking_url": settings.clinic.booking_url,
         }
-        return cls(templates, clinic)
+        return cls(templates, clinic, language)
 
     def render(self, name: str, **values: str) -> str:
         """The text ``name`` with the clinic's settings and ``values`` filled in."""

@@ -37,7 +37,7 @@ def read_jsonl(path: Path) -> list[dict]:
 
 @pytest.fixture(scope="session")
 def embedder():
-    from index.embedder import load_configured_embedder
+    from embedding.embedder import load_configured_embedder
 
     return load_configured_embedder(load_settings())
 
@@ -66,7 +66,7 @@ def retriever(settings):
 
 @pytest.fixture(scope="session")
 def assistant(settings, retriever):
-    from assistant.pipeline import Assistant
+    from answering.pipeline import Assistant
 
     return Assistant.from_settings(settings, retriever)
 

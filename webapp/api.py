@@ -17,8 +17,9 @@ import anyio
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from clinic.feedback import VOTES, FeedbackStore
+from contracts import Answer
 from settings import Settings
-from webapp.feedback import VOTES, FeedbackStore
 from webapp.limits import BodyTooLarge, RateLimiter, client_key, read_body
 from webapp.validation import InvalidRequest, parse_json, validate_ask
 
@@ -27,9 +28,9 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 
 class AnswerService(Protocol):
-    """What the web front needs from ``assistant.service.AssistantService``."""
+    """What the web front needs from ``answering.service.AssistantService``."""
 
-    def answer(self, message: Any, history: Any = None) -> Any: ...
+    def answer(self, message: Any, history: Any = None) -> Answer: ...
 
     def health(self) -> dict[str, Any]: ...
 

@@ -20,9 +20,9 @@ from typing import Any
 
 import gradio as gr
 
+from clinic.feedback import FeedbackStore
 from settings import Settings
 from webapp.api import AnswerService
-from webapp.feedback import FeedbackStore
 from webapp.limits import RateLimiter
 from webapp.markdown import escape, plain_text_html
 from webapp.rendering import ReplyRenderer

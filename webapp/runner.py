@@ -56,9 +56,9 @@ def load_service(settings: Settings) -> Any:
     """The assistant service with its model and index loaded, or exit with the reason on one line."""
     import faiss
 
-    from assistant.prompts import PromptError
-    from assistant.service import AssistantService
+    from answering.service import AssistantService
     from index.store import IndexLoadError
+    from rules.prompts import PromptError
 
     # The server runs requests side by side; a FAISS search of a few hundred vectors
     # gains nothing from OpenMP threads, whose spinning steals the other requests' CPU.

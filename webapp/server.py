@@ -11,10 +11,10 @@ import anyio
 import gradio as gr
 from fastapi import FastAPI
 
+from clinic.feedback import FeedbackStore
 from settings import Settings
 from webapp.api import AnswerService, build_router
 from webapp.chat_ui import ChatHandlers, build_chat
-from webapp.feedback import FeedbackStore
 from webapp.limits import RateLimiter
 from webapp.rendering import ReplyRenderer
 from webapp.security import SecurityHeaders

@@ -21,7 +21,7 @@ from types import SimpleNamespace
 import pytest
 
 from settings import PROJECT_ROOT
-from tests.webapp_fixtures import app_env, free_port, running_apps, running_demo_page
+from tests.servers import app_env, free_port, running_apps, running_demo_page
 
 pytestmark = pytest.mark.browser
 

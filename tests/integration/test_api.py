@@ -14,7 +14,7 @@ import sqlite3
 import httpx
 import pytest
 
-from tests.webapp_fixtures import app_env, running_apps
+from tests.servers import app_env, running_apps
 
 RATE_LIMIT = 3
 
@@ -241,7 +241,7 @@ def test_startup_without_an_index_exits_with_the_fix(tmp_path):
     import sys
 
     from settings import PROJECT_ROOT
-    from tests.webapp_fixtures import free_port
+    from tests.servers import free_port
 
     env = {**os.environ, "BACKSPASM_INDEX_DIR": str(tmp_path / "missing"), "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
     done = subprocess.run(
@@ -270,12 +270,22 @@ def test_gradio_client_can_call_chat(base):
     assert isinstance(follow_up, str) and follow_up.strip()
 
 
-def test_the_load_benchmark_drives_the_live_api_without_errors(base):
-    """``python -m bench load``'s own client and driver, two clients for two seconds."""
-    from bench.common import load_questions
-    from bench.load import drive
+def test_the_benchmarks_keep_alive_client_reads_the_live_api(base):
+    """``devtools.http_client`` (what ``python -m bench load`` drives the app with): two clients, several questions each."""
+    import asyncio
 
-    questions, _ = load_questions()
-    result = drive(base, questions[:10], clients=2, duration=2.0)
-    assert result.completed >= 2 and result.outcomes == {"ok": result.completed}
-    assert len(result.latencies_ms) == result.completed
+    from devtools.http_client import KeepAliveClient
+
+    async def ask_several(questions: list[str]) -> list[tuple[int, dict]]:
+        client = KeepAliveClient(base, 30.0)
+        try:
+            return [(status, json.loads(body)) for status, body in [await client.post_json("/api/ask", {"message": q, "history": []}) for q in questions]]
+        finally:
+            await client.close()
+
+    async def both() -> list[list[tuple[int, dict]]]:
+        return list(await asyncio.gather(ask_several(["ice or heat first?", "hello"] * 2), ask_several(["I can't pee", "massage?"] * 2)))
+
+    replies = [r for client in asyncio.run(both()) for r in client]
+    assert len(replies) == 8
+    assert all(status == 200 and reply["parts"][-1]["kind"] == "referral" for status, reply in replies)

@@ -52,7 +52,7 @@ ask_bodies = st.fixed_dictionaries(
 
 @pytest.fixture(scope="module")
 def server(built_index_dir, tmp_path_factory):
-    from tests.webapp_fixtures import app_env, running_apps
+    from tests.servers import app_env, running_apps
 
     work = tmp_path_factory.mktemp("api-fuzz")
     with running_apps([("fuzz", app_env(built_index_dir, work / "feedback.sqlite3"))], work) as (server,):

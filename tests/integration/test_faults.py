@@ -270,7 +270,7 @@ def live_index(built_index_dir, tmp_path) -> Path:
 
 @pytest.fixture
 def service(settings, live_index):
-    from assistant.service import AssistantService
+    from answering.service import AssistantService
 
     return AssistantService(settings.with_overrides(index={"dir": str(live_index)}), check_every=0.0)
 
@@ -291,7 +291,7 @@ def test_a_rebuild_while_answering_is_picked_up_without_a_restart(service, live_
         assert hammer.count_more(6), "answers stopped after the swap"
     assert hammer.failures == []
     assert service.health()["chunks"] > old["chunks"]
-    sources = {c["source"] for c in service.assistant.retriever.chunks}
+    sources = {c.source for c in service.assistant.retriever.chunks}
     assert read_source(extra).name in sources
     answer = service.answer("how many acupuncture sessions do patients book?", [])
     assert answer.parts[-1].kind == "referral"

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from bench.http_client import HTTPError, KeepAliveClient
+from devtools.http_client import HTTPError, KeepAliveClient
 
 
 async def _serve_once_each(replies: list[bytes]):

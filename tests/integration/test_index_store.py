@@ -11,8 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.embedder import EmbedderInfo
-from index.store import IVF_NPROBE, IndexLoadError, _sha256, ivf_lists, load_index, read_manifest, write_index
+from contracts import Chunk, Sentence
+from embedding.info import EmbedderInfo
+from index.store import IVF_NPROBE, IndexLoadError, ivf_lists, load_index, read_manifest, sha256_of, write_index
 from ingest.build import build_index, stale_reasons
 from settings import PROJECT_ROOT, load_settings
 from tests.conftest import GUIDE
@@ -143,8 +144,10 @@ def test_large_index_is_ivf_flat_and_finds_what_exact_search_finds(tmp_path):
     n, dim, topics = 1500, 384, 12
     centres = _unit(rng.standard_normal((topics, dim)))
     vectors = _unit(centres[rng.integers(0, topics, n)] + 0.05 * rng.standard_normal((n, dim)))
-    chunks = [{"id": f"synthetic:{i:04d}", "text": f"chunk {i}"} for i in range(n)]
-    sentences = [{"chunk_id": c["id"], "text": c["text"]} for c in chunks[:20]]
+    chunks = [Chunk(f"synthetic:{i:04d}", "synthetic", "t", "T", "T", f"chunk {i}", 0, 7) for i in range(n)]
+    sentences = [
+        Sentence(f"{c.id}:s1", c.id, "synthetic", "t", "T", "T", c.text, 0, 7, "sentence", "", 0, 0, "paragraph") for c in chunks[:20]
+    ]
     out = tmp_path / "build"
     write_index(out, chunks, sentences, vectors, vectors[:20], EmbedderInfo("synthetic", dim, 256), [], approximate_above=10)
 
@@ -182,7 +185,7 @@ def test_guide_built_as_ivf_flat_serves_the_retriever(tmp_path, embedder, built_
     for query, within in [("is a hot water bottle or an ice pack better", None), ("how long should I keep it on", "heat-cold")]:
         got = ivf.search(query, 5, mode="dense", within=within)
         want = flat.search(query, 5, mode="dense", within=within)
-        assert [h.chunk["id"] for h in got.hits] == [h.chunk["id"] for h in want.hits]
+        assert [h.chunk.id for h in got.hits] == [h.chunk.id for h in want.hits]
 
 
 def test_older_hnsw_index_still_loads(tmp_path, embedder, built_index_dir):
@@ -197,7 +200,7 @@ def test_older_hnsw_index_still_loads(tmp_path, embedder, built_index_dir):
     faiss.write_index(hnsw, str(out / "chunks.faiss"))
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     manifest["dense_index"] = {"type": "hnsw", "metric": "inner_product", "m": 32, "ef_search": 48}
-    manifest["files"]["chunks.faiss"] = {"sha256": _sha256(out / "chunks.faiss"), "bytes": (out / "chunks.faiss").stat().st_size}
+    manifest["files"]["chunks.faiss"] = {"sha256": sha256_of(out / "chunks.faiss"), "bytes": (out / "chunks.faiss").stat().st_size}
     (out / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     index = load_index(out, embedder.info)
     assert isinstance(index.dense, faiss.IndexHNSWFlat) and index.dense.hnsw.efSearch == 48

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.onnx_queries import PROBES, FastTokenizer, OnnxExportError, cache_file, load_or_export, open_cached, sidecar
+from embedding.onnx_queries import PROBES, FastTokenizer, OnnxExportError, cache_file, load_or_export, open_cached, sidecar
 from settings import PROJECT_ROOT, resolve_model_path
 
 EVAL_QUESTIONS = [json.loads(line)["question"] for line in (PROJECT_ROOT / "eval" / "questions.jsonl").open()]
@@ -86,7 +86,7 @@ def test_the_server_embeds_questions_without_importing_torch(embedder):
     script = (
         "import json, sys\n"
         "from settings import load_settings\n"
-        "from index.embedder import load_query_embedder\n"
+        "from embedding.embedder import load_query_embedder\n"
         "e = load_query_embedder(load_settings())\n"
         f"v = e.encode_query({question!r})\n"
         "heavy = sorted(m for m in ('torch', 'sentence_transformers', 'transformers') if m in sys.modules)\n"
@@ -101,7 +101,7 @@ def test_the_server_embeds_questions_without_importing_torch(embedder):
 
 def test_without_a_writable_cache_questions_embed_with_torch(embedder, caplog):
     not_a_folder = Path("/dev/null/models")
-    with caplog.at_level(logging.WARNING, logger="index.embedder"):
+    with caplog.at_level(logging.WARNING, logger="embedding.embedder"):
         runtime = embedder._choose_query_runtime("onnx", embedder.name, "cpu", not_a_folder)
     assert runtime == "torch"
     assert "torch instead of ONNX Runtime" in caplog.text and "/dev/null/models" in caplog.text

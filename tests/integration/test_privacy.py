@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -37,7 +36,7 @@ def test_the_assistant_logs_no_message_text_by_default(assistant, caplog):
 
 
 def test_the_debug_switch_does_log_message_text(settings, retriever, caplog):
-    from assistant.pipeline import Assistant
+    from answering.pipeline import Assistant
 
     noisy = Assistant.from_settings(settings.with_overrides(privacy={"log_messages": True}), retriever)
     with caplog.at_level(logging.INFO):
@@ -50,7 +49,7 @@ def served(built_index_dir, tmp_path_factory) -> dict[str, Any]:
     """Run one server with the default privacy settings, send the marker everywhere, stop it, return what it left."""
     if not (PROJECT_ROOT / "app.py").exists():
         pytest.skip("app.py does not exist yet")
-    from tests.webapp_fixtures import app_env, running_apps
+    from tests.servers import app_env, running_apps
 
     work = tmp_path_factory.mktemp("privacy")
     feedback = work / "feedback.sqlite3"
@@ -72,7 +71,7 @@ def served(built_index_dir, tmp_path_factory) -> dict[str, Any]:
             for path in (f"/?q={MARKER}", f"/healthz?q={MARKER}", f"/widget?message={MARKER}"):
                 statuses[path] = client.get(path).status_code
         statuses["gradio"] = _gradio_chat(server.url)
-        log_path = Path(server.log)
+        log_path = server.log_path
     return {"log": log_path.read_text(encoding="utf-8", errors="replace"), "feedback": feedback, "statuses": statuses}
 
 

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from index.query_batcher import QueryBatcher
+from embedding.query_batcher import QueryBatcher
 
 QUESTIONS = [
     "ice or heat first?",

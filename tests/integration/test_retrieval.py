@@ -25,7 +25,7 @@ LAY_TERMS = [
 @pytest.mark.parametrize(("question", "treatment"), LAY_TERMS)
 def test_brand_names_and_lay_words_find_their_treatment_first(retriever, question, treatment):
     hits = retriever.search(question, 3).hits
-    assert hits[0].chunk["treatment"] == treatment, [h.chunk["treatment"] for h in hits]
+    assert hits[0].chunk.treatment == treatment, [h.chunk.treatment for h in hits]
 
 
 def _ranks(retriever, dev_set, mode: str) -> dict[str, list[int | None]]:
@@ -34,7 +34,7 @@ def _ranks(retriever, dev_set, mode: str) -> dict[str, list[int | None]]:
     for q in dev_set:
         if not q["expect_treatments"] or q.get("history") or q["expect_out_of_scope"]:
             continue
-        got = [h.chunk["treatment"] for h in retriever.search(q["question"], 10, mode).hits]
+        got = [h.chunk.treatment for h in retriever.search(q["question"], 10, mode).hits]
         first = next((i + 1 for i, t in enumerate(got) if t in q["expect_treatments"]), None)
         ranks[q["expect_treatments"][0]].append(first)
     return ranks

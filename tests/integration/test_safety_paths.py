@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.pipeline import Assistant
-from assistant.prompts import PromptError, Prompts
+from answering.pipeline import Assistant
+from rules.prompts import PromptError, Prompts
 from settings import PROJECT_ROOT
 
 
@@ -95,16 +95,16 @@ def test_emergency_number_comes_from_config(settings, retriever):
 
 
 def test_missing_prompt_is_a_clear_startup_error(settings, tmp_path: Path):
-    for path in (PROJECT_ROOT / "prompts").glob("*.md"):
+    for path in (PROJECT_ROOT / "prompts" / "en").glob("*.md"):
         (tmp_path / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
     (tmp_path / "referral.md").unlink()
     with pytest.raises(PromptError, match=r"referral\.md: missing"):
-        Prompts.load(settings, tmp_path)
+        Prompts.load(settings, directory=tmp_path)
 
 
 def test_unknown_placeholder_is_a_clear_startup_error(settings, tmp_path: Path):
-    for path in (PROJECT_ROOT / "prompts").glob("*.md"):
+    for path in (PROJECT_ROOT / "prompts" / "en").glob("*.md"):
         (tmp_path / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
     (tmp_path / "urgent.md").write_text("See a doctor, {patient_name}.", encoding="utf-8")
     with pytest.raises(PromptError, match=r"urgent\.md: unknown placeholder\(s\) \{patient_name\}"):
-        Prompts.load(settings, tmp_path)
+        Prompts.load(settings, directory=tmp_path)

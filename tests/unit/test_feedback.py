@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from webapp.feedback import MAX_QUESTION_CHARS, FeedbackStore, main
+from clinic.feedback import MAX_QUESTION_CHARS, FeedbackStore, main
 
 
 @pytest.fixture

@@ -141,5 +141,5 @@ def test_missing_source(tmp_path: Path):
 def test_structure_rules_errors_are_clear(tmp_path: Path):
     bad = tmp_path / "structure.toml"
     bad.write_text("[[treatment]]\nid = 'x'\n", encoding="utf-8")
-    with pytest.raises(ValueError, match="invalid structure rules"):
+    with pytest.raises(ValueError, match=re.escape(f"{bad}:1: [[treatment]] name: missing")):
         StructureRules.load(bad)

@@ -15,15 +15,29 @@ from pathlib import Path
 
 import pytest
 
-from assistant.triage import DEFAULT_PATH, SignMatch, Triage, TriageDataError, TriageResult
+from contracts import Tier
+from rules.files import read_red_flags
+from rules.locale import data_file
+from rules.toml import RulesError
+from safety.red_flags import RedFlagRules, SignMatch
+from safety.triage import Triage, TriageResult
 
-CASES_PATH = Path(__file__).parent / "data" / "triage_cases.jsonl"
+DEFAULT_PATH = data_file("red_flags.toml")
+CASES_PATH = Path(__file__).parent.parent / "data" / "triage_cases.jsonl"
 CASES = [json.loads(line) for line in CASES_PATH.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 @pytest.fixture(scope="module")
 def triage() -> Triage:
-    return Triage.from_file()
+    return Triage.load()
+
+
+def _triage_from(path: Path) -> Triage:
+    read_red_flags.cache_clear()
+    try:
+        return Triage(RedFlagRules.compile(read_red_flags(path=path)))
+    finally:
+        read_red_flags.cache_clear()
 
 
 def _case_id(case: dict) -> str:
@@ -36,7 +50,7 @@ def _case_id(case: dict) -> str:
 def test_table_is_big_and_covers_every_sign(triage):
     assert len(CASES) >= 150
     covered = {sign for case in CASES for sign in case["signs"]}
-    assert covered == {sign.id for sign in triage.signs}
+    assert covered == {sign.id for sign in triage.rules.signs}
 
 
 @pytest.mark.parametrize("case", CASES, ids=_case_id)
@@ -104,12 +118,13 @@ def test_a_sign_in_history_counts_once_with_its_most_recent_turn(triage):
     assert [(s.sign, s.turn) for s in result.signs] == [("fever", 1)]
 
 
-def test_only_the_last_user_messages_are_read(triage):
-    history = [{"role": "user", "content": "I can't pee"}] + [{"role": "user", "content": "ok"}] * (
-        triage.user_messages - 1
-    )
-    assert triage.assess("and heat?", history).tier == "none"
-    assert triage.assess("and heat?", history[1:] + history[:1]).tier == "emergency"
+def test_every_user_message_of_the_conversation_is_read(triage):
+    """A red flag said long ago still counts: triage reads the whole conversation, not a window."""
+    history = [{"role": "user", "content": "I can't pee"}]
+    for n in range(30):
+        history += [{"role": "assistant", "content": "..."}, {"role": "user", "content": f"ok {n}"}]
+    result = triage.assess("and heat?", history)
+    assert result.tier == "emergency" and result.signs[0].turn == 31
 
 
 def test_the_bots_own_words_never_trigger(triage):
@@ -119,7 +134,7 @@ def test_the_bots_own_words_never_trigger(triage):
 
 @pytest.mark.parametrize("message", ["", "   \n\t", "\x00\x07\x1b", "😀🔥", "مرحبا שלום", None, 42, {"odd": "shape"}])
 def test_empty_or_odd_input_is_none(triage, message):
-    assert triage.assess(message, None) == TriageResult("none", (), ())
+    assert triage.assess(message, None) == TriageResult(Tier.NONE, (), ())
 
 
 def test_message_as_content_blocks(triage):
@@ -155,21 +170,16 @@ def test_a_red_flag_at_the_end_of_a_huge_message_is_found(triage):
 
 
 def test_data_file_loads_and_every_sign_is_complete():
-    import tomllib
-
-    data = tomllib.loads(DEFAULT_PATH.read_text(encoding="utf-8"))
-    for sign in data["sign"]:
-        assert {"id", "tier", "label", "phrasings"} <= set(sign), sign.get("id")
-        assert sign["tier"] in ("emergency", "urgent")
-        assert sign["label"].strip() and sign["phrasings"]
-    ids = [sign["id"] for sign in data["sign"]]
-    assert len(ids) == len(set(ids)) and "pregnancy" in ids
-    assert Triage.from_file(DEFAULT_PATH).signs
+    data = read_red_flags()
+    for sign in data.signs:
+        assert sign.tier in (Tier.EMERGENCY, Tier.URGENT, Tier.CRISIS)
+        assert sign.label and sign.phrasings
+    assert "pregnancy" in [sign.id for sign in data.signs]
 
 
 def test_default_path_does_not_depend_on_the_working_directory(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
-    assert Triage.from_file().assess("I can't pee").tier == "emergency"
+    assert _triage_from(DEFAULT_PATH).assess("I can't pee").tier == "emergency"
 
 
 def _write(tmp_path: Path, text: str) -> Path:
@@ -186,58 +196,60 @@ def _with_first_sign(edit) -> str:
     return text[:start] + edit(text[start:end]) + text[end:]
 
 
+def _line_of(text: str, needle: str) -> int:
+    return text[: text.index(needle)].count("\n") + 1
+
+
 MALFORMED = {
-    "not TOML": ("[sign\nid = 1", r"not valid TOML"),
-    "no signs": ("[settings]\nnegation_window = 6\nuser_messages = 6\n[vocab]\nx = ['a']\n", r"missing \[context\]"),
-    "missing label": (
-        _with_first_sign(lambda b: b.replace("label = ", "# label = ")),
-        r"sign 'saddle-numbness': missing label",
-    ),
-    "bad tier": (_with_first_sign(lambda b: b.replace('tier = "emergency"', 'tier = "red"')), r"tier must be"),
+    "not TOML": ("[sign\nid = 1", None, r"not valid TOML"),
+    "no context": ("[settings]\nnegation_window = 6\n[vocab]\nx = ['a']\n", None, r"context: missing"),
+    "missing label": (_with_first_sign(lambda b: b.replace("label = ", "# label = ")), None, r"'saddle-numbness' label: missing"),
+    "bad tier": (_with_first_sign(lambda b: b.replace('tier = "emergency"', 'tier = "red"')), 'tier = "red"', r"tier: must be one of"),
     "no phrasings": (
         _with_first_sign(lambda b: re.sub(r"phrasings = \[.*?\n\]", "phrasings = []", b, flags=re.S)),
-        r"phrasings must be a non-empty list",
+        "phrasings = []",
+        r"phrasings: must not be empty",
     ),
     "misspelt key": (
         _with_first_sign(lambda b: b.replace("phrasings = [", "phrasing = [")),
-        r"unknown key\(s\) phrasing",
+        "phrasing = [",
+        r"phrasing: unknown key; a typo for 'phrasings'",
     ),
     "unknown vocab": (
         _with_first_sign(lambda b: b.replace("'{numb} {~5}{saddle}'", "'{numbb} {~5}{saddle}'")),
+        "'{numbb} {~5}{saddle}'",
         r"unknown \{numbb\}",
     ),
     "bad regex": (
-        _with_first_sign(lambda b: b.replace("'{numb} {~5}{saddle}'", "'numb (bum'")),
-        r"'numb \(bum' is not a valid pattern",
+        _with_first_sign(lambda b: b.replace("'{numb} {~5}{saddle}'", "'numb (bum'")), "'numb (bum'", r"'numb \(bum' is not a valid pattern"
     ),
     "matches anything": (
-        _with_first_sign(lambda b: b.replace("'{numb} {~5}{saddle}'", "'(?:bum)?'")),
-        r"would fire on every message",
+        _with_first_sign(lambda b: b.replace("'{numb} {~5}{saddle}'", "'(?:bum)?'")), "'(?:bum)?'", r"would fire on every message"
     ),
     "duplicate id": (
-        _with_first_sign(lambda b: b.replace('id = "saddle-numbness"', 'id = "chest-pain"')),
-        r"used twice: chest-pain",
+        _with_first_sign(lambda b: b.replace('id = "saddle-numbness"', 'id = "chest-pain"')), None, r"'chest-pain' is used twice"
     ),
 }
 
 
 @pytest.mark.parametrize("name", list(MALFORMED))
-def test_malformed_file_is_a_clear_value_error(tmp_path, name):
-    text, problem = MALFORMED[name]
+def test_malformed_file_is_an_error_naming_file_line_and_key(tmp_path, name):
+    text, culprit, problem = MALFORMED[name]
     path = _write(tmp_path, text)
-    with pytest.raises(ValueError, match=problem) as raised:
-        Triage.from_file(path)
-    assert isinstance(raised.value, TriageDataError)
+    with pytest.raises(RulesError, match=problem) as raised:
+        _triage_from(path)
     assert str(path) in str(raised.value)
+    if culprit is not None:
+        assert f"{path}:{_line_of(text, culprit)}:" in str(raised.value)
 
 
-def test_missing_file_is_a_clear_value_error(tmp_path):
-    with pytest.raises(ValueError, match=r"nowhere\.toml: file not found"):
-        Triage.from_file(tmp_path / "nowhere.toml")
+def test_missing_file_is_a_clear_error(tmp_path):
+    with pytest.raises(RulesError, match=r"nowhere\.toml: file not found"):
+        _triage_from(tmp_path / "nowhere.toml")
 
 
 def test_a_clinic_editor_adds_a_phrasing_in_the_data(tmp_path):
     """A new phrasing needs no code: here "my tush is numb" becomes an emergency."""
-    assert Triage.from_file().assess("my tush is numb").tier == "none"
+    assert Triage.load().assess("my tush is numb").tier == "none"
     text = DEFAULT_PATH.read_text(encoding="utf-8").replace("saddle = [\n", "saddle = [\n  'tush',\n", 1)
-    assert Triage.from_file(_write(tmp_path, text)).assess("my tush is numb").tier == "emergency"
+    assert _triage_from(_write(tmp_path, text)).assess("my tush is numb").tier == "emergency"

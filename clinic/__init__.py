@@ -1,0 +1,1 @@
+"""Staff-facing: what the clinic reads about its assistant (the feedback votes and their export)."""

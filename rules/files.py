@@ -1,0 +1,517 @@
+"""A reader per data file: its schema, checked key by key, returned as typed data.
+
+Each reader validates one file strictly (unknown keys, wrong types, patterns that
+do not compile or match anything) and returns a frozen record of plain values;
+the layer that uses the file compiles those into its matchers. Treatment ids and
+medicines are checked against their single sources by :mod:`rules.catalog`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from contracts import Tier
+from rules.locale import DEFAULT_LANGUAGE, data_file, shared_data_file
+from rules.patterns import PatternError, PatternLanguage, literal
+from rules.toml import Document, RulesError, Table
+
+STRUCTURE = "structure.toml"
+MEDICINES = "medicines.toml"
+VOCABULARY = "vocabulary.toml"
+SCOPE = "scope.toml"
+ANSWERING = "answering.toml"
+FOLLOWUP = "followup.toml"
+RED_FLAGS = "red_flags.toml"
+
+
+def _check_patterns(table: Table, key: str, patterns: Sequence[str], whole_words: bool, language: PatternLanguage | None = None) -> None:
+    """Every pattern of ``key`` compiles alone and does not match empty text (the line of the first that fails)."""
+    lang = language or PatternLanguage()
+    table.each(key, lambda p: lang.check(p, whole_words), patterns)
+
+
+def _check_regexes(table: Table, key: str, patterns: Sequence[str]) -> None:
+    """Plain regular expressions (matched against a document's lines, not a message)."""
+
+    def compiles(pattern: str) -> None:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(f"'{pattern}' is not a valid pattern: {exc}") from None
+
+    table.each(key, compiles, patterns)
+
+
+# -- data/structure.toml ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TreatmentEntry:
+    id: str
+    name: str
+    headings: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PartEntry:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class StructureData:
+    """How ingest recognises a document's structure (``data/structure.toml``)."""
+
+    path: Path
+    treatments: tuple[TreatmentEntry, ...]
+    overview: PartEntry
+    plan: PartEntry
+    plan_starts: tuple[str, ...]
+    clinic: PartEntry
+    clinic_markers: tuple[str, ...]
+    placeholder_lines: tuple[str, ...]
+    footer_starts: tuple[str, ...]
+    table_heading: str
+    table_columns: tuple[tuple[str, str], ...]  # (name, marker)
+
+    @property
+    def ids(self) -> dict[str, str]:
+        """Every treatment and part id with its display name: the single source of treatment ids."""
+        names = {t.id: t.name for t in self.treatments}
+        for part in (self.overview, self.plan, self.clinic):
+            names[part.id] = part.name
+        return names
+
+
+def _part(table: Table, key: str) -> tuple[Table, PartEntry]:
+    part = table.table(key)
+    return part, PartEntry(part.text("id"), part.text("name"))
+
+
+@cache
+def read_structure(path: Path | None = None) -> StructureData:
+    doc = Document.read(path or shared_data_file(STRUCTURE))
+    root = doc.root()
+    treatments = []
+    for t in root.tables("treatment"):
+        treatments.append(TreatmentEntry(t.text("id"), t.text("name"), tuple(t.strings("headings"))))
+        t.done()
+    ids = [t.id for t in treatments]
+    if duplicated := sorted({i for i in ids if ids.count(i) > 1}):
+        raise root.error("treatment", f"id {duplicated[0]!r} is used twice", duplicated[0])
+    parts = root.table("parts")
+    overview_table, overview = _part(parts, "overview")
+    plan_table, plan = _part(parts, "integrated_plan")
+    plan_starts = plan_table.strings("starts_at")
+    clinic_table, clinic = _part(parts, "clinic")
+    markers = clinic_table.strings("paragraph_markers")
+    for t in (overview_table, plan_table, clinic_table, parts):
+        t.done()
+    noise = root.table("noise")
+    placeholders, footers = noise.strings("placeholder_lines"), noise.strings("footer_starts")
+    _check_regexes(noise, "placeholder_lines", placeholders)
+    _check_regexes(noise, "footer_starts", footers)
+    noise.done()
+    table = root.table("table")
+    columns = []
+    for column in table.tables("columns"):
+        columns.append((column.text("name"), column.text("marker")))
+        column.done()
+    heading = table.text("heading")
+    table.done()
+    root.done()
+    return StructureData(
+        doc.path, tuple(treatments), overview, plan, tuple(plan_starts), clinic, tuple(m.lower() for m in markers),
+        tuple(placeholders), tuple(footers), heading.lower(), tuple(columns),
+    )
+
+
+def _require_treatments(table: Table, key: str, treatments: Sequence[str]) -> None:
+    """Each id is one of ``data/structure.toml``'s (the single source of treatment ids)."""
+    known = read_structure().ids
+    for treatment in treatments:
+        if treatment not in known:
+            raise table.error(key, f"unknown treatment id {treatment!r} (known: {', '.join(known)}; see data/structure.toml)", treatment)
+
+
+# -- data/medicines.toml -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MedicineClass:
+    id: str
+    name: str
+    treatment: str | None  # the guide's section; None when the guide does not cover the class
+    words: tuple[str, ...]
+    means: str
+
+    @property
+    def covered(self) -> bool:
+        return self.treatment is not None
+
+
+@dataclass(frozen=True)
+class Medicine:
+    id: str
+    class_id: str
+    names: tuple[str, ...]
+    brands: tuple[str, ...]
+    also: tuple[str, ...]
+    means: str  # "" = its class's
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        """Everything a patient may call it."""
+        return (*self.names, *self.brands, *self.also)
+
+
+@dataclass(frozen=True)
+class MedicinesData:
+    """``data/medicines.toml``: the one vocabulary of medicines."""
+
+    path: Path
+    general_words: tuple[str, ...]
+    general_means: str
+    classes: tuple[MedicineClass, ...]
+    medicines: tuple[Medicine, ...]
+
+    def klass(self, class_id: str) -> MedicineClass:
+        return next(c for c in self.classes if c.id == class_id)
+
+    @property
+    def covered_treatments(self) -> tuple[str, ...]:
+        """The guide's treatments that are medicines (their answers carry the medication caution)."""
+        return tuple(dict.fromkeys(c.treatment for c in self.classes if c.treatment is not None))
+
+    def words_of_class(self, class_id: str) -> tuple[str, ...]:
+        """The class's own words and every word of its medicines."""
+        klass = self.klass(class_id)
+        return (*klass.words, *(w for m in self.medicines if m.class_id == class_id for w in m.words))
+
+    def uncovered_words(self) -> tuple[str, ...]:
+        """Every name of a medicine the guide does not cover."""
+        return tuple(w for c in self.classes if not c.covered for w in self.words_of_class(c.id))
+
+
+@cache
+def read_medicines(path: Path | None = None) -> MedicinesData:
+    doc = Document.read(path or shared_data_file(MEDICINES))
+    root = doc.root()
+    general = root.table("general")
+    general_words, general_means = general.strings("words"), general.text("means")
+    general.done()
+    classes: list[MedicineClass] = []
+    for c in root.tables("class"):
+        klass = MedicineClass(
+            c.text("id"), c.text("name"), c.text("treatment", default=None), tuple(c.strings("words", nonempty=False)),
+            c.text("means", default=""),
+        )
+        if klass.covered and not klass.means:
+            raise c.error("means", "a class the guide covers needs the guide's words to search with")
+        _require_treatments(c, "treatment", [klass.treatment] if klass.treatment else [])
+        c.done()
+        classes.append(klass)
+    class_ids = {c.id for c in classes}
+    medicines: list[Medicine] = []
+    seen: dict[str, str] = {}
+    for m in root.tables("medicine"):
+        medicine = Medicine(
+            m.text("id"), m.text("class"), tuple(m.strings("names")), tuple(m.strings("brands", default=[])),
+            tuple(m.strings("also", default=[])), m.text("means", default=""),
+        )
+        if medicine.class_id not in class_ids:
+            raise m.error("class", f"unknown class {medicine.class_id!r} (classes: {', '.join(sorted(class_ids))})", medicine.class_id)
+        for word in medicine.words:
+            if word.lower() in seen:
+                raise m.error("names", f"{word!r} already names {seen[word.lower()]}", word)
+            seen[word.lower()] = medicine.id
+        m.done()
+        medicines.append(medicine)
+    ids = [m.id for m in medicines]
+    if duplicated := sorted({i for i in ids if ids.count(i) > 1}):
+        raise root.error("medicine", f"id {duplicated[0]!r} is used twice", duplicated[0])
+    root.done()
+    return MedicinesData(doc.path, tuple(general_words), general_means, tuple(classes), tuple(medicines))
+
+
+# -- data/<lang>/vocabulary.toml ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TermEntry:
+    says: tuple[str, ...]
+    means: str
+    treatments: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class VocabularyData:
+    """Patients' words → the guide's words (``data/<lang>/vocabulary.toml``)."""
+
+    path: Path
+    terms: tuple[TermEntry, ...]
+    many_at_least: int
+    many_means: str
+
+
+@cache
+def read_vocabulary(language: str = DEFAULT_LANGUAGE, path: Path | None = None) -> VocabularyData:
+    doc = Document.read(path or data_file(VOCABULARY, language))
+    root = doc.root()
+    many = root.table("many_treatments")
+    at_least, means = many.integer("at_least", minimum=2), many.text("means")
+    _require_treatments(many, "means", [means])
+    many.done()
+    terms = []
+    for t in root.tables("term"):
+        treatments = tuple(t.string_or_strings("treatment", default=[]))
+        _require_treatments(t, "treatment", treatments)
+        terms.append(TermEntry(tuple(t.strings("says")), t.text("means"), treatments))
+        t.done()
+    root.done()
+    return VocabularyData(doc.path, tuple(terms), at_least, means)
+
+
+# -- data/<lang>/scope.toml ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScopeData:
+    """What is a greeting, an injection, on or off topic, a dose request (``data/<lang>/scope.toml``)."""
+
+    path: Path
+    greeting_phrases: tuple[str, ...]
+    greeting_fillers: tuple[str, ...]
+    injection: tuple[str, ...]
+    back_words: tuple[str, ...]
+    care_words: tuple[str, ...]
+    general_words: tuple[str, ...]
+    body_parts: tuple[str, ...]
+    conditions: tuple[str, ...]
+    subjects: tuple[str, ...]
+    dose: tuple[str, ...]
+    exceed: tuple[str, ...]
+    dose_words: tuple[str, ...]
+    min_known_share: float
+
+
+@cache
+def read_scope(language: str = DEFAULT_LANGUAGE, path: Path | None = None) -> ScopeData:
+    doc = Document.read(path or data_file(SCOPE, language))
+    root = doc.root()
+    greeting, injection, topic, off, dose = (root.table(k) for k in ("greeting", "injection", "topic", "off_topic", "dose"))
+    data = ScopeData(
+        doc.path,
+        tuple(greeting.strings("phrases")),
+        tuple(greeting.strings("fillers")),
+        tuple(injection.strings("patterns")),
+        tuple(topic.strings("back_words")),
+        tuple(topic.strings("care_words")),
+        tuple(topic.strings("general_words")),
+        tuple(off.strings("body_parts")),
+        tuple(off.strings("conditions")),
+        tuple(off.strings("subjects")),
+        tuple(dose.strings("patterns")),
+        tuple(dose.strings("exceed_patterns")),
+        tuple(dose.strings("words")),
+        topic.number("min_known_share"),
+    )
+    lang = PatternLanguage(medicine_macros(read_medicines()))
+    _check_patterns(injection, "patterns", data.injection, whole_words=False, language=lang)
+    _check_patterns(dose, "patterns", data.dose, whole_words=False, language=lang)
+    _check_patterns(dose, "exceed_patterns", data.exceed, whole_words=False, language=lang)
+    for t in (greeting, injection, topic, off, dose, root):
+        t.done()
+    return data
+
+
+# -- data/<lang>/answering.toml --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AnswerTypeEntry:
+    name: str
+    asks: tuple[str, ...]
+    expects: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RankingEntry:
+    asks: tuple[str, ...]
+    column: str
+    descending: bool
+
+
+@dataclass(frozen=True)
+class ConceptEntry:
+    name: str
+    words: tuple[str, ...]
+    medicines: bool  # also every general medicine word of data/medicines.toml
+
+
+@dataclass(frozen=True)
+class AnsweringData:
+    """How a question is read (``data/<lang>/answering.toml``)."""
+
+    path: Path
+    answer_types: tuple[AnswerTypeEntry, ...]
+    choice: str
+    comparison: tuple[str, ...]
+    levels: tuple[str, ...]
+    rankings: tuple[RankingEntry, ...]
+    concepts: tuple[ConceptEntry, ...]
+    negation_before: tuple[str, ...]
+    negation_after: tuple[str, ...]
+    negation_window: int
+
+
+@cache
+def read_answering(language: str = DEFAULT_LANGUAGE, path: Path | None = None) -> AnsweringData:
+    doc = Document.read(path or data_file(ANSWERING, language))
+    root = doc.root()
+    types = []
+    for t in root.tables("answer_type"):
+        entry = AnswerTypeEntry(t.text("name"), tuple(t.strings("asks")), tuple(t.strings("expects")))
+        _check_patterns(t, "asks", entry.asks, whole_words=False)
+        _check_patterns(t, "expects", entry.expects, whole_words=False)
+        t.done()
+        types.append(entry)
+    choice_table = root.table("choice")
+    choice = choice_table.text("asks")
+    _check_patterns(choice_table, "asks", [choice], whole_words=False)
+    choice_table.done()
+    comparison = root.table("comparison")
+    asks = tuple(comparison.strings("asks"))
+    _check_patterns(comparison, "asks", asks, whole_words=False)
+    rankings = []
+    for r in comparison.tables("ranking"):
+        ranking = RankingEntry(tuple(r.strings("asks")), r.text("column"), r.text("order", choices=("ascending", "descending")) == "descending")
+        _check_patterns(r, "asks", ranking.asks, whole_words=False)
+        r.done()
+        rankings.append(ranking)
+    concepts = []
+    for c in comparison.tables("concept"):
+        concepts.append(ConceptEntry(c.text("name"), tuple(c.strings("words", default=[], nonempty=False)), c.flag("medicines", default=False)))
+        c.done()
+    data = AnsweringData(
+        doc.path, tuple(types), choice, asks, tuple(lv.lower() for lv in comparison.strings("levels")), tuple(rankings),
+        tuple(concepts), tuple(comparison.strings("negation_before")), tuple(comparison.strings("negation_after")),
+        comparison.integer("negation_window", minimum=0),
+    )
+    comparison.done()
+    root.done()
+    return data
+
+
+# -- data/<lang>/followup.toml -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FollowUpData:
+    path: Path
+    patterns: tuple[str, ...]
+
+
+@cache
+def read_followup(language: str = DEFAULT_LANGUAGE, path: Path | None = None) -> FollowUpData:
+    doc = Document.read(path or data_file(FOLLOWUP, language))
+    root = doc.root()
+    table = root.table("followup")
+    patterns = tuple(table.strings("patterns"))
+    _check_patterns(table, "patterns", patterns, whole_words=False)
+    table.done()
+    root.done()
+    return FollowUpData(doc.path, patterns)
+
+
+# -- data/<lang>/red_flags.toml ----------------------------------------------------------------------
+
+
+CONTEXT_KEYS = (
+    "negation", "pseudo_negation", "terminators", "soft_terminators", "clause_joiners", "clause_openers",
+    "hypothetical", "general", "other_person", "first_person", "past", "present",
+)  # fmt: skip
+SIGN_TIERS = (Tier.EMERGENCY, Tier.CRISIS, Tier.URGENT)
+
+
+@dataclass(frozen=True)
+class SignEntry:
+    id: str
+    tier: Tier
+    label: str
+    phrasings: tuple[str, ...]
+    not_when: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RedFlagsData:
+    """The red-flag signs of one language and the words that decide whether a mention counts."""
+
+    path: Path
+    language: str
+    negation_window: int
+    vocab: dict[str, tuple[str, ...]]
+    signs: tuple[SignEntry, ...]
+    context: dict[str, tuple[str, ...]]
+
+    def pattern_language(self, medicine_vocab: dict[str, tuple[str, ...]] | None = None) -> PatternLanguage:
+        """The language the phrasings are written in: ``[vocab]``, the medicine classes, gaps that stop at negations."""
+        vocab = {**(medicine_vocab or {}), **self.vocab}
+        return PatternLanguage(vocab, (*self.context["negation"], *self.context["terminators"]))
+
+
+def medicine_macros(medicines: MedicinesData) -> dict[str, tuple[str, ...]]:
+    """Medicine words for patterns, as literal phrases: ``{medicine_<class>}`` (every name of the class's
+    medicines), ``{medicine_any}`` (every medicine's name) and ``{medicine_general}`` ("pills", "meds")."""
+    macros = {f"medicine_{c.id.replace('-', '_')}": tuple(literal(w) for w in medicines.words_of_class(c.id)) for c in medicines.classes}
+    macros["medicine_any"] = tuple(literal(w) for m in medicines.medicines for w in m.words)
+    macros["medicine_general"] = tuple(literal(w) for w in medicines.general_words)
+    return macros
+
+
+@cache
+def read_red_flags(language: str = DEFAULT_LANGUAGE, path: Path | None = None) -> RedFlagsData:
+    doc = Document.read(path or data_file(RED_FLAGS, language))
+    root = doc.root()
+    settings = root.table("settings")
+    window = settings.integer("negation_window", minimum=1)
+    settings.done()
+    vocab_table = root.table("vocab", default={})
+    vocab = {name: tuple(vocab_table.strings(name)) for name in vocab_table.keys()}
+    vocab_table.done()
+    context_table = root.table("context")
+    context = {key: tuple(context_table.strings(key)) for key in CONTEXT_KEYS}
+    context_table.done()
+    data = RedFlagsData(doc.path, language, window, vocab, (), context)
+    lang = data.pattern_language(medicine_macros(read_medicines()))
+    for key in CONTEXT_KEYS:
+        _check_patterns(context_table, key, context[key], whole_words=key not in ("clause_joiners",), language=lang)
+    signs = []
+    for s in root.tables("sign"):
+        sign_id = s.text("id")
+        s.label = f"[[sign]] {sign_id!r}"
+        tier = Tier(s.text("tier", choices=[str(t) for t in SIGN_TIERS]))
+        phrasings = tuple(s.strings("phrasings"))
+        not_when = tuple(s.strings("not_when", default=[]))
+        label = s.text("label")
+        _check_patterns(s, "phrasings", phrasings, whole_words=True, language=lang)
+        _check_patterns(s, "not_when", not_when, whole_words=True, language=lang)
+        s.done()
+        signs.append(SignEntry(sign_id, tier, label.strip(), phrasings, not_when))
+    ids = [s.id for s in signs]
+    if duplicated := sorted({i for i in ids if ids.count(i) > 1}):
+        raise root.error("sign", f"id {duplicated[0]!r} is used twice", duplicated[0])
+    root.done()
+    return RedFlagsData(doc.path, language, window, vocab, tuple(signs), context)
+
+
+LANGUAGE_READERS = {
+    VOCABULARY: read_vocabulary, SCOPE: read_scope, ANSWERING: read_answering, FOLLOWUP: read_followup, RED_FLAGS: read_red_flags,
+}  # fmt: skip
+
+
+__all__ = ["PatternError", "RulesError"]

@@ -1,0 +1,93 @@
+"""Negation with a scope, in the spirit of NegEx (Chapman et al., 2001): the one implementation.
+
+A trigger ("no", "without", "never had" …) negates what follows for a few words,
+until a break (the end of a sentence, "but", a new clause); a post-trigger
+("-free") negates what it follows. Triage uses it to set aside "no fever"; the
+comparison uses it to read "no meds" in a question and a table cell. Each use
+brings its own word lists (``[context]`` in ``red_flags.toml``, ``[comparison]``
+in ``answering.toml``): what counts as a negation differs, the mechanism does not.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from dataclasses import dataclass
+from functools import cached_property
+
+_WORD = re.compile(r"\w+")
+_CHARS_PER_WORD = 40  # a trigger further away than window * this many characters is out of reach anyway
+
+
+class Spans:
+    """Match spans of one pattern in one text, searchable by position."""
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        self.spans = spans
+        self.starts = [s for s, _ in spans]
+
+    @classmethod
+    def of(cls, pattern: re.Pattern[str] | None, text: str) -> Spans:
+        return cls([m.span() for m in pattern.finditer(text)] if pattern is not None else [])
+
+    def last_starting_before(self, position: int) -> tuple[int, int] | None:
+        i = bisect_left(self.starts, position) - 1
+        return self.spans[i] if i >= 0 else None
+
+    def covers(self, start: int, end: int) -> bool:
+        span = self.last_starting_before(start + 1)
+        return span is not None and span[1] >= end
+
+    def any_starting_in(self, start: int, end: int) -> bool:
+        i = bisect_left(self.starts, start)
+        return i < len(self.starts) and self.starts[i] < end
+
+    def first_starting_at_or_after(self, position: int) -> int | None:
+        i = bisect_left(self.starts, position)
+        return self.starts[i] if i < len(self.starts) else None
+
+
+@dataclass(frozen=True)
+class NegationRules:
+    """Compiled negation cues: ``triggers`` reach ``window`` words forward until a ``breaks`` match."""
+
+    triggers: re.Pattern[str]
+    window: int
+    pseudo: re.Pattern[str] | None = None  # look like triggers but negate nothing ("no change in")
+    breaks: re.Pattern[str] | None = None  # where a trigger's scope ends
+    post: re.Pattern[str] | None = None  # matched right after a mention: "drug-free"
+
+    def read(self, plain: str) -> NegationReading:
+        return NegationReading(self, plain)
+
+
+class NegationReading:
+    """One prepared text's triggers and breaks, found on first use (most texts need neither)."""
+
+    def __init__(self, rules: NegationRules, plain: str) -> None:
+        self.rules = rules
+        self.plain = plain
+
+    @cached_property
+    def breaks(self) -> Spans:
+        return Spans.of(self.rules.breaks, self.plain)
+
+    @cached_property
+    def triggers(self) -> Spans:
+        """Triggers, less those inside a pseudo-negation ("no change in", "not only")."""
+        pseudo = Spans.of(self.rules.pseudo, self.plain)
+        return Spans([(s, e) for s, e in Spans.of(self.rules.triggers, self.plain).spans if not pseudo.covers(s, e)])
+
+    def negated_by(self, start: int, end: int | None = None) -> int | None:
+        """Start of the trigger whose scope reaches the mention at ``start`` (or of a post-trigger after ``end``)."""
+        if end is not None and self.rules.post is not None and self.rules.post.match(self.plain, end):
+            return end
+        trigger = self.triggers.last_starting_before(start)
+        if trigger is None:
+            return None
+        t_start, t_end = trigger[0], min(trigger[1], start)  # "haven't had" may run into "had a fall"
+        if start - t_end > self.rules.window * _CHARS_PER_WORD:
+            return None  # too far for any window: don't count the words of a 100,000-character gap
+        if len(_WORD.findall(self.plain, t_end, start)) > self.rules.window:
+            return None
+        return None if self.breaks.any_starting_in(t_end, start) else t_start

@@ -1,0 +1,97 @@
+"""The rule signal: the red-flag phrasings of ``data/<lang>/red_flags.toml``, found and read in context.
+
+High-precision patterns that know negation: a phrasing counts unless its
+context (``safety.context``) clearly says otherwise, so a mention errs toward
+caution. A clinic editor adds a phrasing to the data file, not here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from contracts import Tier
+from rules.files import RedFlagsData, medicine_macros, read_medicines, read_red_flags
+from rules.locale import DEFAULT_LANGUAGE
+from rules.patterns import Text
+from safety.context import ContextRules
+
+
+@dataclass(frozen=True)
+class SignMatch:
+    """One red-flag sign found in the patient's words; the reply shows ``label``."""
+
+    sign: str  # sign id, e.g. "saddle-numbness"
+    tier: Tier
+    label: str  # patient-facing description from the data file
+    phrase: str  # the text that matched, as the patient wrote it
+    turn: int  # 0 = the current message, 1 = the user message before it, ...
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What one message says: the signs that count (turn 0) and the mentions set aside, with why."""
+
+    found: tuple[SignMatch, ...]
+    set_aside: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Sign:
+    """One sign, compiled: ``pattern`` finds a match at every word start (group 1)."""
+
+    id: str
+    tier: Tier
+    label: str
+    pattern: re.Pattern[str]
+    not_when: re.Pattern[str] | None
+
+    def exclusions(self, plain: str) -> list[tuple[int, int]]:
+        return [m.span() for m in self.not_when.finditer(plain)] if self.not_when else []
+
+
+class RedFlagRules:
+    """The signs and context rules of one language, compiled once; ``read`` never raises."""
+
+    def __init__(self, signs: tuple[_Sign, ...], context: ContextRules) -> None:
+        self.signs = signs
+        self.context = context
+
+    @classmethod
+    def load(cls, language: str = DEFAULT_LANGUAGE) -> RedFlagRules:
+        """Compile the language's file (a mistake raises ``RulesError`` naming file, key and line)."""
+        return cls.compile(read_red_flags(language))
+
+    @classmethod
+    def compile(cls, data: RedFlagsData) -> RedFlagRules:
+        language = data.pattern_language(medicine_macros(read_medicines()))
+        signs = tuple(
+            _Sign(
+                s.id, s.tier, s.label, language.compile_overlapping(s.phrasings),
+                language.compile(s.not_when) if s.not_when else None,
+            )
+            for s in data.signs
+        )
+        return cls(signs, ContextRules.compile(data, language))
+
+    def read(self, text: str) -> Reading:
+        """The signs that count in one message, and the mentions set aside."""
+        found: list[SignMatch] = []
+        set_aside: list[str] = []
+        prepared = Text.prepare(text)
+        context = self.context.read(prepared.plain)
+        for sign in self.signs:
+            exclusions: list[tuple[int, int]] | None = None
+            for match in sign.pattern.finditer(prepared.plain):
+                start, end = match.span(1)
+                if exclusions is None:
+                    exclusions = sign.exclusions(prepared.plain)
+                if overlap := next(((s, e) for s, e in exclusions if s < end and start < e), None):
+                    set_aside.append(f"excluded: {prepared.as_written(*overlap)}")  # "hay fever"
+                    continue
+                why = context.set_aside(start, end, sign.tier)
+                if why is None:
+                    found.append(SignMatch(sign.id, sign.tier, sign.label, prepared.as_written(start, end), 0))
+                    break  # one counted mention is enough for this sign in this message
+                set_aside.append(f"{why.reason}: {prepared.as_written(why.start, end)}")
+        return Reading(tuple(found), tuple(set_aside))
