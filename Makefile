@@ -8,7 +8,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup dev ingest index chat demo eval bench test test-fast browser lint audit lock clean
+.PHONY: setup dev ingest index chat demo eval bench test test-unit test-fast rules browser lint audit lock clean
 
 setup: $(VENV)/.installed                 ## create .venv and install requirements (no-op when up to date)
 
@@ -46,15 +46,23 @@ bench-%: index                            ## one benchmark: bench-latency, bench
 browser:                                  ## Debian's Chromium for the end-to-end tests
 	@command -v chromium >/dev/null 2>&1 || scripts/install-chromium.sh
 
-test: dev index browser                   ## the whole test suite, then the evaluation's safety gates
+rules: setup                              ## check every data file and prompt text (file, key and line of each problem)
+	$(PY) -m rules check
+
+test: dev rules index browser             ## the data check, the whole test suite, then the evaluation's safety gates
 	$(PY) -m pytest
 	$(PY) -m eval --quiet
 
-test-fast: dev index                      ## tests that need no browser
-	$(PY) -m pytest -m "not browser"
+test-unit: dev                            ## fast tests: no model, no index, no browser (under 30 s)
+	$(PY) -m pytest tests/unit
 
-lint: dev                                 ## ruff
+test-fast: dev index                      ## unit and integration tests, no browser
+	$(PY) -m pytest tests/unit tests/integration
+
+lint: dev                                 ## ruff, the import layers (import-linter) and types (mypy)
 	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports
+	$(PY) -m mypy
 
 audit: dev                                ## known vulnerabilities in the pinned dependencies
 	@# --strict: a package that cannot be checked (no vulnerability service reachable) fails the

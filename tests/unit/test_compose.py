@@ -1,0 +1,128 @@
+"""Composing on a small fixture guide: grounded sentences, citations that check out, the guide's order.
+
+The stand-in embedder (``conftest.WordHashEmbedder``) makes texts that share
+words close, so these tests exercise the composer's rules (answer types, bullet
+context, adjacent sentences sharing a citation, comparisons from the table),
+not the model.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from answering.compose import ComposerTuning, Scored, cite, compose, select, with_bullet_context
+from contracts import Sentence
+from tests.unit.conftest import MINI_GUIDE
+
+NUMBER = re.compile(r"\d+(?:-\d+)?")
+
+
+@pytest.fixture(scope="module")
+def source() -> str:
+    return MINI_GUIDE.read_text(encoding="utf-8")
+
+
+def _claims(answer) -> list[tuple[str, int]]:
+    """(sentence, citation number) for every claim of an answer."""
+    text = "\n".join(p.markdown for p in answer.parts if p.kind in ("answer", "cross"))
+    return [(m.group(1).strip(" -"), int(m.group(2))) for m in re.finditer(r"(.+?)\s\[(\d+)\](?=\s|$)", text)]
+
+
+@pytest.mark.parametrize(
+    "question, must_contain",
+    [
+        ("how long should I put ice on?", "15 minutes"),
+        ("how much ibuprofen can I take?", "400mg"),
+        ("should I walk around or stay in bed?", "5-10 minutes"),
+    ],
+)
+def test_the_answer_holds_the_fact_asked_for_and_every_claim_is_grounded(mini_assistant, source, question, must_contain):
+    answer = mini_assistant.answer(question, [])
+    assert answer.kind == "answer", answer.text
+    assert must_contain in answer.text
+    claims = _claims(answer)
+    assert claims, answer.text
+    quotes = {c.n: c for c in answer.citations}
+    for sentence, n in claims:
+        citation = quotes[n]
+        assert source[citation.start : citation.end] == citation.quote  # verbatim span of the source
+        assert all(number in citation.quote for number in NUMBER.findall(sentence)), (sentence, citation.quote)
+
+
+def test_a_later_sentence_of_a_bullet_comes_after_its_first(mini_assistant):
+    answer = mini_assistant.answer("do short walks strain the muscles?", [])
+    text = answer.parts[0].markdown
+    assert "Short walks keep the muscles working" in text
+    assert text.index("Walk slowly around your home") < text.index("Short walks keep the muscles working")
+
+
+def test_adjacent_sentences_of_one_passage_share_one_citation(mini_assistant):
+    answer = mini_assistant.answer("do short walks strain the muscles?", [])
+    walk = [n for sentence, n in _claims(answer) if "walk" in sentence.lower()]
+    assert len(walk) == 2 and walk[0] == walk[1]
+
+
+def test_a_question_across_treatments_is_answered_from_the_table(mini_assistant):
+    answer = mini_assistant.answer("which treatments need no medication?", [])
+    assert answer.parts[0].kind == "cross"
+    assert "**Rest and Activity Modification**" in answer.parts[0].markdown
+    assert "prescription drugs" not in answer.parts[0].markdown  # the cell that says the opposite is not first
+    assert all(c.section.startswith("Comparison") for c in answer.citations)
+
+
+def test_the_cheapest_is_ranked_by_the_resources_column(mini_assistant):
+    answer = mini_assistant.answer("what is the cheapest treatment for a back spasm?", [])
+    first = answer.parts[0].markdown.splitlines()[0]
+    assert "Rest and Activity Modification" in first and "resource requirements: Minimal" in first
+
+
+def _sentence(n: int, text: str, block: int, block_kind: str = "paragraph", start: int | None = None) -> Sentence:
+    start = n * 100 if start is None else start
+    return Sentence(f"s{n}", "c1", "src", "t", "T", "T", text, start, start + len(text), "sentence", "", start, block, block_kind)  # type: ignore[arg-type]
+
+
+def _scored(sentence: Sentence, score: float, vector: list[float]) -> Scored:
+    v = np.array(vector, dtype=np.float32)
+    return Scored(sentence, v / np.linalg.norm(v), score)
+
+
+def test_select_puts_the_best_first_drops_near_duplicates_and_keeps_the_guides_order():
+    tuning = ComposerTuning(max_sentences=3, min_score=0.3)
+    a = _scored(_sentence(1, "A first point.", 1), 0.90, [1, 0, 0])
+    b = _scored(_sentence(2, "A near copy of the best one.", 2), 0.89, [1, 0.01, 0])
+    c = _scored(_sentence(3, "Another point.", 3), 0.85, [0, 1, 0])
+    d = _scored(_sentence(0, "An earlier point.", 0), 0.84, [0, 0, 1])
+    chosen = select([a, b, c, d], {}, tuning)
+    assert [s.sentence.id for s in chosen] == ["s1", "s0", "s3"]
+
+
+def test_nothing_is_chosen_below_the_minimum_score():
+    weak = _scored(_sentence(1, "Unrelated.", 1), 0.2, [1, 0, 0])
+    assert select([weak], {}, ComposerTuning(min_score=0.3)) == []
+
+
+def test_bullet_context_and_cite_number_groups():
+    first = _sentence(1, "Daily Movement: Walk a little.", 10, "bullet", start=10)
+    second = _sentence(2, "It keeps you supple.", 10, "bullet", start=40)
+    chosen = with_bullet_context([_scored(second, 0.9, [1, 0])], {10: _scored(first, 0.8, [0, 1])})
+    assert [s.sentence.id for s in chosen] == ["s1", "s2"]
+
+
+def test_compose_returns_none_when_nothing_is_close(mini_retriever):
+    sentences, vectors = mini_retriever.sentences_of([c.id for c in mini_retriever.chunks])
+    query = np.zeros((1, vectors.shape[1]), dtype=np.float32)
+    query[0, 0] = 1.0
+    composition = compose(query, (set(), set()), sentences, vectors, {}, mini_retriever.chunks_by_id, ComposerTuning(min_score=0.99))
+    assert composition is None
+
+
+def test_cite_numbers_each_passage_once(mini_retriever):
+    sentences, vectors = mini_retriever.sentences_of([c.id for c in mini_retriever.chunks])
+    chosen = [Scored(s, v, 1.0) for s, v in list(zip(sentences, vectors))[:3]]
+    lines, citations = cite(chosen, mini_retriever.chunks_by_id)
+    assert len(lines) == 3
+    numbers = [int(re.search(r"\[(\d+)\]$", line).group(1)) for line in lines]  # every line ends with its marker
+    assert sorted(set(numbers)) == [c.n for c in citations] == list(range(1, len(citations) + 1))
