@@ -38,8 +38,8 @@ APOSTROPHES = "'’‘ʼ`´′"
 _STRIP_APOSTROPHES = str.maketrans("", "", APOSTROPHES)
 _CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
 _MACRO = re.compile(r"\{(~\d+|[a-z_]+)\}")
-# An escape (kept: \W is not \w), a named group's "(?P" (kept), or a letter to lower-case.
-_LITERAL_CAPITAL = re.compile(r"\\.|\(\?P[<=]|[^\W\d_a-z]")
+# An escape (kept: \W is not \w), a named group's "(?P<Name>" or "(?P=Name)" (kept), or a letter to lower-case.
+_LITERAL_CAPITAL = re.compile(r"\\.|\(\?P<\w+>|\(\?P=\w+\)|[^\W\d_a-z]")
 _MAX_MACRO_DEPTH = 8
 _NONSENSE = " zq xv "  # a pattern that matches this would match anything
 _PREPARED_CACHE = 4096

@@ -1,0 +1,84 @@
+"""``answering.followup``: which treatment "it" is in a message that leans on the conversation.
+
+The real lay vocabulary (``data/en/vocabulary.toml``, ``data/medicines.toml``) names the
+treatments; the retrieval fallback is a stub that records what it was asked.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from answering.followup import FollowUpResolver
+from index.vocabulary import LayVocabulary
+
+
+@pytest.fixture(scope="module")
+def vocabulary() -> LayVocabulary:
+    return LayVocabulary.load()
+
+
+class Lexical:
+    """Stands in for retrieval's best guess at a message's treatment."""
+
+    def __init__(self, answer: str | None) -> None:
+        self.answer = answer
+        self.asked: list[str] = []
+
+    def __call__(self, message: str) -> str | None:
+        self.asked.append(message)
+        return self.answer
+
+
+def _resolve(vocabulary: LayVocabulary, message: str, earlier: list[str], lexical: Lexical | None = None):
+    resolver = FollowUpResolver.load(vocabulary, lexical or Lexical("massage"))
+    return resolver.resolve(message, vocabulary.expand(message), earlier)
+
+
+def test_a_message_that_names_a_treatment_stands_alone(vocabulary):
+    lexical = Lexical("massage")
+    focus = _resolve(vocabulary, "is it ok to take ibuprofen with it?", ["should I use ice?"], lexical)
+    assert focus.treatment is None and focus.because == "stands on its own"
+    assert lexical.asked == []
+
+
+def test_it_after_a_medicine_is_that_medicine(vocabulary):
+    focus = _resolve(vocabulary, "is it safe with food?", ["can I take ibuprofen?"])
+    assert focus.treatment == "nsaids"
+    assert "can I take ibuprofen?" in focus.because
+
+
+def test_how_long_after_ice_is_heat_and_cold(vocabulary):
+    assert _resolve(vocabulary, "how long each time?", ["should I put ice on it?"]).treatment == "heat-cold"
+
+
+def test_the_newest_message_naming_a_treatment_wins(vocabulary):
+    earlier = ["hello", "can I take advil?", "should I use ice?"]  # newest first
+    assert _resolve(vocabulary, "is it safe with food?", earlier).treatment == "nsaids"
+
+
+def test_no_earlier_messages_no_focus(vocabulary):
+    lexical = Lexical("massage")
+    focus = _resolve(vocabulary, "how long each time?", [], lexical)
+    assert focus.treatment is None
+    assert lexical.asked == []
+
+
+def test_a_message_that_does_not_lean_on_context_stands_alone(vocabulary):
+    resolver = FollowUpResolver.load(vocabulary, Lexical("massage"))
+    assert not resolver.leans_on_context("what causes a spasm?")
+    assert resolver.leans_on_context("and for chronic pain?")
+    focus = resolver.resolve("what causes a spasm?", vocabulary.expand("what causes a spasm?"), ["can I take ibuprofen?"])
+    assert focus.treatment is None
+
+
+def test_falls_back_to_the_topic_of_the_last_question(vocabulary):
+    lexical = Lexical("massage")
+    focus = _resolve(vocabulary, "how often should I do that?", ["what helps the pain?", "hi"], lexical)
+    assert focus.treatment == "massage"
+    assert lexical.asked == ["what helps the pain?"]  # only the newest earlier message is asked about
+    assert focus.because.startswith("topic of:")
+
+
+def test_no_treatment_anywhere_is_no_focus(vocabulary):
+    focus = _resolve(vocabulary, "how often should I do that?", ["what helps the pain?"], Lexical(None))
+    assert focus.treatment is None and focus.because == "no topic found"

@@ -1,0 +1,183 @@
+"""``answering.question``: what kind of answer a question wants, and what it asks of a comparison.
+
+The rules are compiled from the real ``data/en/answering.toml``; no model or index is needed.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from answering.question import QuestionRules
+
+
+@pytest.fixture(scope="module")
+def rules() -> QuestionRules:
+    return QuestionRules.load()
+
+
+def _type(rules: QuestionRules, name: str):
+    return next(t for t in rules.answer_types if t.name == name)
+
+
+@pytest.mark.parametrize(
+    ("question", "wanted"),
+    [
+        ("how much ibuprofen?", ["amount"]),
+        ("what dosage of naproxen", ["amount"]),
+        ("how long should I ice it?", ["duration"]),
+        ("how often can I use heat?", ["duration"]),
+        ("when should I use heat?", ["timing"]),
+        ("which comes first?", ["timing"]),
+        ("what kind of massage is best?", ["kind"]),
+        ("which stretches help?", ["kind"]),
+        ("is massage good for spasms?", []),
+    ],
+)
+def test_wanted_types(rules, question, wanted):
+    assert [t.name for t in rules.wanted_types(question)] == wanted
+
+
+@pytest.mark.parametrize(
+    ("name", "sentence", "met"),
+    [
+        ("amount", "Take 200-400 mg every 4 to 6 hours.", True),
+        ("amount", "The usual amount is 220 milligrams.", True),
+        ("amount", "Take it with food.", False),
+        ("duration", "Apply ice for 15-20 minutes at a time.", True),
+        ("duration", "Most spasms ease within a few days.", True),
+        ("duration", "Apply ice regularly.", False),
+        ("timing", "Use ice for the first 48 hours.", True),
+        ("timing", "Switch to heat afterward.", True),
+        ("timing", "Heat relaxes the muscle.", False),
+        ("kind", "Deep Tissue Massage: targets the deeper layers of muscle.", True),
+        ("kind", "A massage helps many people.", False),
+    ],
+)
+def test_answer_type_met_by_guide_sentences(rules, name, sentence, met):
+    assert _type(rules, name).met_by(sentence) is met
+
+
+LAY = {"ice": ["cold therapy", "therapy"], "heat": ["heat therapy", "therapy"]}
+
+
+def _widen(word: str) -> list[str]:
+    return LAY.get(word, [])
+
+
+def test_choice_type_for_ice_or_heat(rules):
+    choice = rules.choice_type("Ice or heat first?", _widen)
+    assert choice is not None and choice.name == "choice"
+    assert choice.met_by("Use ice first, then switch to heat.")
+    assert choice.met_by("Heat therapy helps after cold therapy.")  # the widened words count
+    assert not choice.met_by("Use ice for 20 minutes.")  # one side only
+    assert not choice.met_by("Heat therapy relaxes muscles.")
+    assert not choice.met_by("Any therapy or other therapy helps.")  # the shared word "therapy" tells nothing
+    assert not choice.met_by("Nice wheat.")  # whole words
+
+
+def test_choice_type_needs_two_different_sides(rules):
+    assert rules.choice_type("how long should I ice it?", _widen) is None
+    assert rules.choice_type("ice or ice?", _widen) is None
+    # sides that are nothing but each other's words leave nothing to tell them apart
+    assert rules.choice_type("ice or cold?", lambda w: {"ice": ["cold"], "cold": ["ice"]}[w]) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "compares"),
+    [
+        ("which treatment is cheapest?", True),
+        ("compare massage and physio", True),
+        ("what options do I have?", True),
+        ("which of these works fastest?", True),
+        ("what can I do on a budget?", True),  # a ranking alone makes it a comparison
+        ("how long should I ice it?", False),
+        ("is massage good?", False),
+    ],
+)
+def test_asks_comparison(rules, question, compares):
+    assert rules.asks_comparison(question) is compares
+
+
+@pytest.mark.parametrize(
+    ("question", "column", "descending"),
+    [
+        ("which treatment is cheapest?", "Resource requirements", False),
+        ("what is the least expensive option", "Resource requirements", False),
+        ("what's the most expensive?", "Resource requirements", True),
+        ("which is easiest to do by myself?", "Implementation complexity", False),
+        ("which is the most complicated?", "Implementation complexity", True),
+    ],
+)
+def test_ranking(rules, question, column, descending):
+    ranking = rules.ranking(question)
+    assert ranking is not None
+    assert (ranking.column, ranking.descending) == (column, descending)
+
+
+def test_no_ranking(rules):
+    assert rules.ranking("which treatment works best?") is None
+    assert rules.ranking("how long should I ice it?") is None
+
+
+@pytest.mark.parametrize(
+    ("cell", "level"),
+    [
+        ("Minimal 🔄", 0),
+        ("Low ⚡ A heating pad", 1),
+        ("Low to Moderate ⚡ …", 2),  # the longest level word wins over "low"
+        ("moderate", 3),
+        ("Moderate to High ⚡ Sessions", 4),
+        ("High", 5),
+        ("Very high", None),
+        ("", None),
+    ],
+)
+def test_level(rules, cell, level):
+    assert rules.level(cell) == level
+
+
+@pytest.mark.parametrize(
+    ("text", "polarity"),
+    [
+        ("no meds please", {"medication": True}),
+        ("something drug-free", {"medication": True}),
+        ("medication free options", {"medication": True}),
+        ("prescription meds", {"medication": False}),
+        ("which treatments don't need any medication?", {"medication": True}),
+        ("which treatments dont need any medication?", {"medication": True}),
+        ("without any equipment", {"equipment": True}),
+        ("no equipment or side effects", {"equipment": True, "side effects": True}),
+        ("do I need a therapist and pills?", {"professional": False, "medication": False}),
+        ("not sure I can afford a therapist", {"professional": False}),  # four words after "not": out of its window
+        ("massage", {}),
+    ],
+)
+def test_polarity(rules, text, polarity):
+    assert rules.polarity(text) == polarity
+
+
+def test_polarity_is_negated_when_any_mention_is():
+    """One negated mention marks the concept negated even if another mention is not."""
+    rules = QuestionRules.load()
+    assert rules.polarity("no pills, just meds") == {"medication": True}
+    assert rules.polarity("I take meds") == {"medication": False}
+
+
+def test_polarity_is_remembered_and_bounded(monkeypatch):
+    import answering.question as question
+
+    rules = QuestionRules.load()
+    first = rules.polarity("no meds")
+    assert rules.polarity("no meds") is first  # the same reading, not read again
+    monkeypatch.setattr(question, "POLARITY_MEMO_LIMIT", 2)
+    rules.polarity("a")
+    rules.polarity("b")  # the memo is full: it is emptied before this one is kept
+    assert set(rules._polarity_memo) == {"b"}
+
+
+def test_a_negation_does_not_reach_into_the_next_sentence(rules):
+    assert rules.polarity("Nothing helps. Which pills work best?") == {"medication": False}
+
+
+def test_freely_is_not_free_of(rules):
+    assert rules.polarity("are pills freely available?") == {"medication": False}
