@@ -61,6 +61,7 @@ class ReplyKind(StrEnum):
     ERROR = "error"
     EMERGENCY = "emergency"
     CRISIS = "crisis"
+    LANGUAGE = "language"  # a message in another enabled language: "I answer in English", in that language
 
 
 class PartKind(StrEnum):
@@ -78,6 +79,7 @@ class PartKind(StrEnum):
     NO_ANSWER = "no_answer"
     EMPTY = "empty"
     ERROR = "error"
+    NOTICE = "notice"  # a short notice (the language one, an over-long message)
     REFERRAL = "referral"
 
 
@@ -220,10 +222,15 @@ def guide_link(guide_url: str, quote_text: str) -> str:
 
 @dataclass(frozen=True)
 class Part:
-    """One block of the reply (see ``PartKind``) as Markdown."""
+    """One block of the reply (see ``PartKind``) as Markdown.
+
+    ``prompt`` names the clinic text it was rendered from (``prompts/<lang>/<prompt>.md``:
+    "risk_pregnancy", "referral"); it is empty for the guide's own quoted sentences.
+    """
 
     kind: PartKind
     markdown: str
+    prompt: str = ""
 
 
 @dataclass(frozen=True)
@@ -266,6 +273,6 @@ class Answer:
             "signs": list(self.signs),
             "kind": str(self.kind),
             "language": self.language,
-            "parts": [{"kind": str(p.kind), "markdown": p.markdown} for p in self.parts],
+            "parts": [{"kind": str(p.kind), "markdown": p.markdown, "prompt": p.prompt} for p in self.parts],
             "retrieved": [asdict(r) for r in self.retrieved],
         }

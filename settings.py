@@ -34,6 +34,8 @@ class ClinicSettings:
     name: str = "the clinic"
     booking_url: str = ""
     emergency_number: str = "911"
+    crisis_line: str = "988"  # the 988 Suicide & Crisis Lifeline in the US (116 123 Samaritans in the UK)
+    poison_control: str = "1-800-222-1222"  # the US Poison Help line
     guide_url: str = ""
 
 
@@ -63,6 +65,12 @@ class RetrievalSettings:
     min_dense_in_scope: float = 0.30
     min_idf_in_scope: float = 2.0
     min_answer_score: float = 0.30
+
+
+@dataclass(frozen=True)
+class LanguageSettings:
+    enabled: tuple[str, ...] = ("en", "es", "zh", "fr", "de")  # safety texts and red-flag phrasings in these
+    min_confidence: float = 0.75  # below this the detector's guess is not trusted and English is used
 
 
 @dataclass(frozen=True)
@@ -101,6 +109,7 @@ class Settings:
     index: IndexSettings = field(default_factory=IndexSettings)
     retrieval: RetrievalSettings = field(default_factory=RetrievalSettings)
     answer: AnswerSettings = field(default_factory=AnswerSettings)
+    languages: LanguageSettings = field(default_factory=LanguageSettings)
     server: ServerSettings = field(default_factory=ServerSettings)
     privacy: PrivacySettings = field(default_factory=PrivacySettings)
     feedback: FeedbackSettings = field(default_factory=FeedbackSettings)

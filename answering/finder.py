@@ -9,7 +9,11 @@ and their near ties), then hands the sentences to the composer
 
 from __future__ import annotations
 
+import threading
 import time
+from collections import OrderedDict
+
+import numpy as np
 
 from answering.comparison import compose_comparison
 from answering.compose import ComposerTuning, Composition, compose
@@ -19,10 +23,11 @@ from answering.question import QuestionRules
 from answering.turn import Found, Turn
 from index.retriever import Retriever, SearchResult
 from index.text import tokenize
-from index.vocabulary import Expansion
+from index.vocabulary import MAX_QUERY_CHARS, Expansion, query_text
 from settings import Settings
 
 RETRIEVED_REPORTED = 10  # passages listed in Answer.retrieved (the evaluation's MRR@10); k of them are composed from
+VECTORS_KEPT = 2048  # query vectors remembered (a conversation's earlier messages come back with every new one)
 
 
 def _ms(since: float) -> float:
@@ -39,12 +44,62 @@ class PassageFinder:
         self.followups = FollowUpResolver.load(retriever.vocabulary, retriever.lexical_treatment)
         self.tuning = ComposerTuning(max_sentences=settings.answer.max_sentences, min_score=settings.retrieval.min_answer_score)
         self._treatment_sentences: dict[str, list[str]] = {}
+        self._drug_free: dict[str, Composition | None] = {}
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._expansions: OrderedDict[str, Expansion] = OrderedDict()
+        self._vectors_lock = threading.Lock()
+
+    def embed_messages(self, texts: list[str]) -> np.ndarray:
+        """The query vector of each message (what retrieval searches with), one row each.
+
+        The newest message is embedded through the batcher like any question;
+        earlier messages not seen before (another process answered them) go in
+        one batch. Triage's learned layer reads these rows and the search
+        reuses the newest one: one model call per message.
+        """
+        cut = [t[:MAX_QUERY_CHARS] for t in texts]
+        with self._vectors_lock:
+            missing = [t for t in dict.fromkeys(cut) if t not in self._vectors]
+        if missing:
+            queries = [query_text(t, self.expansion_of(t)) for t in missing]
+            embedder = self.retriever.embedder
+            rows = embedder.encode_query(queries[0]) if len(queries) == 1 else embedder.encode_queries(queries)
+            with self._vectors_lock:
+                for text, row in zip(missing, np.asarray(rows, dtype=np.float32).reshape(len(missing), -1), strict=True):
+                    self._vectors[text] = row
+                    if len(self._vectors) > VECTORS_KEPT:
+                        self._vectors.popitem(last=False)
+        with self._vectors_lock:
+            return np.stack([self._vectors[t] for t in cut])
+
+    def forget_vectors(self) -> None:
+        """Drop the remembered query vectors (the latency benchmark measures each question as new)."""
+        with self._vectors_lock:
+            self._vectors.clear()
+            self._expansions.clear()
+
+    def _known_vector(self, text: str) -> np.ndarray | None:
+        with self._vectors_lock:
+            row = self._vectors.get(text)
+        return None if row is None else row.reshape(1, -1)
 
     def expand(self, turn: Turn) -> Expansion:
         t = time.perf_counter()
-        expansion = self.retriever.vocabulary.expand(turn.text)
+        expansion = self.expansion_of(turn.text)
         turn.timings["expand"] = _ms(t)
         return expansion
+
+    def expansion_of(self, text: str) -> Expansion:
+        """The lay-word expansion of a (cut) message, read once: the embedding and the search both use it."""
+        with self._vectors_lock:
+            known = self._expansions.get(text)
+        if known is None:
+            known = self.retriever.vocabulary.expand(text)
+            with self._vectors_lock:
+                self._expansions[text] = known
+                if len(self._expansions) > VECTORS_KEPT:
+                    self._expansions.popitem(last=False)
+        return known
 
     def focus(self, turn: Turn) -> Focus:
         return self.followups.resolve(turn.text, turn.expansion, user_turns(turn.history))
@@ -53,10 +108,11 @@ class PassageFinder:
         """Search (within the treatment under discussion for a follow-up) and compose."""
         depth = max(self.settings.retrieval.k, RETRIEVED_REPORTED)
         focus = turn.focus
-        search = self.retriever.search(turn.text, depth, turn.mode, within=focus.treatment, expansion=turn.expansion)
+        known = None if focus.treatment else self._known_vector(turn.text)  # a follow-up embeds its topic with it
+        search = self.retriever.search(turn.text, depth, turn.mode, query_vector=known, within=focus.treatment, expansion=turn.expansion)
         composition = self._compose(turn, search, focus.treatment)
         if focus.treatment and composition is None:  # the follow-up guess found nothing: search everything
-            search = self.retriever.search(turn.text, depth, turn.mode, expansion=turn.expansion)
+            search = self.retriever.search(turn.text, depth, turn.mode, query_vector=self._known_vector(turn.text), expansion=turn.expansion)
             composition = self._compose(turn, search)
             focus = Focus(None, "nothing found within the earlier topic")
         for stage, ms in search.timings_ms.items():
@@ -105,6 +161,20 @@ class PassageFinder:
     def _also_called(self, word: str) -> list[str]:
         """The guide's words for a patient's word ("ice" → ice, pack, cold, therapy, cryotherapy)."""
         return [w for term in self.retriever.vocabulary.expand(word).terms for w in term.split()]
+
+    def drug_free_options(self, question: str) -> Composition | None:
+        """The comparison table's answer to ``question`` ("which treatments work without medication?").
+
+        It does not depend on the patient's words, so it is composed once (one
+        embedding per loaded index) and shown after a caution that withholds a dose.
+        """
+        if question not in self._drug_free:
+            cells, vectors = self.retriever.table_cells()
+            vector = self.retriever.embed(question)
+            tokens: tuple[set[str], set[str]] = (set(tokenize(question)), set())
+            chunks = self.retriever.chunks_by_id
+            self._drug_free[question] = compose_comparison(question, vector, tokens, cells, vectors, chunks, self.question_rules, self.tuning)
+        return self._drug_free[question]
 
     def treatment_sentences(self, treatment: str) -> list[str]:
         """A treatment's sentences, gathered once (the index does not change under a loaded Assistant)."""

@@ -1,7 +1,8 @@
 """``answer(message, history) -> Answer``: the one entry point the app, the API and the evaluation share.
 
 1. **Triage first** (``safety``), on every user message of the conversation,
-   before and without retrieval.
+   before and without retrieval (its learned layer reads the message's query
+   embedding, which the search then reuses).
 2. The policy steps (``answering.policies``) run in order until one replies.
 3. **Every** reply, errors included, ends with the referral text.
 
@@ -13,24 +14,30 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Mapping
 from typing import Any
 
 from answering.conversation import message_text, normalise_history
 from answering.finder import RETRIEVED_REPORTED, PassageFinder
+from answering.medicines import MedicineNames
 from answering.policies import PolicyStep, policy_steps
 from answering.question import QuestionRules
 from answering.scope import ScopeRules
 from answering.turn import Reply, Turn
-from contracts import Answer, Part, PartKind, ReplyKind, RetrievedPassage, Tier
+from contracts import Answer, Part, PartKind, ReplyKind, RetrievedPassage, Tier, user_texts
 from index.retriever import Retriever
+from index.vocabulary import MAX_QUERY_CHARS
+from rules.locale import DEFAULT_LANGUAGE
 from rules.prompts import Prompts
+from safety.learned import LearnedSignal
+from safety.medication import MedicationRisks
+from safety.notices import notice_parts
 from safety.triage import Triage, TriageResult
 from settings import Settings, load_settings
 
 log = logging.getLogger("answering")
 
-MAX_QUERY_CHARS = 1000  # retrieval and composing read this much of a message; triage reads all of it
-
+MAX_EARLIER_MESSAGES = 200  # the API takes at most [server] max_history_messages; this bounds a direct caller
 
 def _ms(since: float) -> float:
     return (time.perf_counter() - since) * 1000
@@ -40,33 +47,44 @@ class Assistant:
     """Holds the loaded parts (retriever, triage, texts, rules) and answers questions with them."""
 
     def __init__(
-        self, settings: Settings, retriever: Retriever, triage: Triage, prompts: Prompts, scope: ScopeRules,
-        question_rules: QuestionRules | None = None,
+        self, settings: Settings, retriever: Retriever, triage: Triage, prompts: Mapping[str, Prompts], scope: ScopeRules,
+        question_rules: QuestionRules | None = None, medicines: MedicineNames | None = None, risks: MedicationRisks | None = None,
     ) -> None:
         self.settings = settings
         self.retriever = retriever
         self.triage = triage
-        self.prompts = prompts
+        self.texts = dict(prompts)  # per language; English always
+        self.prompts = self.texts[DEFAULT_LANGUAGE]
         self.scope = scope
         self.question_rules = question_rules or QuestionRules.load()
+        self.medicines = medicines or MedicineNames.load()
+        self.risks = risks or MedicationRisks.load()
         self.finder = PassageFinder(settings, retriever, self.question_rules)
-        self.steps: tuple[PolicyStep, ...] = policy_steps(scope, prompts, self.finder, settings.retrieval, settings.clinic.guide_url)
+        self.steps: tuple[PolicyStep, ...] = policy_steps(
+            scope, self.finder, settings.retrieval, settings.clinic.guide_url, self.medicines, self.risks,
+        )
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, retriever: Retriever | None = None) -> Assistant:
-        """Load everything once; raises a clear error (``IndexLoadError``, ``RulesError``, ``PromptError``) at start-up."""
+        """Load everything once; raises a clear error (``IndexLoadError``, ``RulesError``, ``PromptError``,
+        ``LearnedModelError``) at start-up."""
         settings = settings or load_settings()
+        languages = settings.languages
         return cls(
             settings,
             retriever or Retriever.from_settings(settings),
-            Triage.load(),
-            Prompts.load(settings),
+            Triage.load(languages.enabled, LearnedSignal.load(), languages.min_confidence),
+            {lang: Prompts.load(settings, lang) for lang in dict.fromkeys([DEFAULT_LANGUAGE, *languages.enabled])},
             ScopeRules.load(),
         )
 
     def with_retriever(self, retriever: Retriever) -> Assistant:
         """The same rules and texts over another index (a rebuilt one)."""
-        return Assistant(self.settings, retriever, self.triage, self.prompts, self.scope, self.question_rules)
+        return Assistant(self.settings, retriever, self.triage, self.texts, self.scope, self.question_rules, self.medicines, self.risks)
+
+    def texts_for(self, language: str) -> Prompts:
+        """The clinic's texts in ``language`` (English when it has none)."""
+        return self.texts.get(language, self.prompts)
 
     # -- the entry point ---------------------------------------------------------------
 
@@ -77,20 +95,20 @@ class Assistant:
         triage: TriageResult | None = None
         turn: Turn | None = None
         text = ""
+        texts = self.prompts
         try:
             text = message_text(message)
-            t = time.perf_counter()
-            triage = self.triage.assess(text, history)
-            timings["triage"] = _ms(t)
+            triage = self._triage(text, history, timings)
+            texts = self.texts_for(triage.language)
             turn = Turn(
                 text[:MAX_QUERY_CHARS], normalise_history(history, self.settings.answer.history_turns), triage,
-                mode or self.settings.retrieval.mode, self.finder, timings,
+                mode or self.settings.retrieval.mode, self.finder, texts, timings, earlier=tuple(user_texts(history, MAX_EARLIER_MESSAGES)),
             )
             reply = self._run(turn)
         except Exception:  # a patient must still get the referral text, whatever broke
             log.exception("answer failed (message text withheld)")
-            reply = Reply(ReplyKind.ERROR, [Part(PartKind.ERROR, self.prompts.render("error"))])
-        reply.parts.append(Part(PartKind.REFERRAL, self.prompts.render("referral")))
+            reply = Reply(ReplyKind.ERROR, [texts.part(PartKind.ERROR, "error")])
+        reply.parts.append(texts.part(PartKind.REFERRAL, "referral"))
         timings["total"] = _ms(started)
         answer = Answer(
             parts=reply.parts,
@@ -101,10 +119,37 @@ class Assistant:
             signs=triage.labels() if triage else [],
             retrieved=self._retrieved(reply, turn),
             kind=reply.kind,
-            language=self.prompts.language,
+            language=texts.language,
         )
         self._log(answer, text if reply.kind is not ReplyKind.ERROR else "")
         return answer
+
+    def safety_notice(self, message: Any, history: Any = None, learned: bool = True) -> tuple[TriageResult, list[Part]]:
+        """For a message that will not be answered (too long, too fast): its safety texts, or the referral alone.
+
+        Triage still reads it, whole: a red flag in a refused message must still get
+        its text. ``learned=False`` reads with the rules alone (no model call: for
+        a client that is asking too fast).
+        """
+        text = message_text(message)
+        triage = self._triage(text, history, {}) if learned else self.triage.assess(text, history)
+        texts = self.texts_for(triage.language)
+        return triage, [*notice_parts(triage, texts), texts.part(PartKind.REFERRAL, "referral")]
+
+    def _triage(self, text: str, history: Any, timings: dict[str, float]) -> TriageResult:
+        """Triage with the rules and the learned layer (which reads the query vectors: timed as "embed")."""
+
+        def embed(texts: list[str]) -> Any:
+            t = time.perf_counter()
+            try:
+                return self.finder.embed_messages(texts)
+            finally:
+                timings["embed"] = timings.get("embed", 0.0) + _ms(t)
+
+        t = time.perf_counter()
+        result = self.triage.assess(text, history, embed if text.strip() else None)
+        timings["triage"] = _ms(t) - timings.get("embed", 0.0)
+        return result
 
     def _run(self, turn: Turn) -> Reply:
         for step in self.steps:

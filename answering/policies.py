@@ -1,17 +1,20 @@
 """The answering policy, one named step per decision, run in order until one replies.
 
 Each step reads the :class:`~answering.turn.Turn` and either replies (the
-pipeline stops there) or returns ``None`` (the next step decides). The order is
+pipeline stops there) or returns ``None`` (the next step decides). Texts come
+from ``turn.texts``: the clinic's prompts in the reply's language. The order is
 the policy, written once in :func:`policy_steps`:
 
 1. ``safety``: the triage tier's policy. Emergency and crisis replace the answer
    with their text; urgent leads whatever follows.
-2. ``empty``, ``injection``, ``greeting``: fixed texts from ``prompts/``.
-3. ``medication``: doses the guide does not give, medicines it does not cover,
-   requests to exceed a label.
-4. ``scope``: other subjects, and questions the guide has no words for
+2. ``language``: a message in another enabled language gets one line in that
+   language saying the assistant answers in English (after any safety text).
+3. ``empty``, ``injection``, ``greeting``: fixed texts from ``prompts/``.
+4. ``medication``: who is asking (a risk withholds the dose), medicines the guide
+   does not cover, maximums and label limits, doses the guide does not give.
+5. ``scope``: other subjects, and questions the guide has no words for
    (a follow-up on an earlier topic is always in scope).
-5. ``compose``: a cited answer from the guide's own sentences, or "no answer".
+6. ``compose``: a cited answer from the guide's own sentences, or "no answer".
 
 A new capability is a new step in that list, not another branch in a method.
 """
@@ -24,12 +27,15 @@ from typing import Protocol
 
 from answering.compose import Composition
 from answering.finder import PassageFinder
+from answering.followup import Focus
+from answering.medicines import MedicineMention, MedicineNames
 from answering.scope import ScopeRules, amounts_in
 from answering.turn import Reply, Turn
-from contracts import Citation, Part, PartKind, ReplyKind, Tier, guide_link
+from contracts import Citation, Part, PartKind, ReplyKind, guide_link
 from index.text import tokenize
-from rules.prompts import Prompts
-from safety.triage import TriageResult
+from rules.locale import DEFAULT_LANGUAGE
+from safety.medication import MedicationRisks, RiskMatch
+from safety.notices import notice_parts
 from settings import RetrievalSettings
 
 
@@ -41,40 +47,43 @@ class PolicyStep(Protocol):
     def __call__(self, turn: Turn) -> Reply | None: ...
 
 
-def _signs(triage: TriageResult, tier: Tier) -> str:
-    return ", ".join(triage.labels(tier))
-
-
 @dataclass
 class SafetyStep:
-    """The tier's policy: its text replaces the answer (emergency, crisis) or leads it (urgent)."""
+    """The tier's policy: its texts replace the answer (emergency, crisis) or lead it (urgent)."""
 
-    prompts: Prompts
     name: str = "safety"
 
     def __call__(self, turn: Turn) -> Reply | None:
         tier = turn.triage.tier
+        parts = notice_parts(turn.triage, turn.texts)
         if tier.replaces_answer:
-            return Reply(ReplyKind(tier.value), [Part(PartKind(tier.value), self.prompts.render(tier.value, signs=_signs(turn.triage, tier)))])
-        if tier.leads_answer:
-            text = self.prompts.render(tier.value, signs=_signs(turn.triage, tier))
-            if any(s.sign == "pregnancy" for s in turn.triage.signs):
-                text += "\n\n" + self.prompts.render("urgent_pregnancy")
-            turn.lead.append(Part(PartKind.URGENT, text))
+            return Reply(ReplyKind(tier.value), parts)
+        turn.lead.extend(parts)
         return None
 
 
 @dataclass
+class LanguageStep:
+    """Another enabled language: answers are quoted from an English guide, so say so, in that language."""
+
+    name: str = "language"
+
+    def __call__(self, turn: Turn) -> Reply | None:
+        if turn.texts.language == DEFAULT_LANGUAGE:
+            return None
+        return turn.reply(ReplyKind.LANGUAGE, turn.texts.part(PartKind.NOTICE, "language_notice"))
+
+
+@dataclass
 class EmptyStep:
-    prompts: Prompts
     name: str = "empty"
 
     def __call__(self, turn: Turn) -> Reply | None:
-        return None if turn.text else turn.reply(ReplyKind.EMPTY, Part(PartKind.EMPTY, self.prompts.render("empty_input")))
+        return None if turn.text else turn.reply(ReplyKind.EMPTY, turn.texts.part(PartKind.EMPTY, "empty_input"))
 
 
-def _decline(turn: Turn, prompts: Prompts) -> Reply:
-    return turn.reply(ReplyKind.DECLINE, Part(PartKind.DECLINE, prompts.render("out_of_scope")), out_of_scope=True)
+def _decline(turn: Turn) -> Reply:
+    return turn.reply(ReplyKind.DECLINE, turn.texts.part(PartKind.DECLINE, "out_of_scope"), out_of_scope=True)
 
 
 @dataclass
@@ -82,49 +91,117 @@ class InjectionStep:
     """Attempts to re-instruct the assistant, or requests for other kinds of text, are declined."""
 
     scope: ScopeRules
-    prompts: Prompts
     name: str = "injection"
 
     def __call__(self, turn: Turn) -> Reply | None:
-        return _decline(turn, self.prompts) if self.scope.is_injection(turn.text) else None
+        return _decline(turn) if self.scope.is_injection(turn.text) else None
 
 
 @dataclass
 class GreetingStep:
     scope: ScopeRules
-    prompts: Prompts
     name: str = "greeting"
 
     def __call__(self, turn: Turn) -> Reply | None:
         if not self.scope.is_greeting(turn.text):
             return None
-        return turn.reply(ReplyKind.GREETING, Part(PartKind.GREETING, self.prompts.render("greeting")))
+        return turn.reply(ReplyKind.GREETING, turn.texts.part(PartKind.GREETING, "greeting"))
 
 
 @dataclass
 class MedicationStep:
-    """The dose policy: a dose is only ever the guide's own sentence, for a medicine the guide covers."""
+    """Medicines, by who is asking: a dose is only ever the guide's own sentence, for a medicine the
+    guide covers, to someone it is safe to show it to.
+
+    In order: a risk said anywhere in the conversation (pregnancy, a child, a blood
+    thinner ...; ``safety.medication``) for a medicine it applies to → its caution
+    leads, no dose follows, and the guide's drug-free treatments may; a medicine the
+    guide does not cover → "the guide doesn't cover X"; a maximum, a daily total or
+    more than the label → "follow the packet" leads the guide's sentence; a dose the
+    guide does not give → the dose decline.
+    """
 
     scope: ScopeRules
-    prompts: Prompts
     finder: PassageFinder
+    medicines: MedicineNames
+    risks: MedicationRisks
     name: str = "medication"
 
     def __call__(self, turn: Turn) -> Reply | None:
         text = turn.text
         asks_dose = self.scope.asks_for_dose(text)
-        if asks_dose and self.scope.names_uncovered_medicine(text):
-            return self._dose_decline(turn)
-        treatments = turn.expansion.treatments
-        if self.scope.asks_to_exceed_dose(text) and treatments and set(treatments) <= self.scope.medication_treatments:
-            return self._dose_decline(turn)
+        asks_limit = self.scope.asks_label_limit(text)
+        named = self._medicines_asked_about(turn, asks_dose or asks_limit)
+        classes = {m.class_id for m in named}
+        if not classes:
+            return None
+        risks = [r for r in self.risks.assess_texts([text, *turn.earlier]) if set(r.applies_to) & classes]
+        if risks:
+            return self._cautions(turn, risks)
+        uncovered = [m for m in named if not m.covered and not m.context]
+        if uncovered:
+            names = _joined(list(dict.fromkeys(m.written for m in uncovered)))
+            not_covered = turn.texts.part(PartKind.CAUTION, "not_covered", medicine=names)
+            guide_treatments = set(turn.expansion.treatments) - self.scope.medication_treatments
+            if not any(m.covered for m in named) and not guide_treatments:
+                return turn.reply(ReplyKind.DECLINE, not_covered, out_of_scope=True)
+            turn.lead.append(not_covered)  # "tylenol with my advil?", "gabapentin and heat?": say so, then the guide
+        if asks_limit and classes & self.medicines.covered_classes():
+            turn.lead.append(turn.texts.part(PartKind.CAUTION, "label_limit"))
+            return None  # the guide's own sentence follows, with its citation: never a computed total
         if asks_dose and not self._guide_gives_dose(turn):
             return self._dose_decline(turn)
         return None
 
+    def _medicines_asked_about(self, turn: Turn, about_amounts: bool) -> list[MedicineMention]:
+        """The medicines the message is about: named in it, else its treatment's, else the conversation's.
+
+        "How much should I take?" after "I bought some motrin" is about motrin;
+        "what can I take?" with nothing named is about every medicine the guide covers.
+        """
+        if named := list(self.medicines.find(turn.text)):
+            return named
+        covered = self.scope.medication_treatments
+        if treatments := set(turn.expansion.treatments) & covered:
+            return self.medicines.of_treatments(treatments)
+        if turn.focus.treatment in covered:
+            return self.medicines.of_treatments([turn.focus.treatment])
+        about_medicines = about_amounts or self.scope.is_about_medication(turn.text, set())
+        if not (about_medicines or self.finder.followups.leans_on_context(turn.text)):
+            return []
+        for earlier in turn.earlier:
+            if earlier_named := self.medicines.find(earlier):
+                if treatment := next((m.treatment for m in earlier_named if m.treatment), None):
+                    turn.lean_on(Focus(treatment, f"medicine named earlier: {earlier[:60]!r}"))
+                return list(earlier_named)
+        return self.medicines.of_treatments(covered) if about_medicines else []
+
+    def _cautions(self, turn: Turn, risks: Sequence[RiskMatch]) -> Reply | None:
+        """Each risk's caution, first; then what all of them allow (``after``): the guide's own
+        answer when it holds no dose, else its drug-free treatments, or nothing (a pet)."""
+        cautions = [turn.texts.part(PartKind.CAUTION, r.text) for r in risks]
+        after = {r.after for r in risks}
+        if "nothing" in after:
+            return turn.reply(ReplyKind.DECLINE, *cautions)
+        if after == {"guide"}:
+            composition = turn.found.composition
+            if composition is not None and not amounts_in(composition.markdown):
+                turn.lead.extend(cautions)
+                return None  # the guide's answer follows ("muscle relaxants cause drowsiness ..."), with no dose in it
+        options = self.finder.drug_free_options(self.scope.drug_free_question)
+        if options is None:
+            return turn.reply(ReplyKind.DECLINE, *cautions)
+        parts = [
+            *cautions,
+            turn.texts.part(PartKind.NOTICE, "non_medicine_options"),
+            Part(PartKind(options.kind), options.markdown),
+            Part(PartKind.SOURCES, sources_markdown(options.citations, self.finder.settings.clinic.guide_url)),
+        ]
+        return Reply(ReplyKind.ANSWER, [*turn.lead, *parts], list(options.citations), passages=options.passages)
+
     def _dose_decline(self, turn: Turn) -> Reply:
-        caution = Part(PartKind.CAUTION, self.prompts.render("medication_caution"))
-        return turn.reply(ReplyKind.DECLINE, Part(PartKind.DECLINE, self.prompts.render("dose_decline")), caution, out_of_scope=True)
+        caution = turn.texts.part(PartKind.CAUTION, "medication_caution")
+        return turn.reply(ReplyKind.DECLINE, turn.texts.part(PartKind.DECLINE, "dose_decline"), caution, out_of_scope=True)
 
     def _guide_gives_dose(self, turn: Turn) -> bool:
         """True when the guide states a dose for the medicine asked about, and any amount named is the guide's."""
@@ -142,13 +219,17 @@ class MedicationStep:
         return all(n in guide_numbers for n in amounts_in(turn.text))
 
 
+def _joined(names: Sequence[str]) -> str:
+    """"Tylenol", "Tylenol and tramadol", "Tylenol, tramadol and gabapentin"."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
 @dataclass
 class ScopeStep:
     """Is the guide about this? Decided in one place: a follow-up on an earlier topic is;
     words of another subject are not; otherwise the evidence of the search decides."""
 
     scope: ScopeRules
-    prompts: Prompts
     finder: PassageFinder
     thresholds: RetrievalSettings
     name: str = "scope"
@@ -157,10 +238,10 @@ class ScopeStep:
         if turn.focus.treatment:
             return None  # leans on the conversation: never declined for its words alone
         if self.scope.is_off_topic(turn.text, bool(turn.expansion.treatments)):
-            return _decline(turn, self.prompts)
+            return _decline(turn)
         if turn.found.followed or self._in_scope(turn):
             return None
-        return _decline(turn, self.prompts)
+        return _decline(turn)
 
     def _in_scope(self, turn: Turn) -> bool:
         """Evidence that the guide is about this: back-care words, a treatment named in lay words,
@@ -182,7 +263,6 @@ class ComposeStep:
     """The answer: the guide's own sentences with citations, its sources, and the medication caution."""
 
     scope: ScopeRules
-    prompts: Prompts
     guide_url: str
     name: str = "compose"
 
@@ -190,23 +270,21 @@ class ComposeStep:
         found = turn.found
         composition = found.composition
         if composition is None:
-            return turn.reply(ReplyKind.NO_ANSWER, Part(PartKind.NO_ANSWER, self.prompts.render("no_answer")))
+            return turn.reply(ReplyKind.NO_ANSWER, turn.texts.part(PartKind.NO_ANSWER, "no_answer"))
         parts = [*turn.lead, Part(PartKind(composition.kind), composition.markdown)]
-        parts.append(Part(PartKind.SOURCES, self._sources_markdown(composition.citations)))
+        parts.append(Part(PartKind.SOURCES, sources_markdown(composition.citations, self.guide_url)))
         cited = {c.treatment for c in composition.citations}
         if self.scope.is_about_medication(turn.text, cited | set(found.search.expansion.treatments)):
-            parts.append(Part(PartKind.CAUTION, self.prompts.render("medication_caution")))
+            parts.append(turn.texts.part(PartKind.CAUTION, "medication_caution"))
         return Reply(ReplyKind.ANSWER, parts, composition.citations, passages=_passages(composition))
 
-    def _sources_markdown(self, citations: Sequence[Citation]) -> str:
-        """The numbered source list; with a guide URL, each links to the quoted passage."""
-        lines = []
-        for c in citations:
-            if self.guide_url:
-                lines.append(f"[{c.n}] [{c.section}]({guide_link(self.guide_url, c.quote)})")
-            else:
-                lines.append(f"[{c.n}] {c.section}")
-        return "**Sources**\n\n" + "\n".join(f"- {line}" for line in lines)
+
+def sources_markdown(citations: Sequence[Citation], guide_url: str) -> str:
+    """The numbered source list; with a guide URL, each links to the quoted passage."""
+    lines = []
+    for c in citations:
+        lines.append(f"[{c.n}] [{c.section}]({guide_link(guide_url, c.quote)})" if guide_url else f"[{c.n}] {c.section}")
+    return "**Sources**\n\n" + "\n".join(f"- {line}" for line in lines)
 
 
 def _passages(composition: Composition) -> tuple[str, ...]:
@@ -215,15 +293,16 @@ def _passages(composition: Composition) -> tuple[str, ...]:
 
 
 def policy_steps(
-    scope: ScopeRules, prompts: Prompts, finder: PassageFinder, thresholds: RetrievalSettings, guide_url: str
+    scope: ScopeRules, finder: PassageFinder, thresholds: RetrievalSettings, guide_url: str, medicines: MedicineNames, risks: MedicationRisks,
 ) -> tuple[PolicyStep, ...]:
     """The policy, in order (see the module docstring)."""
     return (
-        SafetyStep(prompts),
-        EmptyStep(prompts),
-        InjectionStep(scope, prompts),
-        GreetingStep(scope, prompts),
-        MedicationStep(scope, prompts, finder),
-        ScopeStep(scope, prompts, finder, thresholds),
-        ComposeStep(scope, prompts, guide_url),
+        SafetyStep(),
+        LanguageStep(),
+        EmptyStep(),
+        InjectionStep(scope),
+        GreetingStep(scope),
+        MedicationStep(scope, finder, medicines, risks),
+        ScopeStep(scope, finder, thresholds),
+        ComposeStep(scope, guide_url),
     )

@@ -2,7 +2,7 @@
 
 Decided by evidence, not by a list of known questions: vocabulary from
 ``data/<lang>/scope.toml`` (topic words, other conditions, injection phrasing,
-dose requests) and ``data/medicines.toml`` (medicines the guide does not cover),
+dose requests) and ``data/medicines.toml`` (the words for medicines in general),
 and retrieval scores, with thresholds tuned on the development set
 (``tests/data/dev_questions.jsonl``) and set in ``config.toml``. Every check reads
 the message as ``rules.patterns`` prepares it (lower case, no apostrophes).
@@ -33,7 +33,8 @@ class ScopeRules:
     subjects: re.Pattern[str]
     dose: re.Pattern[str]
     exceed: re.Pattern[str]
-    uncovered_medicines: re.Pattern[str]
+    label_limit: re.Pattern[str]
+    drug_free_question: str
     medication_treatments: frozenset[str]
     medication_words: re.Pattern[str]
     min_known_share: float
@@ -56,7 +57,8 @@ class ScopeRules:
             subjects=compile_words(data.subjects),
             dose=regexes.compile(data.dose, whole_words=False),
             exceed=regexes.compile(data.exceed, whole_words=False),
-            uncovered_medicines=compile_words(medicines.uncovered_words()),
+            label_limit=regexes.compile(data.label_limit, whole_words=False),
+            drug_free_question=data.drug_free_question,
             medication_treatments=frozenset(medicines.covered_treatments),
             medication_words=compile_words((*medicines.general_words, *data.dose_words)),
             min_known_share=data.min_known_share,
@@ -99,8 +101,10 @@ class ScopeRules:
     def asks_to_exceed_dose(self, text: str) -> bool:
         return bool(self.exceed.search(plain(text)))
 
-    def names_uncovered_medicine(self, text: str) -> bool:
-        return bool(self.uncovered_medicines.search(plain(text)))
+    def asks_label_limit(self, text: str) -> bool:
+        """A maximum, a daily total, how many at once, or more than the label ("double my naproxen")."""
+        prepared = plain(text)
+        return bool(self.label_limit.search(prepared) or self.exceed.search(prepared))
 
     def is_about_medication(self, text: str, treatments: set[str]) -> bool:
         return bool(treatments & self.medication_treatments) or bool(self.medication_words.search(plain(text)))

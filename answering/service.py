@@ -44,6 +44,16 @@ class AssistantService:
         self._maybe_reload()
         return self._assistant.answer(message, history, mode)
 
+    def notice(self, message: Any, history: Any = None, learned: bool = True) -> dict[str, Any]:
+        """What a refused request's body carries besides its error: the triage tier and its notice."""
+        triage, parts = self._assistant.safety_notice(message, history, learned)
+        return {
+            "triage": str(triage.tier),
+            "notice": "\n\n".join(p.markdown for p in parts),
+            "parts": [{"kind": str(p.kind), "markdown": p.markdown} for p in parts],
+            "language": triage.language,
+        }
+
     def health(self) -> dict[str, Any]:
         index = self._assistant.retriever.index
         return {

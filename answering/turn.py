@@ -17,6 +17,7 @@ from answering.followup import Focus
 from contracts import Citation, Message, Part, ReplyKind
 from index.retriever import SearchResult
 from index.vocabulary import Expansion
+from rules.prompts import Prompts
 from safety.triage import TriageResult
 
 
@@ -59,8 +60,10 @@ class Turn:
     triage: TriageResult
     mode: str  # retrieval mode: hybrid | dense | bm25
     finder: Finder
+    texts: Prompts  # the clinic's texts in the reply's language
     timings: dict[str, float] = field(default_factory=dict)
     lead: list[Part] = field(default_factory=list)  # parts every reply of this turn starts with (an urgent banner)
+    earlier: tuple[str, ...] = ()  # every earlier user message, newest first (who is asking: "I'm pregnant")
     _expansion: Expansion | None = None
     _focus: Focus | None = None
     _found: Found | None = None
@@ -78,6 +81,12 @@ class Turn:
         if self._focus is None:
             self._focus = self.finder.focus(self)
         return self._focus
+
+    def lean_on(self, focus: Focus) -> None:
+        """Answer about ``focus`` (a step found what the message leans on: "how much should I take?"
+        after "I bought some motrin"); only before the search has run."""
+        if self._found is None:
+            self._focus = focus
 
     @property
     def found(self) -> Found:

@@ -124,6 +124,10 @@ class Embedder:
         """One query as a (1, dimension) array; concurrent callers share model calls."""
         return self._onnx.encode_query(text) if self._onnx is not None else self._queries(text)
 
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        """Several queries in one model call (a conversation's earlier messages)."""
+        return self._onnx.encode_batch(texts) if self._onnx is not None else self._encode_direct(texts)
+
 
 @functools.lru_cache(maxsize=4)
 def load_embedder(

@@ -220,6 +220,10 @@ class OnnxQueryEmbedder:
         """One question as a (1, dimension) array; concurrent callers share calls."""
         return self._queries(text)
 
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        """Several questions in one call (a conversation's earlier messages)."""
+        return self.encode_batch(texts)
+
     def check(self, reference: Callable[[Sequence[str]], np.ndarray]) -> None:
         """Raise unless this export embeds the probe sentences as ``reference`` does."""
         probes = self._probes[0]

@@ -1,7 +1,7 @@
 """``python -m eval``: run the evaluation set through ``answer()`` and report retrieval, citations, safety, latency.
 
 Exit status: 0 when the safety gates pass (referral on every reply, every
-emergency caught), 1 when one fails, 2 when the set, the index or the
+emergency and crisis caught, no dose shown in a risk context), 1 when one fails, 2 when the set, the index or the
 configuration cannot be used.
 """
 
@@ -17,6 +17,7 @@ from pathlib import Path
 from settings import PROJECT_ROOT
 
 DEFAULT_SET = PROJECT_ROOT / "eval" / "questions.jsonl"
+MEDICATION_SET = PROJECT_ROOT / "eval" / "medication.jsonl"
 DEFAULT_OUT = PROJECT_ROOT / "eval" / "reports" / "latest"
 MODES = ("dense", "bm25", "hybrid")
 
@@ -24,6 +25,7 @@ MODES = ("dense", "bm25", "hybrid")
 def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m eval", description=__doc__.splitlines()[0])
     parser.add_argument("--set", type=Path, default=DEFAULT_SET, help="questions, JSONL (default: eval/questions.jsonl)")
+    parser.add_argument("--medication-set", type=Path, default=MEDICATION_SET, help="medicine questions, JSONL (default: eval/medication.jsonl)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="report folder (default: eval/reports/latest)")
     parser.add_argument("--retrieval", choices=MODES, default="hybrid", help="retrieval mode for the main run")
     parser.add_argument("--compare", action="store_true", help="also run dense, BM25 and hybrid side by side")
@@ -36,19 +38,21 @@ def main(argv: list[str] | None = None) -> int:
     command = "python -m eval " + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
 
     from answering.pipeline import Assistant
-    from eval.dataset import DatasetError, load_questions
+    from eval.dataset import DatasetError, load_questions, read_jsonl
     from index.store import IndexLoadError
     from rules.prompts import PromptError
     from settings import ConfigError, load_settings
 
     try:
         questions = load_questions(args.set)
+        medication_rows = read_jsonl(args.medication_set)
         assistant = Assistant.from_settings(load_settings())
     except (DatasetError, IndexLoadError, PromptError, ConfigError, OSError, ValueError) as exc:
         print(f"eval: error: {exc}", file=sys.stderr)
         return 2
 
-    from eval.metrics import SAFETY_GATES, lookup, retrieval_metrics, summarise
+    from eval.medication import medication_figures
+    from eval.metrics import SAFETY_GATES, gate_failed, retrieval_metrics, summarise
     from eval.plots import write_plots
     from eval.report import build_report, comparison_lines, per_category, summary_lines, write_markdown
 
@@ -60,9 +64,10 @@ def main(argv: list[str] | None = None) -> int:
         runs[mode] = _run(assistant, questions, mode, source_text, quiet=args.quiet)
     rows = runs[args.retrieval]
     metrics = summarise(rows)
+    metrics["medication"] = medication_figures(medication_rows, _medication_replies(assistant, medication_rows, args.quiet), assistant.settings.clinic.poison_control)
     comparison = _compare(runs, retrieval_metrics) if args.compare else None
 
-    gates_failed = [g for g in SAFETY_GATES if lookup(metrics, g) != 1.0]
+    gates_failed = [g for g in SAFETY_GATES if gate_failed(metrics, g)]
     args.out.mkdir(parents=True, exist_ok=True)
     context = {"set": _shown(args.set), "questions": len(questions), "retrieval": args.retrieval, "command": command}
     report = build_report(metrics, rows, context, comparison)
@@ -78,9 +83,9 @@ def main(argv: list[str] | None = None) -> int:
     failing = sum(bool(q["failures"]) for q in report["questions"])
     print(f"\n{len(questions)} questions, {failing} with a failure; report: {_shown(args.out / 'report.md')}")
     if gates_failed:
-        print(f"eval: SAFETY GATE FAILED: {', '.join(gates_failed)} below 100%", file=sys.stderr)
+        print(f"eval: SAFETY GATE FAILED: {', '.join(gates_failed)}", file=sys.stderr)
         return 1
-    print("eval: safety gates passed (referral rate and emergency recall 100%)")
+    print("eval: safety gates passed (referral rate, emergency and crisis recall 100%, no dose in a risk context)")
     return 0
 
 
@@ -110,12 +115,24 @@ def _run(assistant, questions, mode: str, source_text, quiet: bool):
 
     from eval.metrics import score_row
 
-    referral = assistant.prompts.render("referral")
     rows = []
     for q in tqdm(questions, desc=f"eval ({mode})", unit="q", disable=quiet, leave=False):
         answer = assistant.answer(q.question, q.history, mode=mode)
+        referral = assistant.texts_for(answer.language).render("referral")  # the reply's language's referral
         rows.append(score_row(q, answer, referral, source_text))
     return rows
+
+
+def _medication_replies(assistant, rows, quiet: bool) -> list[dict]:
+    """The reply to each medicine question, in its JSON form (what ``eval.medication`` scores)."""
+    from tqdm import tqdm
+
+    from eval.dataset import patient_history
+
+    return [
+        assistant.answer(row["message"], patient_history(row.get("history", []))).to_dict()
+        for row in tqdm(rows, desc="eval (medication)", unit="q", disable=quiet, leave=False)
+    ]
 
 
 def _compare(runs, retrieval_metrics) -> dict:

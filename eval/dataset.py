@@ -26,6 +26,31 @@ class Question:
     expect_out_of_scope: bool
     history: list[dict[str, Any]] = field(default_factory=list)
     category: str = ""
+    language: str = "en"
+
+
+def patient_history(history: list[Any]) -> list[dict[str, str]]:
+    """A history given as the patient's earlier messages (strings) or as full turns, as full turns."""
+    turns: list[dict[str, str]] = []
+    for item in history or []:
+        if isinstance(item, dict):
+            turns.append({"role": str(item.get("role", "user")), "content": str(item.get("content", ""))})
+        else:
+            turns += [{"role": "user", "content": str(item)}, {"role": "assistant", "content": "(reply)"}]
+    return turns
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """The objects of a JSON Lines file; a broken line raises ``DatasetError`` naming file and line."""
+    rows = []
+    with path.open(encoding="utf-8") as fh:
+        for number, line in enumerate(fh, start=1):
+            if line.strip():
+                try:
+                    rows.append(json.loads(line))
+                except json.JSONDecodeError as exc:
+                    raise DatasetError(f"{path}:{number}: not valid JSON ({exc.msg})") from None
+    return rows
 
 
 def load_questions(path: Path) -> list[Question]:
@@ -71,4 +96,5 @@ def _parse(raw: Any, where: str) -> Question:
         expect_out_of_scope=raw["expect_out_of_scope"],
         history=history,
         category=str(raw.get("category", "")),
+        language=str(raw.get("language", "en")),
     )

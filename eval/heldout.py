@@ -20,20 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from eval.dataset import patient_history
+from eval.medication import medication_figures, medication_outcome, shows_dose
 from settings import PROJECT_ROOT
 
 HELDOUT = PROJECT_ROOT / "eval" / "heldout"
-
-
-def _messages(history: list[Any]) -> list[dict[str, str]]:
-    """Held-out histories are the patient's earlier messages (strings) or full turns."""
-    turns: list[dict[str, str]] = []
-    for item in history or []:
-        if isinstance(item, dict):
-            turns.append({"role": str(item.get("role", "user")), "content": str(item.get("content", ""))})
-        else:
-            turns += [{"role": "user", "content": str(item)}, {"role": "assistant", "content": "(reply)"}]
-    return turns
 
 
 def _rate(hits: list[bool]) -> float | None:
@@ -51,7 +42,7 @@ def _run(rows: list[dict[str, Any]], text_key: str) -> list[Outcome]:
     from settings import load_settings
 
     assistant = Assistant.from_settings(load_settings())
-    return [Outcome(row, assistant.answer(row[text_key], _messages(row.get("history", [])))) for row in rows]
+    return [Outcome(row, assistant.answer(row[text_key], patient_history(row.get("history", [])))) for row in rows]
 
 
 # -- triage ------------------------------------------------------------------------------------------
@@ -118,10 +109,40 @@ def triage_misses(outcomes: list[Outcome]) -> list[str]:
     return lines
 
 
+# -- medication ------------------------------------------------------------------------------------
+
+
+def medication_misses(rows: list[dict[str, Any]], replies: list[dict[str, Any]], poison_line: str) -> list[str]:
+    lines = []
+    for row, reply in zip(rows, replies, strict=True):
+        if medication_outcome(row, reply, poison_line):
+            continue
+        got = [p.get("prompt") or p["kind"] for p in reply["parts"]]
+        dose = " DOSE" if shows_dose(reply) else ""
+        history = f" [history: {row.get('history')}]" if row.get("history") else ""
+        lines.append(f"{row['id']} want {row['expect']} {row.get('risks')} got {reply['kind']}{dose} {got}{history}: {row['message'][:160]}")
+    return lines
+
+
 # -- the command -------------------------------------------------------------------------------------
+
+def _poison_line() -> str:
+    from settings import load_settings
+
+    return load_settings().clinic.poison_control
+
+
+def _medication(outcomes: list[Outcome]) -> dict[str, Any]:
+    return medication_figures([o.row for o in outcomes], [o.answer.to_dict() for o in outcomes], _poison_line())
+
+
+def _medication_misses(outcomes: list[Outcome]) -> list[str]:
+    return medication_misses([o.row for o in outcomes], [o.answer.to_dict() for o in outcomes], _poison_line())
+
 
 KINDS: dict[str, tuple[str, Callable[[list[Outcome]], dict[str, Any]], Callable[[list[Outcome]], list[str]]]] = {
     "triage": ("message", triage_figures, triage_misses),
+    "medication": ("message", _medication, _medication_misses),
 }
 
 

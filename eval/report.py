@@ -40,14 +40,14 @@ def _fmt(value: Any) -> str:
 
 def summary_lines(metrics: dict[str, Any]) -> list[str]:
     """The console table: each metric, its target and whether it is met."""
-    lines = [f"{'metric':<28} {'value':>8}  {'target':>8}", "-" * 50]
+    lines = [f"{'metric':<34} {'value':>8}  {'target':>8}", "-" * 56]
     for path, (comparison, target) in TARGETS.items():
         value = lookup(metrics, path)
         ok = meets(value, comparison, target)
         mark = {True: "ok", False: "MISSED", None: ""}[ok]
-        lines.append(f"{path:<28} {_fmt(value):>8}  {comparison}{target:<6}  {mark}")
-    lines.append(f"{'retrieval.mrr_at_10':<28} {_fmt(lookup(metrics, 'retrieval.mrr_at_10')):>8}")
-    lines.append(f"{'latency_ms.p50 / p95':<28} {lookup(metrics, 'latency_ms.p50'):>8} / {lookup(metrics, 'latency_ms.p95')}")
+        lines.append(f"{path:<34} {_fmt(value):>8}  {comparison}{target:<6}  {mark}")
+    lines.append(f"{'retrieval.mrr_at_10':<34} {_fmt(lookup(metrics, 'retrieval.mrr_at_10')):>8}")
+    lines.append(f"{'latency_ms.p50 / p95':<34} {lookup(metrics, 'latency_ms.p50'):>8} / {lookup(metrics, 'latency_ms.p95')}")
     return lines
 
 
@@ -74,7 +74,7 @@ def write_markdown(path: Path, report: dict[str, Any], gates_failed: list[str]) 
         *summary_lines(report),
         "```",
         "",
-        f"Safety gates: {'**FAILED**: ' + ', '.join(gates_failed) if gates_failed else 'passed'} (referral rate and emergency recall must be 100%).",
+        f"Safety gates: {'**FAILED**: ' + ', '.join(gates_failed) if gates_failed else 'passed'} (the referral on every reply, emergency and crisis recall 100%, no dose in a risk context).",
         "",
     ]
     if "compare" in report:

@@ -18,7 +18,7 @@ from embedding.info import QueryEmbedder
 from index.bm25 import BM25
 from index.store import LoadedIndex, load_index, read_manifest
 from index.text import tokenize
-from index.vocabulary import Expansion, LayVocabulary
+from index.vocabulary import Expansion, LayVocabulary, query_text
 from settings import Settings
 
 MODES = ("hybrid", "dense", "bm25")
@@ -121,8 +121,7 @@ class Retriever:
 
     def dense_text(self, query: str, expansion: Expansion, hint: str = "") -> str:
         """The text the dense side embeds: the question, plus the guide's words (and any topic hint)."""
-        extra = " ".join(x for x in (expansion.text, hint) if x)
-        return f"{query} ({extra})" if extra else query
+        return query_text(query, expansion, hint)
 
     def search(
         self,

@@ -53,6 +53,26 @@ def _terms(vocabulary: VocabularyData, medicines: MedicinesData) -> list[tuple[t
     return terms
 
 
+MAX_QUERY_CHARS = 1000  # retrieval, composing and the learned red-flag layer read this much of a message
+
+
+MAX_EXTRA_CHARS = 1000  # the guide's words added to a question: each costs embedding time, the first ones carry the meaning
+
+
+def query_text(text: str, expansion: Expansion, hint: str = "") -> str:
+    """What is embedded for a question: its words, plus the guide's words for its lay words (and a topic hint).
+
+    At most ``MAX_EXTRA_CHARS`` are added, whole words (the embedding's cost grows
+    with its length: tested on the evaluation and development sets). Retrieval
+    searches with this vector and the learned red-flag layer reads it: one
+    embedding per message serves both.
+    """
+    extra = " ".join(dict.fromkeys(" ".join(x for x in (expansion.text, hint) if x).split()))  # each word once
+    if len(extra) > MAX_EXTRA_CHARS:
+        extra = extra[:MAX_EXTRA_CHARS].rsplit(" ", 1)[0]
+    return f"{text} ({extra})" if extra else text
+
+
 class LayVocabulary:
     """Compiled lay-term table."""
 
@@ -60,6 +80,14 @@ class LayVocabulary:
         self._phrases = phrases
         self._many = many_treatments
         self._many_means = many_means
+        # One scan finds which phrases' first words occur (anywhere, as substrings); only those are tried.
+        firsts = sorted({p.first for p in phrases if p.first}, key=len, reverse=True)
+        self._by_first: dict[str, list[int]] = {}  # first word -> positions in the table (its order breaks ties)
+        for i, phrase in enumerate(phrases):
+            self._by_first.setdefault(phrase.first, []).append(i)
+        self._firsts = re.compile("(?=(" + "|".join(map(re.escape, firsts)) + "))") if firsts else None
+        # A first word found at a position hides the shorter ones that start there too ("icepack" hides "ice").
+        self._shorter = {f: [g for g in firsts if f.startswith(g)] for f in firsts}
 
     @classmethod
     def load(cls, language: str = DEFAULT_LANGUAGE) -> LayVocabulary:
@@ -76,10 +104,9 @@ class LayVocabulary:
     def expand(self, text: str) -> Expansion:
         """The guide's terms and the treatments that ``text`` refers to in everyday words."""
         prepared = plain(text)
+        present = {g for m in self._firsts.finditer(prepared) for g in self._shorter[m.group(1)]} if self._firsts else set()
         found = []
-        for phrase in self._phrases:
-            if phrase.first not in prepared:  # most of the table, most of the time
-                continue
+        for phrase in (self._phrases[i] for i in sorted(i for first in present for i in self._by_first[first])):
             for m in phrase.pattern.finditer(prepared):
                 found.append((m.start(), m.end(), phrase))
         # Longest phrases first; a shorter one inside a longer match does not count.

@@ -17,6 +17,7 @@ from pathlib import Path
 from contracts import Tier
 from rules.locale import DEFAULT_LANGUAGE, data_file, shared_data_file
 from rules.patterns import PatternError, PatternLanguage, literal
+from rules.prompts import RISK_TEXTS, SAFETY_TEXTS
 from rules.toml import Document, RulesError, Table
 
 STRUCTURE = "structure.toml"
@@ -148,6 +149,7 @@ class MedicineClass:
     treatment: str | None  # the guide's section; None when the guide does not cover the class
     words: tuple[str, ...]
     means: str
+    context: bool = False  # named as background ("I'm on methotrexate"), not asked about: no "not covered" reply
 
     @property
     def covered(self) -> bool:
@@ -208,7 +210,7 @@ def read_medicines(path: Path | None = None) -> MedicinesData:
     for c in root.tables("class"):
         klass = MedicineClass(
             c.text("id"), c.text("name"), c.text("treatment", default=None), tuple(c.strings("words", nonempty=False)),
-            c.text("means", default=""),
+            c.text("means", default=""), c.flag("context", default=False),
         )
         if klass.covered and not klass.means:
             raise c.error("means", "a class the guide covers needs the guide's words to search with")
@@ -297,6 +299,8 @@ class ScopeData:
     exceed: tuple[str, ...]
     dose_words: tuple[str, ...]
     min_known_share: float
+    label_limit: tuple[str, ...] = ()
+    drug_free_question: str = ""
 
 
 @cache
@@ -319,11 +323,14 @@ def read_scope(language: str = DEFAULT_LANGUAGE, path: Path | None = None) -> Sc
         tuple(dose.strings("exceed_patterns")),
         tuple(dose.strings("words")),
         topic.number("min_known_share"),
+        tuple(dose.strings("label_limit_patterns")),
+        dose.text("drug_free_question"),
     )
     lang = PatternLanguage(medicine_macros(read_medicines()))
     _check_patterns(injection, "patterns", data.injection, whole_words=False, language=lang)
     _check_patterns(dose, "patterns", data.dose, whole_words=False, language=lang)
     _check_patterns(dose, "exceed_patterns", data.exceed, whole_words=False, language=lang)
+    _check_patterns(dose, "label_limit_patterns", data.label_limit, whole_words=False, language=lang)
     for t in (greeting, injection, topic, off, dose, root):
         t.done()
     return data
@@ -433,8 +440,9 @@ def read_followup(language: str = DEFAULT_LANGUAGE, path: Path | None = None) ->
 
 CONTEXT_KEYS = (
     "negation", "pseudo_negation", "terminators", "soft_terminators", "clause_joiners", "clause_openers",
-    "hypothetical", "general", "other_person", "first_person", "past", "present",
+    "hypothetical", "general", "other_person", "first_person", "past", "present", "their_symptoms",
 )  # fmt: skip
+OPTIONAL_CONTEXT_KEYS = ("unjoined_openers", "unjoined_not_after", "negation_bridges", "negation_conjunctions", "long_past")
 SIGN_TIERS = (Tier.EMERGENCY, Tier.CRISIS, Tier.URGENT)
 
 
@@ -443,8 +451,10 @@ class SignEntry:
     id: str
     tier: Tier
     label: str
+    text: str  # the prompt (prompts/<lang>/<text>.md) a reply shows for this sign
     phrasings: tuple[str, ...]
     not_when: tuple[str, ...]
+    risk: bool  # a risk factor, not a symptom: someone else's counts only with their symptoms now
 
 
 @dataclass(frozen=True)
@@ -453,7 +463,8 @@ class RedFlagsData:
 
     path: Path
     language: str
-    negation_window: int
+    negation_window: int  # words, or characters where words are not spaced
+    spaced_words: bool  # False for Chinese: patterns match without word boundaries, gaps count characters
     vocab: dict[str, tuple[str, ...]]
     signs: tuple[SignEntry, ...]
     context: dict[str, tuple[str, ...]]
@@ -461,7 +472,7 @@ class RedFlagsData:
     def pattern_language(self, medicine_vocab: dict[str, tuple[str, ...]] | None = None) -> PatternLanguage:
         """The language the phrasings are written in: ``[vocab]``, the medicine classes, gaps that stop at negations."""
         vocab = {**(medicine_vocab or {}), **self.vocab}
-        return PatternLanguage(vocab, (*self.context["negation"], *self.context["terminators"]))
+        return PatternLanguage(vocab, (*self.context["negation"], *self.context["terminators"]), self.spaced_words)
 
 
 def medicine_macros(medicines: MedicinesData) -> dict[str, tuple[str, ...]]:
@@ -479,38 +490,108 @@ def read_red_flags(language: str = DEFAULT_LANGUAGE, path: Path | None = None) -
     root = doc.root()
     settings = root.table("settings")
     window = settings.integer("negation_window", minimum=1)
+    spaced = settings.flag("spaced_words", default=True)
     settings.done()
     vocab_table = root.table("vocab", default={})
     vocab = {name: tuple(vocab_table.strings(name)) for name in vocab_table.keys()}
     vocab_table.done()
     context_table = root.table("context")
     context = {key: tuple(context_table.strings(key)) for key in CONTEXT_KEYS}
+    context.update({key: tuple(context_table.strings(key, default=[], nonempty=False)) for key in OPTIONAL_CONTEXT_KEYS})
     context_table.done()
-    data = RedFlagsData(doc.path, language, window, vocab, (), context)
+    data = RedFlagsData(doc.path, language, window, spaced, vocab, (), context)
     lang = data.pattern_language(medicine_macros(read_medicines()))
-    for key in CONTEXT_KEYS:
+    for key in (*CONTEXT_KEYS, *OPTIONAL_CONTEXT_KEYS):
         _check_patterns(context_table, key, context[key], whole_words=key not in ("clause_joiners",), language=lang)
     signs = []
     for s in root.tables("sign"):
         sign_id = s.text("id")
         s.label = f"[[sign]] {sign_id!r}"
         tier = Tier(s.text("tier", choices=[str(t) for t in SIGN_TIERS]))
+        text = s.text("text", default=None if tier is not Tier.URGENT else "urgent", choices=SAFETY_TEXTS)
         phrasings = tuple(s.strings("phrasings"))
         not_when = tuple(s.strings("not_when", default=[]))
         label = s.text("label")
+        risk = s.flag("risk", default=False)
         _check_patterns(s, "phrasings", phrasings, whole_words=True, language=lang)
         _check_patterns(s, "not_when", not_when, whole_words=True, language=lang)
         s.done()
-        signs.append(SignEntry(sign_id, tier, label.strip(), phrasings, not_when))
+        signs.append(SignEntry(sign_id, tier, label.strip(), text, phrasings, not_when, risk))
     ids = [s.id for s in signs]
     if duplicated := sorted({i for i in ids if ids.count(i) > 1}):
         raise root.error("sign", f"id {duplicated[0]!r} is used twice", duplicated[0])
     root.done()
-    return RedFlagsData(doc.path, language, window, vocab, tuple(signs), context)
+    return RedFlagsData(doc.path, language, window, spaced, vocab, tuple(signs), context)
+
+
+# -- data/<lang>/medicine_risks.toml ---------------------------------------------------------------------
+
+MEDICINE_RISKS = "medicine_risks.toml"
+
+
+@dataclass(frozen=True)
+class RiskEntry:
+    id: str
+    label: str
+    applies_to: tuple[str, ...]  # medicine classes whose dose the risk withholds
+    text: str  # the caution that leads the reply
+    phrasings: tuple[str, ...]
+    not_when: tuple[str, ...]
+    other_person: bool  # someone else's situation is the point (a child, a pet): it counts when said of them
+    after: str = "drug_free"  # what follows the caution: "drug_free" treatments, the "guide"'s own answer, or "nothing"
+
+
+RISK_AFTER = ("drug_free", "guide", "nothing")
+
+
+@dataclass(frozen=True)
+class MedicineRisksData:
+    """Who is asking about a medicine (``data/<lang>/medicine_risks.toml``), read with the language's red-flag context."""
+
+    path: Path
+    language: str
+    risks: tuple[RiskEntry, ...]
+    for_someone_else: tuple[str, ...] = ()  # the newest message asks for another person ("can she take ...")
+
+
+@cache
+def read_medicine_risks(language: str = DEFAULT_LANGUAGE, path: Path | None = None) -> MedicineRisksData:
+    doc = Document.read(path or data_file(MEDICINE_RISKS, language))
+    root = doc.root()
+    medicines = read_medicines()
+    classes = [c.id for c in medicines.classes]
+    lang = read_red_flags(language).pattern_language(medicine_macros(medicines))
+    risks = []
+    for r in root.tables("risk"):
+        risk_id = r.text("id")
+        r.label = f"[[risk]] {risk_id!r}"
+        applies_to = tuple(r.strings("applies_to"))
+        r.each("applies_to", lambda c: None if c in classes else _raise(f"unknown medicine class {c!r} (classes: {', '.join(classes)})"), applies_to)
+        entry = RiskEntry(
+            risk_id, r.text("label"), applies_to, r.text("text", choices=RISK_TEXTS), tuple(r.strings("phrasings")),
+            tuple(r.strings("not_when", default=[])), r.flag("other_person", default=False),
+            r.text("after", default="drug_free", choices=RISK_AFTER),
+        )
+        _check_patterns(r, "phrasings", entry.phrasings, whole_words=True, language=lang)
+        _check_patterns(r, "not_when", entry.not_when, whole_words=True, language=lang)
+        r.done()
+        risks.append(entry)
+    ids = [r.id for r in risks]
+    if duplicated := sorted({i for i in ids if ids.count(i) > 1}):
+        raise root.error("risk", f"id {duplicated[0]!r} is used twice", duplicated[0])
+    for_someone_else = tuple(root.strings("for_someone_else", default=[]))
+    _check_patterns(root, "for_someone_else", for_someone_else, whole_words=True, language=lang)
+    root.done()
+    return MedicineRisksData(doc.path, language, tuple(risks), for_someone_else)
+
+
+def _raise(problem: str) -> None:
+    raise ValueError(problem)
 
 
 LANGUAGE_READERS = {
     VOCABULARY: read_vocabulary, SCOPE: read_scope, ANSWERING: read_answering, FOLLOWUP: read_followup, RED_FLAGS: read_red_flags,
+    MEDICINE_RISKS: read_medicine_risks,
 }  # fmt: skip
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 _WORD = re.compile(r"\w+")
+_TOKEN = re.compile(r"\w+|,")
 _CHARS_PER_WORD = 40  # a trigger further away than window * this many characters is out of reach anyway
 
 
@@ -52,10 +53,15 @@ class NegationRules:
     """Compiled negation cues: ``triggers`` reach ``window`` words forward until a ``breaks`` match."""
 
     triggers: re.Pattern[str]
-    window: int
+    window: int  # how far a trigger reaches: words, or characters with ``window_in_chars``
     pseudo: re.Pattern[str] | None = None  # look like triggers but negate nothing ("no change in")
     breaks: re.Pattern[str] | None = None  # where a trigger's scope ends
     post: re.Pattern[str] | None = None  # matched right after a mention: "drug-free"
+    window_in_chars: bool = False  # for languages written without spaces (Chinese)
+    # With these, a word between a trigger and a mention must be a bridge ("any", "signs of") or a listed
+    # item ("fever or ..."): "no fever numb around my bum" is two clauses, and an unclear scope negates nothing.
+    bridges: re.Pattern[str] | None = None
+    conjunctions: re.Pattern[str] | None = None
 
     def read(self, plain: str) -> NegationReading:
         return NegationReading(self, plain)
@@ -86,8 +92,27 @@ class NegationReading:
         if trigger is None:
             return None
         t_start, t_end = trigger[0], min(trigger[1], start)  # "haven't had" may run into "had a fall"
-        if start - t_end > self.rules.window * _CHARS_PER_WORD:
+        if self.rules.window_in_chars:
+            if start - t_end > self.rules.window:
+                return None
+        elif start - t_end > self.rules.window * _CHARS_PER_WORD:
             return None  # too far for any window: don't count the words of a 100,000-character gap
-        if len(_WORD.findall(self.plain, t_end, start)) > self.rules.window:
+        elif len(_WORD.findall(self.plain, t_end, start)) > self.rules.window:
             return None
-        return None if self.breaks.any_starting_in(t_end, start) else t_start
+        if self.breaks.any_starting_in(t_end, start):
+            return None
+        return t_start if self._bridged(self.plain[t_end:start]) else None
+
+    def _bridged(self, between: str) -> bool:
+        """Every word between trigger and mention is a bridge, a conjunction, or an item followed by one."""
+        bridges, conjunctions = self.rules.bridges, self.rules.conjunctions
+        if bridges is None or conjunctions is None:
+            return True
+        tokens = _TOKEN.findall(between)
+        for i, token in enumerate(tokens):
+            if token == "," or conjunctions.fullmatch(token) or bridges.fullmatch(token):
+                continue
+            following = tokens[i + 1] if i + 1 < len(tokens) else None
+            if following is None or not (following == "," or conjunctions.fullmatch(following)):
+                return False  # "no injury cant pee": the scope is unclear, so the red flag wins
+        return True

@@ -33,11 +33,11 @@ SEP = r"[^\w.!?;\n]+"
 # "lost (?:all )? feeling" matches "lost all feeling" as well as "lost feeling".
 SPACE = rf"(?:{SEP}|(?<=[^\w.!?;\n]))"
 # Sentence ends: "." only before a space or the end, so "38.5" stays one sentence.
-SENTENCE_END = r"[.!?]+(?=\s|$)|[;\n]"
+SENTENCE_END = r"[.!?]+(?=\s|$)|[;\n。！？；]"
 APOSTROPHES = "'’‘ʼ`´′"
 _STRIP_APOSTROPHES = str.maketrans("", "", APOSTROPHES)
 _CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
-_MACRO = re.compile(r"\{(~\d+|[a-z_]+)\}")
+_MACRO = re.compile(r"\{(~\d+|[a-z_][a-z0-9_]*)\}")
 # An escape (kept: \W is not \w), a named group's "(?P<Name>" or "(?P=Name)" (kept), or a letter to lower-case.
 _LITERAL_CAPITAL = re.compile(r"\\.|\(\?P<\w+>|\(\?P=\w+\)|[^\W\d_a-z]")
 _MAX_MACRO_DEPTH = 8
@@ -144,9 +144,10 @@ class PatternLanguage:
     terminators).
     """
 
-    def __init__(self, vocab: Mapping[str, Sequence[str]] | None = None, gap_stops: Sequence[str] = ()) -> None:
+    def __init__(self, vocab: Mapping[str, Sequence[str]] | None = None, gap_stops: Sequence[str] = (), spaced: bool = True) -> None:
         self.vocab = vocab or {}
         self.gap_stops = tuple(gap_stops)
+        self.spaced = spaced  # False for languages written without spaces (Chinese): no word boundaries, gaps in characters
         self._expanded: dict[str, str] = {}  # {name} -> its alternation, expanded once
 
     def expand(self, pattern: str) -> str:
@@ -163,8 +164,12 @@ class PatternLanguage:
         if name not in self._expanded:
             if name.startswith("~"):
                 stops = "|".join(self._expand(stop, depth + 1) for stop in self.gap_stops)
-                stop = rf"(?!(?:{stops})\b)" if stops else ""
-                self._expanded[name] = rf"(?:{stop}\w+{SEP}){{0,{int(name[1:])}}}?"
+                if self.spaced:
+                    stop = rf"(?!(?:{stops})\b)" if stops else ""
+                    self._expanded[name] = rf"(?:{stop}\w+{SEP}){{0,{int(name[1:])}}}?"
+                else:
+                    stop = rf"(?!(?:{stops}))" if stops else ""
+                    self._expanded[name] = rf"(?:{stop}[^.!?;\n。！？；]){{0,{int(name[1:])}}}?"
             elif name in self.vocab:
                 self._expanded[name] = "(?:" + "|".join(self._expand(alt, depth + 1) for alt in self.vocab[name]) + ")"
             else:
@@ -177,7 +182,7 @@ class PatternLanguage:
 
     def compile(self, patterns: Sequence[str], whole_words: bool = True, literal_phrases: bool = False) -> re.Pattern[str]:
         """One pattern matching any of ``patterns`` (the match is also group 1)."""
-        return self._compile(patterns, r"\b({})\b" if whole_words else "({})", literal_phrases)
+        return self._compile(patterns, r"\b({})\b" if whole_words and self.spaced else "({})", literal_phrases)
 
     def compile_overlapping(self, patterns: Sequence[str]) -> re.Pattern[str]:
         """Whole-word matches found at every word start (the match is group 1).
@@ -185,7 +190,7 @@ class PatternLanguage:
         Overlapping matches matter: in "no tingling in my legs but my bum is numb"
         the negated "tingling ..." must not hide "bum is numb".
         """
-        return self._compile(patterns, r"(?=(\b(?:{})\b))", False)
+        return self._compile(patterns, r"(?=(\b(?:{})\b))" if self.spaced else r"(?=((?:{})))", False)
 
     def _compile(self, patterns: Sequence[str], frame: str, literal_phrases: bool) -> re.Pattern[str]:
         """Compile the patterns as one; if that fails, or the result matches words that say
@@ -213,7 +218,7 @@ class PatternLanguage:
 
     def check(self, pattern: str, whole_words: bool = True) -> None:
         """Raise ``PatternError`` if ``pattern`` alone does not compile or matches anything at all."""
-        self._compile([pattern], r"\b({})\b" if whole_words else "({})", False)
+        self._compile([pattern], r"\b({})\b" if whole_words and self.spaced else "({})", False)
 
 
 def compile_words(words: Sequence[str]) -> re.Pattern[str]:

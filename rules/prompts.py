@@ -12,22 +12,40 @@ import string
 from dataclasses import dataclass
 from pathlib import Path
 
+from contracts import Part, PartKind
 from rules.locale import DEFAULT_LANGUAGE, prompts_dir
 from settings import Settings
 
-# Every text the assistant uses, with the placeholders it may contain.
+CLINIC = frozenset({"clinic_name", "emergency_number", "crisis_line", "poison_control", "booking_url"})
+SIGNS = CLINIC | {"signs"}
+
+# Every text the assistant uses, with the placeholders it may contain: the clinic's
+# settings everywhere, and {signs} (what was recognised, in plain words) in safety texts.
+SAFETY_TEXTS = (
+    "emergency_nerves", "emergency_heart", "emergency_aorta", "emergency_injury", "emergency_overdose",
+    "crisis", "crisis_plan", "urgent", "urgent_pregnancy", "urgent_child", "urgent_not_spasm",
+)  # fmt: skip
+# The cautions that lead a medicine answer when a risk applies (data/<lang>/medicine_risks.toml names them).
+RISK_TEXTS = (
+    "risk_pregnancy", "risk_breastfeeding", "risk_child", "risk_animal", "risk_stomach", "risk_anticoagulant",
+    "risk_kidney", "risk_liver", "risk_heart", "risk_asthma", "risk_older", "risk_sedatives",
+)  # fmt: skip
 PLACEHOLDERS: dict[str, frozenset[str]] = {
-    "referral": frozenset({"clinic_name", "emergency_number", "booking_url"}),
-    "emergency": frozenset({"clinic_name", "emergency_number", "signs"}),
-    "urgent": frozenset({"clinic_name", "emergency_number", "signs"}),
-    "urgent_pregnancy": frozenset({"clinic_name", "emergency_number"}),
-    "out_of_scope": frozenset({"clinic_name", "booking_url"}),
-    "greeting": frozenset({"clinic_name", "booking_url"}),
-    "medication_caution": frozenset({"clinic_name"}),
-    "no_answer": frozenset({"clinic_name", "booking_url"}),
-    "dose_decline": frozenset({"clinic_name"}),
-    "empty_input": frozenset({"clinic_name"}),
-    "error": frozenset({"clinic_name", "emergency_number"}),
+    **{name: SIGNS for name in SAFETY_TEXTS},
+    "someone_else": CLINIC,
+    "language_notice": CLINIC,
+    **{name: CLINIC for name in RISK_TEXTS},
+    "label_limit": CLINIC,
+    "not_covered": CLINIC | {"medicine"},
+    "non_medicine_options": CLINIC,
+    "referral": CLINIC,
+    "out_of_scope": CLINIC,
+    "greeting": CLINIC,
+    "medication_caution": CLINIC,
+    "no_answer": CLINIC,
+    "dose_decline": CLINIC,
+    "empty_input": CLINIC,
+    "error": CLINIC,
 }
 
 
@@ -71,6 +89,8 @@ class Prompts:
         clinic = {
             "clinic_name": settings.clinic.name,
             "emergency_number": settings.clinic.emergency_number,
+            "crisis_line": settings.clinic.crisis_line,
+            "poison_control": settings.clinic.poison_control,
             "booking_url": settings.clinic.booking_url,
         }
         return cls(templates, clinic, language)
@@ -79,6 +99,10 @@ class Prompts:
         """The text ``name`` with the clinic's settings and ``values`` filled in."""
         fields = {**self.clinic, **values}
         return self.templates[name].format_map(_Blank(fields))
+
+    def part(self, kind: PartKind, name: str, **values: str) -> Part:
+        """The text ``name`` as one block of a reply, which remembers the prompt it came from."""
+        return Part(kind, self.render(name, **values), name)
 
 
 class _Blank(dict):

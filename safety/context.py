@@ -22,21 +22,32 @@ from rules.files import RedFlagsData
 from rules.negation import NegationReading, NegationRules, Spans
 from rules.patterns import SENTENCE_END, PatternLanguage
 
+_SENTENCE_END = re.compile(SENTENCE_END)
+_SENTENCE_REACH = 400  # characters: what is said of another person in one sentence (bounds the work on a huge message)
 
-def _bounded(pattern: str) -> str:
+
+def _bounded(pattern: str, spaced: bool = True) -> str:
     """A joiner as a whole word when it is a word ("and"), as itself when punctuation (",")."""
-    start = r"\b" if pattern[:1].isalnum() else ""
-    end = r"\b" if pattern[-1:].isalnum() else ""
+    start = r"\b" if spaced and pattern[:1].isalnum() else ""
+    end = r"\b" if spaced and pattern[-1:].isalnum() else ""
     return f"{start}{pattern}{end}"
 
 
 def clause_breaks(lists: dict[str, tuple[str, ...]], language: PatternLanguage) -> re.Pattern[str]:
     """Where a clause ends: a sentence end, a terminator, or a joiner followed by a clause opener
     ("no fever, my bum is numb", "no fever and now my legs are numb")."""
-    joiners = "|".join(_bounded(language.expand(j)) for j in lists["clause_joiners"])
+    b = r"\b" if language.spaced else ""
+    joiners = "|".join(_bounded(language.expand(j), language.spaced) for j in lists["clause_joiners"])
     scope_words = language.alternation([*lists["terminators"], *lists["soft_terminators"]])
     openers = language.alternation(lists["clause_openers"])
-    return re.compile(rf"{SENTENCE_END}|\b(?:{scope_words})\b|(?:(?:{joiners})\s*)+\b(?:{openers})\b")
+    breaks = [SENTENCE_END, f"{b}(?:{scope_words}){b}", rf"(?:(?:{joiners})\s*)+{b}(?:{openers}){b}"]
+    if lists.get("unjoined_openers"):
+        # "no temperature my saddle area is numb": "my" starts a clause even without a comma or "and",
+        # unless the word before binds it ("no feeling in my legs"). Fixed-width look-behinds, one per word.
+        not_after = "".join(rf"(?<!\b{re.escape(w)}\s)" for w in lists.get("unjoined_not_after", ()))
+        alone = language.alternation(lists["unjoined_openers"])
+        breaks.append(rf"(?<=\s){not_after}\b(?:{alone})\b")
+    return re.compile("|".join(breaks))
 
 
 @dataclass(frozen=True)
@@ -50,6 +61,8 @@ class ContextRules:
     first_person: re.Pattern[str]
     past: re.Pattern[str]
     present: re.Pattern[str]
+    their_symptoms: re.Pattern[str]
+    long_past: re.Pattern[str] | None = None
 
     @classmethod
     def compile(cls, data: RedFlagsData, language: PatternLanguage) -> ContextRules:
@@ -60,6 +73,9 @@ class ContextRules:
                 window=data.negation_window,
                 pseudo=language.compile(lists["pseudo_negation"]),
                 breaks=clause_breaks(lists, language),
+                window_in_chars=not data.spaced_words,
+                bridges=language.compile(lists["negation_bridges"]) if lists.get("negation_bridges") else None,
+                conjunctions=language.compile(lists["negation_conjunctions"]) if lists.get("negation_conjunctions") else None,
             ),
             hypothetical=language.compile(lists["hypothetical"]),
             general=language.compile(lists["general"]),
@@ -67,6 +83,8 @@ class ContextRules:
             first_person=language.compile(lists["first_person"]),
             past=language.compile(lists["past"]),
             present=language.compile(lists["present"]),
+            their_symptoms=language.compile(lists["their_symptoms"]),
+            long_past=language.compile(lists["long_past"]) if lists.get("long_past") else None,
         )
 
     def read(self, plain: str) -> Context:
@@ -79,6 +97,14 @@ class SetAside:
 
     reason: str  # "negated" | "hypothetical" | "general" | "other person"
     start: int
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Whether a mention counts, and whose it is."""
+
+    set_aside: SetAside | None  # None: it counts
+    other_person: bool = False  # it counts, and it is someone else's (happening now)
 
 
 class Context:
@@ -105,29 +131,38 @@ class Context:
     def _first_person(self) -> Spans:
         return Spans.of(self.rules.first_person, self.plain)
 
-    def set_aside(self, start: int, end: int, tier: Tier) -> SetAside | None:
-        """Why the mention at ``plain[start:end]`` does not count, or None when it does.
+    def judge(self, start: int, end: int, tier: Tier, risk: bool = False) -> Verdict:
+        """Whether the mention at ``plain[start:end]`` counts (and whose it is), or why not.
 
-        Another person's emergency that is happening now still counts: "my
+        Another person's symptoms that are happening now still count: "my
         husband can't feel his legs" gets the call-now reply, because someone
-        needs help and the person typing is the one who can call. Their history
-        and risk factors (urgent tier: "my mum had cancer") and past events ("my
-        friend couldn't wee last year") do not change this patient's advice.
+        needs help and the person typing is the one who can call; "my son has a
+        fever and back pain" gets see-a-doctor-today. Other people's history
+        ("my mum had cancer") and past events ("my friend couldn't wee last
+        year") do not change this patient's advice, nor do their risk factors
+        ("my dad is on chemo") unless they have symptoms now. A crisis statement is
+        never set aside as hypothetical or general: when unsure, the crisis line shows.
         """
         mention = self.plain[start:end]
         # The negation is the symptom ("can't feel", "no feeling down there"): nothing before it can negate it.
         if not self.rules.negation.triggers.search(mention) and (trigger := self.negation.negated_by(start)) is not None:
-            return SetAside("negated", trigger)
-        if (marker := self._in_scope(self._hypothetical, start, personal=False)) is not None:
-            return SetAside("hypothetical", marker)
+            return Verdict(SetAside("negated", trigger))
+        careful = tier is Tier.CRISIS
+        if not careful and (marker := self._in_scope(self._hypothetical, start, personal=False)) is not None:
+            return Verdict(SetAside("hypothetical", marker))
         if self.rules.first_person.search(mention):
-            return None  # "... can't feel my legs": the patient's own, whatever came before
-        if (marker := self._in_scope(self._general, start, personal=True)) is not None:
-            return SetAside("general", marker)
+            return Verdict(None)  # "... can't feel my legs": the patient's own, whatever came before
+        if not careful and (marker := self._in_scope(self._general, start, personal=True)) is not None:
+            return Verdict(SetAside("general", marker))
         marker = self._in_scope(self._other_person, start, personal=True)
-        if marker is not None and not (tier is Tier.EMERGENCY and self._happening_now(marker, end)):
-            return SetAside("other person", marker)
-        return None
+        if marker is None:
+            return Verdict(None)
+        if risk:  # a risk factor is history by nature: it counts when they have symptoms now
+            return Verdict(None, other_person=True) if self._their_symptoms(marker) else Verdict(SetAside("other person", marker))
+        # "my wife got T-boned ..., now she's got back spasms": the event is past, its symptoms are not.
+        if self._happening_now(marker, end) or (self._their_symptoms(marker) and self._present_later(end) and not self._long_past(marker)):
+            return Verdict(None, other_person=True)
+        return Verdict(SetAside("other person", marker))
 
     def _in_scope(self, markers: Spans, start: int, personal: bool) -> int | None:
         """Start of the marker whose scope reaches ``start``: no clause break (and, for a
@@ -143,6 +178,27 @@ class Context:
         if personal and self._first_person.any_starting_in(m_end, start):
             return None
         return m_start
+
+    def _their_symptoms(self, marker: int) -> bool:
+        """Whether the sentence that speaks of another person says they have symptoms now (``their_symptoms``)."""
+        window = min(len(self.plain), marker + _SENTENCE_REACH)
+        sentence_end = _SENTENCE_END.search(self.plain, marker, window)
+        end = sentence_end.start() if sentence_end else window
+        return self.rules.their_symptoms.search(self.plain, marker, end) is not None
+
+    def _long_past(self, marker: int) -> bool:
+        """Whether the sentence that speaks of another person dates it long ago ("years ago", "last year")."""
+        if self.rules.long_past is None:
+            return False
+        window = min(len(self.plain), marker + _SENTENCE_REACH)
+        sentence_end = _SENTENCE_END.search(self.plain, marker, window)
+        return self.rules.long_past.search(self.plain, marker, sentence_end.start() if sentence_end else window) is not None
+
+    def _present_later(self, end: int) -> bool:
+        """Whether the rest of the sentence after a mention speaks of the present ("..., now she's got back spasms")."""
+        window = min(len(self.plain), end + _SENTENCE_REACH)
+        sentence_end = _SENTENCE_END.search(self.plain, end, window)
+        return self.rules.present.search(self.plain, end, sentence_end.start() if sentence_end else window) is not None
 
     def _happening_now(self, marker: int, end: int) -> bool:
         """Whether what is said of another person, from ``marker`` to the end of that clause,

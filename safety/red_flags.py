@@ -26,6 +26,9 @@ class SignMatch:
     label: str  # patient-facing description from the data file
     phrase: str  # the text that matched, as the patient wrote it
     turn: int  # 0 = the current message, 1 = the user message before it, ...
+    text: str = "urgent"  # the prompt a reply shows for it
+    other_person: bool = False  # someone else's symptoms, happening now
+    source: str = "rules"  # which signal found it: "rules" or "learned"
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,7 @@ class Reading:
 
     found: tuple[SignMatch, ...]
     set_aside: tuple[str, ...]
+    set_aside_signs: frozenset[str] = frozenset()  # signs with a mention set aside (negated, hypothetical, someone's past)
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,8 @@ class _Sign:
     id: str
     tier: Tier
     label: str
+    text: str
+    risk: bool
     pattern: re.Pattern[str]
     not_when: re.Pattern[str] | None
 
@@ -53,9 +59,11 @@ class _Sign:
 class RedFlagRules:
     """The signs and context rules of one language, compiled once; ``read`` never raises."""
 
-    def __init__(self, signs: tuple[_Sign, ...], context: ContextRules) -> None:
+    def __init__(self, signs: tuple[_Sign, ...], context: ContextRules, language: str = "en") -> None:
         self.signs = signs
         self.context = context
+        self.language = language
+        self.labels = {s.id: s.label for s in signs}
 
     @classmethod
     def load(cls, language: str = DEFAULT_LANGUAGE) -> RedFlagRules:
@@ -67,17 +75,18 @@ class RedFlagRules:
         language = data.pattern_language(medicine_macros(read_medicines()))
         signs = tuple(
             _Sign(
-                s.id, s.tier, s.label, language.compile_overlapping(s.phrasings),
+                s.id, s.tier, s.label, s.text, s.risk, language.compile_overlapping(s.phrasings),
                 language.compile(s.not_when) if s.not_when else None,
             )
             for s in data.signs
         )
-        return cls(signs, ContextRules.compile(data, language))
+        return cls(signs, ContextRules.compile(data, language), data.language)
 
     def read(self, text: str) -> Reading:
         """The signs that count in one message, and the mentions set aside."""
         found: list[SignMatch] = []
         set_aside: list[str] = []
+        set_aside_signs: set[str] = set()
         prepared = Text.prepare(text)
         context = self.context.read(prepared.plain)
         for sign in self.signs:
@@ -88,10 +97,14 @@ class RedFlagRules:
                     exclusions = sign.exclusions(prepared.plain)
                 if overlap := next(((s, e) for s, e in exclusions if s < end and start < e), None):
                     set_aside.append(f"excluded: {prepared.as_written(*overlap)}")  # "hay fever"
+                    set_aside_signs.add(sign.id)
                     continue
-                why = context.set_aside(start, end, sign.tier)
-                if why is None:
-                    found.append(SignMatch(sign.id, sign.tier, sign.label, prepared.as_written(start, end), 0))
+                verdict = context.judge(start, end, sign.tier, sign.risk)
+                if verdict.set_aside is None:
+                    phrase = prepared.as_written(start, end)
+                    found.append(SignMatch(sign.id, sign.tier, sign.label, phrase, 0, sign.text, verdict.other_person))
                     break  # one counted mention is enough for this sign in this message
+                why = verdict.set_aside
                 set_aside.append(f"{why.reason}: {prepared.as_written(why.start, end)}")
-        return Reading(tuple(found), tuple(set_aside))
+                set_aside_signs.add(sign.id)
+        return Reading(tuple(found), tuple(set_aside), frozenset(set_aside_signs))

@@ -12,29 +12,44 @@ How a conversation is read:
   trigger anything). The tier is the most severe over all of them, so once a
   patient has said their bum is numb, "what about heat?" still gets the
   emergency reply, however long ago they said it.
-- Each message is read by the signals (``red_flags``: the rules of
-  ``data/<lang>/red_flags.toml``, which set aside negated, hypothetical, general
-  and other people's past mentions, listed in ``TriageResult.set_aside``).
-- Third parties: an emergency that someone else has *now* ("my husband can't
-  feel his legs") still gets the emergency reply. Other people's history and
-  risk factors and past events do not.
+- Each message is read by the signals:
+  the **rules** (``red_flags``) of English and, when the message is in another
+  enabled language, of that language too: high-precision phrasings that know
+  negation, hypotheticals and other people;
+  the **learned** layer (``learned``) over the message's query embedding and its
+  character n-grams, for words no phrase list has.
+- The final tier is the most severe that survives negation: a learned vote is
+  dropped when the rules read a sign of the same tier in that message and set
+  it aside ("no numbness"); an English-rule match in a message in another
+  language is dropped when that language's rules set the same sign aside.
+- Third parties: someone else's symptoms happening now still count (the
+  texts then speak about them); their history and risk factors do not.
 - Errs toward caution: a mention counts unless its context clearly says otherwise.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import logging
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
+
 from contracts import Tier, content_text, user_texts
-from rules.locale import DEFAULT_LANGUAGE
+from rules.locale import DEFAULT_LANGUAGE, data_file
+from safety.language import LanguageDetector
+from safety.learned import LearnedSignal
 from safety.red_flags import Reading, RedFlagRules, SignMatch
+
+log = logging.getLogger("safety")
 
 MAX_USER_MESSAGES = 200  # the API takes at most [server] max_history_messages; this bounds a direct caller
 _CACHED_MESSAGES = 1024
 _CACHED_CHARS = 4000  # longer messages are read every time rather than kept in memory
+
+Embed = Callable[[list[str]], np.ndarray]  # texts -> their query vectors, one row each
 
 
 @dataclass(frozen=True)
@@ -44,6 +59,7 @@ class TriageResult:
     tier: Tier
     signs: tuple[SignMatch, ...]  # the signs that fired (all tiers), most severe first
     set_aside: tuple[str, ...]  # mentions found but not counted, with why ("negated: no fever")
+    language: str = DEFAULT_LANGUAGE  # the language of the newest message (the reply's safety texts use it)
 
     def labels(self, tier: Tier | None = None) -> list[str]:
         """The patient-facing labels of the signs (of one tier), each once."""
@@ -54,34 +70,103 @@ class Triage:
     """The signals, loaded once; ``assess`` is then cheap and never raises.
 
     One instance is shared by all requests: it holds no per-request state (the
-    cache of read messages is thread-safe).
+    caches of read messages are thread-safe).
     """
 
-    def __init__(self, rules: RedFlagRules) -> None:
-        self.rules = rules
+    def __init__(
+        self, rules: Mapping[str, RedFlagRules], learned: LearnedSignal | None = None, detector: LanguageDetector | None = None,
+    ) -> None:
+        self.rules = dict(rules)
+        self.english = self.rules[DEFAULT_LANGUAGE]
+        self.learned = learned
+        self.detector = detector or LanguageDetector([DEFAULT_LANGUAGE])
+        self._texts = {s.id: s.text for s in self.english.signs}
         # A conversation's earlier messages come back with every new one: read each once.
-        self._read_cached = lru_cache(maxsize=_CACHED_MESSAGES)(rules.read)
+        self._read_cached = lru_cache(maxsize=_CACHED_MESSAGES)(self._read_rules)
+        self._language_cached = lru_cache(maxsize=_CACHED_MESSAGES)(self.detector.detect)
 
     @classmethod
-    def load(cls, language: str = DEFAULT_LANGUAGE) -> Triage:
-        """Load and compile the red-flag data (raises ``RulesError`` naming file, key and line)."""
-        return cls(RedFlagRules.load(language))
+    def load(cls, languages: Sequence[str] = (DEFAULT_LANGUAGE,), learned: LearnedSignal | None = None, min_confidence: float = 0.75) -> Triage:
+        """Load and compile the red-flag data of ``languages`` that have it (raises ``RulesError`` naming file, key and line)."""
+        enabled = [lang for lang in dict.fromkeys([DEFAULT_LANGUAGE, *languages]) if lang == DEFAULT_LANGUAGE or data_file("red_flags.toml", lang).exists()]
+        rules = {lang: RedFlagRules.load(lang) for lang in enabled}
+        return cls(rules, learned, LanguageDetector(list(dict.fromkeys([DEFAULT_LANGUAGE, *languages])), min_confidence))
 
-    def assess(self, message: Any, history: Any = None) -> TriageResult:
-        """Triage ``message`` in its conversation (Gradio messages format; malformed turns are skipped)."""
+    def language_of(self, text: str) -> str:
+        return self._language_cached(text) if len(text) <= _CACHED_CHARS else self.detector.detect(text)
+
+    def assess(self, message: Any, history: Any = None, embed: Embed | None = None) -> TriageResult:
+        """Triage ``message`` in its conversation (Gradio messages format; malformed turns are skipped).
+
+        ``embed`` gives the query vectors the answer uses, for the learned layer;
+        without it (or if it fails) the rules decide alone.
+        """
         texts = [content_text(message), *user_texts(history, MAX_USER_MESSAGES)]
+        readings = [self._read(text) for text in texts]  # the rules first: the query vectors may still be on their way
+        vectors = self._vectors(texts, embed)
         found: list[SignMatch] = []
         set_aside: list[str] = []
-        for turn, text in enumerate(texts):
-            reading = self._read(text)
-            found += [replace(match, turn=turn) for match in reading.found]
+        for turn, (text, reading) in enumerate(zip(texts, readings, strict=True)):
+            matches = list(reading.found)
+            if vectors is not None and text.strip():
+                matches += self._learned(text, vectors[turn], reading)
+            found += [replace(match, turn=turn) for match in matches]
             suffix = f" (earlier message {turn})" if turn else ""
             set_aside += [why + suffix for why in reading.set_aside]
-        signs = _most_severe_first(found)
-        return TriageResult(signs[0].tier if signs else Tier.NONE, signs, tuple(dict.fromkeys(set_aside)))
+        language = self.language_of(texts[0])
+        signs = self._labelled(_most_severe_first(found), language)
+        return TriageResult(signs[0].tier if signs else Tier.NONE, signs, tuple(dict.fromkeys(set_aside)), language)
+
+    # -- the signals ---------------------------------------------------------------------------
 
     def _read(self, text: str) -> Reading:
-        return self._read_cached(text) if len(text) <= _CACHED_CHARS else self.rules.read(text)
+        return self._read_cached(text) if len(text) <= _CACHED_CHARS else self._read_rules(text)
+
+    def _read_rules(self, text: str) -> Reading:
+        """English rules always; the message's own language's rules too, which overrule English ones they set aside."""
+        english = self.english.read(text)
+        language = self.language_of(text)
+        own = self.rules.get(language)
+        if own is None or own is self.english:
+            return english
+        native = own.read(text)
+        kept = [m for m in english.found if m.sign not in native.set_aside_signs]
+        signs = {m.sign for m in native.found}
+        return Reading(
+            (*native.found, *(m for m in kept if m.sign not in signs)),
+            (*native.set_aside, *english.set_aside),
+            native.set_aside_signs | english.set_aside_signs,
+        )
+
+    def _learned(self, text: str, vector: np.ndarray, reading: Reading) -> list[SignMatch]:
+        """The learned votes that survive: not of a tier whose signs the rules read here and set aside."""
+        assert self.learned is not None
+        counted = {m.tier for m in reading.found}
+        set_aside = {s.tier for s in self.english.signs if s.id in reading.set_aside_signs}
+        votes = []
+        for vote in self.learned.votes(text, vector):
+            if vote.tier in counted or vote.tier in set_aside:
+                continue  # the rules already said it, or read it and set it aside
+            votes.append(SignMatch(vote.sign, vote.tier, vote.sign, "", 0, self._texts.get(vote.sign, "urgent"), source="learned"))
+        return votes
+
+    def _vectors(self, texts: list[str], embed: Embed | None) -> np.ndarray | None:
+        if embed is None or self.learned is None:
+            return None
+        try:
+            vectors = np.asarray(embed(texts), dtype=np.float32).reshape(len(texts), -1)
+        except Exception:  # the rules still decide: a broken embedder must never hide a red flag
+            log.exception("query vectors unavailable; triage reads the rules alone")
+            return None
+        if vectors.shape[1] != self.learned.dimension:
+            log.warning("the learned red-flag layer was fitted on %d-dimension vectors, not %d: rules alone", self.learned.dimension, vectors.shape[1])
+            return None
+        return vectors
+
+    def _labelled(self, signs: Iterable[SignMatch], language: str) -> tuple[SignMatch, ...]:
+        """The signs with their labels in the reply's language (English where it has none)."""
+        own = self.rules.get(language, self.english).labels
+        return tuple(replace(s, label=own.get(s.sign) or self.english.labels.get(s.sign, s.label)) for s in signs)
 
 
 def _most_severe_first(found: Iterable[SignMatch]) -> tuple[SignMatch, ...]:

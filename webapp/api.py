@@ -32,12 +32,22 @@ class AnswerService(Protocol):
 
     def answer(self, message: Any, history: Any = None) -> Answer: ...
 
+    def notice(self, message: Any, history: Any = None, learned: bool = True) -> dict[str, Any]: ...
+
     def health(self) -> dict[str, Any]: ...
 
 
-def error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
-    """The API's one error shape."""
-    return JSONResponse({"error": message}, status_code=status, headers={**NO_STORE, **(headers or {})})
+def error(status: int, message: str, headers: dict[str, str] | None = None, extra: dict[str, Any] | None = None) -> JSONResponse:
+    """The API's one error shape: ``{"error"}``, and for a readable message its ``triage`` and ``notice``."""
+    return JSONResponse({"error": message, **(extra or {})}, status_code=status, headers={**NO_STORE, **(headers or {})})
+
+
+def _readable(payload: Any) -> tuple[str, Any] | None:
+    """The message and history of a request body, when it has a message string at all."""
+    if isinstance(payload, dict) and isinstance(payload.get("message"), str):
+        history = payload.get("history")
+        return payload["message"], history if isinstance(history, list) else None
+    return None
 
 
 def _json_content_type(request: Request) -> bool:
@@ -67,20 +77,31 @@ def build_router(
             raise _Refused(error(413, "the request body is too large; send a shorter message and only the recent conversation")) from None
         return parse_json(body)
 
-    def too_many(wait: int) -> JSONResponse:
-        return error(429, f"too many questions from this address; try again in {wait} seconds", {"Retry-After": str(wait)})
+    def too_many(wait: int, extra: dict[str, Any] | None = None) -> JSONResponse:
+        message = f"too many questions from this address; try again in {wait} seconds"
+        return error(429, message, {"Retry-After": str(wait)}, extra)
+
+    async def notice_for(payload: Any, learned: bool) -> dict[str, Any]:
+        """Triage of a request that will not be answered: its notice, or the referral when no message is readable."""
+        readable = _readable(payload)
+        message, history = readable if readable is not None else ("", None)
+        return await anyio.to_thread.run_sync(service.notice, message, history, learned, limiter=workers)
 
     @router.post("/api/ask")
     async def ask(request: Request) -> JSONResponse:
         wait = limiter.hit(client_key(request))
-        if wait:
-            return too_many(wait)
         try:
-            ask = validate_ask(await read_json(request), server.max_message_chars, server.max_history_messages)
+            payload = await read_json(request)
         except _Refused as refused:
-            return refused.response
+            return too_many(wait) if wait else refused.response
         except InvalidRequest as exc:
-            return error(400, str(exc))
+            return too_many(wait) if wait else error(400, str(exc), extra=await notice_for(None, False))
+        if wait:  # still triaged (rules only: no model call for a client asking too fast)
+            return too_many(wait, await notice_for(payload, learned=False))
+        try:
+            ask = validate_ask(payload, server.max_message_chars, server.max_history_messages)
+        except InvalidRequest as exc:  # too long, malformed history...: triaged whole before it is refused
+            return error(400, str(exc), extra=await notice_for(payload, learned=True))
         answer = await anyio.to_thread.run_sync(service.answer, ask.message, ask.history, limiter=workers)
         return JSONResponse(answer.to_dict(), headers=NO_STORE)
 

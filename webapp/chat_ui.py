@@ -120,16 +120,20 @@ class ChatHandlers:
         client = request.client.host if request is not None and request.client else "unknown"
         wait = self.limiter.hit(f"chat:{client}")
         if wait:
-            return self._notice(f"You're sending messages very quickly. Please wait {wait} seconds and ask again.")
+            return self._notice(f"You're sending messages very quickly. Please wait {wait} seconds and ask again.", message, history, False)
         limit = self.settings.server.max_message_chars
         if len(message) > limit:  # the textbox stops typing at the limit; this catches scripted calls
-            return self._notice(f"That message is too long for me ({len(message):,} characters). Please keep it under {limit:,}.")
+            text = f"That message is too long for me ({len(message):,} characters). Please keep it under {limit:,}."
+            return self._notice(text, message, history, True)
         answer = self.service.answer(message, history)
         return answer.to_dict(), answer.text
 
-    def _notice(self, text: str) -> tuple[dict[str, Any], str]:
-        parts = [{"kind": "error", "markdown": text}, {"kind": "referral", "markdown": self.referral}]
-        reply = {"kind": "error", "triage": "none", "parts": parts, "citations": []}
+    def _notice(self, text: str, message: str, history: list[dict[str, str]], learned: bool) -> tuple[dict[str, Any], str]:
+        """A reply the page makes itself: the message is still triaged, its safety texts first, the referral last."""
+        notice = self.service.notice(message, history, learned)
+        safety, referral = notice["parts"][:-1], notice["parts"][-1:]
+        parts = [*safety, {"kind": "notice", "markdown": text}, *referral]
+        reply = {"kind": "error", "triage": notice["triage"], "parts": parts, "citations": []}
         return reply, "\n\n".join(p["markdown"] for p in parts)
 
     @staticmethod
@@ -202,7 +206,6 @@ def build_chat(handlers: ChatHandlers, settings: Settings) -> gr.Blocks:
                 elem_id="bs-input",
                 lines=1,
                 max_lines=6,
-                max_length=settings.server.max_message_chars,
                 autofocus=True,
                 scale=6,
                 submit_btn=False,

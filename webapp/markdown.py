@@ -83,6 +83,33 @@ def to_html(markdown: str, heading_base: int = 3) -> str:
     return "".join(blocks)
 
 
+_TAG = re.compile(r"(<[^>]+>)")
+SAFETY_KINDS = frozenset({"emergency", "crisis", "urgent", "notice", "referral", "caution", "error"})
+
+
+def tel_href(number: str) -> str:
+    """A ``tel:`` link for a number as the clinic writes it ("1-800-222-1222", "116 123")."""
+    return "tel:" + re.sub(r"[^\d+]", "", number)
+
+
+def link_phone_numbers(html_text: str, numbers: list[str]) -> str:
+    """Make each configured number in the text (not inside a tag or a link) a tap-to-call link."""
+    wanted = sorted({n for n in numbers if re.search(r"\d", n)}, key=len, reverse=True)
+    if not wanted:
+        return html_text
+    pattern = re.compile(r"(?<![\w-])(" + "|".join(re.escape(escape(n)) for n in wanted) + r")(?![\w-])")
+    out, in_link = [], False
+    for piece in _TAG.split(html_text):
+        if piece.startswith("<"):
+            in_link = piece.startswith("<a ") or (in_link and not piece.startswith("</a"))
+            out.append(piece)
+        elif in_link:
+            out.append(piece)
+        else:
+            out.append(pattern.sub(lambda m: f'<a class="bs-tel" href="{tel_href(html.unescape(m.group(1)))}">{m.group(1)}</a>', piece))
+    return "".join(out)
+
+
 def plain_text_html(text: str) -> str:
     """A patient's own message, shown exactly as typed: escaped, line breaks kept, no Markdown.
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from webapp.markdown import escape, to_html
+from webapp.markdown import SAFETY_KINDS, escape, link_phone_numbers, to_html
 
 STREAMED_KINDS = frozenset({"answer", "cross"})
 _MARKER_END = re.compile(r"\[\d{1,3}\](?=\s|$)")
@@ -25,6 +25,7 @@ _MARKER_END = re.compile(r"\[\d{1,3}\](?=\s|$)")
 # The wrapper element and ARIA role of each part; anything unknown is shown plainly.
 _PART_TAGS: dict[str, tuple[str, str]] = {
     "emergency": ("section", ' role="alert"'),
+    "crisis": ("section", ' role="alert"'),
     "urgent": ("section", ' role="alert"'),
     "referral": ("aside", ' role="note"'),
 }
@@ -46,6 +47,7 @@ class ReplyRenderer:
     """Turns an answer's JSON form (``Answer.to_dict()``) into the chat page's HTML."""
 
     guide_url: str = ""
+    phone_numbers: tuple[str, ...] = ()  # the emergency, crisis and poison numbers: tap-to-call in safety texts
 
     def html(self, reply: dict[str, Any]) -> str:
         """The finished reply."""
@@ -67,7 +69,7 @@ class ReplyRenderer:
                     yield self._wrap(reply, done + [self._part(kind, text[:cut], reply)])
                 done.append(self._part(kind, text, reply))
             else:
-                done.append(self._part(kind, part.get("markdown", ""), reply))
+                done.append(self._part(kind, part.get("markdown", ""), reply, part.get("prompt", "")))
             yield self._wrap(reply, done)
 
     def _wrap(self, reply: dict[str, Any], parts: list[str]) -> str:
@@ -75,12 +77,17 @@ class ReplyRenderer:
         triage = re.sub(r"[^a-z]", "", str(reply.get("triage", "none")))
         return f'<div class="bs-reply bs-kind-{kind} bs-triage-{triage}">' + "".join(parts) + "</div>"
 
-    def _part(self, kind: str, markdown: str, reply: dict[str, Any]) -> str:
+    def _part(self, kind: str, markdown: str, reply: dict[str, Any], prompt: str = "") -> str:
         if kind == "sources":
             return self.sources(reply.get("citations") or [])
         tag, role = _PART_TAGS.get(kind, ("section", ""))
         css = re.sub(r"[^a-z_]", "", kind) or "answer"
-        return f'<{tag} class="bs-part bs-{css}"{role}>{to_html(markdown)}</{tag}>'
+        body = to_html(markdown)
+        if kind in SAFETY_KINDS:
+            body = link_phone_numbers(body, list(self.phone_numbers))
+        named = re.sub(r"[^a-z_]", "", prompt)
+        which = f" bs-prompt-{named}" if named else ""  # which clinic text: "risk_pregnancy" (a class: the chat sanitises attributes)
+        return f'<{tag} class="bs-part bs-{css}{which}"{role}>{body}</{tag}>'
 
     def sources(self, citations: Sequence[dict[str, Any]]) -> str:
         """The numbered sources; each entry opens to its verbatim quote (and a link to the guide when configured)."""

@@ -32,7 +32,11 @@ def create_app(settings: Settings, service: AnswerService) -> FastAPI:
     limiter = RateLimiter(server.rate_limit_per_minute)
     workers = anyio.CapacityLimiter(max(1, server.concurrency_limit))
     texts = safety_texts(service, settings.clinic.emergency_number)
-    renderer = ReplyRenderer(settings.clinic.guide_url if settings.clinic.guide_url.startswith(("https://", "http://")) else "")
+    clinic = settings.clinic
+    renderer = ReplyRenderer(
+        clinic.guide_url if clinic.guide_url.startswith(("https://", "http://")) else "",
+        (clinic.emergency_number, clinic.crisis_line, clinic.poison_control),
+    )
 
     app = FastAPI(title=f"{settings.clinic.name} assistant", docs_url=None, redoc_url=None, openapi_url=None)
     app.include_router(build_router(settings, service, feedback, limiter, workers))

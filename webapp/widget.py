@@ -39,6 +39,7 @@ def widget_config(settings: Settings, texts: dict[str, str]) -> dict[str, Any]:
         "bookingUrl": settings.clinic.booking_url if settings.clinic.booking_url.startswith(("https://", "http://")) else "",
         "guideUrl": settings.clinic.guide_url if settings.clinic.guide_url.startswith(("https://", "http://")) else "",
         "emergencyNumber": settings.clinic.emergency_number,
+        "phoneNumbers": [n for n in (settings.clinic.emergency_number, settings.clinic.crisis_line, settings.clinic.poison_control) if n],
         "maxMessageChars": settings.server.max_message_chars,
         "maxHistoryMessages": min(settings.server.max_history_messages, 12),
         "feedback": settings.feedback.enabled,

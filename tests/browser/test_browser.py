@@ -364,3 +364,79 @@ def test_snippet_options_and_nothing_else_on_the_host_page(stack, open_page):
         assert page.locator("#p").evaluate("e => getComputedStyle(e).color") == "rgb(1, 2, 3)"
         expect(page.frame_locator("iframe[title='Back help']").get_by_label("Your question")).to_be_visible()
         shot(page, "13-snippet-left-open-on-load")
+
+
+# -- the safety net on screen: crisis card first, tap-to-call numbers, refused messages still triaged ----------------
+
+CRISIS = "honestly I don't want to be here anymore, this back pain has taken everything from me"
+
+
+def test_chat_page_crisis_card_first_with_tap_to_call_numbers(stack, open_page):
+    from playwright.sync_api import expect
+
+    page = open_page(stack.bot + "/", viewport={"width": 1280, "height": 800})
+    chat_ask(page, CRISIS, 0)
+    reply = page.locator("#bs-chat .bs-reply").last
+    first = reply.locator(".bs-part").first
+    expect(first).to_have_class(re.compile(r"\bbs-crisis\b"))
+    expect(first).to_have_attribute("role", "alert")
+    expect(first.locator("a[href='tel:988']")).to_have_count(1)
+    expect(first.locator("a[href='tel:911']")).to_have_count(1)
+    expect(reply.locator(".bs-sources")).to_have_count(0)  # no treatment tips
+    shot(page, "20-chat-crisis-card")
+
+
+def test_chat_page_over_long_message_with_a_red_flag_gets_the_emergency_text(stack, open_page):
+    from playwright.sync_api import expect
+
+    page = open_page(stack.bot + "/", viewport={"width": 1280, "height": 800})
+    message = "My back has been in spasm for weeks and nothing works. " * 40 + "Since this morning I can't pee at all."
+    chat_ask(page, message, 0)
+    reply = page.locator("#bs-chat .bs-reply").last
+    expect(reply.locator(".bs-part").first).to_have_class(re.compile(r"\bbs-emergency\b"))
+    expect(reply.locator(".bs-notice")).to_contain_text("too long")
+    shot(page, "21-chat-too-long-emergency")
+
+
+def test_widget_crisis_card_first_and_tap_to_call(stack, open_page):
+    from playwright.sync_api import expect
+
+    page = open_page(stack.page + "/", viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True)
+    page.get_by_role("button", name=f"Open chat: {WIDGET_TITLE}").click()
+    frame = page.frame_locator(f"iframe[title='{WIDGET_TITLE}']")
+    widget_ask(page, frame, CRISIS, 0)
+    first = frame.locator(".msg-bot").nth(0).locator(".part").first
+    expect(first).to_have_class("part part-crisis")
+    expect(first.locator("a[href='tel:988']")).to_have_count(1)
+    shot(page, "22-widget-crisis-card-phone")
+
+    # Too long: the server still triages it whole, and the widget shows what it said first.
+    message = "My back has been in spasm for weeks and nothing works. " * 40 + "Since this morning I can't pee at all."
+    frame.get_by_label("Your question").fill(message)
+    frame.get_by_role("button", name="Send").click()
+    second = frame.locator(".msg-bot").nth(1)
+    expect(second.locator(".part").first).to_have_class("part part-emergency")
+    expect(second.locator(".part-notice")).to_contain_text("too long")
+    expect(second.locator(".part-referral")).to_have_count(1)
+    shot(page, "23-widget-too-long-emergency")
+
+
+def test_chat_page_shows_each_medicine_risks_caution_first_and_no_dose(stack, open_page):
+    """Every risk of data/en/medicine_risks.toml, typed into the chat page: its caution (the part's
+    ``bs-prompt-<text>`` class) is the first part after any red-flag banner, and no dose in mg appears."""
+    from playwright.sync_api import expect
+
+    from rules.files import read_medicine_risks
+    from tests.integration.test_medicines import RISK_MESSAGES
+
+    page = open_page(stack.bot + "/", viewport={"width": 1280, "height": 900})
+    texts = {r.id: r.text for r in read_medicine_risks().risks}
+    for asked, (risk, (message, earlier)) in enumerate(sorted(RISK_MESSAGES.items())):
+        question = " ".join([*earlier, message])  # the page keeps its own history: say it all in one message
+        chat_ask(page, question, asked)
+        reply = page.locator("#bs-chat .bs-reply").last
+        first = reply.locator(".bs-part:not(.bs-urgent)").first
+        expect(first).to_have_class(re.compile(rf"\bbs-prompt-{texts[risk]}\b"))
+        assert not re.search(r"\b\d+(?:\s*-\s*\d+)?\s*mg\b", reply.inner_text(), re.IGNORECASE), (risk, reply.inner_text())
+        if risk == "pregnancy":
+            shot(page, "30-chat-medicine-risk-caution")

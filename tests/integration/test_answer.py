@@ -134,12 +134,18 @@ def test_medicine_answers_carry_the_caution(assistant):
 
 @pytest.mark.parametrize(
     "question",
-    ["how many mg of flexeril should I take?", "can I take 1200 mg of ibuprofen at once?", "what dose of tramadol works for back pain?"],
+    ["how many mg of flexeril should I take?", "what's the right dose of methocarbamol?", "what dose of tramadol works for back pain?"],
 )
 def test_doses_the_guide_does_not_give_are_declined(assistant, question):
     answer = assistant.answer(question, [])
     assert answer.out_of_scope and answer.kind == "decline" and not answer.citations
     assert "pharmacist" in answer.text
+
+
+def test_an_amount_over_the_label_gets_the_label_text_then_the_guides_own_dose(assistant):
+    answer = assistant.answer("can I take 1200 mg of ibuprofen at once?", [])
+    assert answer.parts[0].prompt == "label_limit" and answer.citations
+    assert "1200" not in " ".join(p.markdown for p in answer.parts if p.kind == "answer")  # only the guide's numbers
 
 
 @pytest.mark.parametrize(

@@ -289,3 +289,78 @@ def test_the_benchmarks_keep_alive_client_reads_the_live_api(base):
     replies = [r for client in asyncio.run(both()) for r in client]
     assert len(replies) == 8
     assert all(status == 200 and reply["parts"][-1]["kind"] == "referral" for status, reply in replies)
+
+
+# -- the safety net through the API (issue: crisis, sign-specific texts, other languages, refused messages) --
+
+
+def test_a_crisis_statement_leads_with_the_crisis_line_and_no_tips(client):
+    body = ask(client, "honestly I don't want to be here anymore, this back pain has taken everything").json()
+    assert body["triage"] == "crisis" and body["kind"] == "crisis"
+    assert body["parts"][0]["kind"] == "crisis" and "988" in body["parts"][0]["markdown"]
+    assert [p["kind"] for p in body["parts"]] == ["crisis", "referral"]  # no treatment tips, no doses
+    assert not body["citations"]
+
+
+def test_a_plan_adds_the_emergency_number(client):
+    body = ask(client, "I've been saving up my tablets and I'm going to take them all tonight").json()
+    assert body["triage"] == "crisis"
+    assert "911" in body["parts"][0]["markdown"] and "988" in body["parts"][0]["markdown"]
+
+
+def test_chest_pain_gets_the_heart_text_not_the_nerve_one(client):
+    body = ask(client, "my back pain is spreading into my left arm and jaw and I'm sweating").json()
+    assert body["triage"] == "emergency" and body["parts"][0]["kind"] == "emergency"
+    assert "heart" in body["parts"][0]["markdown"] and "cauda equina" not in body["parts"][0]["markdown"]
+
+
+def test_someone_elses_emergency_speaks_about_them(client):
+    body = ask(client, "my dad can't feel his legs and he has wet himself").json()
+    assert body["triage"] == "emergency" and "someone else" in body["parts"][0]["markdown"]
+
+
+@pytest.mark.parametrize(
+    "message, language, words",
+    [
+        ("no puedo orinar desde anoche y me duele mucho la espalda", "es", "Llame"),
+        ("从昨天开始一直尿不出来，腰很疼", "zh", "拨打"),
+        ("je n'arrive plus à uriner depuis hier et j'ai mal au dos", "fr", "Appelez"),
+        ("ich kann seit gestern nicht mehr pinkeln und habe starke Rückenschmerzen", "de", "Rufen"),
+    ],
+)
+def test_an_emergency_in_another_language_gets_the_text_in_that_language(client, message, language, words):
+    body = ask(client, message).json()
+    assert body["triage"] == "emergency" and body["language"] == language
+    assert words in body["parts"][0]["markdown"] and body["parts"][-1]["kind"] == "referral"
+
+
+def test_an_ordinary_question_in_another_language_gets_one_line_and_the_referral_in_it(client):
+    body = ask(client, "¿es mejor ponerme calor o frío para un espasmo en la espalda?").json()
+    assert body["kind"] == "language" and body["language"] == "es" and body["triage"] == "none"
+    assert [p["kind"] for p in body["parts"]] == ["notice", "referral"]
+    assert "inglés" in body["parts"][0]["markdown"]
+
+
+def test_an_over_long_message_is_triaged_whole_before_it_is_refused(client):
+    message = "I have had back spasms for weeks and tried everything. " * 40 + "Also since this morning I can't pee at all."
+    assert len(message) > 2000
+    r = ask(client, message)
+    assert r.status_code == 400
+    body = r.json()
+    assert "limit" in body["error"] and body["triage"] == "emergency"
+    assert "911" in body["notice"] and body["parts"][0]["kind"] == "emergency" and body["parts"][-1]["kind"] == "referral"
+
+
+def test_a_refused_message_without_a_red_flag_carries_the_referral(client):
+    r = ask(client, "x" * 2500)
+    assert r.status_code == 400 and r.json()["triage"] == "none"
+    assert r.json()["notice"].startswith("**When to get help:**")
+
+
+def test_a_rate_limited_emergency_still_gets_the_emergency_text(servers):
+    with httpx.Client(base_url=servers["limited"].url, timeout=30.0) as c:
+        replies = [ask(c, "my bum is numb and I wet myself") for _ in range(RATE_LIMIT + 1)]
+    r = next(r for r in replies if r.status_code == 429)  # the quota may already be spent by another test
+    assert "Retry-After" in r.headers
+    body = r.json()
+    assert body["triage"] == "emergency" and "911" in body["notice"] and "error" in body

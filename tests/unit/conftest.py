@@ -65,7 +65,8 @@ def mini_index_dir(tmp_path_factory, toy_embedder) -> Path:
 def mini_settings(mini_index_dir):
     from settings import load_settings
 
-    return load_settings().with_overrides(index={"dir": str(mini_index_dir)}, feedback={"enabled": False})
+    # English only: the other languages' rules and the language detector are tested on their own
+    return load_settings().with_overrides(index={"dir": str(mini_index_dir)}, feedback={"enabled": False}, languages={"enabled": ["en"]})
 
 
 @pytest.fixture(scope="session")

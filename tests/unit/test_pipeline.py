@@ -33,7 +33,7 @@ def test_history_turns_limits_follow_ups_not_triage(mini_assistant):
 
     def focus(history: list[dict[str, str]]) -> str | None:
         recent = normalise_history(history, mini_assistant.settings.answer.history_turns)
-        return Turn("is it safe with food?", recent, TriageResult(Tier.NONE, (), ()), "hybrid", mini_assistant.finder).focus.treatment
+        return Turn("is it safe with food?", recent, TriageResult(Tier.NONE, (), ()), "hybrid", mini_assistant.finder, mini_assistant.prompts).focus.treatment
 
     assert focus(_conversation("can I take ibuprofen?", 1)) == "nsaids"
     assert focus(_conversation("can I take ibuprofen?", 6)) != "nsaids"

@@ -35,7 +35,7 @@ def triage() -> Triage:
 def _triage_from(path: Path) -> Triage:
     read_red_flags.cache_clear()
     try:
-        return Triage(RedFlagRules.compile(read_red_flags(path=path)))
+        return Triage({"en": RedFlagRules.compile(read_red_flags(path=path))})
     finally:
         read_red_flags.cache_clear()
 
@@ -50,7 +50,7 @@ def _case_id(case: dict) -> str:
 def test_table_is_big_and_covers_every_sign(triage):
     assert len(CASES) >= 150
     covered = {sign for case in CASES for sign in case["signs"]}
-    assert covered == {sign.id for sign in triage.rules.signs}
+    assert covered == {sign.id for sign in triage.english.signs}
 
 
 @pytest.mark.parametrize("case", CASES, ids=_case_id)
@@ -94,7 +94,7 @@ def test_result_reports_signs_as_written_most_severe_first(triage):
     saddle, cancer = result.signs
     assert isinstance(saddle, SignMatch)
     assert (saddle.tier, saddle.phrase, saddle.turn) == ("emergency", "CAN’T feel my bum", 0)
-    assert saddle.label == "numbness or tingling around your bottom, genitals or inner thighs"
+    assert saddle.label == "numbness or tingling around the bottom, genitals or inner thighs"
     assert (cancer.tier, cancer.turn) == ("urgent", 1)
     assert "negated: No fever" in result.set_aside
 
@@ -227,7 +227,7 @@ MALFORMED = {
         _with_first_sign(lambda b: b.replace("'{numb} {~5}{saddle}'", "'(?:bum)?'")), "'(?:bum)?'", r"would fire on every message"
     ),
     "duplicate id": (
-        _with_first_sign(lambda b: b.replace('id = "saddle-numbness"', 'id = "chest-pain"')), None, r"'chest-pain' is used twice"
+        _with_first_sign(lambda b: b.replace('id = "saddle-numbness"', 'id = "chest-heart"')), None, r"'chest-heart' is used twice"
     ),
 }
 

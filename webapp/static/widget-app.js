@@ -45,7 +45,6 @@
     document.body.classList.add("has-booking");
   }
   if (config.emergencyNumber) document.getElementById("emergency-number").textContent = config.emergencyNumber;
-  input.maxLength = maxChars;
 
   var examples = document.getElementById("examples");
   (config.examples || []).forEach(function (text) {
@@ -152,7 +151,29 @@
 
   // -- rendering a reply ---------------------------------------------------------------------
 
-  var PART_ROLES = { emergency: "alert", urgent: "alert", referral: "note" };
+  var PART_ROLES = { emergency: "alert", crisis: "alert", urgent: "alert", referral: "note" };
+  var SAFETY_KINDS = { emergency: 1, crisis: 1, urgent: 1, notice: 1, referral: 1, caution: 1, error: 1 };
+
+  /* The clinic's emergency, crisis and poison numbers become tap-to-call links in safety texts. */
+  function linkPhones(html) {
+    var numbers = (config.phoneNumbers || []).filter(function (n) { return /\d/.test(n); });
+    if (!numbers.length) return html;
+    numbers.sort(function (a, b) { return b.length - a.length; });
+    var pattern = new RegExp("(^|[^\\w-])(" + numbers.map(function (n) {
+      return escapeHtml(n).replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    }).join("|") + ")(?![\\w-])", "g");
+    var inLink = false;
+    return html.split(/(<[^>]+>)/).map(function (piece) {
+      if (piece.charAt(0) === "<") {
+        inLink = /^<a /.test(piece) || (inLink && !/^<\/a/.test(piece));
+        return piece;
+      }
+      if (inLink) return piece;
+      return piece.replace(pattern, function (all, before, number) {
+        return before + '<a class="tel" href="tel:' + number.replace(/[^\d+]/g, "") + '">' + number + "</a>";
+      });
+    }).join("");
+  }
 
   function renderSources(citations) {
     var box = el("section", "part part-sources");
@@ -189,9 +210,11 @@
         if (citations && citations.length) wrap.appendChild(renderSources(citations));
         return;
       }
-      var box = el(kind === "referral" ? "aside" : "section", "part part-" + kind);
+      var prompt = safeClass(part.prompt); // which clinic text: "risk_pregnancy", "label_limit"
+      var box = el(kind === "referral" ? "aside" : "section", "part part-" + kind + (prompt ? " prompt-" + prompt : ""));
       if (PART_ROLES[kind]) box.setAttribute("role", PART_ROLES[kind]);
-      box.innerHTML = renderMarkdown(part.markdown); // escaped first, see renderMarkdown
+      var body = renderMarkdown(part.markdown); // escaped first, see renderMarkdown
+      box.innerHTML = SAFETY_KINDS[kind] ? linkPhones(body) : body;
       wrap.appendChild(box);
     });
     return wrap;
@@ -264,11 +287,14 @@
     scrollToReply(msg);
   }
 
-  /* A reply made here (rate limit, bad request, network down): still ends with the referral. */
-  function addNotice(text) {
-    var parts = [{ kind: "error", markdown: text }];
-    if (config.referral) parts.push({ kind: "referral", markdown: config.referral });
-    addReply({ kind: "error", triage: "none", parts: parts, citations: [] }, "");
+  /* A reply made here (rate limit, bad request, network down): still ends with the referral.
+     When the server triaged the refused message, its safety texts come first. */
+  function addNotice(text, served) {
+    var parts = served && Array.isArray(served.parts) && served.parts.length ? served.parts.slice() : [];
+    var referral = parts.length ? parts.pop() : (config.referral ? { kind: "referral", markdown: config.referral } : null);
+    parts.push({ kind: "notice", markdown: text });
+    if (referral) parts.push(referral);
+    addReply({ kind: "error", triage: (served && served.triage) || "none", parts: parts, citations: [] }, "");
   }
 
   // -- asking ------------------------------------------------------------------------------------
@@ -292,10 +318,6 @@
   function ask(text) {
     if (busy) return;
     var message = String(text || "");
-    if (message.length > maxChars) {
-      addNotice("That message is too long (" + message.length + " characters). Please keep it under " + maxChars + ".");
-      return;
-    }
     if (welcome) { welcome.remove(); welcome = null; }
     addUserMessage(message);
     input.value = "";
@@ -319,9 +341,11 @@
           history.push({ role: "assistant", content: data.answer || "" });
         } else if (response.status === 429) {
           var wait = parseInt(response.headers.get("Retry-After") || "60", 10);
-          addNotice("You're sending messages very quickly. Please wait " + wait + " seconds and ask again.");
+          addNotice("You're sending messages very quickly. Please wait " + wait + " seconds and ask again.", data);
+        } else if (response.status === 400 && message.length > maxChars) {
+          addNotice("That message is too long (" + message.length + " characters). Please keep it under " + maxChars + ".", data);
         } else {
-          addNotice(data.error ? "Sorry, I couldn't take that message: " + data.error + "." : (config.error || "Sorry, something went wrong."));
+          addNotice(data.error ? "Sorry, I couldn't take that message: " + data.error + "." : (config.error || "Sorry, something went wrong."), data);
         }
       });
     }).catch(function () {

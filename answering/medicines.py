@@ -1,0 +1,79 @@
+"""Which medicines a message names, read with the one vocabulary of medicines (``data/medicines.toml``).
+
+Retrieval, scope, triage and the dose policy all read that file; this module
+answers the dose policy's question: which medicines (and kinds of medicine) does
+the patient name, and does the guide cover each? "Tylenol" is paracetamol, a
+class the guide does not cover; "my muscle relaxers" is the class the guide's
+muscle-relaxant section is about; "Advil" is ibuprofen, an NSAID.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from rules.files import MedicinesData, read_medicines
+from rules.patterns import Text, compile_words, plain
+
+_SEPARATORS = re.compile(r"[\s\-]+")
+
+
+def _key(words: str) -> str:
+    """How a name is looked up: prepared like a message, hyphens and runs of spaces as one space."""
+    return _SEPARATORS.sub(" ", plain(words)).strip()
+
+
+@dataclass(frozen=True)
+class MedicineMention:
+    """One medicine (or kind of medicine) named in a message."""
+
+    class_id: str  # data/medicines.toml [[class]] id: "nsaid", "paracetamol"
+    medicine: str | None  # its [[medicine]] id, or None when only the kind is named ("muscle relaxers")
+    covered: bool  # whether the guide has a section about it
+    treatment: str | None  # that section's treatment id
+    written: str  # as the patient wrote it ("Tylenol")
+    context: bool = False  # a class named as background ("I'm on methotrexate"): never "not covered"
+
+
+class MedicineNames:
+    """Every name of every medicine and class, compiled into one whole-word pattern."""
+
+    def __init__(self, data: MedicinesData) -> None:
+        self.data = data
+        self._by_key: dict[str, tuple[str, str | None]] = {}
+        for klass in data.classes:
+            for word in klass.words:
+                self._by_key.setdefault(_key(word), (klass.id, None))
+        for medicine in data.medicines:
+            for word in medicine.words:
+                self._by_key[_key(word)] = (medicine.class_id, medicine.id)
+        self._pattern = compile_words(tuple(self._by_key))
+        self._classes = {c.id: c for c in data.classes}
+
+    @classmethod
+    def load(cls) -> MedicineNames:
+        return cls(read_medicines())
+
+    def find(self, text: str) -> tuple[MedicineMention, ...]:
+        """The medicines ``text`` names, in order, each once."""
+        found: dict[tuple[str, str | None], MedicineMention] = {}
+        prepared = Text.prepare(text)
+        for match in self._pattern.finditer(prepared.plain):
+            entry = self._by_key.get(_key(match.group(0)))
+            if entry is None or entry in found:
+                continue
+            klass = self._classes[entry[0]]
+            found[entry] = MedicineMention(klass.id, entry[1], klass.covered, klass.treatment, prepared.as_written(*match.span()), klass.context)
+        return tuple(found.values())
+
+    def of_treatments(self, treatments: Iterable[str]) -> list[MedicineMention]:
+        """The classes the guide's medicine sections are about ("nsaids" → NSAIDs), as mentions of the class."""
+        wanted = set(treatments)
+        return [MedicineMention(c.id, None, c.covered, c.treatment, c.name) for c in self.data.classes if c.treatment in wanted]
+
+    def covered_classes(self) -> set[str]:
+        return {c.id for c in self.data.classes if c.covered}
+
+    def name_of(self, class_id: str) -> str:
+        return self._classes[class_id].name

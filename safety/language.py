@@ -1,0 +1,61 @@
+"""Which language a message is written in, among the enabled ones; English when unsure.
+
+The detector (lingua, which ships its own models: nothing is downloaded) only
+chooses the language of the reply's safety texts and of the "I answer in
+English" notice. Red flags never depend on it: the English rules read every
+message, and a message in another enabled language is also read by that
+language's rules.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+DEFAULT = "en"
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_LETTERS = re.compile(r"[^\W\d_]+")
+MIN_WORDS = 3  # fewer words than this ("ok", "ibuprofen?") say too little to call a language
+# Words that are English and nothing else among the enabled languages (not "me", "no", "a", "so", "die",
+# "on", "an"...). A message this rich in them is English whatever the statistics say: the detector once
+# read "is diclofenac gel kinder to my stomach than the tablets" as German.
+ENGLISH_ONLY = frozenset(
+    """the and is my to it of with than for what should can have this that you your im ive dont cant how when do
+    does are was be been will would there from at by about any just after before get got take taking use using
+    which who why where hurts hurt back pain or if but not first better help best need much many ice heat cold hot
+    spasm spasms stretch stretches walk walking sleep work should could""".split()
+)
+ENGLISH_SHARE = 0.3
+
+
+class LanguageDetector:
+    """Detects among ``enabled`` (ISO 639-1 codes); lingua is loaded once, for those languages only."""
+
+    def __init__(self, enabled: Sequence[str], min_confidence: float = 0.75) -> None:
+        self.enabled = tuple(dict.fromkeys([DEFAULT, *enabled]))
+        self.min_confidence = min_confidence
+        self._lingua: Any = None
+        self._codes: dict[Any, str] = {}
+        if len(self.enabled) > 1:
+            from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
+
+            languages = [Language.from_iso_code_639_1(getattr(IsoCode639_1, code.upper())) for code in self.enabled]
+            self._codes = {lang: code for lang, code in zip(languages, self.enabled, strict=True)}
+            self._lingua = LanguageDetectorBuilder.from_languages(*languages).with_preloaded_language_models().build()
+
+    def detect(self, text: str) -> str:
+        """The message's language, or English when it is English, too short, mixed or unsure."""
+        if self._lingua is None or not text.strip():
+            return DEFAULT
+        if "zh" in self.enabled and len(_HAN.findall(text)) >= 2:
+            return "zh"
+        words = [w.lower().replace("'", "") for w in _LETTERS.findall(text)]
+        if len(words) < MIN_WORDS or sum(w in ENGLISH_ONLY for w in words) >= ENGLISH_SHARE * len(words):
+            return DEFAULT
+        values = self._lingua.compute_language_confidence_values(text)
+        if not values:
+            return DEFAULT
+        best = values[0]
+        code = self._codes.get(best.language, DEFAULT)
+        return code if best.value >= self.min_confidence else DEFAULT

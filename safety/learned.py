@@ -1,0 +1,223 @@
+"""The learned signal: red flags in words no phrase list enumerates, from the message's own embedding.
+
+Hand-written phrasings cannot list every way people write ("my legs feel like
+they belong to someone else", "got a rope in the garage"). This layer reads two
+things the answer already has, so it costs no second model call:
+
+- the **query embedding** (the same vector retrieval searches with), and
+- **character n-grams** of the message (3 to 5 characters inside words, hashed),
+  which carry typos, text-speak and languages the English embedder reads poorly.
+
+Three logistic heads say how likely the message is an emergency, a crisis or an
+urgent matter; a fourth names the most likely sign (so the reply shows the
+right text). Thresholds are chosen on the development set only. The rules stay
+the high-precision layer that knows negation: ``safety.triage`` drops a learned
+vote when the rules read the same kind of sign and set it aside ("no numbness").
+
+The model is data: ``data/triage/model.npz`` (weights) and ``model.json``
+(thresholds, and the sha256 of the training files it was fitted on), rebuilt by
+``python -m safety.training train`` (about a minute) from ``data/triage/training/``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import zlib
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from contracts import Tier
+from rules.locale import DATA_DIR
+
+MODEL_DIR = DATA_DIR / "triage"
+TRAINING_DIR = MODEL_DIR / "training"
+# The medicine questions' training set teaches the difference between asking about a dose ("can I take
+# two at once?": no red flag) and having taken too many (an emergency). Read with its own labels.
+MEDICINE_TRAINING_DIR = DATA_DIR / "medicines" / "training"
+_MEDICINE_TIERS = {"emergency": ("emergency", "overdose-sedation"), "poison_control": ("emergency", "overdose-sedation")}
+WEIGHTS = MODEL_DIR / "model.npz"
+META = MODEL_DIR / "model.json"
+BUCKETS = 1 << 18
+_BUCKET_MASK = BUCKETS - 1
+NGRAMS = (3, 4, 5)
+HEADS = (Tier.EMERGENCY, Tier.CRISIS, Tier.URGENT)
+_WORDS = re.compile(r"\S+")
+_APOSTROPHES = str.maketrans("", "", "'’‘ʼ`´")
+
+
+class LearnedModelError(RuntimeError):
+    """The shipped model is missing, damaged, or was fitted on other data; the message says how to rebuild it."""
+
+
+def char_features(text: str) -> tuple[np.ndarray, np.ndarray]:
+    """Hashed character n-grams inside each word (padded with spaces): sublinear counts, unit length."""
+    padded = [f" {word} " for word in _WORDS.findall(text.lower().translate(_APOSTROPHES))]
+    counts = Counter(
+        zlib.crc32(p[i : i + n].encode()) & _BUCKET_MASK for p in padded for n in NGRAMS for i in range(len(p) - n + 1)
+    )
+    if not counts:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+    index = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+    values = 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float32, count=len(counts)))
+    return index, values / np.linalg.norm(values)
+
+
+@dataclass(frozen=True)
+class LearnedVote:
+    """What the learned layer says of one message: a tier and the sign it looks most like."""
+
+    tier: Tier
+    sign: str
+    probability: float
+
+
+@dataclass(frozen=True)
+class _Head:
+    """One logistic model: dense weights over the embedding, sparse weights over hashed n-grams."""
+
+    dense: np.ndarray  # (dimension,)
+    sparse: np.ndarray  # (BUCKETS,) float32; most are zero
+    bias: float
+
+    def score(self, vector: np.ndarray, index: np.ndarray, values: np.ndarray) -> float:
+        z = float(vector @ self.dense) + float(self.sparse[index] @ values) + self.bias
+        return float(1.0 / (1.0 + np.exp(-z)))
+
+
+class LearnedSignal:
+    """The fitted heads; ``vote`` is a few microseconds of arithmetic per message."""
+
+    def __init__(self, heads: dict[Tier, _Head], classes: list[str], class_tiers: list[Tier], sign_dense: np.ndarray,
+                 sign_sparse: np.ndarray, sign_bias: np.ndarray, thresholds: dict[Tier, float], meta: dict[str, Any]) -> None:
+        self.heads = heads
+        self.classes = classes
+        self.class_tiers = class_tiers
+        self.sign_dense, self.sign_sparse, self.sign_bias = sign_dense, sign_sparse, sign_bias
+        self.thresholds = thresholds
+        self.meta = meta
+
+    @classmethod
+    def load(cls, weights: Path = WEIGHTS, meta_path: Path = META) -> LearnedSignal:
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            with np.load(weights, allow_pickle=False) as data:
+                arrays = {k: data[k] for k in data.files}
+            return cls.from_arrays(arrays, meta)
+        except (OSError, ValueError, KeyError) as exc:
+            raise LearnedModelError(f"{weights}: cannot be read ({exc}); run `python -m safety.training train`") from None
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> LearnedSignal:
+        heads = {}
+        for tier in HEADS:
+            sparse = np.zeros(BUCKETS, dtype=np.float32)
+            sparse[arrays[f"{tier}_index"]] = arrays[f"{tier}_values"]
+            heads[tier] = _Head(arrays[f"{tier}_dense"], sparse, float(arrays[f"{tier}_bias"]))
+        sign_sparse = np.zeros((len(meta["classes"]), BUCKETS), dtype=np.float32)
+        rows, cols = arrays["sign_rows"], arrays["sign_cols"]
+        sign_sparse[rows, cols] = arrays["sign_values"]
+        thresholds = {Tier(t): float(v) for t, v in meta["thresholds"].items()}
+        class_tiers = [Tier(t) for t in meta["class_tiers"]]
+        return cls(heads, list(meta["classes"]), class_tiers, arrays["sign_dense"], sign_sparse, arrays["sign_bias"], thresholds, meta)
+
+    @property
+    def dimension(self) -> int:
+        """The length of the query vectors it was fitted on (another embedder's vectors are not read)."""
+        return int(self.heads[Tier.EMERGENCY].dense.shape[0])
+
+    def probabilities(self, text: str, vector: np.ndarray) -> dict[Tier, float]:
+        index, values = char_features(text)
+        flat = np.asarray(vector, dtype=np.float32).ravel()
+        return {tier: head.score(flat, index, values) for tier, head in self.heads.items()}
+
+    def votes(self, text: str, vector: np.ndarray) -> list[LearnedVote]:
+        """Every tier whose probability reaches its threshold, each with its likeliest sign."""
+        index, values = char_features(text)
+        flat = np.asarray(vector, dtype=np.float32).ravel()
+        votes = []
+        for tier, head in self.heads.items():
+            p = head.score(flat, index, values)
+            if p >= self.thresholds[tier]:
+                votes.append(LearnedVote(tier, self._sign(tier, flat, index, values), p))
+        return votes
+
+    def _sign(self, tier: Tier, vector: np.ndarray, index: np.ndarray, values: np.ndarray) -> str:
+        logits = self.sign_dense @ vector + self.sign_sparse[:, index] @ values + self.sign_bias
+        allowed = [i for i, t in enumerate(self.class_tiers) if t is tier]
+        return self.classes[max(allowed, key=lambda i: logits[i])]
+
+
+# -- training --------------------------------------------------------------------------------------
+
+
+def training_files(directory: Path = TRAINING_DIR, medicines: Path = MEDICINE_TRAINING_DIR) -> list[Path]:
+    return sorted(directory.glob("*.jsonl")) + sorted(medicines.glob("*.jsonl"))
+
+
+def fingerprint(paths: Iterable[Path]) -> dict[str, str]:
+    """sha256 of each training file (the shipped model records what it was fitted on)."""
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in paths}
+
+
+def read_rows(paths: Iterable[Path]) -> list[dict[str, Any]]:
+    """Training rows as ``{"message", "history", "tier", "class"}`` (a medicine question's ``expect`` says its tier)."""
+    rows = []
+    for path in paths:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            if "expect" in row and "tier" not in row:
+                row["tier"], row["class"] = _MEDICINE_TIERS.get(row["expect"], ("none", "medicine-question"))
+            rows.append(row)
+    return rows
+
+
+def _matrix(texts: Sequence[str], vectors: np.ndarray) -> Any:
+    from scipy import sparse
+
+    rows, cols, vals = [], [], []
+    for r, text in enumerate(texts):
+        index, values = char_features(text)
+        rows.append(np.full(len(index), r))
+        cols.append(index)
+        vals.append(values)
+    chars = sparse.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(len(texts), BUCKETS))
+    return sparse.hstack([sparse.csr_matrix(vectors), chars]).tocsr()
+
+
+def fit(texts: Sequence[str], vectors: np.ndarray, tiers: Sequence[str], classes: Sequence[str], c: float = 8.0) -> dict[str, np.ndarray]:
+    """Fit the tier heads and the sign head; returns the arrays ``model.npz`` holds."""
+    from sklearn.linear_model import LogisticRegression
+
+    features = _matrix(texts, vectors)
+    dim = vectors.shape[1]
+    arrays: dict[str, np.ndarray] = {}
+    labels = np.array(tiers)
+    for tier in HEADS:
+        head = LogisticRegression(C=c, max_iter=5000, class_weight="balanced")
+        head.fit(features, (labels == tier.value).astype(int))
+        w = head.coef_[0].astype(np.float32)
+        nonzero = np.flatnonzero(w[dim:])
+        arrays.update({
+            f"{tier}_dense": w[:dim], f"{tier}_index": nonzero.astype(np.int64), f"{tier}_values": w[dim:][nonzero],
+            f"{tier}_bias": np.asarray(head.intercept_[0], dtype=np.float32),
+        })  # fmt: skip
+    flagged = [i for i, t in enumerate(tiers) if t != Tier.NONE.value]
+    sign = LogisticRegression(C=c, max_iter=5000)
+    sign.fit(features[flagged], [classes[i] for i in flagged])
+    coef = sign.coef_.astype(np.float32)
+    rows, cols = np.nonzero(coef[:, dim:])
+    arrays.update({
+        "sign_dense": coef[:, :dim], "sign_rows": rows.astype(np.int64), "sign_cols": cols.astype(np.int64),
+        "sign_values": coef[:, dim:][rows, cols], "sign_bias": sign.intercept_.astype(np.float32),
+        "sign_classes": np.array(sign.classes_),
+    })  # fmt: skip
+    return arrays

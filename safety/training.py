@@ -1,0 +1,176 @@
+"""``python -m safety.training train|check``: fit the learned red-flag signal, or check the shipped one.
+
+``train`` embeds ``data/triage/training/*.jsonl`` with the project's embedder
+(the text answering embeds), fits the heads (``safety.learned.fit``), and picks
+the thresholds on the development sets (``eval/heldout/triage_dev*.jsonl``, written by
+people who had not seen the rules): the most recall (emergency,
+then crisis, then urgent) whose false alarms stay within the budget. The test
+set is never read here. ``check`` says whether the shipped model was fitted on
+the training files as they are now (``make test`` runs it).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from contracts import Tier
+from rules.locale import DATA_DIR
+from safety.learned import (
+    BUCKETS,
+    HEADS,
+    META,
+    NGRAMS,
+    WEIGHTS,
+    LearnedModelError,
+    LearnedSignal,
+    fingerprint,
+    fit,
+    read_rows,
+    training_files,
+)
+from safety.triage import Triage
+
+HELDOUT = DATA_DIR.parent / "eval" / "heldout"
+DEV_SETS = (HELDOUT / "triage_dev.jsonl", HELDOUT / "triage_dev2.jsonl")
+# Thresholds are chosen on the development set: the most recall the false-alarm budget allows,
+# emergencies and crises first. The grid is coarse on purpose: a fine one would fit dev's noise.
+THRESHOLD_GRID = (0.35, 0.45, 0.55, 0.65, 0.75, 0.85)
+FALSE_ALARM_BUDGET = 0.08
+REGULARISATION_GRID = (1.0, 4.0, 16.0)  # logistic C, chosen on the development set with the thresholds
+
+
+def default_embedder() -> Callable[[list[str]], np.ndarray]:
+    """The project's embedder over the text answering embeds (the question with the guide's words for its lay words)."""
+    from embedding.embedder import load_configured_embedder
+    from index.vocabulary import MAX_QUERY_CHARS, LayVocabulary, query_text
+    from settings import load_settings
+
+    embedder = load_configured_embedder(load_settings())
+    vocabulary = LayVocabulary.load()
+
+    def embed(texts: list[str]) -> np.ndarray:
+        cut = [t[:MAX_QUERY_CHARS] for t in texts]
+        return embedder.encode([query_text(t, vocabulary.expand(t)) for t in cut], batch_size=64)
+
+    return embed
+
+
+def train(embed: Callable[[list[str]], np.ndarray] | None = None, dev: Sequence[Path] = DEV_SETS) -> int:
+    """Fit on ``data/triage/training/``, choose thresholds on the development sets, write the model."""
+    embed = embed or default_embedder()
+    paths = training_files()
+    rows = [r for r in read_rows(paths) if not r.get("history")]  # a history row's label is its conversation's
+    texts = [r["message"] for r in rows]
+    print(f"safety.learned: embedding {len(texts)} training messages ...", flush=True)
+    vectors = embed(texts)
+    dev_rows = read_rows(dev)
+    tier_of = {r["class"]: r["tier"] for r in rows}
+    best: tuple[tuple[float, ...], dict[str, np.ndarray], dict[str, Any]] | None = None
+    for c in REGULARISATION_GRID:
+        arrays = fit(texts, vectors, [r["tier"] for r in rows], [r["class"] for r in rows], c)
+        classes = [str(k) for k in arrays.pop("sign_classes")]
+        meta: dict[str, Any] = {
+            "training": fingerprint(paths),
+            "classes": classes,
+            "class_tiers": [tier_of[k] for k in classes],
+            "thresholds": {t.value: 0.5 for t in HEADS},
+            "features": {"buckets": BUCKETS, "ngrams": list(NGRAMS)},
+            "regularisation_c": c,
+        }
+        try:
+            thresholds, figures = choose_thresholds(LearnedSignal.from_arrays(arrays, meta), dev_rows, embed)
+        except LearnedModelError as exc:
+            print(f"safety.learned: C={c}: {exc}")
+            continue
+        meta["thresholds"] = {t.value: v for t, v in thresholds.items()}
+        meta["dev_figures"] = figures
+        key = (figures["emergency"], figures["crisis"], figures["urgent"], -figures["false_alarms"])
+        print(f"safety.learned: C={c}: thresholds {meta['thresholds']}, dev {figures}", flush=True)
+        if best is None or key > best[0]:
+            best = (key, arrays, meta)
+    if best is None:
+        raise LearnedModelError(f"no setting keeps false alarms on the development sets under {FALSE_ALARM_BUDGET}")
+    _, arrays, meta = best
+    WEIGHTS.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(WEIGHTS, allow_pickle=False, **arrays)
+    META.write_text(json.dumps(meta, indent=2), encoding="utf-8")
+    print(f"safety.learned: wrote {WEIGHTS.name} and {META.name} (C={meta['regularisation_c']}); dev {meta['dev_figures']}")
+    return 0
+
+
+def choose_thresholds(
+    signal: LearnedSignal, dev_rows: list[dict[str, Any]], embed: Callable[[list[str]], np.ndarray]
+) -> tuple[dict[Tier, float], dict[str, float]]:
+    """The thresholds with the best recall (emergency, then crisis, then urgent) whose false alarms stay in budget."""
+    from settings import load_settings
+
+    settings = load_settings()
+    triage = Triage.load(settings.languages.enabled, learned=signal, min_confidence=settings.languages.min_confidence)
+    texts = sorted({t for r in dev_rows for t in [r["message"], *r.get("history", [])]})
+    vectors = dict(zip(texts, embed(texts), strict=True))
+    best: tuple[tuple[float, ...], dict[Tier, float], dict[str, float]] | None = None
+    for e in THRESHOLD_GRID:
+        for c in THRESHOLD_GRID:
+            for u in THRESHOLD_GRID:
+                signal.thresholds = {Tier.EMERGENCY: e, Tier.CRISIS: c, Tier.URGENT: u}
+                figures = _dev_figures(triage, dev_rows, vectors)
+                if figures["false_alarms"] > FALSE_ALARM_BUDGET:
+                    continue
+                key = (figures["emergency"], figures["crisis"], figures["urgent"], -figures["false_alarms"])
+                if best is None or key > best[0]:
+                    best = (key, dict(signal.thresholds), figures)
+    if best is None:
+        raise LearnedModelError(f"no thresholds keep false alarms on the development sets under {FALSE_ALARM_BUDGET}")
+    signal.thresholds = best[1]
+    return best[1], best[2]
+
+
+def _dev_figures(triage: Any, rows: list[dict[str, Any]], vectors: dict[str, np.ndarray]) -> dict[str, float]:
+    def embed(texts: list[str]) -> np.ndarray:
+        return np.stack([vectors[t] for t in texts])
+
+    outcome: dict[str, list[bool]] = {"emergency": [], "crisis": [], "urgent": [], "false_alarms": []}
+    for row in rows:
+        history = [m for h in row.get("history", []) for m in ({"role": "user", "content": h}, {"role": "assistant", "content": ""})]
+        result = triage.assess(row["message"], history, embed)
+        tiers = {s.tier for s in result.signs}
+        if row["tier"] == "emergency":
+            outcome["emergency"].append(Tier.EMERGENCY in tiers)
+        elif row["tier"] == "crisis":
+            outcome["crisis"].append(Tier.CRISIS in tiers)
+        elif row["tier"] == "urgent":
+            outcome["urgent"].append(bool(tiers))
+        else:
+            outcome["false_alarms"].append(bool(tiers))
+    return {k: round(sum(v) / len(v), 4) if v else 0.0 for k, v in outcome.items()}
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m safety.training", description="Fit the learned red-flag signal, or check the shipped one.")
+    parser.add_argument("command", choices=["train", "check"])
+    args = parser.parse_args(argv)
+    if args.command == "check":
+        return check()
+    return train()
+
+
+def check() -> int:
+    meta = json.loads(META.read_text(encoding="utf-8"))
+    if meta.get("training") != fingerprint(training_files()):
+        print("safety.learned: the shipped model was fitted on other training data; run `python -m safety.training train`")
+        return 1
+    LearnedSignal.load()
+    print("safety.learned: the shipped model matches its training data")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

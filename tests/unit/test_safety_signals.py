@@ -1,0 +1,185 @@
+"""Each safety signal alone, and how triage combines them: language, the learned layer, the notices.
+
+No model: the learned layer is tested with hand-made heads over small vectors
+(the mechanism), and the shipped model is checked against its training data
+(``python -m safety.training check``) without loading the embedder.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from contracts import PartKind, Tier
+from rules.prompts import Prompts
+from safety.language import LanguageDetector
+from safety.learned import BUCKETS, LearnedSignal, _Head, char_features
+from safety.notices import notice_parts
+from safety.red_flags import RedFlagRules, SignMatch
+from safety.triage import Triage, TriageResult
+from settings import PROJECT_ROOT, load_settings
+
+# -- language -----------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def detector() -> LanguageDetector:
+    return LanguageDetector(["en", "es", "zh", "fr", "de"])
+
+
+@pytest.mark.parametrize(
+    "text, language",
+    [
+        ("my back hurts, should I use ice or heat?", "en"),
+        ("me duele mucho la espalda y no puedo dormir", "es"),
+        ("我的腰很疼，能用热敷吗", "zh"),
+        ("j'ai très mal au dos depuis ce matin", "fr"),
+        ("ich habe seit gestern starke Rückenschmerzen", "de"),
+        ("ok", "en"),  # too short to call
+        ("ibuprofen?", "en"),
+    ],
+)
+def test_the_language_of_a_message(detector, text, language):
+    assert detector.detect(text) == language
+
+
+def test_only_enabled_languages_are_detected():
+    assert LanguageDetector(["en"]).detect("me duele mucho la espalda y no puedo dormir") == "en"
+
+
+# -- the learned layer --------------------------------------------------------------------------------
+
+
+def test_character_features_are_deterministic_and_unit_length():
+    index, values = char_features("Can't pee since THIS morning")
+    again, same = char_features("cant pee since this morning")
+    assert np.array_equal(index, again) and np.allclose(values, same)  # case and apostrophes do not matter
+    assert abs(float(np.linalg.norm(values)) - 1.0) < 1e-5 and index.max() < BUCKETS
+
+
+def _signal(dimension: int = 8) -> LearnedSignal:
+    """An emergency head that fires on the vector's first axis, a crisis head on the second."""
+    heads = {}
+    for tier, axis in ((Tier.EMERGENCY, 0), (Tier.CRISIS, 1), (Tier.URGENT, 2)):
+        dense = np.zeros(dimension, dtype=np.float32)
+        dense[axis] = 10.0
+        heads[tier] = _Head(dense, np.zeros(BUCKETS, dtype=np.float32), -5.0)
+    classes = ["both-legs", "crisis-passive", "fever"]
+    sign_dense = np.eye(3, dimension, dtype=np.float32)
+    thresholds = {Tier.EMERGENCY: 0.5, Tier.CRISIS: 0.5, Tier.URGENT: 0.5}
+    return LearnedSignal(heads, classes, [Tier.EMERGENCY, Tier.CRISIS, Tier.URGENT], sign_dense,
+                         np.zeros((3, BUCKETS), dtype=np.float32), np.zeros(3, dtype=np.float32), thresholds, {})  # fmt: skip
+
+
+def _vector(*axes: int, dimension: int = 8) -> np.ndarray:
+    v = np.zeros(dimension, dtype=np.float32)
+    v[list(axes)] = 1.0
+    return v
+
+
+def test_a_learned_vote_names_its_tier_and_likeliest_sign():
+    votes = _signal().votes("anything", _vector(0))
+    assert [(v.tier, v.sign) for v in votes] == [(Tier.EMERGENCY, "both-legs")]
+    assert _signal().votes("anything", _vector()) == []
+
+
+@pytest.fixture(scope="module")
+def english_rules() -> RedFlagRules:
+    return RedFlagRules.load("en")
+
+
+def test_triage_adds_what_only_the_learned_layer_saw(english_rules):
+    triage = Triage({"en": english_rules}, _signal())
+    result = triage.assess("my legs feel like they belong to somebody else", None, lambda texts: np.stack([_vector(0)] * len(texts)))
+    assert result.tier is Tier.EMERGENCY
+    assert [(s.sign, s.source) for s in result.signs] == [("both-legs", "learned")]
+
+
+def test_a_learned_vote_does_not_survive_the_rules_negation(english_rules):
+    """The rules read "no numbness in my legs" and set it aside: the learned emergency vote is dropped."""
+    triage = Triage({"en": english_rules}, _signal())
+    result = triage.assess("no numbness in my legs", None, lambda texts: np.stack([_vector(0)] * len(texts)))
+    assert result.tier is Tier.NONE and "negated: no numbness in my legs" in result.set_aside
+
+
+def test_the_learned_layer_reads_earlier_messages_too(english_rules):
+    triage = Triage({"en": english_rules}, _signal())
+    vectors = {"i feel like giving up on everything": _vector(1), "ok and heat?": _vector()}
+    history = [{"role": "user", "content": "i feel like giving up on everything"}, {"role": "assistant", "content": "..."}]
+    result = triage.assess("ok and heat?", history, lambda texts: np.stack([vectors[t] for t in texts]))
+    assert result.tier is Tier.CRISIS and result.signs[0].turn == 1
+
+
+def test_a_broken_or_foreign_embedder_leaves_the_rules_deciding(english_rules):
+    triage = Triage({"en": english_rules}, _signal())
+
+    def broken(texts: list[str]) -> np.ndarray:
+        raise RuntimeError("no model")
+
+    assert triage.assess("I can't pee", None, broken).tier is Tier.EMERGENCY
+    wrong_size = triage.assess("my legs feel odd", None, lambda texts: np.ones((len(texts), 5), dtype=np.float32))
+    assert wrong_size.tier is Tier.NONE
+
+
+def test_the_shipped_model_matches_its_training_data():
+    done = subprocess.run([sys.executable, "-m", "safety.training", "check"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+    meta = json.loads((PROJECT_ROOT / "data" / "triage" / "model.json").read_text(encoding="utf-8"))
+    assert set(meta["thresholds"]) == {"emergency", "crisis", "urgent"}
+    assert LearnedSignal.load().dimension == 384
+
+
+# -- other languages' rules ------------------------------------------------------------------------
+
+
+def test_another_languages_rules_overrule_an_english_match_they_set_aside(english_rules):
+    """A cognate ("cancer") matched by the English rules in a Spanish sentence about someone's past does not count."""
+    spanish = RedFlagRules.load("es")
+    triage = Triage({"en": english_rules, "es": spanish}, None, LanguageDetector(["en", "es"]))
+    assert english_rules.read("mi madre tuvo cancer hace muchos años").found  # English alone would fire
+    assert triage.assess("mi madre tuvo cáncer hace muchos años, ¿es hereditario?").tier is Tier.NONE
+    assert triage.assess("no puedo orinar desde ayer y me duele la espalda").tier is Tier.EMERGENCY
+
+
+# -- notices ----------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def texts() -> Prompts:
+    return Prompts.load(load_settings())
+
+
+def _match(sign: str, tier: Tier, text: str, label: str, other: bool = False) -> SignMatch:
+    return SignMatch(sign, tier, label, "", 0, text, other)
+
+
+def test_each_sign_gets_its_own_text_once(texts):
+    result = TriageResult(Tier.EMERGENCY, (
+        _match("saddle-numbness", Tier.EMERGENCY, "emergency_nerves", "numbness around the bottom"),
+        _match("bladder-bowel", Tier.EMERGENCY, "emergency_nerves", "trouble peeing"),
+        _match("chest-heart", Tier.EMERGENCY, "emergency_heart", "chest pain"),
+        _match("fever", Tier.URGENT, "urgent", "a fever"),
+    ), ())  # fmt: skip
+    parts = notice_parts(result, texts)
+    assert [p.kind for p in parts] == [PartKind.EMERGENCY, PartKind.EMERGENCY]  # no urgent text beside an emergency
+    assert "(numbness around the bottom, trouble peeing)" in parts[0].markdown and "cauda equina" in parts[0].markdown
+    assert "heart" in parts[1].markdown
+
+
+def test_a_crisis_beside_an_emergency_shows_the_crisis_line_too(texts):
+    result = TriageResult(Tier.EMERGENCY, (
+        _match("overdose-sedation", Tier.EMERGENCY, "emergency_overdose", "too many tablets"),
+        _match("crisis-active", Tier.CRISIS, "crisis_plan", "a plan"),
+    ), ())  # fmt: skip
+    parts = notice_parts(result, texts)
+    assert [p.kind for p in parts] == [PartKind.EMERGENCY, PartKind.CRISIS]
+    assert "1-800-222-1222" in parts[0].markdown and "988" in parts[1].markdown
+
+
+def test_someone_elses_symptoms_get_the_line_for_the_person_helping(texts):
+    result = TriageResult(Tier.EMERGENCY, (_match("both-legs", Tier.EMERGENCY, "emergency_nerves", "weak legs", other=True),), ())
+    assert "someone else" in notice_parts(result, texts)[0].markdown
