@@ -23,6 +23,8 @@ ENV_PREFIX = "BACKSPASM_"
 CONFIG_ENV = "BACKSPASM_CONFIG"
 BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
 QUERY_RUNTIMES = ("onnx", "torch")
+MIN_TOKEN_CHARS = 16  # a /clinic token shorter than this could be guessed despite the sign-in rate limit
+DATABASE_SCHEMES = ("postgresql://", "postgres://")
 
 
 class ConfigError(ValueError):
@@ -94,12 +96,30 @@ class ServerSettings:
 @dataclass(frozen=True)
 class PrivacySettings:
     log_messages: bool = False
+    # What the insights store may keep of a patient's words (nothing by default): the redacted text of
+    # declined and unanswered questions, and with store_all_questions of every question, for retention_days.
+    store_questions: bool = False
+    store_all_questions: bool = False
+    retention_days: int = 30
 
 
 @dataclass(frozen=True)
 class FeedbackSettings:
     enabled: bool = True
     path: str = "var/feedback.sqlite3"
+
+
+@dataclass(frozen=True)
+class InsightsSettings:
+    enabled: bool = True  # one event per reply (labels and figures; message text only as [privacy] allows)
+    database_url: str = ""  # "" keeps the events in SQLite at `path`; postgresql://… shares one database between processes
+    path: str = "var/insights.sqlite3"
+    token: str = ""  # turns /clinic on (BACKSPASM_INSIGHTS_TOKEN); at least MIN_TOKEN_CHARS characters
+    queue_size: int = 10_000  # events waiting for the writer; past this they are dropped (and counted), never waited for
+    session_hours: int = 8  # how long a /clinic sign-in lasts
+    # A vote's reason is stored as one of these labels ("Not answered" matches not_answered); anything else
+    # counts as "other", and its words are kept (redacted) only with [privacy] store_questions.
+    vote_reasons: tuple[str, ...] = ("wrong", "unclear", "not_answered", "too_long", "unsafe", "other")
 
 
 @dataclass(frozen=True)
@@ -113,6 +133,7 @@ class Settings:
     server: ServerSettings = field(default_factory=ServerSettings)
     privacy: PrivacySettings = field(default_factory=PrivacySettings)
     feedback: FeedbackSettings = field(default_factory=FeedbackSettings)
+    insights: InsightsSettings = field(default_factory=InsightsSettings)
 
     def path(self, relative: str) -> Path:
         """Resolve a configured path against the project root (absolute paths stay)."""
@@ -209,4 +230,28 @@ def load_settings(path: str | Path | None = None, env: Mapping[str, str] | None 
         raise ConfigError(f"[embedder] query_runtime must be {' or '.join(QUERY_RUNTIMES)}, got {settings.embedder.query_runtime!r}")
     if settings.retrieval.mode not in {"hybrid", "dense", "bm25"}:
         raise ConfigError(f"[retrieval] mode must be hybrid, dense or bm25, got {settings.retrieval.mode!r}")
+    check_privacy_and_insights(settings)
     return settings
+
+
+def check_privacy_and_insights(settings: Settings) -> None:
+    """One clear line for each way the [privacy] and [insights] keys can be wrong."""
+    privacy, insights = settings.privacy, settings.insights
+    if privacy.store_all_questions and not privacy.store_questions:
+        raise ConfigError("[privacy] store_all_questions = true also needs store_questions = true (keeping every question is a superset)")
+    if privacy.retention_days < 1:
+        raise ConfigError(f"[privacy] retention_days must be 1 or more, got {privacy.retention_days}")
+    token = insights.token
+    if token and (len(token.strip()) < MIN_TOKEN_CHARS or token != token.strip()):
+        raise ConfigError(
+            f"[insights] token (or BACKSPASM_INSIGHTS_TOKEN) must be at least {MIN_TOKEN_CHARS} characters without spaces at the ends; "
+            "make one with: python -c 'import secrets; print(secrets.token_urlsafe(24))'"
+        )
+    url = insights.database_url
+    if url and not url.startswith(DATABASE_SCHEMES):
+        raise ConfigError(
+            "[insights] database_url must start with postgresql:// (e.g. postgresql://user:password@db.example:5432/backspasm) "
+            'or be "" for the SQLite file at [insights] path'
+        )
+    if insights.queue_size < 1 or insights.session_hours < 1:
+        raise ConfigError("[insights] queue_size and session_hours must be 1 or more")
