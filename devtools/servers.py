@@ -74,8 +74,8 @@ def offline_environment(extra: Mapping[str, str] | None = None) -> dict[str, str
 
 
 def app_environment(index_dir: Path | None = None, extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The app's environment for a benchmark: offline, rate limit off, no feedback file written."""
-    base = {"BACKSPASM_SERVER_RATE_LIMIT_PER_MINUTE": "0", "BACKSPASM_FEEDBACK_ENABLED": "false"}
+    """The app's environment for a benchmark: offline, rate limit off, no feedback or insights written (unless ``extra`` says so)."""
+    base = {"BACKSPASM_SERVER_RATE_LIMIT_PER_MINUTE": "0", "BACKSPASM_FEEDBACK_ENABLED": "false", "BACKSPASM_INSIGHTS_ENABLED": "false"}
     if index_dir is not None:
         base["BACKSPASM_INDEX_DIR"] = str(index_dir)
     return offline_environment({**base, **(extra or {})})
@@ -159,7 +159,7 @@ class ServerProcess:
 
 
 class AppProcess(ServerProcess):
-    """``python app.py`` on a free loopback port, with the benchmark defaults (rate limit and feedback off)."""
+    """``python app.py`` on a free loopback port, with the benchmark defaults (rate limit, feedback and insights off)."""
 
     def __init__(
         self, name: str = "app", index_dir: Path | None = None, extra_env: Mapping[str, str] | None = None,

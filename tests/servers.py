@@ -2,7 +2,7 @@
 
 Built on ``devtools.servers`` (the benchmarks start the app the same way): each
 server runs exactly as in production, on 127.0.0.1, pointed at the session's
-index through ``BACKSPASM_INDEX_DIR`` and at a temporary feedback file. Every
+index through ``BACKSPASM_INDEX_DIR`` and at temporary feedback and insights files. Every
 wait is bounded; a server that does not come up fails the test with its log.
 """
 
@@ -18,11 +18,12 @@ __all__ = ["app_env", "free_port", "running_apps", "running_demo_page"]
 
 
 def app_env(index_dir: Path, feedback_path: Path, rate_limit: int = 0, **extra: str) -> dict[str, str]:
-    """Environment overrides for ``app.py``: the test index, a temporary feedback store, the rate limit."""
+    """Environment overrides for ``app.py``: the test index, temporary feedback and insights stores, the rate limit."""
     return {
         "BACKSPASM_INDEX_DIR": str(index_dir),
         "BACKSPASM_FEEDBACK_ENABLED": "true",
         "BACKSPASM_FEEDBACK_PATH": str(feedback_path),
+        "BACKSPASM_INSIGHTS_PATH": str(feedback_path.parent / "insights.sqlite3"),
         "BACKSPASM_SERVER_RATE_LIMIT_PER_MINUTE": str(rate_limit),
         **extra,
     }

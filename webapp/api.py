@@ -11,6 +11,8 @@ other requests, health checks included.
 from __future__ import annotations
 
 import logging
+import time
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import anyio
@@ -19,6 +21,7 @@ from fastapi.responses import JSONResponse
 
 from clinic.feedback import VOTES, FeedbackStore
 from contracts import Answer
+from insights.recorder import NullRecorder, Recorder
 from settings import Settings
 from webapp.limits import BodyTooLarge, RateLimiter, client_key, read_body
 from webapp.validation import InvalidRequest, parse_json, validate_ask
@@ -62,9 +65,11 @@ def build_router(
     feedback: FeedbackStore | None,
     limiter: RateLimiter,
     workers: anyio.CapacityLimiter,
+    insights: Recorder | None = None,
 ) -> APIRouter:
-    """The API routes, bound to one service, feedback store and rate limiter."""
+    """The API routes, bound to one service, feedback store, rate limiter and insights recorder."""
     router = APIRouter()
+    recorder = insights or NullRecorder()
     server = settings.server
     feedback_limiter = RateLimiter(server.rate_limit_per_minute)
 
@@ -81,28 +86,45 @@ def build_router(
         message = f"too many questions from this address; try again in {wait} seconds"
         return error(429, message, {"Retry-After": str(wait)}, extra)
 
-    async def notice_for(payload: Any, learned: bool) -> dict[str, Any]:
+    async def notice_for(payload: Any, learned: bool, outcome: _Outcome | None = None) -> dict[str, Any]:
         """Triage of a request that will not be answered: its notice, or the referral when no message is readable."""
         readable = _readable(payload)
         message, history = readable if readable is not None else ("", None)
-        return await anyio.to_thread.run_sync(service.notice, message, history, learned, limiter=workers)
+        notice = await anyio.to_thread.run_sync(service.notice, message, history, learned, limiter=workers)
+        if outcome is not None:
+            outcome.notice, outcome.message = notice, message
+        return notice
 
     @router.post("/api/ask")
     async def ask(request: Request) -> JSONResponse:
+        """Answer (or refuse) one request, then hand its event to the insights recorder (queued, never waited for)."""
+        started = time.perf_counter()
+        outcome = _Outcome()
+        response = await answer_request(request, outcome)
+        latency_ms = (time.perf_counter() - started) * 1000
+        if outcome.answer is not None:
+            recorder.reply(outcome.answer, outcome.message, "api", latency_ms)
+        else:
+            notice = outcome.notice or {}
+            recorder.refused(str(notice.get("triage", "none")), str(notice.get("language", "en")), outcome.message, "api", latency_ms)
+        return response
+
+    async def answer_request(request: Request, outcome: _Outcome) -> JSONResponse:
         wait = limiter.hit(client_key(request))
         try:
             payload = await read_json(request)
         except _Refused as refused:
             return too_many(wait) if wait else refused.response
         except InvalidRequest as exc:
-            return too_many(wait) if wait else error(400, str(exc), extra=await notice_for(None, False))
+            return too_many(wait) if wait else error(400, str(exc), extra=await notice_for(None, False, outcome))
         if wait:  # still triaged (rules only: no model call for a client asking too fast)
-            return too_many(wait, await notice_for(payload, learned=False))
+            return too_many(wait, await notice_for(payload, False, outcome))
         try:
             ask = validate_ask(payload, server.max_message_chars, server.max_history_messages)
         except InvalidRequest as exc:  # too long, malformed history...: triaged whole before it is refused
-            return error(400, str(exc), extra=await notice_for(payload, learned=True))
+            return error(400, str(exc), extra=await notice_for(payload, True, outcome))
         answer = await anyio.to_thread.run_sync(service.answer, ask.message, ask.history, limiter=workers)
+        outcome.answer, outcome.message = answer, ask.message
         return JSONResponse(answer.to_dict(), headers=NO_STORE)
 
     @router.api_route("/healthz", methods=["GET", "HEAD"])
@@ -134,9 +156,19 @@ def build_router(
         if not isinstance(question, str) or not isinstance(answer, str) or not answer.strip():
             return error(400, '"question" and "answer" must be strings (the answer not empty)')
         await anyio.to_thread.run_sync(feedback.record, question, answer, vote)
+        recorder.vote(vote, payload.get("reason"), question, answer, "api")
         return JSONResponse({"ok": True}, headers=NO_STORE)
 
     return router
+
+
+@dataclass
+class _Outcome:
+    """What one /api/ask request came to, for its insights event: an answer, or a refusal with its notice."""
+
+    answer: Answer | None = None
+    notice: dict[str, Any] | None = None
+    message: Any = None
 
 
 class _Refused(Exception):

@@ -15,12 +15,14 @@ tells a reader in pain that something is happening from the first moment.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import gradio as gr
 
 from clinic.feedback import FeedbackStore
+from insights.recorder import NullRecorder, Recorder
 from settings import Settings
 from webapp.api import AnswerService
 from webapp.limits import RateLimiter
@@ -78,6 +80,7 @@ class ChatHandlers:
         referral: str,
         limiter: RateLimiter,
         feedback: FeedbackStore | None,
+        insights: Recorder | None = None,
     ) -> None:
         self.settings = settings
         self.service = service
@@ -85,6 +88,7 @@ class ChatHandlers:
         self.referral = referral
         self.limiter = limiter
         self.feedback = feedback
+        self.insights = insights or NullRecorder()
 
     # -- the chat -----------------------------------------------------------------------
 
@@ -117,20 +121,25 @@ class ChatHandlers:
 
     def _reply(self, message: str, history: list[dict[str, str]], request: gr.Request | None) -> tuple[dict[str, Any], str]:
         """The assistant's reply (as ``Answer.to_dict()``) and its Markdown text, or the front's own notice."""
+        started = time.perf_counter()
         client = request.client.host if request is not None and request.client else "unknown"
         wait = self.limiter.hit(f"chat:{client}")
         if wait:
-            return self._notice(f"You're sending messages very quickly. Please wait {wait} seconds and ask again.", message, history, False)
+            return self._notice(f"You're sending messages very quickly. Please wait {wait} seconds and ask again.", message, history, False, started)
         limit = self.settings.server.max_message_chars
         if len(message) > limit:  # the textbox stops typing at the limit; this catches scripted calls
             text = f"That message is too long for me ({len(message):,} characters). Please keep it under {limit:,}."
-            return self._notice(text, message, history, True)
+            return self._notice(text, message, history, True, started)
         answer = self.service.answer(message, history)
+        self.insights.reply(answer, message, "chat", (time.perf_counter() - started) * 1000)
         return answer.to_dict(), answer.text
 
-    def _notice(self, text: str, message: str, history: list[dict[str, str]], learned: bool) -> tuple[dict[str, Any], str]:
+    def _notice(
+        self, text: str, message: str, history: list[dict[str, str]], learned: bool, started: float
+    ) -> tuple[dict[str, Any], str]:
         """A reply the page makes itself: the message is still triaged, its safety texts first, the referral last."""
         notice = self.service.notice(message, history, learned)
+        self.insights.refused(notice["triage"], notice.get("language", "en"), message, "chat", (time.perf_counter() - started) * 1000)
         safety, referral = notice["parts"][:-1], notice["parts"][-1:]
         parts = [*safety, {"kind": "notice", "markdown": text}, *referral]
         reply = {"kind": "error", "triage": notice["triage"], "parts": parts, "citations": []}
@@ -156,11 +165,13 @@ class ChatHandlers:
             return
         question = history[index - 1]["content"] if index > 0 and history[index - 1].get("role") == "user" else ""
         self.feedback.record(question, turn["content"], vote)
+        self.insights.vote(vote, None, question, turn["content"], "chat")
 
     # -- the API --------------------------------------------------------------------------
 
     def chat_api(self, message: str, history: list[dict[str, Any]] | None = None, request: gr.Request = None) -> str:  # type: ignore[assignment]
         """Answer one message in its conversation; returns the reply as Markdown, the referral text last."""
+        started = time.perf_counter()
         client = request.client.host if request is not None and request.client else "unknown"
         wait = self.limiter.hit(f"chat:{client}")
         if wait:
@@ -173,7 +184,9 @@ class ChatHandlers:
             )
         except InvalidRequest as exc:
             raise gr.Error(str(exc)) from None
-        return self.service.answer(ask.message, ask.history).text
+        answer = self.service.answer(ask.message, ask.history)
+        self.insights.reply(answer, ask.message, "chat", (time.perf_counter() - started) * 1000)
+        return answer.text
 
 
 def build_chat(handlers: ChatHandlers, settings: Settings) -> gr.Blocks:

@@ -36,7 +36,7 @@ def configure_logging() -> None:
     """The project's loggers at INFO on stderr, libraries at WARNING (uvicorn configures its own)."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for name in ("webapp", "assistant", "index"):
+    for name in ("webapp", "assistant", "index", "insights"):
         logging.getLogger(name).setLevel(logging.INFO)
 
 

@@ -22,6 +22,7 @@ log = logging.getLogger("webapp.security")
 # A CSP host-source or keyword; anything with spaces, semicolons or commas could inject directives.
 _SOURCE = re.compile(r"^(?:'self'|'none'|\*|(?:https?://)?(?:\*\.)?[A-Za-z0-9.-]+(?::(?:\d{1,5}|\*))?|https?:)$")
 _WIDGET_PATHS = ("/widget", "/widget/")
+_CLINIC_PREFIX = "/clinic"
 
 
 def frame_ancestors(origins: Iterable[str]) -> str:
@@ -56,6 +57,13 @@ def widget_csp(ancestors: str) -> str:
     )
 
 
+def clinic_csp() -> str:
+    """The clinic's insights page: no script at all, its own stylesheet, forms to itself, never in a frame."""
+    return "; ".join(
+        ["default-src 'none'", "style-src 'self'", "img-src 'self' data:", "form-action 'self'", "base-uri 'none'", "frame-ancestors 'none'"]
+    )
+
+
 def page_csp(ancestors: str) -> str:
     """The policy of every other response (the Gradio page needs its inline scripts and styles)."""
     return f"{ancestors}; object-src 'none'; base-uri 'self'"
@@ -74,6 +82,7 @@ class SecurityHeaders:
         ]
         self._widget = [(b"content-security-policy", widget_csp(ancestors).encode())]
         self._page = [(b"content-security-policy", page_csp(ancestors).encode())]
+        self._clinic = [(b"content-security-policy", clinic_csp().encode()), (b"x-frame-options", b"DENY")]
         self._script = [(b"cross-origin-resource-policy", b"cross-origin")]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -82,6 +91,8 @@ class SecurityHeaders:
             return
         path = scope.get("path", "")
         extra = self._widget if path in _WIDGET_PATHS else self._page
+        if path == _CLINIC_PREFIX or path.startswith(_CLINIC_PREFIX + "/"):
+            extra = self._clinic
         if path == "/widget.js":
             extra = extra + self._script
 
