@@ -256,6 +256,7 @@ class Answer:
     retrieved: list[RetrievedPassage] = field(default_factory=list)
     kind: ReplyKind = ReplyKind.ANSWER
     language: str = "en"  # the language the reply's safety texts are in
+    intent: str | None = None  # how the question was read ("amount", "comparison", "general"...): a label, for the clinic's figures
 
     @property
     def text(self) -> str:

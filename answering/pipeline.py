@@ -120,6 +120,7 @@ class Assistant:
             retrieved=self._retrieved(reply, turn),
             kind=reply.kind,
             language=texts.language,
+            intent=self._intent(turn, reply),
         )
         self._log(answer, text if reply.kind is not ReplyKind.ERROR else "")
         return answer
@@ -157,6 +158,15 @@ class Assistant:
             if reply is not None:
                 return reply
         raise RuntimeError("the last policy step must always reply")
+
+    def _intent(self, turn: Turn | None, reply: Reply) -> str | None:
+        """The question's intent label; None when there was no question to read (an error, an empty message)."""
+        if turn is None or reply.kind in (ReplyKind.ERROR, ReplyKind.EMPTY) or not turn.text.strip():
+            return None
+        try:
+            return self.question_rules.intent(turn.text)
+        except Exception:  # a label for the clinic's figures must never cost the patient the reply
+            return None
 
     def _retrieved(self, reply: Reply, turn: Turn | None) -> list[RetrievedPassage]:
         """What retrieval found: the passages a comparison was composed from first, then the search hits."""

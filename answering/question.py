@@ -96,6 +96,14 @@ class QuestionRules:
         both = "".join(rf"(?=.*\b(?:{'|'.join(map(re.escape, sorted(side)))})\b)" for side in (a, b))
         return AnswerType("choice", m.re, re.compile("^" + both, re.DOTALL))
 
+    def intent(self, question: str) -> str:
+        """A one-word label of what the question wants, for the clinic's figures: "comparison",
+        an answer type's name ("amount", "duration", "timing", "kind"), or "general"."""
+        if self.asks_comparison(question):
+            return "comparison"
+        wanted = self.wanted_types(question)
+        return wanted[0].name if wanted else "general"
+
     def asks_comparison(self, question: str) -> bool:
         return bool(self.comparison.search(plain(question))) or self.ranking(question) is not None
 

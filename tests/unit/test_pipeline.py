@@ -66,6 +66,12 @@ def test_a_failing_step_becomes_the_error_reply_with_the_referral(mini_assistant
     answer = mini_assistant.answer("how long should I put ice on?", [])
     assert answer.kind is ReplyKind.ERROR
     assert [p.kind for p in answer.parts] == [PartKind.ERROR, PartKind.REFERRAL]
+    assert answer.intent is None
+
+
+def test_the_answer_says_how_the_question_was_read(mini_assistant):
+    assert mini_assistant.answer("how long should I put ice on?", []).intent == "duration"
+    assert mini_assistant.answer("", []).intent is None
 
 
 def test_the_search_runs_once_per_message(mini_assistant, monkeypatch):

@@ -181,3 +181,16 @@ def test_a_negation_does_not_reach_into_the_next_sentence(rules):
 
 def test_freely_is_not_free_of(rules):
     assert rules.polarity("are pills freely available?") == {"medication": False}
+
+
+@pytest.mark.parametrize(
+    ("question", "intent"),
+    [
+        ("how much ibuprofen can I take?", "amount"),
+        ("how long should I ice it?", "duration"),
+        ("which is cheaper, massage or physical therapy?", "comparison"),
+        ("tell me about heat therapy", "general"),
+    ],
+)
+def test_intent_is_one_label_for_the_clinic(rules, question, intent):
+    assert rules.intent(question) == intent
