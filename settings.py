@@ -117,9 +117,10 @@ class InsightsSettings:
     token: str = ""  # turns /clinic on (BACKSPASM_INSIGHTS_TOKEN); at least MIN_TOKEN_CHARS characters
     queue_size: int = 10_000  # events waiting for the writer; past this they are dropped (and counted), never waited for
     session_hours: int = 8  # how long a /clinic sign-in lasts
-    # A vote's reason is stored as one of these labels ("Not answered" matches not_answered); anything else
-    # counts as "other", and its words are kept (redacted) only with [privacy] store_questions.
-    vote_reasons: tuple[str, ...] = ("wrong", "unclear", "not_answered", "too_long", "unsafe", "other")
+    # A vote's reason is stored as one of these labels (the web page's reason chips: "Didn't answer my question"
+    # matches didnt_answer_my_question); anything else counts as "other", and its words are kept (redacted)
+    # only with [privacy] store_questions.
+    vote_reasons: tuple[str, ...] = ("didnt_answer_my_question", "wrong_information", "hard_to_read", "other")
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ and then redacted (``insights.redact``): by default ``question`` is ``None``.
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -20,13 +21,16 @@ from contracts import Answer, ReplyKind, Tier
 from insights.redact import redact
 from settings import PrivacySettings
 
-# The reply kinds the clinic sees. "urgent" is an answer that led with a see-a-doctor-today text;
-# "refused" is a message the server would not answer (too long, too fast) but still triaged.
-KINDS = ("answer", "urgent", "decline", "no_answer", "greeting", "emergency", "crisis", "error", "empty", "language", "refused")
+# The reply kinds the clinic sees: every ``ReplyKind`` (a kind added there is counted with no change here), plus
+# "urgent", an answer that led with a see-a-doctor-today text, and "refused", a message the server would not
+# answer (too long, too fast) but still triaged.
+EXTRA_KINDS = ("urgent", "refused")
+KINDS = (*(str(k) for k in ReplyKind), *EXTRA_KINDS)
 UNANSWERED_KINDS = ("decline", "no_answer")  # whose text [privacy] store_questions keeps
 CHANNELS = ("api", "chat")  # POST /api/ask (the widget and other clients), or the chat page and its /chat endpoint
 VOTES = ("up", "down")
 DEFAULT_REASON = "other"
+MAX_SCOPE_CHARS = 128  # a client's vote id is a short random string; anything longer is not one
 MAX_LABEL_CHARS = 200  # sign labels, sections and intents are the project's own strings; this only bounds a surprise
 
 
@@ -43,6 +47,18 @@ def answer_hash(text: str) -> str:
 
 def new_id() -> str:
     return uuid.uuid4().hex
+
+
+def vote_key(channel: str, scope: str | None, answer_text: str) -> str:
+    """Which stored vote a vote replaces: the same reply, voted on in the same place (a changed vote updates it).
+
+    ``scope`` names the reply where the patient saw it: the widget's random id for
+    that answer, or the chat page's session and message index. Only this one-way
+    hash is stored, never the scope itself. A vote without a scope is a new vote.
+    """
+    if not isinstance(scope, str) or not scope.strip() or len(scope) > MAX_SCOPE_CHARS:
+        return new_id()
+    return hashlib.sha256("\x1f".join(("vote", channel, scope.strip(), answer_hash(answer_text))).encode()).hexdigest()[:32]
 
 
 def _label(value: Any) -> str | None:
@@ -76,6 +92,7 @@ class VoteEvent:
     """A thumbs up or down on a reply, with its reason; tied to the reply by the hash of its text."""
 
     id: str
+    key: str  # what a changed vote on the same reply replaces (``vote_key``)
     hour: int
     channel: str
     vote: str
@@ -118,7 +135,7 @@ def reply_event(answer: Answer, message: Any, channel: str, latency_ms: float, p
         signs=tuple(dict.fromkeys(s for s in (_label(x) for x in answer.signs) if s)),
         citations=citations,
         topic=answer.retrieved[0].treatment if answer.retrieved else None,
-        intent=_label(getattr(answer, "intent", None)),  # answering may add an intent; until then it is None
+        intent=_label(answer.intent),
         language=answer.language,
         latency_ms=round(float(latency_ms), 3),
         answer_hash=answer_hash(answer.text),
@@ -136,28 +153,38 @@ def refused_event(triage: str, language: str, message: Any, channel: str, latenc
     )
 
 
+def reason_slug(text: str) -> str:
+    """A reason's label: lower case, apostrophes dropped, anything else not a letter or digit an underscore."""
+    return "_".join(re.sub(r"[^\w]+", " ", text.lower().replace("'", "").replace("’", "")).replace("_", " ").split())
+
+
 def reason_label(reason: Any, known: Iterable[str]) -> tuple[str | None, bool]:
-    """A vote's reason as one of the ``known`` labels ("Not answered" → "not_answered"), else "other" (None: no reason).
+    """A vote's reason as one of the ``known`` labels ("Didn't answer my question" → "didnt_answer_my_question"),
+    else "other" (None: no reason).
 
     The second value says whether the reason was free text: then it is the
     patient's own words, kept only as a redacted note when [privacy] allows.
     """
     if not isinstance(reason, str) or not reason.strip():
         return None, False
-    slug = "_".join(reason.strip().lower().replace("-", " ").split())
-    if slug in set(known):
+    slug = reason_slug(reason)
+    if slug in {reason_slug(k) for k in known}:
         return slug, False
     return DEFAULT_REASON, True
 
 
 def vote_event(vote: str, reason: Any, question: Any, answer_text: str, channel: str, privacy: PrivacySettings,
-               reasons: Iterable[str], now: datetime | None = None) -> VoteEvent:
-    """The event for a thumbs up or down ("up" | "down"); raises ``ValueError`` for any other vote."""
+               reasons: Iterable[str], now: datetime | None = None, scope: str | None = None) -> VoteEvent:
+    """The event for a thumbs up or down ("up" | "down"); raises ``ValueError`` for any other vote.
+
+    ``scope`` ties it to one reply as the patient saw it (``vote_key``): a later vote with the same scope replaces it.
+    """
     if vote not in VOTES:
         raise ValueError(f"vote must be 'up' or 'down', not {vote!r}")
     label, free_text = reason_label(reason, reasons)
     return VoteEvent(
         id=new_id(),
+        key=vote_key(channel, scope, answer_text),
         hour=hour_of(now),
         channel=channel,
         vote=vote,

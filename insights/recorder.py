@@ -46,7 +46,7 @@ class Recorder(Protocol):
 
     def refused(self, triage: str, language: str, message: Any, channel: str, latency_ms: float) -> None: ...
 
-    def vote(self, vote: str, reason: Any, question: Any, answer_text: str, channel: str) -> None: ...
+    def vote(self, vote: str, reason: Any, question: Any, answer_text: str, channel: str, scope: str | None = None) -> None: ...
 
     def stats(self) -> dict[str, int]: ...
 
@@ -62,7 +62,7 @@ class NullRecorder:
     def refused(self, triage: str, language: str, message: Any, channel: str, latency_ms: float) -> None:
         pass
 
-    def vote(self, vote: str, reason: Any, question: Any, answer_text: str, channel: str) -> None:
+    def vote(self, vote: str, reason: Any, question: Any, answer_text: str, channel: str, scope: str | None = None) -> None:
         pass
 
     def stats(self) -> dict[str, int]:
@@ -134,10 +134,11 @@ class EventRecorder:
         except Exception:
             self._drop(1, "an event could not be built")
 
-    def vote(self, vote: str, reason: Any, question: Any, answer_text: str, channel: str) -> None:
-        """Record a thumbs up or down. Never raises (a vote other than up or down is ignored)."""
+    def vote(self, vote: str, reason: Any, question: Any, answer_text: str, channel: str, scope: str | None = None) -> None:
+        """Record a thumbs up or down; a later vote with the same ``scope`` (one reply where it was seen) replaces it.
+        Never raises (a vote other than up or down is ignored)."""
         try:
-            self._offer(vote_event(vote, reason, question, answer_text, channel, self.privacy, self.vote_reasons, self._now()))
+            self._offer(vote_event(vote, reason, question, answer_text, channel, self.privacy, self.vote_reasons, self._now(), scope))
         except Exception:
             self._drop(1, "an event could not be built")
 

@@ -12,7 +12,10 @@ Event = ReplyEvent | VoteEvent
 
 
 def write_events(db: Database, events: Sequence[Event]) -> None:
-    """Insert a batch in one transaction: all of it is stored, or none (the caller counts what was dropped)."""
+    """Insert a batch in one transaction: all of it is stored, or none (the caller counts what was dropped).
+
+    A reply is one new row; a vote is one row per reply voted on, updated when the patient changes it.
+    """
     replies = [e for e in events if isinstance(e, ReplyEvent)]
     votes = [e for e in events if isinstance(e, VoteEvent)]
     with db.transaction():
@@ -27,9 +30,12 @@ def write_events(db: Database, events: Sequence[Event]) -> None:
             "INSERT INTO reply_citations (reply_id, treatment, section) VALUES (?, ?, ?)",
             [(e.id, t, s) for e in replies for t, s in e.citations],
         )
+        # A vote on a reply already voted on (the same key) replaces the earlier one: one row per reply, its latest vote.
         db.executemany(
-            "INSERT INTO votes (id, hour, channel, vote, reason, answer_hash, question, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [(e.id, e.hour, e.channel, e.vote, e.reason, e.answer_hash, e.question, e.note) for e in votes],
+            "INSERT INTO votes (id, vote_key, hour, channel, vote, reason, answer_hash, question, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (vote_key) DO UPDATE SET hour = excluded.hour, vote = excluded.vote, reason = excluded.reason, "
+            "question = excluded.question, note = excluded.note, changed = votes.changed + 1",
+            [(e.id, e.key, e.hour, e.channel, e.vote, e.reason, e.answer_hash, e.question, e.note) for e in votes],
         )
 
 

@@ -16,11 +16,13 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from insights.db import Database
+from insights.events import UNANSWERED_KINDS
 
 DEFAULT_DAYS = 30
 LIST_LIMIT = 200  # rows in the page's lists (the counts above them cover every row)
 NOT_RECORDED = "(not recorded)"
 TRIAGE_SHOWN = ("emergency", "crisis", "urgent")
+_UNANSWERED_SQL = ", ".join(f"'{k}'" for k in UNANSWERED_KINDS)  # the project's own constants, not input
 
 
 class PeriodError(ValueError):
@@ -247,14 +249,14 @@ def summarize(db: Database, period: Period, limit: int = LIST_LIMIT) -> Summary:
     s.unanswered_groups = [
         UnansweredGroup(str(kind), topic or NOT_RECORDED, intent or NOT_RECORDED, int(n), int(last))
         for kind, topic, intent, n, last in db.rows(
-            f"SELECT kind, topic, intent, COUNT(*), MAX(hour) FROM replies WHERE kind IN ('decline', 'no_answer') AND {in_period} "
+            f"SELECT kind, topic, intent, COUNT(*), MAX(hour) FROM replies WHERE kind IN ({_UNANSWERED_SQL}) AND {in_period} "
             "GROUP BY kind, topic, intent ORDER BY COUNT(*) DESC, MAX(hour) DESC", span
         )
     ][:limit]
     s.stored_questions = [
         StoredQuestion(int(hour), str(kind), topic or NOT_RECORDED, intent or NOT_RECORDED, str(language), str(question))
         for hour, kind, topic, intent, language, question in db.rows(
-            f"SELECT hour, kind, topic, intent, language, question FROM replies WHERE kind IN ('decline', 'no_answer') "
+            f"SELECT hour, kind, topic, intent, language, question FROM replies WHERE kind IN ({_UNANSWERED_SQL}) "
             f"AND question IS NOT NULL AND {in_period} ORDER BY hour DESC, id LIMIT ?", (*span, limit)
         )
     ]

@@ -33,6 +33,8 @@ UNANSWERED = [
     ("decline", "what's a good diet for weight loss", None),
     ("no_answer", "can I use a TENS machine with a heat pad?", "heat-cold"),
 ]
+REASONS = ("Didn't answer my question", "Wrong information", "Hard to read")  # the chips of the chat's thumbs-down
+INTENTS = ("general", "general", "general", "amount", "duration", "timing", "kind", "comparison")
 SIGNS = {
     Tier.EMERGENCY: "trouble peeing, or losing control of the bladder or bowels",
     Tier.CRISIS: "thoughts of suicide or self-harm",
@@ -40,13 +42,13 @@ SIGNS = {
 }
 
 
-def answer(kind: ReplyKind, triage: Tier = Tier.NONE, treatment: str | None = None, text: str = "") -> Answer:
+def answer(kind: ReplyKind, triage: Tier = Tier.NONE, treatment: str | None = None, text: str = "", intent: str | None = None) -> Answer:
     """A reply of ``kind``; an answer cites ``treatment``'s section."""
     citations = [Citation(1, "guide.txt", treatment, TREATMENTS[treatment], "A quote.", 0, 8)] if treatment and kind is ReplyKind.ANSWER else []
     retrieved = [RetrievedPassage("c1", treatment, TREATMENTS.get(treatment, ""), 0.7)] if treatment else []
     parts = [Part(PartKind.ANSWER, text or f"{kind} about {treatment} [1]"), Part(PartKind.REFERRAL, "When to get help…")]
     signs = [SIGNS[triage]] if triage in SIGNS else []
-    return Answer(parts, citations, triage, kind is ReplyKind.DECLINE, {"total": 20.0}, signs, retrieved, kind)
+    return Answer(parts, citations, triage, kind is ReplyKind.DECLINE, {"total": 20.0}, signs, retrieved, kind, intent=intent)
 
 
 def seed(db: Database, days: int = 30, end: datetime | None = None, privacy: PrivacySettings | None = None, seed: int = 15) -> dict[str, int]:
@@ -69,20 +71,20 @@ def seed(db: Database, days: int = 30, end: datetime | None = None, privacy: Pri
             elif roll < 0.04:
                 reply, message = answer(ReplyKind.CRISIS, Tier.CRISIS), "(crisis)"
             elif roll < 0.10:
-                reply, message = answer(ReplyKind.ANSWER, Tier.URGENT, treatment), "(urgent)"
+                reply, message = answer(ReplyKind.ANSWER, Tier.URGENT, treatment, intent=rng.choice(INTENTS)), "(urgent)"
             elif roll < 0.18:
                 kind, message, topic = rng.choice(UNANSWERED)
-                reply = answer(ReplyKind(kind), Tier.NONE, topic)
+                reply = answer(ReplyKind(kind), Tier.NONE, topic, intent=rng.choice(INTENTS))
             elif roll < 0.22:
                 reply, message = answer(ReplyKind.GREETING), "hello"
             else:
-                reply, message = answer(ReplyKind.ANSWER, Tier.NONE, treatment), "(question)"
+                reply, message = answer(ReplyKind.ANSWER, Tier.NONE, treatment, intent=rng.choice(INTENTS)), "(question)"
             events.append(reply_event(reply, message, rng.choice(("api", "chat")), rng.uniform(15, 90), privacy, when))
             counts["replies"] += 1
             if reply.kind is ReplyKind.ANSWER and rng.random() < 0.25:
                 down = rng.random() < 0.3
-                reason = rng.choice(["wrong", "unclear", "not_answered", "too long for me to read, email me at a@b.example"]) if down else None
-                events.append(vote_event("down" if down else "up", reason, message, reply.text, "chat", privacy, ("wrong", "unclear", "not_answered"), when))
+                reason = rng.choice([*REASONS, "too long for me to read, email me at a@b.example"]) if down else None
+                events.append(vote_event("down" if down else "up", reason, message, reply.text, "chat", privacy, REASONS, when))
                 counts["votes"] += 1
                 counts["down"] += down
         if back % 10 == 3:

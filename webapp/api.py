@@ -28,6 +28,7 @@ from webapp.validation import InvalidRequest, parse_json, validate_ask
 
 log = logging.getLogger("webapp.api")
 NO_STORE = {"Cache-Control": "no-store"}
+MAX_VOTE_ID_CHARS = 64  # the widget sends 24 hex characters; a longer "id" is not one
 
 
 class AnswerService(Protocol):
@@ -156,10 +157,18 @@ def build_router(
         if not isinstance(question, str) or not isinstance(answer, str) or not answer.strip():
             return error(400, '"question" and "answer" must be strings (the answer not empty)')
         await anyio.to_thread.run_sync(feedback.record, question, answer, vote)
-        recorder.vote(vote, payload.get("reason"), question, answer, "api")
+        # "vote_id": the client's random id for this answer, so a changed vote replaces the earlier one in the insights.
+        recorder.vote(vote, payload.get("reason"), question, answer, "api", _vote_id(payload.get("vote_id")))
         return JSONResponse({"ok": True}, headers=NO_STORE)
 
     return router
+
+
+def _vote_id(value: Any) -> str | None:
+    """A client's vote id if it looks like one (a short token), else None (the vote is then counted on its own)."""
+    if isinstance(value, str) and 8 <= len(value) <= MAX_VOTE_ID_CHARS and value.replace("-", "").replace("_", "").isalnum():
+        return value
+    return None
 
 
 @dataclass

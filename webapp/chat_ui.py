@@ -151,7 +151,7 @@ class ChatHandlers:
 
     # -- feedback -----------------------------------------------------------------------
 
-    def vote(self, history: list[dict[str, str]], data: gr.LikeData) -> None:
+    def vote(self, history: list[dict[str, str]], data: gr.LikeData, request: gr.Request = None) -> None:  # type: ignore[assignment]
         """Store a thumbs up/down with the question and answer it was about (nothing about who voted)."""
         if self.feedback is None:
             return
@@ -165,7 +165,9 @@ class ChatHandlers:
             return
         question = history[index - 1]["content"] if index > 0 and history[index - 1].get("role") == "user" else ""
         self.feedback.record(question, turn["content"], vote)
-        self.insights.vote(vote, None, question, turn["content"], "chat")
+        # The page's session and the message's place name this reply: voting again on it replaces the insights' vote.
+        session = getattr(request, "session_hash", None) if request is not None else None
+        self.insights.vote(vote, None, question, turn["content"], "chat", f"{session}:{index}" if session else None)
 
     # -- the API --------------------------------------------------------------------------
 

@@ -31,6 +31,20 @@ KIND_LABELS = {
     "language": "Other language",
     "refused": "Refused (too long, too fast)",
 }
+REASON_LABELS = {
+    "didnt_answer_my_question": "Didn't answer my question",
+    "wrong_information": "Wrong information",
+    "hard_to_read": "Hard to read",
+    "other": "Other",
+}
+INTENT_LABELS = {
+    "general": "General question",
+    "amount": "How much (amounts, doses)",
+    "duration": "How long or how often",
+    "timing": "When, or what first",
+    "kind": "Which kind or technique",
+    "comparison": "Comparing treatments",
+}
 QUICK_PERIODS = (7, 30, 90)
 
 
@@ -100,7 +114,7 @@ def dashboard_page(settings: Settings, summary: Summary, stats: Mapping[str, int
         _panel("safety", "Emergency, crisis and urgent replies", _safety(summary)),
         _panel("treatments", "Top treatments cited", _bars(summary.by_treatment, summary.replies, top=10)
                + _sections(summary.by_section)),
-        _panel("intents", "Top question intents", _bars(summary.by_intent, summary.replies, top=10)),
+        _panel("intents", "Top question intents", _bars(summary.by_intent, summary.replies, INTENT_LABELS, top=10)),
         _panel("unanswered", "Unanswered and declined", _unanswered(summary, settings)),
         _panel("rated-down", "Answers rated down", _rated_down(summary, settings)),
     ]
@@ -235,7 +249,7 @@ def _table(headers: Iterable[str], rows: list[str], columns: int) -> str:
 
 def _unanswered(s: Summary, settings: Settings) -> str:
     groups = [
-        f"<tr><td>{escape(KIND_LABELS.get(g.kind, g.kind))}</td><td>{escape(g.topic)}</td><td>{escape(g.intent)}</td>"
+        f"<tr><td>{escape(KIND_LABELS.get(g.kind, g.kind))}</td><td>{escape(g.topic)}</td><td>{escape(INTENT_LABELS.get(g.intent, g.intent))}</td>"
         f'<td class="ci-num">{g.count}</td><td>{escape(hour_label(g.last_hour))}</td></tr>'
         for g in s.unanswered_groups
     ]
@@ -254,9 +268,9 @@ def _unanswered(s: Summary, settings: Settings) -> str:
 
 def _rated_down(s: Summary, settings: Settings) -> str:
     reasons = s.votes.get("down_reasons", {})
-    summary = _bars(reasons, int(s.votes.get("down", 0)), share=True) if reasons else ""
+    summary = _bars(reasons, int(s.votes.get("down", 0)), REASON_LABELS, share=True) if reasons else ""
     rows = [
-        f"<tr><td>{escape(hour_label(d.hour))}</td><td>{escape(d.reason)}</td><td>{escape(KIND_LABELS.get(d.kind, d.kind))}</td>"
+        f"<tr><td>{escape(hour_label(d.hour))}</td><td>{escape(REASON_LABELS.get(d.reason, d.reason))}</td><td>{escape(KIND_LABELS.get(d.kind, d.kind))}</td>"
         f"<td>{escape(' · '.join(d.sections) or d.topic)}</td>"
         f'<td class="ci-text">{escape(d.question or "")}{("<br><em>" + escape(d.note) + "</em>") if d.note else ""}</td></tr>'
         for d in s.rated_down

@@ -218,16 +218,18 @@ def test_every_api_reply_and_vote_becomes_one_event(tmp_path):
         for _ in range(3):
             assert client.post("/api/ask", json={"message": "ice or heat?"}).status_code == 200
         assert client.post("/api/ask", json={"message": "x" * 5000}).status_code == 400  # refused, still a reply
-        vote = {"question": "ice or heat?", "answer": StandIn().answer("").text, "vote": "down", "reason": "unclear"}
+        vote = {"question": "ice or heat?", "answer": StandIn().answer("").text, "vote": "up", "vote_id": "0123456789abcdef01234567"}
         assert client.post("/api/feedback", json=vote).status_code == 200
+        changed = {**vote, "vote": "down", "reason": "Hard to read"}  # the patient changes their mind: one vote, updated
+        assert client.post("/api/feedback", json=changed).status_code == 200
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             body = client.get("/clinic/api/summary", headers=BEARER).json()
-            if body["replies"] == 4 and body["votes"]["down"] == 1:
+            if body["replies"] == 4 and body["votes"]["down"] == 1 and body["votes"]["up"] == 0:
                 break
             time.sleep(0.1)
         assert body["by_kind"] == {"answer": 3, "refused": 1}
-        assert body["votes"] == {"up": 0, "down": 1, "down_reasons": {"unclear": 1}}
+        assert body["votes"] == {"up": 0, "down": 1, "down_reasons": {"hard_to_read": 1}}
         page = signed_in_page(client)
         assert "Heat and Cold Therapy › Ice" in page.text  # the rated-down reply, found by its text's hash
 

@@ -131,8 +131,11 @@ def test_which_texts_each_privacy_setting_keeps():
 
 
 def test_vote_reasons_are_labels_and_free_text_stays_out_unless_allowed():
-    known = ("wrong", "unclear", "not_answered")
-    assert reason_label("Not answered", known) == ("not_answered", False)
+    known = ("didnt_answer_my_question", "wrong_information", "hard_to_read")
+    assert reason_label("Didn't answer my question", known) == ("didnt_answer_my_question", False)  # the page's chip
+    assert reason_label("didn’t answer my question", known) == ("didnt_answer_my_question", False)
+    assert reason_label("Wrong information", known) == ("wrong_information", False)
+    assert reason_label("hard-to-read", known) == ("hard_to_read", False)
     assert reason_label(None, known) == (None, False)
     assert reason_label(f"{MARKER} rubbish", known) == ("other", True)
     vote = vote_event("down", f"{MARKER} call 555-201-7788", f"{MARKER} ice?", "Ice first.", "chat", OFF, known)
@@ -143,6 +146,26 @@ def test_vote_reasons_are_labels_and_free_text_stays_out_unless_allowed():
     assert vote_event("up", None, "ice?", "Ice first.", "api", EVERYTHING, known).question == "ice?"
     with pytest.raises(ValueError):
         vote_event("meh", None, "q", "a", "api", OFF, known)
+
+
+def test_a_vote_on_the_same_reply_in_the_same_place_has_the_same_key():
+    first = vote_event("up", None, "q", "Ice first.", "api", OFF, (), scope="a1b2c3d4e5f6")
+    changed = vote_event("down", "Hard to read", "q", "Ice first.", "api", OFF, ("hard_to_read",), scope="a1b2c3d4e5f6")
+    assert first.key == changed.key and first.id != changed.id
+    assert vote_event("up", None, "q", "Ice first.", "api", OFF, (), scope="another-widget").key != first.key
+    assert vote_event("up", None, "q", "Heat later.", "api", OFF, (), scope="a1b2c3d4e5f6").key != first.key
+    assert vote_event("up", None, "q", "Ice first.", "chat", OFF, (), scope="a1b2c3d4e5f6").key != first.key
+    unscoped = [vote_event("up", None, "q", "Ice first.", "api", OFF, ()).key for _ in range(2)]
+    assert unscoped[0] != unscoped[1]  # no scope: each vote counts on its own
+    assert "a1b2c3d4e5f6" not in repr(first)  # only the hash is kept
+
+
+def test_every_reply_kind_is_counted_by_name():
+    from insights.events import KINDS
+
+    assert {str(k) for k in ReplyKind} <= set(KINDS)  # a kind added to contracts is recorded as itself
+    for kind in ReplyKind:
+        assert reply_event(make_answer(kind), "q", "api", 1, OFF).kind == str(kind)
 
 
 def test_the_hour_is_utc_and_never_finer():

@@ -234,7 +234,15 @@
     return svg;
   }
 
+  /* A random id for one answer's votes: the server keeps one vote per id (a changed vote replaces it), nothing else. */
+  function newVoteId() {
+    var bytes = new Uint8Array(12);
+    (window.crypto || window.msCrypto).getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+
   function feedbackBar(question, answer) {
+    var voteId = newVoteId();
     var bar = el("div", "feedback");
     bar.setAttribute("role", "group");
     bar.setAttribute("aria-label", "Was this answer helpful?");
@@ -254,7 +262,7 @@
       fetch("/api/feedback", {
         method: "POST",
         headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ question: question, answer: answer, vote: value })
+        body: JSON.stringify({ question: question, answer: answer, vote: value, vote_id: voteId })
       }).then(function (r) {
         label.textContent = r.ok ? "Thanks for the feedback." : "Sorry, your feedback was not saved.";
       }).catch(function () {
