@@ -1,5 +1,6 @@
 # Two commands for a newcomer: `make chat` and `make test`. Every target sets up
-# what it needs (the virtualenv, the index, the browser for end-to-end tests).
+# what it needs (the virtualenv, the index, the browser for end-to-end tests,
+# PostgreSQL for the insights tests).
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
@@ -8,7 +9,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup dev ingest index chat demo eval bench test test-unit test-fast rules browser lint audit lock clean
+.PHONY: setup dev ingest index chat demo eval bench test test-unit test-fast rules browser postgres lint audit lock clean
 
 setup: $(VENV)/.installed                 ## create .venv and install requirements (no-op when up to date)
 
@@ -46,17 +47,20 @@ bench-%: index                            ## one benchmark: bench-latency, bench
 browser:                                  ## Debian's Chromium for the end-to-end tests
 	@command -v chromium >/dev/null 2>&1 || scripts/install-chromium.sh
 
+postgres:                                 ## Debian's PostgreSQL for the insights tests (they start and stop their own server)
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || scripts/install-postgresql.sh
+
 rules: setup                              ## check every data file and prompt text (file, key and line of each problem)
 	$(PY) -m rules check
 
-test: dev rules index browser             ## the data check, the whole test suite, then the evaluation's safety gates
+test: dev rules index browser postgres    ## the data check, the whole test suite, then the evaluation's safety gates
 	$(PY) -m pytest
 	$(PY) -m eval --quiet
 
 test-unit: dev                            ## fast tests: no model, no index, no browser (under 30 s)
 	$(PY) -m pytest tests/unit
 
-test-fast: dev index                      ## unit and integration tests, no browser
+test-fast: dev index postgres             ## unit and integration tests, no browser
 	$(PY) -m pytest tests/unit tests/integration
 
 lint: dev                                 ## ruff, the import layers (import-linter) and types (mypy)

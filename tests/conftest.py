@@ -74,3 +74,21 @@ def assistant(settings, retriever):
 @pytest.fixture(scope="session")
 def dev_set() -> list[dict]:
     return read_jsonl(DEV_SET)
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A throwaway PostgreSQL on loopback for the session (tests/postgres.py); skipped, saying why, where it cannot run."""
+    from tests.postgres import PostgresUnavailable, running_postgres
+
+    try:
+        with running_postgres() as server:
+            yield server
+    except PostgresUnavailable as exc:
+        pytest.skip(f"PostgreSQL tests skipped: {exc}")
+
+
+@pytest.fixture
+def postgres_url(postgres_server) -> str:
+    """A fresh, empty database on the session's PostgreSQL server."""
+    return postgres_server.new_database()
