@@ -14,6 +14,7 @@ from datetime import timedelta
 from html import escape
 from urllib.parse import urlencode
 
+from insights.events import UNANSWERED_KINDS
 from insights.summary import Period, Summary, hour_label
 from settings import Settings
 
@@ -147,7 +148,7 @@ def _cards(s: Summary) -> str:
         ("emergency", "Emergency", s.safety["emergency"]),
         ("crisis", "Crisis", s.safety["crisis"]),
         ("urgent", "Urgent", s.safety["urgent"]),
-        ("unanswered", "Unanswered or declined", s.by_kind.get("no_answer", 0) + s.by_kind.get("decline", 0)),
+        ("unanswered", "Unanswered or declined", sum(s.by_kind.get(k, 0) for k in UNANSWERED_KINDS)),
         ("votes", "Rated up / down", f"{votes.get('up', 0)} / {votes.get('down', 0)}"),
     ]
     items = "".join(

@@ -6,7 +6,9 @@ checks, so the switch is not dead code). Against a live ``app.py`` with the
 default configuration: a distinctive marker goes through every door a message
 can come in by (the JSON API, its history, rejected requests, URLs, the Gradio
 chat, feedback votes) and the server's whole output is searched for it after
-the server has stopped. The feedback store holds the vote, not who voted.
+the server has stopped. The feedback store holds the vote, not who voted; the
+insights store (on, with its defaults) holds one labelled event per reply and no
+word of any message, in any table or in the database files themselves.
 """
 
 from __future__ import annotations
@@ -67,12 +69,15 @@ def served(built_index_dir, tmp_path_factory) -> dict[str, Any]:
             post("bad role", {"message": "ice", "history": [{"role": MARKER, "content": "x"}]})
             post("too long", {"message": MARKER * 200})
             post("bad json", f'{{"message": "{MARKER}'.encode())
-            post("feedback", {"question": f"{MARKER} ice or heat?", "answer": f"Ice first. [1] {MARKER}", "vote": "down"}, "/api/feedback")
+            post("declined", {"message": f"{MARKER} what's the capital of France?"})
+            post("feedback", {"question": f"{MARKER} ice or heat?", "answer": f"Ice first. [1] {MARKER}", "vote": "down",
+                              "reason": f"{MARKER} my own words", "vote_id": f"{MARKER}-id"}, "/api/feedback")
             for path in (f"/?q={MARKER}", f"/healthz?q={MARKER}", f"/widget?message={MARKER}"):
                 statuses[path] = client.get(path).status_code
         statuses["gradio"] = _gradio_chat(server.url)
         log_path = server.log_path
-    return {"log": log_path.read_text(encoding="utf-8", errors="replace"), "feedback": feedback, "statuses": statuses}
+    return {"log": log_path.read_text(encoding="utf-8", errors="replace"), "feedback": feedback, "statuses": statuses,
+            "insights": work / "insights.sqlite3"}
 
 
 def _gradio_chat(url: str) -> int:
@@ -87,7 +92,7 @@ def _gradio_chat(url: str) -> int:
 
 def test_every_request_was_actually_served(served):
     statuses = served["statuses"]
-    assert statuses["answer"] == statuses["emergency"] == statuses["greeting"] == statuses["feedback"] == 200
+    assert statuses["answer"] == statuses["emergency"] == statuses["greeting"] == statuses["declined"] == statuses["feedback"] == 200
     assert statuses["bad role"] == statuses["too long"] == statuses["bad json"] == 400
     assert statuses["gradio"] == 200
 
@@ -109,5 +114,25 @@ def test_the_feedback_store_keeps_no_address_or_client(served):
             cells += [str(v) for row in db.execute(f"SELECT * FROM {table}") for v in row]
     assert any(MARKER in c for c in cells), "the vote was not stored: nothing was checked"
     dump = "\n".join(cells)
+    for identifying in (FORWARDED, "127.0.0.1", AGENT, "python-httpx"):
+        assert identifying not in dump
+
+
+def test_the_insights_store_keeps_labels_and_no_message_text(served):
+    path = served["insights"]
+    files = [p for p in path.parent.glob(path.name + "*") if p.is_file()]  # the database, and any -wal or -shm beside it
+    assert path in files
+    for file in files:  # the raw bytes: nothing hidden in free pages or the journal either
+        raw = file.read_bytes()
+        assert MARKER.encode() not in raw and MARKER.split("-")[0].encode() not in raw, file.name
+    with sqlite3.connect(path) as db:
+        tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        cells = [str(v) for table in tables for row in db.execute(f"SELECT * FROM {table}") for v in row]
+        kinds = {k for (k,) in db.execute("SELECT kind FROM replies")}
+        assert db.execute("SELECT COUNT(*) FROM votes").fetchone() == (1,)
+        assert db.execute("SELECT COUNT(*) FROM replies WHERE question IS NOT NULL").fetchone() == (0,)
+    assert {"answer", "emergency", "decline", "refused"} <= kinds, "the replies were not recorded: nothing was checked"
+    dump = "\n".join(cells)
+    assert MARKER.split("-")[0] not in dump
     for identifying in (FORWARDED, "127.0.0.1", AGENT, "python-httpx"):
         assert identifying not in dump
