@@ -12,6 +12,12 @@ client (``devtools/http_client.py``) so that it takes little of them.
 
 After the main run (default 20 clients, 60 s) a sweep over 1, 5, 10, 20, 50
 clients (shorter steps) shows how throughput and p95 change with concurrency.
+
+The insights events are on, as in production (``--no-insights`` turns them off):
+each reply queues one event that a writer thread stores in a SQLite file in a
+temporary folder (or the PostgreSQL that ``--server-env
+BACKSPASM_INSIGHTS_DATABASE_URL=…`` names). After the server has stopped, the
+events stored are counted and compared with the replies served: they must be equal.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import asyncio
 import json
 import random
 import resource
+import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -30,6 +37,7 @@ from typing import Any
 from bench.common import Question, fmt, load_questions, machine_info, markdown_table, note, summarize, write_results
 from devtools.http_client import HTTPError, KeepAliveClient
 from devtools.servers import AppProcess
+from insights.db import InsightsDatabaseError, Target, open_database
 
 MAX_CLIENTS = 100
 MAX_DURATION = 300.0
@@ -151,10 +159,9 @@ def drive(url: str, questions: list[Question], clients: int, duration: float, se
     return result
 
 
-def warm_up(url: str, questions: list[Question]) -> None:
-    """A few sequential questions and a short concurrent burst, not measured."""
-    drive(url, questions[:WARMUP_REQUESTS], 1, 3.0, seed=99)
-    drive(url, questions, 4, 3.0, seed=98)
+def warm_up(url: str, questions: list[Question]) -> int:
+    """A few sequential questions and a short concurrent burst, not measured; returns how many requests were sent."""
+    return drive(url, questions[:WARMUP_REQUESTS], 1, 3.0, seed=99).completed + drive(url, questions, 4, 3.0, seed=98).completed
 
 
 def step_row(s: dict[str, Any]) -> list[Any]:
@@ -169,28 +176,56 @@ def step_row(s: dict[str, Any]) -> list[Any]:
 STEP_HEADERS = ["clients", "seconds", "requests", "errors", "req/s", "p50 ms", "p95 ms", "p99 ms", "server cores busy", "load-generator cores busy"]
 
 
+def insights_target(server_env: dict[str, str], folder: Path) -> tuple[dict[str, str], Target]:
+    """The environment that turns the app's insights on, and the database its events go to."""
+    url = server_env.get("BACKSPASM_INSIGHTS_DATABASE_URL", "").strip()
+    env = {"BACKSPASM_INSIGHTS_ENABLED": "true"}
+    if url:
+        return env, Target("postgresql", url)
+    path = folder / "insights.sqlite3"
+    return {**env, "BACKSPASM_INSIGHTS_PATH": str(path)}, Target("sqlite", str(path))
+
+
+def stored_replies(target: Target) -> int:
+    """How many reply events the database holds (0 when it does not exist yet)."""
+    if target.dialect == "sqlite" and not Path(target.location).exists():
+        return 0
+    with open_database(target) as db:
+        return int(db.scalar("SELECT COUNT(*) FROM replies") or 0)
+
+
 def run(
     clients: int, duration: float, sweep: list[int], sweep_duration: float, index_dir: Path | None,
-    server_env: dict[str, str] | None = None, repeat: int = 1,
+    server_env: dict[str, str] | None = None, repeat: int = 1, insights: bool = True,
 ) -> dict[str, Any]:
     questions, source = load_questions()
-    note(f"load: starting app.py (rate limit off{', ' + str(server_env) if server_env else ''})")
-    with AppProcess("load", index_dir, server_env) as app:
-        startup_s = app.wait_ready()
-        note(f"load: ready after {startup_s:.1f} s on {app.url}; warming up")
-        warm_up(app.url, questions)
-        memory_warm = app.memory()
-        runs = []
-        for n in range(repeat):
-            note(f"load: {clients} clients for {duration:.0f} s (run {n + 1} of {repeat})")
-            runs.append(drive(app.url, questions, clients, duration, seed=1 + n, server_pids=[app.pid]).summary())
-        main = median_run(runs)
-        steps = []
-        for n in sweep:
-            note(f"load: sweep step {n} client(s) for {sweep_duration:.0f} s")
-            steps.append(drive(app.url, questions, n, sweep_duration, seed=n, server_pids=[app.pid]).summary())
-        memory_after = app.memory()
-        alive = app.process is not None and app.process.poll() is None
+    server_env = dict(server_env or {})
+    with tempfile.TemporaryDirectory(prefix="bench-load-") as folder:
+        target = None
+        if insights:
+            extra, target = insights_target(server_env, Path(folder))
+            server_env = {**extra, **server_env}
+        before = stored_replies(target) if target else 0
+        note(f"load: starting app.py (rate limit off{', ' + str(server_env) if server_env else ''})")
+        with AppProcess("load", index_dir, server_env) as app:
+            startup_s = app.wait_ready()
+            note(f"load: ready after {startup_s:.1f} s on {app.url}; warming up")
+            served = warm_up(app.url, questions)
+            memory_warm = app.memory()
+            runs = []
+            for n in range(repeat):
+                note(f"load: {clients} clients for {duration:.0f} s (run {n + 1} of {repeat})")
+                runs.append(drive(app.url, questions, clients, duration, seed=1 + n, server_pids=[app.pid]).summary())
+            main = median_run(runs)
+            steps = []
+            for n in sweep:
+                note(f"load: sweep step {n} client(s) for {sweep_duration:.0f} s")
+                steps.append(drive(app.url, questions, n, sweep_duration, seed=n, server_pids=[app.pid]).summary())
+            served += sum(r["requests"] for r in [*runs, *steps])
+            memory_after = app.memory()
+            alive = app.process is not None and app.process.poll() is None
+        # The server has stopped: its writer has written what was queued, so the count is final.
+        events = _events(target, before, served) if target else None
     return {
         "questions": source,
         "target": {"clients": DEFAULT_CLIENTS, "p95_ms_below": TARGET_P95_MS, "errors": 0},
@@ -199,7 +234,18 @@ def run(
         "main": main,
         "runs": runs,
         "sweep": steps,
+        "insights": events,
     }
+
+
+def _events(target: Target, before: int, served: int) -> dict[str, Any]:
+    """The events the run stored, next to the replies it was served (every /api/ask reply is one event)."""
+    try:
+        written: int | None = stored_replies(target) - before
+    except InsightsDatabaseError as exc:
+        note(f"load: could not count the insights events: {exc}")
+        written = None
+    return {"database": target.describe(), "replies_served": served, "events_written": written, "equal": written == served}
 
 
 def median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -229,6 +275,14 @@ def report(result: dict[str, Any]) -> str:
     ]
     if result["sweep"]:
         lines += ["Sweep (how throughput and p95 change with concurrency):", markdown_table(STEP_HEADERS, [step_row(s) for s in result["sweep"]])]
+    events = result.get("insights")
+    if events:
+        lines.append(
+            f"Insights events on ({events['database']}): {events['events_written']} events written for {events['replies_served']} "
+            f"replies served (warm-up, runs and sweep): {'equal' if events['equal'] else 'NOT equal'}."
+        )
+    elif "insights" in result:
+        lines.append("Insights events off (`--no-insights`).")
     server = result["server"]
     lines.append(
         f"Server: ready {server['startup_s']} s after start; peak RSS {server['memory_after_warmup_mib']['peak_rss_mib']} MiB after the "
@@ -242,6 +296,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_common_arguments(parser)
     parser.add_argument("--repeat", type=int, default=DEFAULT_REPEAT,
                         help=f"run the main step this many times on one server (default {DEFAULT_REPEAT}, at most {MAX_REPEAT}): these machines are noisy")
+    parser.add_argument("--no-insights", dest="insights", action="store_false",
+                        help="serve with the insights events off (by default they are on, as in production, and counted after the run)")
 
 
 def add_common_arguments(parser: argparse.ArgumentParser) -> None:
@@ -275,6 +331,7 @@ def execute(args: argparse.Namespace) -> int:
     _, sweep_duration = clamp(1, args.sweep_duration)
     machine = machine_info()
     repeat = max(1, min(MAX_REPEAT, args.repeat))
-    result = run(clients, duration, parse_sweep(args.sweep), sweep_duration, args.index_dir, parse_env(args.server_env), repeat)
+    result = run(clients, duration, parse_sweep(args.sweep), sweep_duration, args.index_dir, parse_env(args.server_env), repeat, args.insights)
     write_results(args.name or "load", result, report(result), machine)
-    return 0
+    events = result.get("insights")
+    return 1 if events and not events["equal"] else 0
