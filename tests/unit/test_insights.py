@@ -283,3 +283,29 @@ def test_the_null_recorder_does_nothing():
     recorder = NullRecorder()
     recorder.reply(make_answer(), "q", "api", 1)
     assert recorder.stats()["written"] == 0
+
+
+def test_the_command_prints_the_figures_as_json_and_csv(tmp_path, monkeypatch, capsys):
+    import csv
+    import io
+    import json
+
+    from insights.__main__ import main
+    from insights.db import open_database
+    from tests.insights_seed import seed
+
+    path = tmp_path / "insights.sqlite3"
+    monkeypatch.setenv("BACKSPASM_INSIGHTS_PATH", str(path))
+    assert main(["summary"]) == 1 and "no events stored yet" in capsys.readouterr().err
+    with open_database(Target("sqlite", str(path))) as db:
+        seeded = seed(db, days=10)
+    assert main(["summary", "--since", "2000-01-01"]) == 0
+    body = json.loads(capsys.readouterr().out)
+    assert {"replies", "by_kind", "by_treatment", "by_intent", "votes"} <= set(body)
+    assert body["replies"] == seeded["replies"] and body["votes"]["down"] == seeded["down"]
+    assert main(["summary", "--since", "2000-01-01", "--csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert int(next(r for r in rows if r["panel"] == "replies")["count"]) == seeded["replies"]
+    assert main(["summary", "--since", "01/11/2026"]) == 2 and "YYYY-MM-DD" in capsys.readouterr().err
+    assert main(["migrate"]) == 0 and "nothing to apply" in capsys.readouterr().out
+    assert main(["purge"]) == 0 and "erased the text of 0 event(s)" in capsys.readouterr().out
