@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -129,7 +130,7 @@ def _connect(target: Target) -> Any:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(path, timeout=SQLITE_BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
-            conn.execute("PRAGMA journal_mode=WAL")
+            _use_wal(conn)
             conn.execute("PRAGMA foreign_keys=ON")
             return conn
         except (OSError, sqlite3.Error) as exc:
@@ -146,6 +147,26 @@ def _connect(target: Target) -> Any:
     except psycopg.Error as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InsightsDatabaseError(f"cannot reach the insights {target.describe()}: {reason}; check [insights] database_url") from None
+
+
+def _use_wal(conn: sqlite3.Connection) -> None:
+    """Switch the file to write-ahead logging (readers never wait for the writer); it stays so once set.
+
+    Switching needs the file to itself, and SQLite answers "database is locked" at
+    once, without its busy timeout, while another process or thread is in the
+    middle of a write (processes starting together migrate at the same moment).
+    So: nothing to do when the file already is in WAL, else retry for a while.
+    """
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_S
+    while True:
+        try:
+            if str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+                conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 # -- migrations -----------------------------------------------------------------------------------------
