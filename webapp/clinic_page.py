@@ -31,6 +31,7 @@ KIND_LABELS = {
     "empty": "Empty message",
     "language": "Other language",
     "refused": "Refused (too long, too fast)",
+    "clinic": "About the clinic (hours, prices)",
 }
 REASON_LABELS = {
     "didnt_answer_my_question": "Didn't answer my question",
