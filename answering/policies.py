@@ -203,9 +203,8 @@ class MedicationStep:
 
         "How much should I take?" after "I bought some motrin" is about motrin;
         "what can I take?" with nothing named is about every medicine the guide covers.
-        A limit word alone ("the most effective massage", "heat twice a day") is not
-        about medicines: only with a medicine earlier in the conversation it asks
-        that medicine's limit, and never when the message names another treatment.
+        A message that names another treatment ("the most effective massage", "the heat
+        pad twice a day") is not about medicines, whatever its limit words.
         """
         if named := list(self.medicines.find(turn.text)):
             return named
@@ -216,8 +215,8 @@ class MedicationStep:
             return self.medicines.of_treatments([turn.focus.treatment])
         if set(turn.expansion.treatments) - covered:  # "how often can I use the heat pad in a day?"
             return []
-        about_medicines = asks_dose or self.scope.is_about_medication(turn.text, set())
-        if not (about_medicines or asks_limit or self.finder.followups.leans_on_context(turn.text)):
+        about_medicines = asks_dose or asks_limit or self.scope.is_about_medication(turn.text, set())
+        if not (about_medicines or self.finder.followups.leans_on_context(turn.text)):
             return []
         for earlier in turn.earlier:
             if earlier_named := self.medicines.find(earlier):

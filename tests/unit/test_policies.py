@@ -121,6 +121,17 @@ def test_an_uncovered_medicine_beside_a_covered_one_leads_the_answer(mini_assist
     assert [p.prompt for p in t.lead] == ["not_covered"] and "paracetamol" in t.lead[0].markdown
 
 
+@pytest.mark.parametrize("message", ["what's the most effective massage for a spasm?", "how often can I use the heating pad in a day?",
+                                     "is it too much to see a chiropractor every week?"])
+def test_a_limit_word_about_another_treatment_is_not_a_medicine_question(mini_assistant, message):
+    assert _medication(mini_assistant)(turn(mini_assistant, message)) is None
+
+
+def test_a_limit_with_a_risk_and_no_medicine_named_still_gets_the_caution(mini_assistant):
+    reply = _medication(mini_assistant)(turn(mini_assistant, "I have a stomach ulcer - is it too much to take them twice a day?"))
+    assert reply is not None and _prompts(reply)[0].startswith("risk_")
+
+
 def test_a_medicine_named_as_background_is_not_declined(mini_assistant):
     assert _medication(mini_assistant)(turn(mini_assistant, "I'm on methotrexate, is heat ok for my back?")) is None
 
