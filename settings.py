@@ -39,6 +39,11 @@ class ClinicSettings:
     crisis_line: str = "988"  # the 988 Suicide & Crisis Lifeline in the US (116 123 Samaritans in the UK)
     poison_control: str = "1-800-222-1222"  # the US Poison Help line
     guide_url: str = ""
+    # What patients ask of the clinic itself (answered from here, never from the guide); "" = not set.
+    phone: str = ""
+    address: str = ""
+    hours: str = ""
+    prices: str = ""
 
 
 @dataclass(frozen=True)
@@ -77,7 +82,7 @@ class LanguageSettings:
 
 @dataclass(frozen=True)
 class AnswerSettings:
-    max_sentences: int = 4
+    max_sentences: int = 5
     history_turns: int = 6
 
 
