@@ -98,7 +98,7 @@ class QuestionRules:
 
     def intent(self, question: str) -> str:
         """A one-word label of what the question wants, for the clinic's figures: "comparison",
-        an answer type's name ("amount", "duration", "timing", "kind"), or "general"."""
+        the first answer type it asks for ("amount", "duration", "caution"...), or "general"."""
         if self.asks_comparison(question):
             return "comparison"
         wanted = self.wanted_types(question)

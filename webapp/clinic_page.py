@@ -46,6 +46,11 @@ INTENT_LABELS = {
     "timing": "When, or what first",
     "kind": "Which kind or technique",
     "comparison": "Comparing treatments",
+    "mechanism": "How or why it works",
+    "instruction": "How to do it",
+    "caution": "Is it safe (risks, side effects)",
+    "next step": "It isn't working: what next",
+    "gentler": "Something gentler",
 }
 QUICK_PERIODS = (7, 30, 90)
 
