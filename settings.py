@@ -37,6 +37,9 @@ class ClinicSettings:
     crisis_line: str = "988"  # the 988 Suicide & Crisis Lifeline in the US (116 123 Samaritans in the UK)
     poison_control: str = "1-800-222-1222"  # the US Poison Help line
     guide_url: str = ""
+    phone: str = ""  # the clinic's own number: a "Call the clinic" link when set
+    # Answers citing these treatments (ids of data/structure.toml) offer "Book / call the clinic".
+    visit_topics: tuple[str, ...] = ("physical-therapy", "massage", "chiropractic", "clinic")
 
 
 @dataclass(frozen=True)
