@@ -301,6 +301,7 @@ class ScopeData:
     min_known_share: float
     label_limit: tuple[str, ...] = ()
     drug_free_question: str = ""
+    drug_free: tuple[str, ...] = ()
 
 
 @cache
@@ -325,12 +326,14 @@ def read_scope(language: str = DEFAULT_LANGUAGE, path: Path | None = None) -> Sc
         topic.number("min_known_share"),
         tuple(dose.strings("label_limit_patterns")),
         dose.text("drug_free_question"),
+        tuple(dose.strings("drug_free_patterns")),
     )
     lang = PatternLanguage(medicine_macros(read_medicines()))
     _check_patterns(injection, "patterns", data.injection, whole_words=False, language=lang)
     _check_patterns(dose, "patterns", data.dose, whole_words=False, language=lang)
     _check_patterns(dose, "exceed_patterns", data.exceed, whole_words=False, language=lang)
     _check_patterns(dose, "label_limit_patterns", data.label_limit, whole_words=False, language=lang)
+    _check_patterns(dose, "drug_free_patterns", data.drug_free, whole_words=False, language=lang)
     for t in (greeting, injection, topic, off, dose, root):
         t.done()
     return data
