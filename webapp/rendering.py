@@ -28,6 +28,8 @@ STREAMED_KINDS = frozenset({"answer", "cross"})
 _MARKER_END = re.compile(r"\[\d{1,3}\](?=\s|$)")
 _CITE_TAG = re.compile(r'<sup class="bs-cite" title="Source (\d{1,3})">\[\1\]</sup>')
 _PARAGRAPHS = re.compile(r"\n\s*\n")
+# A reply's headings ("## Call 911 now") are <h2>: under the page's <h1>, no level skipped for screen readers.
+HEADING_BASE = 2
 
 # The wrapper element and ARIA role of each part; anything unknown is shown plainly.
 _PART_TAGS: dict[str, tuple[str, str]] = {
@@ -112,7 +114,7 @@ class ReplyRenderer:
         if kind == "referral":
             body = self._referral(markdown, compact)
         else:
-            body = to_html(markdown)
+            body = to_html(markdown, HEADING_BASE)
             if kind in STREAMED_KINDS:
                 body = self._link_markers(body, reply.get("citations") or [])
         if kind in SAFETY_KINDS:
@@ -180,5 +182,5 @@ class ReplyRenderer:
                 f'<span class="bs-source-label">{escape(source_label(c))}</span></summary>'
                 f'<blockquote class="bs-quote">{quote_html}</blockquote>{link}</details></li>'
             )
-        title = f'<h4 class="bs-sources-title">{escape(self.texts.sources)}</h4>'
+        title = f'<h2 class="bs-sources-title">{escape(self.texts.sources)}</h2>'
         return f'<section class="bs-part bs-sources">{title}<ol class="bs-source-list">' + "".join(items) + "</ol></section>"

@@ -141,7 +141,7 @@
       if (!line) { flushParagraph(); flushList(); return; }
       if ((m = /^#{1,6}\s+(.*)$/.exec(line))) {
         flushParagraph(); flushList();
-        out.push('<h3 class="part-heading">' + inline(m[1]) + "</h3>");
+        out.push('<h2 class="part-heading">' + inline(m[1]) + "</h2>");
       } else if ((m = /^[-*\u2022]\s+(.*)$/.exec(line)) || (m = /^\d{1,3}[.)]\s+(.*)$/.exec(line))) {
         flushParagraph();
         var tag = /^\d/.test(line) ? "ol" : "ul";
@@ -236,7 +236,7 @@
 
   function renderSources(citations) {
     var box = el("section", "part part-sources");
-    box.appendChild(el("h3", "sources-title", t("sources", "title") || "Sources"));
+    box.appendChild(el("h2", "sources-title", t("sources", "title") || "Sources"));
     var list = el("ol", "sources");
     citations.forEach(function (c) {
       var item = el("li", "source");
