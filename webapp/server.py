@@ -18,8 +18,8 @@ from settings import Settings
 from webapp.api import AnswerService, build_router
 from webapp.chat_ui import ChatHandlers, build_chat
 from webapp.interface import load_interface
-from webapp.links import ClinicLinks
 from webapp.limits import RateLimiter
+from webapp.links import ClinicLinks
 from webapp.markdown import escape
 from webapp.rendering import ReplyRenderer
 from webapp.security import SecurityHeaders

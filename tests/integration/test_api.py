@@ -206,6 +206,14 @@ def test_widget_js_is_served_as_javascript(client):
     assert r.headers["cross-origin-resource-policy"] == "cross-origin"
 
 
+def test_widget_js_stays_light_and_names_the_clinic(client):
+    """The snippet loads on every page of the clinic's site: at most 15 KB, and it says who answers."""
+    r = client.get("/widget.js")
+    print(f"widget snippet: {len(r.content):,} bytes")
+    assert len(r.content) <= 15_000
+    assert "SNIPPET_CONFIG" not in r.text and '"label": "Automated assistant, not a person"' in r.text
+
+
 def test_widget_assets_cannot_reach_other_files(client):
     assert client.get("/webapp-static/widget-app.js").status_code == 200
     assert client.get("/webapp-static/..%2F..%2Fsettings.py").status_code == 404

@@ -7,8 +7,8 @@ import re
 import pytest
 
 from webapp.limits import RateLimiter
-from webapp.markdown import plain_text_html, to_html
 from webapp.links import ClinicLinks
+from webapp.markdown import plain_text_html, to_html
 from webapp.rendering import ReplyRenderer
 from webapp.security import frame_ancestors
 from webapp.validation import InvalidRequest, parse_json, validate_ask
