@@ -27,8 +27,8 @@ def stack(built_index_dir, tmp_path_factory):
             yield SimpleNamespace(bot=bot.url, bare=bare_bot.url, page=page.url, feedback=feedback)
 
 
-@pytest.fixture(scope="session")
-def browser():
+@pytest.fixture(scope="module")  # not the session: Playwright's sync API keeps an event loop running until it stops,
+def browser():  # and the HTTP tests after this folder call asyncio.run()
     if not CHROMIUM.exists():
         pytest.skip("Chromium is not installed: run `make browser` (scripts/install-chromium.sh)")
     from playwright.sync_api import expect, sync_playwright
