@@ -113,6 +113,7 @@ def widget_ask(page, frame, text: str, replies_before: int) -> dict:
     """Ask in the widget; returns the JSON body the page sent to /api/ask."""
     from playwright.sync_api import expect
 
+    expect(frame.locator("html[data-ready]")).to_have_count(1)  # the page's script has run: Enter is handled
     box = frame.get_by_label("Your question")
     box.fill(text)
     with page.expect_request(lambda r: r.url.endswith("/api/ask") and r.method == "POST", timeout=WAIT_MS) as request:
@@ -131,6 +132,7 @@ def open_widget(page):
     settle(panel)
     frame = page.frame_locator(f"iframe[title='{WIDGET_TITLE}']")
     expect(frame.get_by_label("Your question")).to_be_visible()
+    expect(frame.locator("html[data-ready]")).to_have_count(1)
     return frame
 
 

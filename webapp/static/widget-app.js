@@ -612,5 +612,6 @@
 
   restore();
   updateInput();
+  root.setAttribute("data-ready", "true"); // the handlers are in place (the tests wait for this, not for time)
   if (!embedded) input.focus();
 })();
