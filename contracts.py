@@ -62,6 +62,7 @@ class ReplyKind(StrEnum):
     EMERGENCY = "emergency"
     CRISIS = "crisis"
     LANGUAGE = "language"  # a message in another enabled language: "I answer in English", in that language
+    CLINIC = "clinic"  # a question about the clinic itself (hours, prices, booking), answered from its settings
 
 
 class PartKind(StrEnum):

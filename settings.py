@@ -37,7 +37,11 @@ class ClinicSettings:
     crisis_line: str = "988"  # the 988 Suicide & Crisis Lifeline in the US (116 123 Samaritans in the UK)
     poison_control: str = "1-800-222-1222"  # the US Poison Help line
     guide_url: str = ""
-    phone: str = ""  # the clinic's own number: a "Call the clinic" link when set
+    # What patients ask of the clinic itself (answered from here, never from the guide); "" = not set.
+    phone: str = ""  # also a "Call the clinic" (tel:) link on the chat page and in the widget
+    address: str = ""
+    hours: str = ""
+    prices: str = ""
     # Answers citing these treatments (ids of data/structure.toml) offer "Book / call the clinic".
     visit_topics: tuple[str, ...] = ("physical-therapy", "massage", "chiropractic", "clinic")
 
@@ -78,7 +82,7 @@ class LanguageSettings:
 
 @dataclass(frozen=True)
 class AnswerSettings:
-    max_sentences: int = 4
+    max_sentences: int = 5
     history_turns: int = 6
 
 

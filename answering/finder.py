@@ -20,6 +20,7 @@ from answering.compose import ComposerTuning, Composition, compose
 from answering.conversation import user_turns
 from answering.followup import Focus, FollowUpResolver
 from answering.question import QuestionRules
+from answering.roles import RoleRules, sentence_priors
 from answering.turn import Found, Turn
 from index.retriever import Retriever, SearchResult
 from index.text import tokenize
@@ -43,6 +44,8 @@ class PassageFinder:
         self.question_rules = question_rules
         self.followups = FollowUpResolver.load(retriever.vocabulary, retriever.lexical_treatment)
         self.tuning = ComposerTuning(max_sentences=settings.answer.max_sentences, min_score=settings.retrieval.min_answer_score)
+        # How informative each sentence is (generic ones never lead), read once from the loaded index.
+        self.priors = sentence_priors(retriever.index.sentences, retriever.index.sentence_vectors, RoleRules.load())
         self._treatment_sentences: dict[str, list[str]] = {}
         self._drug_free: dict[str, Composition | None] = {}
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -108,6 +111,13 @@ class PassageFinder:
         """Search (within the treatment under discussion for a follow-up) and compose."""
         depth = max(self.settings.retrieval.k, RETRIEVED_REPORTED)
         focus = turn.focus
+        if focus.beyond and focus.treatment:  # "what if it doesn't work?": the next step, past the earlier topic
+            topic = self.retriever.titles.get(focus.treatment, "")
+            search = self.retriever.search(f"{turn.text} {topic}", depth, turn.mode)
+            composition = self._compose(turn, search)
+            for stage, ms in search.timings_ms.items():
+                turn.timings[stage] = turn.timings.get(stage, 0.0) + ms
+            return Found(search, composition, focus.treatment)
         known = None if focus.treatment else self._known_vector(turn.text)  # a follow-up embeds its topic with it
         search = self.retriever.search(turn.text, depth, turn.mode, query_vector=known, within=focus.treatment, expansion=turn.expansion)
         composition = self._compose(turn, search, focus.treatment)
@@ -141,7 +151,9 @@ class PassageFinder:
             choice = self.question_rules.choice_type(text, self._also_called)
             if choice:
                 wanted.append(choice)
-            composition = compose(query_vector, tokens, sentences, vectors, ranks, chunks, self.tuning, wanted, self.retriever.bm25.idf)
+            composition = compose(
+                query_vector, tokens, sentences, vectors, ranks, chunks, self.tuning, wanted, self.retriever.bm25.idf, self.priors,
+            )
         turn.timings["compose"] = turn.timings.get("compose", 0.0) + _ms(t)
         return composition
 

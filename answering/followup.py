@@ -22,6 +22,7 @@ from rules.patterns import compile_patterns, plain
 class Focus:
     treatment: str | None  # None: the message stands on its own
     because: str  # why, for debugging ("named in: 'I took advil'")
+    beyond: bool = False  # asks what comes after the treatment ("what if it doesn't work?"): search past it
 
 
 class FollowUpResolver:
@@ -30,8 +31,10 @@ class FollowUpResolver:
         pattern: re.Pattern[str],
         vocabulary: LayVocabulary,
         lexical_treatment: Callable[[str], str | None],
+        beyond: re.Pattern[str] | None = None,
     ):
         self._pattern = pattern
+        self._beyond = beyond
         self._vocabulary = vocabulary
         self._lexical_treatment = lexical_treatment
 
@@ -42,7 +45,8 @@ class FollowUpResolver:
         lexical_treatment: Callable[[str], str | None],
         language: str = DEFAULT_LANGUAGE,
     ) -> FollowUpResolver:
-        return cls(compile_patterns(read_followup(language).patterns), vocabulary, lexical_treatment)
+        data = read_followup(language)
+        return cls(compile_patterns(data.patterns), vocabulary, lexical_treatment, compile_patterns(data.beyond) if data.beyond else None)
 
     def leans_on_context(self, message: str) -> bool:
         return bool(self._pattern.search(plain(message)))
@@ -51,9 +55,10 @@ class FollowUpResolver:
         """The treatment a context-dependent message is about (``earlier_user_messages`` newest first)."""
         if expansion.treatments or not earlier_user_messages or not self.leans_on_context(message):
             return Focus(None, "stands on its own")
+        beyond = bool(self._beyond and self._beyond.search(plain(message)))
         for earlier in earlier_user_messages:
             named = self._vocabulary.expand(earlier).treatments
             if named:
-                return Focus(named[0], f"named earlier: {earlier[:60]!r}")
+                return Focus(named[0], f"named earlier: {earlier[:60]!r}", beyond)
         treatment = self._lexical_treatment(earlier_user_messages[0])
-        return Focus(treatment, f"topic of: {earlier_user_messages[0][:60]!r}") if treatment else Focus(None, "no topic found")
+        return Focus(treatment, f"topic of: {earlier_user_messages[0][:60]!r}", beyond) if treatment else Focus(None, "no topic found")

@@ -60,9 +60,7 @@ class Assistant:
         self.medicines = medicines or MedicineNames.load()
         self.risks = risks or MedicationRisks.load()
         self.finder = PassageFinder(settings, retriever, self.question_rules)
-        self.steps: tuple[PolicyStep, ...] = policy_steps(
-            scope, self.finder, settings.retrieval, settings.clinic.guide_url, self.medicines, self.risks,
-        )
+        self.steps: tuple[PolicyStep, ...] = policy_steps(scope, self.finder, settings, self.medicines, self.risks)
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, retriever: Retriever | None = None) -> Assistant:

@@ -9,20 +9,24 @@ the policy, written once in :func:`policy_steps`:
    with their text; urgent leads whatever follows.
 2. ``language``: a message in another enabled language gets one line in that
    language saying the assistant answers in English (after any safety text).
-3. ``empty``, ``injection``, ``greeting``: fixed texts from ``prompts/``.
+3. ``empty``, ``injection``, ``greeting`` (greetings, thanks and goodbyes): fixed texts from ``prompts/``.
+   ``clinic``: questions about the clinic itself, from its settings.
 4. ``medication``: who is asking (a risk withholds the dose), medicines the guide
    does not cover, maximums and label limits, doses the guide does not give.
-5. ``scope``: other subjects, and questions the guide has no words for
+5. ``not_in_guide``: a near-topic subject the guide does not cover (a scan, a foam
+   roller): said plainly, then the closest thing it does say, marked as such.
+6. ``scope``: other subjects, and questions the guide has no words for
    (a follow-up on an earlier topic is always in scope).
-6. ``compose``: a cited answer from the guide's own sentences, or "no answer".
+7. ``compose``: a cited answer from the guide's own sentences, or "no answer".
 
 A new capability is a new step in that list, not another branch in a method.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from answering.compose import Composition
@@ -34,9 +38,10 @@ from answering.turn import Reply, Turn
 from contracts import Citation, Part, PartKind, ReplyKind, guide_link
 from index.text import tokenize
 from rules.locale import DEFAULT_LANGUAGE
+from rules.patterns import Text, compile_words
 from safety.medication import MedicationRisks, RiskMatch
 from safety.notices import notice_parts
-from settings import RetrievalSettings
+from settings import ClinicSettings, RetrievalSettings, Settings
 
 
 class PolicyStep(Protocol):
@@ -103,9 +108,49 @@ class GreetingStep:
     name: str = "greeting"
 
     def __call__(self, turn: Turn) -> Reply | None:
-        if not self.scope.is_greeting(turn.text):
+        social = self.scope.social(turn.text)  # "greeting" | "thanks" | None
+        if social is None:
             return None
-        return turn.reply(ReplyKind.GREETING, turn.texts.part(PartKind.GREETING, "greeting"))
+        return turn.reply(ReplyKind.GREETING, turn.texts.part(PartKind.GREETING, social))
+
+
+@dataclass
+class ClinicStep:
+    """Questions about the clinic itself (opening hours, prices, booking): never the guide's sentences.
+
+    Answered from ``config.toml`` ``[clinic]`` when the clinic has set the answer,
+    else "please contact the clinic" with whatever contact it has set. Where the
+    guide speaks to the topic too (``guide_answers``: a clinic page's "schedule a
+    consultation"), the clinic's details lead and the guide's answer follows.
+    """
+
+    scope: ScopeRules
+    clinic: ClinicSettings
+    name: str = "clinic"
+
+    def __call__(self, turn: Turn) -> Reply | None:
+        entry = self.scope.logistics_topic(turn.text)
+        if entry is None:
+            return None
+        value = getattr(self.clinic, entry.setting, "")
+        if entry.setting == "booking_url" and value:
+            value = f"[book an appointment]({value})"
+        if value:
+            part = turn.texts.part(PartKind.NOTICE, "clinic_info", topic=entry.topic, details=value)
+        elif entry.guide_answers:
+            part = turn.texts.part(PartKind.NOTICE, "clinic_arrange", topic=entry.topic, contact=self._contact())
+        else:
+            part = turn.texts.part(PartKind.NOTICE, "clinic_contact", topic=entry.topic, contact=self._contact())
+        if entry.guide_answers:
+            turn.lead.append(part)
+            return None
+        return turn.reply(ReplyKind.CLINIC, part, out_of_scope=True)
+
+    def _contact(self) -> str:
+        """", on (555) 010-0199 or [online](https://...)": whatever the clinic has set."""
+        ways = [w for w in (f"on {self.clinic.phone}" if self.clinic.phone else "",
+                            f"[online]({self.clinic.booking_url})" if self.clinic.booking_url else "") if w]
+        return (", " + " or ".join(ways)) if ways else ""
 
 
 @dataclass
@@ -131,7 +176,7 @@ class MedicationStep:
         text = turn.text
         asks_dose = self.scope.asks_for_dose(text)
         asks_limit = self.scope.asks_label_limit(text)
-        named = self._medicines_asked_about(turn, asks_dose or asks_limit)
+        named = self._medicines_asked_about(turn, asks_dose, asks_limit)
         classes = {m.class_id for m in named}
         if not classes:
             return None
@@ -153,11 +198,13 @@ class MedicationStep:
             return self._dose_decline(turn)
         return None
 
-    def _medicines_asked_about(self, turn: Turn, about_amounts: bool) -> list[MedicineMention]:
+    def _medicines_asked_about(self, turn: Turn, asks_dose: bool, asks_limit: bool) -> list[MedicineMention]:
         """The medicines the message is about: named in it, else its treatment's, else the conversation's.
 
         "How much should I take?" after "I bought some motrin" is about motrin;
         "what can I take?" with nothing named is about every medicine the guide covers.
+        A message that names another treatment ("the most effective massage", "the heat
+        pad twice a day") is not about medicines, whatever its limit words.
         """
         if named := list(self.medicines.find(turn.text)):
             return named
@@ -166,7 +213,9 @@ class MedicationStep:
             return self.medicines.of_treatments(treatments)
         if turn.focus.treatment in covered:
             return self.medicines.of_treatments([turn.focus.treatment])
-        about_medicines = about_amounts or self.scope.is_about_medication(turn.text, set())
+        if set(turn.expansion.treatments) - covered:  # "how often can I use the heat pad in a day?"
+            return []
+        about_medicines = asks_dose or asks_limit or self.scope.is_about_medication(turn.text, set())
         if not (about_medicines or self.finder.followups.leans_on_context(turn.text)):
             return []
         for earlier in turn.earlier:
@@ -222,6 +271,58 @@ class MedicationStep:
 def _joined(names: Sequence[str]) -> str:
     """"Tylenol", "Tylenol and tramadol", "Tylenol, tramadol and gabapentin"."""
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+@dataclass
+class NotInGuideStep:
+    """A near-topic subject the loaded guide does not cover ("is a foam roller good?"): say so plainly,
+    then the closest thing the guide does say, marked as such (or nothing, where it would mislead).
+
+    The subjects are data (``[[not_in_guide]]`` in scope.toml); one counts only when the loaded
+    guide lacks one of its words, so a guide that covers MRI scans answers them.
+    """
+
+    scope: ScopeRules
+    finder: PassageFinder
+    guide_url: str
+    name: str = "not_in_guide"
+    _active: list[tuple[re.Pattern[str], bool]] | None = field(default=None, repr=False)
+
+    def __call__(self, turn: Turn) -> Reply | None:
+        found = self._match(turn.text)
+        if found is None:
+            return None
+        subject, nearest = found
+        parts = [turn.texts.part(PartKind.DECLINE, "not_in_guide", subject=subject)]
+        composition = turn.found.composition if nearest else None
+        if composition is None:
+            return turn.reply(ReplyKind.DECLINE, *parts, out_of_scope=True)
+        parts += [
+            turn.texts.part(PartKind.NOTICE, "nearest_in_guide", subject=subject),
+            Part(PartKind(composition.kind), composition.markdown),
+            Part(PartKind.SOURCES, sources_markdown(composition.citations, self.guide_url)),
+        ]
+        return Reply(ReplyKind.DECLINE, [*turn.lead, *parts], list(composition.citations), out_of_scope=True, passages=_passages(composition))
+
+    def _match(self, text: str) -> tuple[str, bool] | None:
+        """The first subject named (as the patient wrote it) and whether the nearest answer may follow."""
+        prepared = Text.prepare(text)
+        for pattern, nearest in self._subjects():
+            if m := pattern.search(prepared.plain):
+                return prepared.as_written(*m.span()), nearest
+        return None
+
+    def _subjects(self) -> list[tuple[re.Pattern[str], bool]]:
+        """The groups' subjects the loaded guide lacks a word of (checked once per loaded index)."""
+        if self._active is None:
+            idf = self.finder.retriever.bm25.idf
+            active = []
+            for group in self.scope.not_in_guide:
+                missing = [s for s in group.subjects if group.always or any(idf(w) <= 0 for w in tokenize(s))]
+                if missing:
+                    active.append((compile_words(missing), group.nearest))
+            self._active = active
+        return self._active
 
 
 @dataclass
@@ -296,7 +397,7 @@ def _passages(composition: Composition) -> tuple[str, ...]:
 
 
 def policy_steps(
-    scope: ScopeRules, finder: PassageFinder, thresholds: RetrievalSettings, guide_url: str, medicines: MedicineNames, risks: MedicationRisks,
+    scope: ScopeRules, finder: PassageFinder, settings: Settings, medicines: MedicineNames, risks: MedicationRisks,
 ) -> tuple[PolicyStep, ...]:
     """The policy, in order (see the module docstring)."""
     return (
@@ -305,7 +406,9 @@ def policy_steps(
         EmptyStep(),
         InjectionStep(scope),
         GreetingStep(scope),
+        ClinicStep(scope, settings.clinic),
         MedicationStep(scope, finder, medicines, risks),
-        ScopeStep(scope, finder, thresholds),
-        ComposeStep(scope, guide_url),
+        NotInGuideStep(scope, finder, settings.clinic.guide_url),
+        ScopeStep(scope, finder, settings.retrieval),
+        ComposeStep(scope, settings.clinic.guide_url),
     )

@@ -13,9 +13,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rules.files import medicine_macros, read_medicines, read_scope
+from rules.files import LogisticsEntry, SubjectGroup, medicine_macros, read_medicines, read_scope
 from rules.locale import DEFAULT_LANGUAGE
-from rules.patterns import PatternLanguage, compile_words, plain
+from rules.patterns import PatternLanguage, compile_patterns, compile_words, plain
 
 _GREETING_WORDS = re.compile(r"[a-z]+|[!?]")
 
@@ -23,7 +23,10 @@ _GREETING_WORDS = re.compile(r"[a-z]+|[!?]")
 @dataclass(frozen=True)
 class ScopeRules:
     greeting_phrases: tuple[re.Pattern[str], ...]  # longest first
+    thanks_phrases: tuple[re.Pattern[str], ...]  # longest first
     greeting_fillers: frozenset[str]
+    logistics: tuple[tuple[LogisticsEntry, re.Pattern[str]], ...]
+    not_in_guide: tuple[SubjectGroup, ...]
     injection: re.Pattern[str]
     back: re.Pattern[str]
     care: re.Pattern[str]
@@ -45,9 +48,11 @@ class ScopeRules:
         data = read_scope(language)
         medicines = read_medicines()
         regexes = PatternLanguage(medicine_macros(medicines))
-        phrases = sorted({plain(p) for p in data.greeting_phrases}, key=len, reverse=True)
         return cls(
-            greeting_phrases=tuple(re.compile(rf"(?<![a-z]){re.escape(p)}(?![a-z])") for p in phrases),
+            greeting_phrases=_phrases(data.greeting_phrases),
+            thanks_phrases=_phrases(data.thanks_phrases),
+            logistics=tuple((entry, compile_patterns(entry.patterns)) for entry in data.logistics),
+            not_in_guide=data.not_in_guide,
             greeting_fillers=frozenset(plain(f) for f in data.greeting_fillers),
             injection=regexes.compile(data.injection, whole_words=False),
             back=compile_words(data.back_words),
@@ -66,17 +71,33 @@ class ScopeRules:
             min_known_share=data.min_known_share,
         )
 
-    def is_greeting(self, text: str) -> bool:
-        """Only greeting or thanks words (and fillers): "hi there!", "thanks so much"."""
+    def social(self, text: str) -> str | None:
+        """"thanks" for a message of only thanks or goodbye words ("cheers, that's really helped"),
+        "greeting" for only greeting words ("hello? anyone there?"), else None. Fillers may stand between."""
         words = _GREETING_WORDS.findall(plain(text))
-        if not words or len(words) > 8:
-            return False
-        rest = " ".join(w for w in words if w not in self.greeting_fillers and w not in "!?")
-        if not rest:
-            return False
-        for phrase in self.greeting_phrases:  # greedily remove known phrases, longest first
-            rest = phrase.sub(" ", rest)
-        return not rest.strip()
+        if not words or len(words) > 10:
+            return None
+        rest = " " + " ".join(w for w in words if w not in "!?") + " "
+        thanked = greeted = False
+        for phrase in self.thanks_phrases:  # greedily remove known phrases, longest first
+            rest, n = phrase.subn(" ", rest)
+            thanked = thanked or n > 0
+        for phrase in self.greeting_phrases:
+            rest, n = phrase.subn(" ", rest)
+            greeted = greeted or n > 0
+        if any(w not in self.greeting_fillers for w in rest.split()):
+            return None
+        if thanked:
+            return "thanks"
+        return "greeting" if greeted and len(words) <= 8 else None  # "hi hi hi …" nine times is a message
+
+    def is_greeting(self, text: str) -> bool:
+        return self.social(text) is not None
+
+    def logistics_topic(self, text: str) -> LogisticsEntry | None:
+        """A question about the clinic itself (opening hours, prices, booking), or None."""
+        prepared = plain(text)
+        return next((entry for entry, pattern in self.logistics if pattern.search(prepared)), None)
 
     def is_injection(self, text: str) -> bool:
         return bool(self.injection.search(plain(text)))
@@ -118,6 +139,12 @@ class ScopeRules:
 
 _AMOUNT = re.compile(r"\d+(?:[.,]\d+)?(?:\s*-\s*\d+)?\s*(?:mg|milligrams?|mcg|g)\b", re.IGNORECASE)
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def _phrases(phrases: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
+    """Whole-word patterns of plain phrases, longest first (so "thank you" goes before "you")."""
+    ordered = sorted({plain(p) for p in phrases}, key=len, reverse=True)
+    return tuple(re.compile(rf"(?<![a-z]){re.escape(p)}(?![a-z])") for p in ordered)
 
 
 def amounts_in(text: str) -> list[str]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import random
 import resource
@@ -101,6 +102,7 @@ async def _drive(url: str, questions: list[Question], clients: int, duration: fl
     start = time.perf_counter()
     deadline = loop.time() + duration
     last_reply = start
+    serial = itertools.count(seed * 1_000_000)
 
     async def one(n: int) -> None:
         nonlocal last_reply
@@ -109,9 +111,13 @@ async def _drive(url: str, questions: list[Question], clients: int, duration: fl
         try:
             while loop.time() < deadline:
                 q = rng.choice(questions)
+                # Each request a message the server has not seen: it keeps the query vectors of recent
+                # messages (a conversation's history comes back every turn), and a benchmark that
+                # repeats the evaluation set would measure that memory, not answering.
+                message = f"{q.text} ({next(serial)})"
                 t = time.perf_counter()
                 try:
-                    outcome = _outcome(*await client.post_json("/api/ask", {"message": q.text, "history": q.history}))
+                    outcome = _outcome(*await client.post_json("/api/ask", {"message": message, "history": q.history}))
                 except HTTPError as exc:
                     outcome = str(exc).split(":", 1)[0]
                 now = time.perf_counter()

@@ -27,6 +27,7 @@ class Question:
     history: list[dict[str, Any]] = field(default_factory=list)
     category: str = ""
     language: str = "en"
+    must_mention: tuple[str, ...] = ()  # short phrases of the guide a good answer contains
 
 
 def patient_history(history: list[Any]) -> list[dict[str, str]]:
@@ -97,4 +98,11 @@ def _parse(raw: Any, where: str) -> Question:
         history=history,
         category=str(raw.get("category", "")),
         language=str(raw.get("language", "en")),
+        must_mention=_phrases(raw.get("must_mention", []), where),
     )
+
+
+def _phrases(value: Any, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(p, str) and p.strip() for p in value):
+        raise DatasetError(f"{where}: must_mention must be a list of non-empty strings")
+    return tuple(value)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -22,6 +23,7 @@ from typing import Any
 
 from eval.dataset import patient_history
 from eval.medication import medication_figures, medication_outcome, shows_dose
+from eval.metrics import mentions
 from settings import PROJECT_ROOT
 
 HELDOUT = PROJECT_ROOT / "eval" / "heldout"
@@ -124,6 +126,70 @@ def medication_misses(rows: list[dict[str, Any]], replies: list[dict[str, Any]],
     return lines
 
 
+# -- answers -----------------------------------------------------------------------------------------
+# Each line: a question (with its conversation), the treatments a right answer cites first,
+# whether the guide can answer it at all (``expect_answerable``), and ``must_mention``: short
+# phrases of the guide a good answer contains.
+
+# A reply led by the clinic's own details ("For appointments, please contact …") redirects, even when the guide's page follows.
+_HANDLED_PROMPTS = {"not_covered", "not_in_guide", "clinic_contact", "clinic_info", "clinic_arrange", "dose_decline", "out_of_scope"}
+
+
+def handled_as_unanswerable(answer: Any) -> bool:
+    """Declined, or redirected: the guide doesn't cover this (with the nearest thing it does), a risk's caution."""
+    if answer.out_of_scope or str(answer.kind) in ("decline", "no_answer", "emergency", "crisis"):
+        return True
+    return any(p.prompt in _HANDLED_PROMPTS or p.prompt.startswith("risk_") for p in answer.parts)
+
+
+def answer_figures(outcomes: list[Outcome]) -> dict[str, Any]:
+    """First cited treatment right, key facts present, unanswerables handled, false refusals."""
+    answerable = [o for o in outcomes if o.row.get("expect_answerable", True) and not o.row.get("expect_out_of_scope")]
+    unanswerable = [o for o in outcomes if not o.row.get("expect_answerable", True) or o.row.get("expect_out_of_scope")]
+    first_right = [bool(o.answer.citations) and o.answer.citations[0].treatment in o.row["expect_treatments"]
+                   for o in answerable if o.row.get("expect_treatments")]
+    facts = [mentions(o.answer.text, phrase) for o in answerable for phrase in o.row.get("must_mention", [])]
+    by_intent: dict[str, list[bool]] = defaultdict(list)
+    for o in answerable:
+        for phrase in o.row.get("must_mention", []):
+            by_intent[o.row.get("intent", "")].append(mentions(o.answer.text, phrase))
+    return {
+        "lines": len(outcomes),
+        "first_cited_treatment_right": _rate(first_right),
+        "key_fact_recall": _rate(facts),
+        "unanswerable_handled": _rate([handled_as_unanswerable(o.answer) for o in unanswerable]),
+        "false_refusals": _rate([o.answer.out_of_scope or str(o.answer.kind) in ("decline", "no_answer") for o in answerable]),
+        "key_fact_recall_by_intent": {k: _rate(v) for k, v in sorted(by_intent.items())},
+        "counts": {"answerable": len(answerable), "unanswerable": len(unanswerable), "key_facts": len(facts)},
+    }
+
+
+def answer_misses(outcomes: list[Outcome]) -> list[str]:
+    lines = []
+    for o in outcomes:
+        row, a = o.row, o.answer
+        cited = [c.treatment for c in a.citations][:3]
+        if not row.get("expect_answerable", True) or row.get("expect_out_of_scope"):
+            if not handled_as_unanswerable(a):
+                lines.append(f"{row['id']} UNANSWERABLE answered ({row.get('intent')}) cited {cited}: {row['question'][:120]}")
+            continue
+        missing = [m for m in row.get("must_mention", []) if not mentions(a.text, m)]
+        wrong_first = row.get("expect_treatments") and not (a.citations and a.citations[0].treatment in row["expect_treatments"])
+        if missing or wrong_first or a.out_of_scope:
+            first = next((p.markdown for p in a.parts if p.kind in ("answer", "cross")), str(a.kind))[:160].replace("\n", " ")
+            lines.append(f"{row['id']} ({row.get('intent')}) want {row['expect_treatments']} cited {cited} missing {missing}: "
+                         f"{row['question'][:100]} || {first}")
+    return lines
+
+
+def first_sentence(answer: Any) -> str:
+    """The reply's first sentence of the guide (what the judge reads first), citation markers removed."""
+    body = next((p.markdown for p in answer.parts if p.kind in ("answer", "cross")), "")
+    body = re.sub(r"\s*\[\d+\]", "", body).strip()
+    match = re.match(r"(.+?[.!?])(?:\s|$)", body, re.DOTALL)
+    return (match.group(1) if match else body)[:400]
+
+
 # -- the command -------------------------------------------------------------------------------------
 
 def _poison_line() -> str:
@@ -143,6 +209,7 @@ def _medication_misses(outcomes: list[Outcome]) -> list[str]:
 KINDS: dict[str, tuple[str, Callable[[list[Outcome]], dict[str, Any]], Callable[[list[Outcome]], list[str]]]] = {
     "triage": ("message", triage_figures, triage_misses),
     "medication": ("message", _medication, _medication_misses),
+    "answers": ("question", answer_figures, answer_misses),
 }
 
 
@@ -152,6 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--set", type=Path, required=True, help="a JSONL file under eval/heldout/")
     parser.add_argument("--show-misses", action="store_true", help="list each miss (for dev sets only; never read a test set's misses)")
     parser.add_argument("--out", type=Path, help="also write the figures as JSON here")
+    parser.add_argument("--dump", type=Path, help="also write each question with its reply (for a judge who sees only those)")
     args = parser.parse_args(argv)
     text_key, figures_of, misses_of = KINDS[args.kind]
     rows = [json.loads(line) for line in args.set.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -161,6 +229,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(figures, indent=2, ensure_ascii=False), encoding="utf-8")
+    if args.dump:
+        args.dump.parent.mkdir(parents=True, exist_ok=True)
+        with args.dump.open("w", encoding="utf-8") as fh:
+            for o in outcomes:
+                shown = {"id": o.row["id"], "question": o.row[text_key], "history": o.row.get("history", []),
+                         "first_sentence": first_sentence(o.answer), "answer": o.answer.text}
+                fh.write(json.dumps(shown, ensure_ascii=False) + "\n")
     if args.show_misses:
         if "_test" in args.set.name:
             print("heldout: refusing to list a test set's misses (tune on the dev set)", file=sys.stderr)

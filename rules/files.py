@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -281,6 +281,28 @@ def read_vocabulary(language: str = DEFAULT_LANGUAGE, path: Path | None = None) 
 # -- data/<lang>/scope.toml ------------------------------------------------------------------------
 
 
+LOGISTICS_SETTINGS = ("hours", "address", "phone", "prices", "booking_url")
+
+
+@dataclass(frozen=True)
+class LogisticsEntry:
+    """A question about the clinic itself: its topic in plain words, the [clinic] key that answers it."""
+
+    topic: str
+    setting: str
+    patterns: tuple[str, ...]
+    guide_answers: bool = False  # the guide speaks to it too (its "book a consultation" page): quote it after the clinic's details
+
+
+@dataclass(frozen=True)
+class SubjectGroup:
+    """Near-topic subjects a guide may not cover (``[[not_in_guide]]``)."""
+
+    subjects: tuple[str, ...]
+    nearest: bool  # offer the closest thing the guide does say
+    always: bool  # count the subject even when the guide has all its words
+
+
 @dataclass(frozen=True)
 class ScopeData:
     """What is a greeting, an injection, on or off topic, a dose request (``data/<lang>/scope.toml``)."""
@@ -301,6 +323,9 @@ class ScopeData:
     min_known_share: float
     label_limit: tuple[str, ...] = ()
     drug_free_question: str = ""
+    thanks_phrases: tuple[str, ...] = ()
+    logistics: tuple[LogisticsEntry, ...] = ()
+    not_in_guide: tuple[SubjectGroup, ...] = ()
     drug_free: tuple[str, ...] = ()
 
 
@@ -326,6 +351,9 @@ def read_scope(language: str = DEFAULT_LANGUAGE, path: Path | None = None) -> Sc
         topic.number("min_known_share"),
         tuple(dose.strings("label_limit_patterns")),
         dose.text("drug_free_question"),
+        tuple(greeting.strings("thanks", default=[])),
+        _logistics(root),
+        _subject_groups(root),
         tuple(dose.strings("drug_free_patterns")),
     )
     lang = PatternLanguage(medicine_macros(read_medicines()))
@@ -337,6 +365,28 @@ def read_scope(language: str = DEFAULT_LANGUAGE, path: Path | None = None) -> Sc
     for t in (greeting, injection, topic, off, dose, root):
         t.done()
     return data
+
+
+def _subject_groups(root: Table) -> tuple[SubjectGroup, ...]:
+    groups = []
+    for table in root.tables("not_in_guide", default=[], nonempty=False):
+        groups.append(SubjectGroup(tuple(table.strings("subjects")), table.flag("nearest", default=True), table.flag("always", default=False)))
+        table.done()
+    return tuple(groups)
+
+
+def _logistics(root: Table) -> tuple[LogisticsEntry, ...]:
+    entries = []
+    lang = PatternLanguage()
+    for table in root.tables("logistics", default=[], nonempty=False):
+        entry = LogisticsEntry(
+            table.text("topic"), table.text("setting", choices=LOGISTICS_SETTINGS), tuple(table.strings("patterns")),
+            table.flag("guide_answers", default=False),
+        )
+        _check_patterns(table, "patterns", entry.patterns, whole_words=False, language=lang)
+        table.done()
+        entries.append(entry)
+    return tuple(entries)
 
 
 # -- data/<lang>/answering.toml --------------------------------------------------------------------
@@ -377,6 +427,15 @@ class AnsweringData:
     negation_before: tuple[str, ...]
     negation_after: tuple[str, ...]
     negation_window: int
+    roles: RolesData = field(default_factory=lambda: RolesData((), ()))
+
+
+@dataclass(frozen=True)
+class RolesData:
+    """What makes a sentence concrete or generic (``[roles]``): generic English, not this guide's sentences."""
+
+    concrete: tuple[str, ...]  # each pattern that matches adds one
+    generic: tuple[str, ...]  # each match takes one away
 
 
 @cache
@@ -411,10 +470,22 @@ def read_answering(language: str = DEFAULT_LANGUAGE, path: Path | None = None) -
         doc.path, tuple(types), choice, asks, tuple(lv.lower() for lv in comparison.strings("levels")), tuple(rankings),
         tuple(concepts), tuple(comparison.strings("negation_before")), tuple(comparison.strings("negation_after")),
         comparison.integer("negation_window", minimum=0),
+        _roles(root),
     )
     comparison.done()
     root.done()
     return data
+
+
+def _roles(root: Table) -> RolesData:
+    if "roles" not in root.data:
+        return RolesData((), ())
+    table = root.table("roles")
+    roles = RolesData(tuple(table.strings("concrete")), tuple(table.strings("generic")))
+    _check_patterns(table, "concrete", roles.concrete, whole_words=False)
+    _check_patterns(table, "generic", roles.generic, whole_words=False)
+    table.done()
+    return roles
 
 
 # -- data/<lang>/followup.toml -------------------------------------------------------------------------
@@ -424,6 +495,7 @@ def read_answering(language: str = DEFAULT_LANGUAGE, path: Path | None = None) -
 class FollowUpData:
     path: Path
     patterns: tuple[str, ...]
+    beyond: tuple[str, ...] = ()  # asks for what comes after the earlier topic (the next step), not more of it
 
 
 @cache
@@ -433,9 +505,11 @@ def read_followup(language: str = DEFAULT_LANGUAGE, path: Path | None = None) ->
     table = root.table("followup")
     patterns = tuple(table.strings("patterns"))
     _check_patterns(table, "patterns", patterns, whole_words=False)
+    beyond = tuple(table.strings("beyond", default=[], nonempty=False))
+    _check_patterns(table, "beyond", beyond, whole_words=False)
     table.done()
     root.done()
-    return FollowUpData(doc.path, patterns)
+    return FollowUpData(doc.path, patterns, beyond)
 
 
 # -- data/<lang>/red_flags.toml ----------------------------------------------------------------------

@@ -16,7 +16,7 @@ from contracts import Part, PartKind
 from rules.locale import DEFAULT_LANGUAGE, prompts_dir
 from settings import Settings
 
-CLINIC = frozenset({"clinic_name", "emergency_number", "crisis_line", "poison_control", "booking_url"})
+CLINIC = frozenset({"clinic_name", "emergency_number", "crisis_line", "poison_control", "booking_url", "clinic_phone"})
 SIGNS = CLINIC | {"signs"}
 
 # Every text the assistant uses, with the placeholders it may contain: the clinic's
@@ -41,6 +41,12 @@ PLACEHOLDERS: dict[str, frozenset[str]] = {
     "referral": CLINIC,
     "out_of_scope": CLINIC,
     "greeting": CLINIC,
+    "thanks": CLINIC,
+    "clinic_info": CLINIC | {"topic", "details"},
+    "clinic_contact": CLINIC | {"topic", "contact"},
+    "clinic_arrange": CLINIC | {"topic", "contact"},
+    "not_in_guide": CLINIC | {"subject"},
+    "nearest_in_guide": CLINIC | {"subject"},
     "medication_caution": CLINIC,
     "no_answer": CLINIC,
     "dose_decline": CLINIC,
@@ -92,6 +98,7 @@ class Prompts:
             "crisis_line": settings.clinic.crisis_line,
             "poison_control": settings.clinic.poison_control,
             "booking_url": settings.clinic.booking_url,
+            "clinic_phone": settings.clinic.phone,
         }
         return cls(templates, clinic, language)
 

@@ -37,7 +37,8 @@ from safety.learned import (
 from safety.triage import Triage
 
 HELDOUT = DATA_DIR.parent / "eval" / "heldout"
-DEV_SETS = (HELDOUT / "triage_dev.jsonl", HELDOUT / "triage_dev2.jsonl")
+# The answers' dev set adds ordinary questions and follow-ups (each with its expected tier).
+DEV_SETS = (HELDOUT / "triage_dev.jsonl", HELDOUT / "triage_dev2.jsonl", HELDOUT / "answers_dev.jsonl")
 # Thresholds are chosen on the development set: the most recall the false-alarm budget allows,
 # emergencies and crises first. The grid is coarse on purpose: a fine one would fit dev's noise.
 THRESHOLD_GRID = (0.35, 0.45, 0.55, 0.65, 0.75, 0.85)
@@ -112,7 +113,7 @@ def choose_thresholds(
 
     settings = load_settings()
     triage = Triage.load(settings.languages.enabled, learned=signal, min_confidence=settings.languages.min_confidence)
-    texts = sorted({t for r in dev_rows for t in [r["message"], *r.get("history", [])]})
+    texts = sorted({t for r in dev_rows for t in [r["message"], *(h["content"] if isinstance(h, dict) else h for h in r.get("history", []))]})
     vectors = dict(zip(texts, embed(texts), strict=True))
     best: tuple[tuple[float, ...], dict[Tier, float], dict[str, float]] | None = None
     for e in THRESHOLD_GRID:
@@ -137,7 +138,10 @@ def _dev_figures(triage: Any, rows: list[dict[str, Any]], vectors: dict[str, np.
 
     outcome: dict[str, list[bool]] = {"emergency": [], "crisis": [], "urgent": [], "false_alarms": []}
     for row in rows:
-        history = [m for h in row.get("history", []) for m in ({"role": "user", "content": h}, {"role": "assistant", "content": ""})]
+        history = [
+            m for h in row.get("history", [])
+            for m in ([h] if isinstance(h, dict) else [{"role": "user", "content": h}, {"role": "assistant", "content": ""}])
+        ]  # fmt: skip
         result = triage.assess(row["message"], history, embed)
         tiers = {s.tier for s in result.signs}
         if row["tier"] == "emergency":

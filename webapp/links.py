@@ -62,13 +62,13 @@ class ClinicLinks:
     def suggests_visit(self, reply: dict[str, Any]) -> bool:
         """Whether a reply should end with "Book / call the clinic".
 
-        Answers that cite a hands-on treatment (physiotherapy, massage…) or that found nothing
-        in the guide do; a reply with a red flag never does: it already says whom to call, and
+        Answers that cite a hands-on treatment (physiotherapy, massage…), that found nothing
+        in the guide, or that answer a question about the clinic itself do; a reply with a red flag never does: it already says whom to call, and
         a booking link next to "call 911 now" or "see a doctor today" would point the wrong way.
         """
         if not self.can_visit or reply.get("triage", "none") != "none":
             return False
-        if reply.get("kind") == "no_answer":
+        if reply.get("kind") in ("no_answer", "clinic"):
             return True
         cited = {str(c.get("treatment", "")) for c in reply.get("citations") or []}
         return bool(cited & self.visit_topics)

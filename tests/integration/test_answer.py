@@ -159,11 +159,17 @@ def test_off_topic_is_declined_without_treatment_text(assistant, question):
     assert "back spasms" in answer.text
 
 
-@pytest.mark.parametrize("message", ["hi", "Hello there!", "thanks so much", "good morning"])
+@pytest.mark.parametrize("message", ["hi", "Hello there!", "good morning"])
 def test_greeting_offers_three_examples(assistant, message):
     answer = assistant.answer(message, [])
     assert answer.kind == "greeting" and not answer.out_of_scope
     assert len(re.findall(r"^- ", answer.text, re.M)) == 3
+
+
+def test_thanks_gets_a_short_reply_not_a_greeting(assistant):
+    answer = assistant.answer("thanks so much", [])
+    assert answer.kind == "greeting" and answer.parts[0].prompt == "thanks" and not answer.citations
+    assert "Hello" not in answer.parts[0].markdown and answer.parts[-1].prompt == "referral"
 
 
 def test_sources_list_names_section_of_each_citation(assistant):

@@ -9,11 +9,13 @@ from __future__ import annotations
 import pytest
 
 from answering.policies import (
+    ClinicStep,
     ComposeStep,
     EmptyStep,
     GreetingStep,
     InjectionStep,
     MedicationStep,
+    NotInGuideStep,
     SafetyStep,
     ScopeStep,
 )
@@ -35,7 +37,7 @@ def turn(assistant, text: str, history=None, triage_result: TriageResult = NO_FL
 
 def test_the_policy_runs_in_its_documented_order(mini_assistant):
     assert [step.name for step in mini_assistant.steps] == [
-        "safety", "language", "empty", "injection", "greeting", "medication", "scope", "compose",
+        "safety", "language", "empty", "injection", "greeting", "clinic", "medication", "not_in_guide", "scope", "compose",
     ]  # fmt: skip
 
 
@@ -117,6 +119,17 @@ def test_an_uncovered_medicine_beside_a_covered_one_leads_the_answer(mini_assist
     t = turn(mini_assistant, "can I take paracetamol with my advil?")
     assert _medication(mini_assistant)(t) is None
     assert [p.prompt for p in t.lead] == ["not_covered"] and "paracetamol" in t.lead[0].markdown
+
+
+@pytest.mark.parametrize("message", ["what's the most effective massage for a spasm?", "how often can I use the heating pad in a day?",
+                                     "is it too much to see a chiropractor every week?"])
+def test_a_limit_word_about_another_treatment_is_not_a_medicine_question(mini_assistant, message):
+    assert _medication(mini_assistant)(turn(mini_assistant, message)) is None
+
+
+def test_a_limit_with_a_risk_and_no_medicine_named_still_gets_the_caution(mini_assistant):
+    reply = _medication(mini_assistant)(turn(mini_assistant, "I have a stomach ulcer - is it too much to take them twice a day?"))
+    assert reply is not None and _prompts(reply)[0].startswith("risk_")
 
 
 def test_a_medicine_named_as_background_is_not_declined(mini_assistant):
@@ -238,3 +251,61 @@ def test_compose_says_so_when_nothing_fits(mini_assistant):
     t.found.composition = None
     reply = step(t)
     assert reply.kind is ReplyKind.NO_ANSWER and [p.kind for p in reply.parts] == [PartKind.NO_ANSWER]
+
+
+# -- greetings, thanks, the clinic, subjects the guide does not cover --------------------------------
+
+
+@pytest.mark.parametrize(
+    ("message", "prompt"),
+    [("hello? anyone there?", "greeting"), ("Cheers, that's really helped", "thanks"), ("ok great ttyl", "thanks"),
+     ("thank you so much, feeling a bit better already", "thanks")],
+)
+def test_greetings_and_thanks_get_their_own_short_reply(mini_assistant, message, prompt):
+    reply = GreetingStep(mini_assistant.scope)(turn(mini_assistant, message))
+    assert reply is not None and reply.kind is ReplyKind.GREETING and reply.parts[0].prompt == prompt
+
+
+def test_thanks_with_a_question_is_not_a_greeting(mini_assistant):
+    assert GreetingStep(mini_assistant.scope)(turn(mini_assistant, "thanks, and how long should I ice it?")) is None
+
+
+def test_a_clinic_question_is_answered_from_its_settings_or_sends_to_the_clinic(mini_assistant):
+    from settings import ClinicSettings
+
+    unset = ClinicStep(mini_assistant.scope, ClinicSettings(name="Spine Clinic", phone="(555) 010-0199"))
+    reply = unset(turn(mini_assistant, "What are your opening hours?"))
+    assert reply is not None and reply.kind is ReplyKind.CLINIC and reply.out_of_scope
+    assert reply.parts[0].prompt == "clinic_contact" and "(555) 010-0199" in reply.parts[0].markdown
+    told = ClinicStep(mini_assistant.scope, ClinicSettings(name="Spine Clinic", hours="Mon-Fri 9-5"))
+    reply = told(turn(mini_assistant, "are you open on saturdays"))
+    assert reply is not None and reply.parts[0].prompt == "clinic_info" and "Mon-Fri 9-5" in reply.parts[0].markdown
+    assert told(turn(mini_assistant, "is massage expensive?")) is None  # the cost of a treatment is the guide's
+
+
+def test_booking_leads_with_the_clinic_contact_and_lets_the_guide_answer_too(mini_assistant):
+    from settings import ClinicSettings
+
+    step = ClinicStep(mini_assistant.scope, ClinicSettings(name="Spine Clinic", phone="(555) 010-0199"))
+    asked = turn(mini_assistant, "how do I book a consultation?")
+    assert step(asked) is None  # the guide's own "schedule a consultation" page is quoted next
+    assert [p.prompt for p in asked.lead] == ["clinic_arrange"] and "(555) 010-0199" in asked.lead[0].markdown
+
+
+def test_a_subject_the_guide_lacks_is_named_and_the_nearest_thing_marked(mini_assistant):
+    step = NotInGuideStep(mini_assistant.scope, mini_assistant.finder, "")
+    reply = step(turn(mini_assistant, "would a foam roller help my back spasm?"))
+    assert reply is not None and reply.out_of_scope and reply.parts[0].prompt == "not_in_guide"
+    assert "foam roller" in reply.parts[0].markdown
+    if reply.citations:  # what follows is marked as the nearest thing, not an answer about foam rollers
+        assert reply.parts[1].prompt == "nearest_in_guide"
+
+
+def test_a_pet_gets_no_nearest_answer(mini_assistant):
+    reply = NotInGuideStep(mini_assistant.scope, mini_assistant.finder, "")(turn(mini_assistant, "my dog keeps getting back spasms, what can I do?"))
+    assert reply is not None and not reply.citations and [p.prompt for p in reply.parts] == ["not_in_guide"]
+
+
+def test_a_subject_the_guide_covers_is_answered(mini_assistant):
+    # "pillow" is in the fixture guide ("a pillow between your knees"): no "not covered" for it
+    assert NotInGuideStep(mini_assistant.scope, mini_assistant.finder, "")(turn(mini_assistant, "should I sleep with a pillow between my knees?")) is None

@@ -189,6 +189,8 @@ def test_book_or_call_under_answers_that_suggest_seeing_someone():
     assert "bs-actions" not in ReplyRenderer(LINKS).html(_reply("heat-cold"))  # not about seeing someone
     assert "bs-actions" not in ReplyRenderer(LINKS).html(_reply("massage", triage="urgent"))  # a red flag says whom to call
     assert "bs-actions" not in ReplyRenderer(ClinicLinks(visit_topics=frozenset({"massage"}))).html(_reply("massage"))  # nothing set
+    clinic = {**_reply("heat-cold"), "kind": "clinic"}  # "how do I book?", answered from config.toml [clinic]
+    assert "bs-actions" in ReplyRenderer(LINKS).html(clinic)
 
 
 def test_citation_markers_link_to_the_guide_only_when_it_is_published():

@@ -277,10 +277,11 @@
     box.appendChild(more);
   }
 
-  /* "Book / call the clinic" under answers that cite a hands-on treatment or found nothing; never under a red flag. */
+  /* "Book / call the clinic" under answers that cite a hands-on treatment, found nothing or are about the clinic;
+     never under a red flag (the rule of webapp/links.py). */
   function suggestsVisit(data) {
     if ((data.triage || "none") !== "none") return false;
-    if (data.kind === "no_answer") return true;
+    if (data.kind === "no_answer" || data.kind === "clinic") return true;
     var topics = config.visitTopics || [];
     return (data.citations || []).some(function (c) { return topics.indexOf(c.treatment) >= 0; });
   }
