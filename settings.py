@@ -38,10 +38,12 @@ class ClinicSettings:
     poison_control: str = "1-800-222-1222"  # the US Poison Help line
     guide_url: str = ""
     # What patients ask of the clinic itself (answered from here, never from the guide); "" = not set.
-    phone: str = ""
+    phone: str = ""  # also a "Call the clinic" (tel:) link on the chat page and in the widget
     address: str = ""
     hours: str = ""
     prices: str = ""
+    # Answers citing these treatments (ids of data/structure.toml) offer "Book / call the clinic".
+    visit_topics: tuple[str, ...] = ("physical-therapy", "massage", "chiropractic", "clinic")
 
 
 @dataclass(frozen=True)

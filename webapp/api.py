@@ -17,7 +17,7 @@ import anyio
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from clinic.feedback import VOTES, FeedbackStore
+from clinic.feedback import ANSWER_ID, REASONS, VOTES, FeedbackStore
 from contracts import Answer
 from settings import Settings
 from webapp.limits import BodyTooLarge, RateLimiter, client_key, read_body
@@ -127,13 +127,18 @@ def build_router(
         except InvalidRequest as exc:
             return error(400, str(exc))
         if not isinstance(payload, dict):
-            return error(400, 'send {"question": "...", "answer": "...", "vote": "up" | "down"}')
+            return error(400, 'send {"question": "...", "answer": "...", "vote": "up" | "down", "id": "...", "reason": "..."}')
         question, answer, vote = payload.get("question"), payload.get("answer"), payload.get("vote")
+        answer_id, reason = payload.get("id"), payload.get("reason")
         if vote not in VOTES:
             return error(400, '"vote" must be "up" or "down"')
         if not isinstance(question, str) or not isinstance(answer, str) or not answer.strip():
             return error(400, '"question" and "answer" must be strings (the answer not empty)')
-        await anyio.to_thread.run_sync(feedback.record, question, answer, vote)
+        if answer_id is not None and not (isinstance(answer_id, str) and ANSWER_ID.match(answer_id)):
+            return error(400, '"id" must be 16 to 64 letters, digits, "-" or "_" (one random id per answer)')
+        if reason is not None and (reason not in REASONS or vote != "down"):
+            return error(400, f'"reason" goes with a "down" vote and is one of {", ".join(REASONS)}')
+        await anyio.to_thread.run_sync(feedback.record, question, answer, vote, answer_id, reason)
         return JSONResponse({"ok": True}, headers=NO_STORE)
 
     return router
