@@ -1,5 +1,5 @@
 # Two commands for a newcomer: `make chat` and `make test`. Every target sets up
-# what it needs (the virtualenv, the index, the browser for end-to-end tests,
+# what it needs (the virtualenv, the index, the browser and axe-core for end-to-end tests,
 # PostgreSQL for the insights tests).
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -9,7 +9,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup dev ingest index chat demo eval bench test test-unit test-fast rules browser postgres lint audit lock clean
+.PHONY: setup dev ingest index chat demo eval bench test test-unit test-fast rules browser axe postgres lint audit lock clean
 
 setup: $(VENV)/.installed                 ## create .venv and install requirements (no-op when up to date)
 
@@ -47,13 +47,18 @@ bench-%: index                            ## one benchmark: bench-latency, bench
 browser:                                  ## Debian's Chromium for the end-to-end tests
 	@command -v chromium >/dev/null 2>&1 || scripts/install-chromium.sh
 
+axe: node_modules/.installed              ## axe-core from the npm registry (package-lock.json) for the accessibility checks
+node_modules/.installed: package.json package-lock.json
+	scripts/install-axe.sh
+	@touch $@
+
 postgres:                                 ## Debian's PostgreSQL for the insights tests (they start and stop their own server)
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || scripts/install-postgresql.sh
 
 rules: setup                              ## check every data file and prompt text (file, key and line of each problem)
 	$(PY) -m rules check
 
-test: dev rules index browser postgres    ## the data check, the whole test suite, then the evaluation's safety gates
+test: dev rules index browser axe postgres ## the data check, the whole test suite, then the evaluation's safety gates
 	$(PY) -m pytest
 	$(PY) -m eval --quiet
 
@@ -78,4 +83,4 @@ lock: setup                               ## re-pin constraints.txt from the wor
 	  $(PY) -m pip freeze --exclude-editable | sed 's/^torch==\(.*\)+cpu$$/torch==\1/'; } > constraints.txt
 
 clean:                                    ## remove the virtualenv, index builds and reports
-	rm -rf $(VENV) index/build index/build.versions eval/reports artifacts
+	rm -rf $(VENV) node_modules index/build index/build.versions eval/reports artifacts

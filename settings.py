@@ -40,10 +40,12 @@ class ClinicSettings:
     poison_control: str = "1-800-222-1222"  # the US Poison Help line
     guide_url: str = ""
     # What patients ask of the clinic itself (answered from here, never from the guide); "" = not set.
-    phone: str = ""
+    phone: str = ""  # also a "Call the clinic" (tel:) link on the chat page and in the widget
     address: str = ""
     hours: str = ""
     prices: str = ""
+    # Answers citing these treatments (ids of data/structure.toml) offer "Book / call the clinic".
+    visit_topics: tuple[str, ...] = ("physical-therapy", "massage", "chiropractic", "clinic")
 
 
 @dataclass(frozen=True)
@@ -122,10 +124,10 @@ class InsightsSettings:
     token: str = ""  # turns /clinic on (BACKSPASM_INSIGHTS_TOKEN); at least MIN_TOKEN_CHARS characters
     queue_size: int = 10_000  # events waiting for the writer; past this they are dropped (and counted), never waited for
     session_hours: int = 8  # how long a /clinic sign-in lasts
-    # A vote's reason is stored as one of these labels (the web page's reason chips: "Didn't answer my question"
-    # matches didnt_answer_my_question); anything else counts as "other", and its words are kept (redacted)
-    # only with [privacy] store_questions.
-    vote_reasons: tuple[str, ...] = ("didnt_answer_my_question", "wrong_information", "hard_to_read", "other")
+    # A vote's reason is stored as one of these labels: the thumbs-down chips of the chat page and the widget
+    # (clinic.feedback.REASONS: didn't answer my question, wrong information, hard to read). Anything else
+    # counts as "other", and its words are kept (redacted) only with [privacy] store_questions.
+    vote_reasons: tuple[str, ...] = ("unanswered", "wrong", "hard_to_read", "other")
 
 
 @dataclass(frozen=True)

@@ -49,3 +49,13 @@ def normalise_history(history: Any, max_turns: int) -> list[Message]:
 def user_turns(history: list[Message]) -> list[str]:
     """The patient's earlier messages, most recent first."""
     return [t["content"] for t in reversed(history) if t["role"] == "user"]
+
+
+def last_reply(history: list[Message]) -> str:
+    """The assistant's reply to the patient's newest earlier message ("" when none came back)."""
+    for turn in reversed(history):
+        if turn["role"] == "user":
+            return ""
+        if turn["role"] == "assistant":
+            return turn["content"]
+    return ""

@@ -17,7 +17,7 @@ import numpy as np
 
 from answering.comparison import compose_comparison
 from answering.compose import ComposerTuning, Composition, compose
-from answering.conversation import user_turns
+from answering.conversation import last_reply, user_turns
 from answering.followup import Focus, FollowUpResolver
 from answering.question import QuestionRules
 from answering.roles import RoleRules, sentence_priors
@@ -105,7 +105,7 @@ class PassageFinder:
         return known
 
     def focus(self, turn: Turn) -> Focus:
-        return self.followups.resolve(turn.text, turn.expansion, user_turns(turn.history))
+        return self.followups.resolve(turn.text, turn.expansion, user_turns(turn.history), last_reply(turn.history))
 
     def find(self, turn: Turn) -> Found:
         """Search (within the treatment under discussion for a follow-up) and compose."""

@@ -3,7 +3,9 @@
 The app is stateless, so the conversation arrives with every request. When a
 message names no treatment itself but leans on what came before (patterns in
 ``data/<lang>/followup.toml``), the treatment under discussion is the one the patient
-last named; failing that, the one their last question was about.
+last named; failing that, the one the assistant's last reply was about ("What should I
+do first?" → ice → "how long for?" is about ice); failing that, the one their last
+question was about.
 """
 
 from __future__ import annotations
@@ -51,12 +53,17 @@ class FollowUpResolver:
     def leans_on_context(self, message: str) -> bool:
         return bool(self._pattern.search(plain(message)))
 
-    def resolve(self, message: str, expansion: Expansion, earlier_user_messages: list[str]) -> Focus:
-        """The treatment a context-dependent message is about (``earlier_user_messages`` newest first)."""
+    def resolve(self, message: str, expansion: Expansion, earlier_user_messages: list[str], last_reply: str = "") -> Focus:
+        """The treatment a context-dependent message is about (``earlier_user_messages`` newest first;
+        ``last_reply``: the assistant's reply to the newest of them, "" if none came back)."""
         if expansion.treatments or not earlier_user_messages or not self.leans_on_context(message):
             return Focus(None, "stands on its own")
         beyond = bool(self._beyond and self._beyond.search(plain(message)))
-        for earlier in earlier_user_messages:
+        if named := self._vocabulary.expand(earlier_user_messages[0]).treatments:
+            return Focus(named[0], f"named earlier: {earlier_user_messages[0][:60]!r}", beyond)
+        if last_reply and (treatment := self._lexical_treatment(last_reply)):
+            return Focus(treatment, f"topic of the last reply: {last_reply[:60]!r}", beyond)
+        for earlier in earlier_user_messages[1:]:
             named = self._vocabulary.expand(earlier).treatments
             if named:
                 return Focus(named[0], f"named earlier: {earlier[:60]!r}", beyond)

@@ -375,7 +375,10 @@ class ComposeStep:
         parts = [*turn.lead, Part(PartKind(composition.kind), composition.markdown)]
         parts.append(Part(PartKind.SOURCES, sources_markdown(composition.citations, self.guide_url)))
         cited = {c.treatment for c in composition.citations}
-        if self.scope.is_about_medication(turn.text, cited | set(found.search.expansion.treatments)):
+        # "Which treatments don't need any medication?" names medicines only to set them aside: an
+        # answer citing none of them needs no caution about them.
+        drug_free = self.scope.asks_drug_free(turn.text) and not cited & self.scope.medication_treatments
+        if not drug_free and self.scope.is_about_medication(turn.text, cited | set(found.search.expansion.treatments)):
             parts.append(turn.texts.part(PartKind.CAUTION, "medication_caution"))
         return Reply(ReplyKind.ANSWER, parts, composition.citations, passages=_passages(composition))
 

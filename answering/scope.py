@@ -38,6 +38,7 @@ class ScopeRules:
     exceed: re.Pattern[str]
     label_limit: re.Pattern[str]
     drug_free_question: str
+    drug_free: re.Pattern[str]
     medication_treatments: frozenset[str]
     medication_words: re.Pattern[str]
     min_known_share: float
@@ -64,6 +65,7 @@ class ScopeRules:
             exceed=regexes.compile(data.exceed, whole_words=False),
             label_limit=regexes.compile(data.label_limit, whole_words=False),
             drug_free_question=data.drug_free_question,
+            drug_free=regexes.compile(data.drug_free, whole_words=False),
             medication_treatments=frozenset(medicines.covered_treatments),
             medication_words=compile_words((*medicines.general_words, *data.dose_words)),
             min_known_share=data.min_known_share,
@@ -129,6 +131,10 @@ class ScopeRules:
 
     def is_about_medication(self, text: str, treatments: set[str]) -> bool:
         return bool(treatments & self.medication_treatments) or bool(self.medication_words.search(plain(text)))
+
+    def asks_drug_free(self, text: str) -> bool:
+        """What works without medicines: "which treatments don't need any medication?", "anything drug-free?"."""
+        return bool(self.drug_free.search(plain(text)))
 
 
 _AMOUNT = re.compile(r"\d+(?:[.,]\d+)?(?:\s*-\s*\d+)?\s*(?:mg|milligrams?|mcg|g)\b", re.IGNORECASE)

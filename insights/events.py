@@ -159,7 +159,7 @@ def reason_slug(text: str) -> str:
 
 
 def reason_label(reason: Any, known: Iterable[str]) -> tuple[str | None, bool]:
-    """A vote's reason as one of the ``known`` labels ("Didn't answer my question" → "didnt_answer_my_question"),
+    """A vote's reason as one of the ``known`` labels ("hard_to_read", or "Hard to read" → "hard_to_read"),
     else "other" (None: no reason).
 
     The second value says whether the reason was free text: then it is the

@@ -326,6 +326,7 @@ class ScopeData:
     thanks_phrases: tuple[str, ...] = ()
     logistics: tuple[LogisticsEntry, ...] = ()
     not_in_guide: tuple[SubjectGroup, ...] = ()
+    drug_free: tuple[str, ...] = ()
 
 
 @cache
@@ -353,12 +354,14 @@ def read_scope(language: str = DEFAULT_LANGUAGE, path: Path | None = None) -> Sc
         tuple(greeting.strings("thanks", default=[])),
         _logistics(root),
         _subject_groups(root),
+        tuple(dose.strings("drug_free_patterns")),
     )
     lang = PatternLanguage(medicine_macros(read_medicines()))
     _check_patterns(injection, "patterns", data.injection, whole_words=False, language=lang)
     _check_patterns(dose, "patterns", data.dose, whole_words=False, language=lang)
     _check_patterns(dose, "exceed_patterns", data.exceed, whole_words=False, language=lang)
     _check_patterns(dose, "label_limit_patterns", data.label_limit, whole_words=False, language=lang)
+    _check_patterns(dose, "drug_free_patterns", data.drug_free, whole_words=False, language=lang)
     for t in (greeting, injection, topic, off, dose, root):
         t.done()
     return data

@@ -33,7 +33,7 @@ UNANSWERED = [
     ("decline", "what's a good diet for weight loss", None),
     ("no_answer", "can I use a TENS machine with a heat pad?", "heat-cold"),
 ]
-REASONS = ("Didn't answer my question", "Wrong information", "Hard to read")  # the chips of the chat's thumbs-down
+REASONS = ("unanswered", "wrong", "hard_to_read")  # the thumbs-down chips (clinic.feedback.REASONS)
 INTENTS = ("general", "general", "general", "amount", "duration", "timing", "kind", "comparison")
 SIGNS = {
     Tier.EMERGENCY: "trouble peeing, or losing control of the bladder or bowels",

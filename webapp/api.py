@@ -19,7 +19,7 @@ import anyio
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from clinic.feedback import VOTES, FeedbackStore
+from clinic.feedback import ANSWER_ID, REASONS, VOTES, FeedbackStore
 from contracts import Answer
 from insights.recorder import NullRecorder, Recorder
 from settings import Settings
@@ -28,7 +28,6 @@ from webapp.validation import InvalidRequest, parse_json, validate_ask
 
 log = logging.getLogger("webapp.api")
 NO_STORE = {"Cache-Control": "no-store"}
-MAX_VOTE_ID_CHARS = 64  # the widget sends 24 hex characters; a longer "id" is not one
 
 
 class AnswerService(Protocol):
@@ -150,25 +149,23 @@ def build_router(
         except InvalidRequest as exc:
             return error(400, str(exc))
         if not isinstance(payload, dict):
-            return error(400, 'send {"question": "...", "answer": "...", "vote": "up" | "down"}')
+            return error(400, 'send {"question": "...", "answer": "...", "vote": "up" | "down", "id": "...", "reason": "..."}')
         question, answer, vote = payload.get("question"), payload.get("answer"), payload.get("vote")
+        answer_id, reason = payload.get("id"), payload.get("reason")
         if vote not in VOTES:
             return error(400, '"vote" must be "up" or "down"')
         if not isinstance(question, str) or not isinstance(answer, str) or not answer.strip():
             return error(400, '"question" and "answer" must be strings (the answer not empty)')
-        await anyio.to_thread.run_sync(feedback.record, question, answer, vote)
-        # "vote_id": the client's random id for this answer, so a changed vote replaces the earlier one in the insights.
-        recorder.vote(vote, payload.get("reason"), question, answer, "api", _vote_id(payload.get("vote_id")))
+        if answer_id is not None and not (isinstance(answer_id, str) and ANSWER_ID.match(answer_id)):
+            return error(400, '"id" must be 16 to 64 letters, digits, "-" or "_" (one random id per answer)')
+        if reason is not None and (reason not in REASONS or vote != "down"):
+            return error(400, f'"reason" goes with a "down" vote and is one of {", ".join(REASONS)}')
+        await anyio.to_thread.run_sync(feedback.record, question, answer, vote, answer_id, reason)
+        # The same vote for the clinic's insights: the page's random id for the answer makes a changed vote replace the earlier one.
+        recorder.vote(vote, reason, question, answer, "api", answer_id)
         return JSONResponse({"ok": True}, headers=NO_STORE)
 
     return router
-
-
-def _vote_id(value: Any) -> str | None:
-    """A client's vote id if it looks like one (a short token), else None (the vote is then counted on its own)."""
-    if isinstance(value, str) and 8 <= len(value) <= MAX_VOTE_ID_CHARS and value.replace("-", "").replace("_", "").isalnum():
-        return value
-    return None
 
 
 @dataclass

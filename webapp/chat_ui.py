@@ -10,6 +10,11 @@ stable API for ``gradio_client`` callers is ``api_name="chat"``:
 Replies stream in sentence-sized steps: the composer returns the whole answer
 in milliseconds, and showing it as it is assembled (no sleeping for show)
 tells a reader in pain that something is happening from the first moment.
+
+What Gradio does not do, the page's script (``static/chat-page.js``) does in the
+browser: keep the newest reply in view, the menu and its confirmation, the
+character counter, the thumbs under each answer (they post to ``/api/feedback``).
+The page and the script share the texts of ``prompts/en/interface.toml``.
 """
 
 from __future__ import annotations
@@ -21,44 +26,79 @@ from typing import Any
 
 import gradio as gr
 
-from clinic.feedback import FeedbackStore
 from insights.recorder import NullRecorder, Recorder
 from settings import Settings
 from webapp.api import AnswerService
+from webapp.interface import Interface
 from webapp.limits import RateLimiter
-from webapp.markdown import escape, plain_text_html
+from webapp.links import ClinicLinks, tel_href
+from webapp.markdown import escape, link_phone_numbers, plain_text_html
 from webapp.rendering import ReplyRenderer
 from webapp.texts import EXAMPLE_QUESTIONS
 from webapp.validation import InvalidRequest, validate_ask
 
 log = logging.getLogger("webapp.chat")
 
-PENDING_HTML = '<p class="bs-pending" role="status">Looking in the guide…</p>'
-EMPTY_MESSAGE_HTML = '<p class="bs-user"><em>(empty message)</em></p>'
+_MENU_ICON = (
+    '<svg viewBox="0 0 24 24" width="24" height="24" aria-hidden="true" focusable="false">'
+    '<circle cx="12" cy="5" r="2"/><circle cx="12" cy="12" r="2"/><circle cx="12" cy="19" r="2"/></svg>'
+)
 
 
-def header_html(settings: Settings) -> str:
-    """The page header: the clinic's name, what this is, and its booking link when configured."""
-    clinic = settings.clinic
-    booking = ""
-    if clinic.booking_url.startswith(("https://", "http://")):
-        booking = (
-            f'<a class="bs-book" href="{escape(clinic.booking_url)}" target="_blank" rel="noopener noreferrer">'
-            "Book an appointment</a>"
+def contact_links(links: ClinicLinks, ui: Interface, css: str) -> list[str]:
+    """"Book an appointment" and "Call the clinic" as links, whichever are configured."""
+    out = []
+    if links.booking_url:
+        out.append(
+            f'<a class="{css} bs-book" href="{escape(links.booking_url)}" target="_blank" rel="noopener noreferrer">'
+            f"{escape(ui.text('actions', 'book'))}</a>"
         )
+    if links.phone:
+        out.append(f'<a class="{css} bs-call" href="{escape(tel_href(links.phone))}">{escape(ui.text("actions", "call"))}</a>')
+    return out
+
+
+def header_html(settings: Settings, links: ClinicLinks, ui: Interface) -> str:
+    """The clinic's name, what this is (an automated assistant), its contact links and the menu.
+
+    The menu holds "New conversation" (asked again before anything is cleared) and, for
+    phones, where the header has no room for them, the contact links.
+    """
+    menu_items = "".join(
+        link.replace("<a ", '<a role="menuitem" ', 1) for link in contact_links(links, ui, "bs-menu-item bs-menu-contact")
+    )
+    menu = (
+        '<div class="bs-menu">'
+        f'<button type="button" class="bs-menu-button" id="bs-menu-button" aria-haspopup="menu" aria-expanded="false" '
+        f'aria-controls="bs-menu-list" aria-label="{escape(ui.text("menu", "button"))}">{_MENU_ICON}</button>'
+        f'<div class="bs-menu-list" id="bs-menu-list" role="menu" aria-labelledby="bs-menu-button" hidden>{menu_items}'
+        f'<button type="button" role="menuitem" class="bs-menu-item" id="bs-new-conversation">{escape(ui.text("menu", "new_conversation"))}</button>'
+        "</div></div>"
+    )
+    confirm = (
+        '<dialog class="bs-confirm" id="bs-confirm" aria-labelledby="bs-confirm-text">'
+        f'<p id="bs-confirm-text">{escape(ui.text("menu", "confirm"))}</p><div class="bs-confirm-buttons">'
+        f'<button type="button" class="bs-confirm-no" id="bs-confirm-no">{escape(ui.text("menu", "confirm_no"))}</button>'
+        f'<button type="button" class="bs-confirm-yes" id="bs-confirm-yes">{escape(ui.text("menu", "confirm_yes"))}</button>'
+        "</div></dialog>"
+    )
+    contacts = "".join(contact_links(links, ui, "bs-contact"))
     return (
         '<header class="bs-header"><div class="bs-header-text">'
-        f'<h1 class="bs-title">{escape(clinic.name)}</h1>'
-        '<p class="bs-subtitle">Questions about easing back spasms, answered from our treatment guide, with sources.</p>'
-        f"</div>{booking}</header>"
+        f'<h1 class="bs-title">{escape(settings.clinic.name)}</h1>'
+        f'<p class="bs-subtitle">{escape(ui.text("page", "subtitle"))}</p>'
+        f'<p class="bs-assistant-label">{escape(ui.text("page", "assistant_label"))}</p>'
+        f'</div><div class="bs-header-actions">{contacts}{menu}</div></header>{confirm}'
     )
 
 
-def footer_html(settings: Settings) -> str:
-    number = escape(settings.clinic.emergency_number)
+def footer_html(links: ClinicLinks, ui: Interface) -> str:
+    """Under the input, always in view: the message counter (shown near the limit) and the emergency line."""
+    line = link_phone_numbers(escape(ui.text("page", "emergency_line")), list(links.safety_numbers))
     return (
-        '<p class="bs-footer">This assistant quotes a treatment guide; it is not a diagnosis. '
-        f"In an emergency call <strong>{number}</strong>.</p>"
+        '<div class="bs-footer">'
+        '<p class="bs-counter" id="bs-counter" aria-live="polite" hidden></p>'
+        f'<p class="bs-emergency-line">{line}</p></div>'
     )
 
 
@@ -77,34 +117,40 @@ class ChatHandlers:
         settings: Settings,
         service: AnswerService,
         renderer: ReplyRenderer,
-        referral: str,
         limiter: RateLimiter,
-        feedback: FeedbackStore | None,
+        pending: str = "Looking in the guide…",
         insights: Recorder | None = None,
     ) -> None:
         self.settings = settings
         self.service = service
         self.renderer = renderer
-        self.referral = referral
         self.limiter = limiter
-        self.feedback = feedback
-        self.insights = insights or NullRecorder()
+        self.pending = pending  # shown in the reply's place until it comes
+        self.insights = insights or NullRecorder()  # one event per reply (votes come through /api/feedback)
 
     # -- the chat -----------------------------------------------------------------------
 
     def respond(
         self, message: str, chat: list[dict[str, Any]], history: list[dict[str, str]], request: gr.Request
-    ) -> Iterator[tuple[Any, list[dict[str, Any]], list[dict[str, str]]]]:
-        """Show the message, then the reply as it is composed; the last step also updates the plain history."""
+    ) -> Iterator[tuple[Any, list[dict[str, Any]], list[dict[str, str]]] | tuple[Any, Any, Any]]:
+        """Show the message, then the reply as it is composed; the last step also updates the plain history.
+
+        An empty message is not a turn: Send is disabled while the box is empty, and Enter on
+        an empty box changes nothing (the JSON API still answers an empty message itself).
+        """
         message = message if isinstance(message, str) else ""
+        if not message.strip():
+            yield gr.skip(), gr.skip(), gr.skip()
+            return
         chat = list(chat or [])
         history = list(history or [])
-        chat.append({"role": "user", "content": plain_text_html(message) if message.strip() else EMPTY_MESSAGE_HTML})
-        chat.append({"role": "assistant", "content": PENDING_HTML})
+        first = not history  # the first reply of a conversation shows the referral in full
+        chat.append({"role": "user", "content": plain_text_html(message)})
+        chat.append({"role": "assistant", "content": f'<p class="bs-pending" role="status">{escape(self.pending)}</p>'})
         yield "", chat, history
 
         reply, text = self._reply(message, history, request)
-        steps = list(self.renderer.steps(reply))
+        steps = list(self.renderer.steps(reply, compact_referral=not first))
         history = (history + [{"role": "user", "content": message}, {"role": "assistant", "content": text}])[
             -self.settings.server.max_history_messages :
         ]
@@ -114,7 +160,7 @@ class ChatHandlers:
 
     def respond_to_example(
         self, chat: list[dict[str, Any]], history: list[dict[str, str]], selected: gr.SelectData, request: gr.Request
-    ) -> Iterator[tuple[Any, list[dict[str, Any]], list[dict[str, str]]]]:
+    ) -> Iterator[tuple[Any, list[dict[str, Any]], list[dict[str, str]]] | tuple[Any, Any, Any]]:
         """An example question clicked on the empty chat: asked as if typed."""
         value = selected.value if isinstance(selected.value, dict) else {}
         yield from self.respond(str(value.get("text", "")), chat, history, request)
@@ -127,7 +173,7 @@ class ChatHandlers:
         if wait:
             return self._notice(f"You're sending messages very quickly. Please wait {wait} seconds and ask again.", message, history, False, started)
         limit = self.settings.server.max_message_chars
-        if len(message) > limit:  # the textbox stops typing at the limit; this catches scripted calls
+        if len(message) > limit:  # the page warns before sending; the message is still triaged whole
             text = f"That message is too long for me ({len(message):,} characters). Please keep it under {limit:,}."
             return self._notice(text, message, history, True, started)
         answer = self.service.answer(message, history)
@@ -148,26 +194,6 @@ class ChatHandlers:
     @staticmethod
     def clear() -> tuple[str, list[Any], list[Any]]:
         return "", [], []
-
-    # -- feedback -----------------------------------------------------------------------
-
-    def vote(self, history: list[dict[str, str]], data: gr.LikeData, request: gr.Request = None) -> None:  # type: ignore[assignment]
-        """Store a thumbs up/down with the question and answer it was about (nothing about who voted)."""
-        if self.feedback is None:
-            return
-        liked = data.liked
-        vote = "up" if liked is True or liked == "Like" else "down" if liked is False or liked == "Dislike" else None
-        index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
-        if vote is None or not isinstance(index, int) or not 0 <= index < len(history or []):
-            return  # a vote taken back, or a message we cannot place
-        turn = history[index]
-        if turn.get("role") != "assistant":
-            return
-        question = history[index - 1]["content"] if index > 0 and history[index - 1].get("role") == "user" else ""
-        self.feedback.record(question, turn["content"], vote)
-        # The page's session and the message's place name this reply: voting again on it replaces the insights' vote.
-        session = getattr(request, "session_hash", None) if request is not None else None
-        self.insights.vote(vote, None, question, turn["content"], "chat", f"{session}:{index}" if session else None)
 
     # -- the API --------------------------------------------------------------------------
 
@@ -191,19 +217,20 @@ class ChatHandlers:
         return answer.text
 
 
-def build_chat(handlers: ChatHandlers, settings: Settings) -> gr.Blocks:
+def build_chat(handlers: ChatHandlers, settings: Settings, links: ClinicLinks, ui: Interface) -> gr.Blocks:
     """The Blocks layout and its events. Only ``chat`` is a public API endpoint."""
     private: dict[str, Any] = {"api_visibility": "private"}
     with gr.Blocks(title=f"{settings.clinic.name}: back-spasm questions", fill_height=True, analytics_enabled=False) as blocks:
-        gr.HTML(header_html(settings), elem_id="bs-header-block")
+        gr.HTML(header_html(settings, links, ui), elem_id="bs-header-block")
         chatbot = gr.Chatbot(
             label="Conversation",
             show_label=False,
             elem_id="bs-chat",
             scale=1,
-            min_height=320,
+            min_height=200,
             height=None,
             layout="bubble",
+            autoscroll=False,  # the page's script keeps the newest reply's first line in view instead
             buttons=[],
             latex_delimiters=[],
             sanitize_html=True,
@@ -211,31 +238,27 @@ def build_chat(handlers: ChatHandlers, settings: Settings) -> gr.Blocks:
             group_consecutive_messages=False,
             placeholder=placeholder_md(settings),
             examples=[{"text": q} for q in EXAMPLE_QUESTIONS],
-            feedback_options=("Like", "Dislike") if handlers.feedback is not None else None,
+            feedback_options=None,  # the script's own thumbs: bigger targets, a reason, one vote per answer
         )
         history = gr.State([])
-        with gr.Row(elem_id="bs-compose", equal_height=True):
-            textbox = gr.Textbox(
-                label="Your question",
-                placeholder="Type your question, e.g. Should I use ice or heat first?",
-                elem_id="bs-input",
-                lines=1,
-                max_lines=6,
-                autofocus=True,
-                scale=6,
-                submit_btn=False,
-            )
-            send = gr.Button("Send", variant="primary", elem_id="bs-send", scale=1, min_width=80)
-            clear = gr.Button("Clear chat", variant="secondary", elem_id="bs-clear", scale=1, min_width=80)
-        gr.HTML(footer_html(settings), elem_id="bs-footer-block")
+        textbox = gr.Textbox(
+            label=ui.text("input", "label"),
+            show_label=False,
+            placeholder=ui.text("input", "placeholder"),
+            elem_id="bs-input",
+            lines=1,
+            max_lines=6,
+            autofocus=True,
+            submit_btn=True,  # a send icon inside the box: the box keeps the whole width on a phone
+            html_attributes=gr.InputHTMLAttributes(enterkeyhint="send", autocomplete="off"),
+        )
+        gr.HTML(footer_html(links, ui), elem_id="bs-footer-block")
+        # Clicked by the script once the patient confirms "New conversation"; never shown.
+        clear = gr.Button(ui.text("menu", "new_conversation"), elem_id="bs-clear", elem_classes=["bs-offscreen"])
 
         turn_io: dict[str, Any] = {"inputs": [textbox, chatbot, history], "outputs": [textbox, chatbot, history], **private}
         textbox.submit(handlers.respond, **turn_io)
-        send.click(handlers.respond, **turn_io)
         chatbot.example_select(handlers.respond_to_example, [chatbot, history], [textbox, chatbot, history], **private)
         clear.click(handlers.clear, None, [textbox, chatbot, history], queue=False, **private)
-        chatbot.clear(lambda: [], None, history, queue=False, **private)
-        if handlers.feedback is not None:
-            chatbot.like(handlers.vote, [history], None, queue=False, **private)
         gr.api(handlers.chat_api, api_name="chat")
     return blocks

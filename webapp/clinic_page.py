@@ -34,8 +34,8 @@ KIND_LABELS = {
     "clinic": "About the clinic (hours, prices)",
 }
 REASON_LABELS = {
-    "didnt_answer_my_question": "Didn't answer my question",
-    "wrong_information": "Wrong information",
+    "unanswered": "Didn't answer my question",
+    "wrong": "Wrong information",
     "hard_to_read": "Hard to read",
     "other": "Other",
 }

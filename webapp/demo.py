@@ -28,18 +28,23 @@ _ORIGIN = re.compile(r"^https?://[A-Za-z0-9.\-\[\]:]+$")
 
 
 def create_page_app(bot_origin: str, clinic_name: str) -> Starlette:
-    """The clinic's site: ``/`` with the one-line snippet pointing at ``bot_origin``, and its stylesheet."""
+    """The clinic's site: ``/`` and ``/hours``, each with the one-line snippet pointing at ``bot_origin``, and its stylesheet."""
     if not _ORIGIN.match(bot_origin):
         raise ValueError(f"--bot-origin must look like http://127.0.0.1:7860, got {bot_origin!r}")
-    page = (
-        (DEMO_DIR / "index.html")
+    pages = {
+        name: (DEMO_DIR / name)
         .read_text(encoding="utf-8")
         .replace("{{BOT_ORIGIN}}", escape(bot_origin.rstrip("/")))
         .replace("{{CLINIC_NAME}}", escape(clinic_name))
-    )
+        for name in ("index.html", "hours.html")
+    }
 
     async def index(request: Request) -> Response:
-        return HTMLResponse(page, headers={"Cache-Control": "no-cache"})
+        return HTMLResponse(pages["index.html"], headers={"Cache-Control": "no-cache"})
+
+    async def hours(request: Request) -> Response:
+        """A second page with the same snippet: the widget's conversation follows the visitor here."""
+        return HTMLResponse(pages["hours.html"], headers={"Cache-Control": "no-cache"})
 
     async def stylesheet(request: Request) -> Response:
         return FileResponse(DEMO_DIR / "clinic.css", media_type="text/css; charset=utf-8")
@@ -47,7 +52,7 @@ def create_page_app(bot_origin: str, clinic_name: str) -> Starlette:
     async def no_icon(request: Request) -> Response:
         return Response(status_code=204)
 
-    return Starlette(routes=[Route("/", index), Route("/clinic.css", stylesheet), Route("/favicon.ico", no_icon)])
+    return Starlette(routes=[Route("/", index), Route("/hours", hours), Route("/clinic.css", stylesheet), Route("/favicon.ico", no_icon)])
 
 
 def main(argv: list[str] | None = None) -> int:

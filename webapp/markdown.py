@@ -13,6 +13,8 @@ from __future__ import annotations
 import html
 import re
 
+from webapp.links import tel_href
+
 _BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
 _LINK = re.compile(r"\[([^\[\]]+)\]\((https?://[^\s()<>]+)\)")
 _CITE = re.compile(r"\[(\d{1,3})\](?!\()")
@@ -85,11 +87,6 @@ def to_html(markdown: str, heading_base: int = 3) -> str:
 
 _TAG = re.compile(r"(<[^>]+>)")
 SAFETY_KINDS = frozenset({"emergency", "crisis", "urgent", "notice", "referral", "caution", "error"})
-
-
-def tel_href(number: str) -> str:
-    """A ``tel:`` link for a number as the clinic writes it ("1-800-222-1222", "116 123")."""
-    return "tel:" + re.sub(r"[^\d+]", "", number)
 
 
 def link_phone_numbers(html_text: str, numbers: list[str]) -> str:

@@ -20,7 +20,9 @@ from fastapi import APIRouter
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from settings import Settings
-from webapp.markdown import escape
+from webapp.interface import Interface
+from webapp.links import ClinicLinks
+from webapp.markdown import escape, link_phone_numbers
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 ASSET_PREFIX = "/webapp-static"
@@ -32,33 +34,67 @@ _ASSETS = {
 }
 
 
-def widget_config(settings: Settings, texts: dict[str, str]) -> dict[str, Any]:
-    """What the widget page needs to know: clinic, limits, feedback on/off, fallback safety texts."""
+# The framed page's fixed texts: {{PLACEHOLDER}} in static/widget.html -> [table] key of prompts/en/interface.toml.
+_PAGE_TEXTS = {
+    "ASSISTANT_LABEL": ("page", "assistant_label"),
+    "CONTACT_LABEL": ("actions", "label"),
+    "NEW_CONVERSATION": ("menu", "new_conversation"),
+    "WELCOME": ("page", "welcome"),
+    "LABEL": ("input", "label"),
+    "PLACEHOLDER": ("input", "placeholder"),
+    "SEND": ("input", "send"),
+    "CONFIRM": ("menu", "confirm"),
+    "CONFIRM_NO": ("menu", "confirm_no"),
+    "CONFIRM_YES": ("menu", "confirm_yes"),
+}
+
+
+def widget_config(settings: Settings, texts: dict[str, Any], links: ClinicLinks, ui: Interface) -> dict[str, Any]:
+    """What the widget page needs to know: clinic, links, limits, feedback on/off, its texts, fallback safety texts."""
     return {
         "clinicName": settings.clinic.name,
-        "bookingUrl": settings.clinic.booking_url if settings.clinic.booking_url.startswith(("https://", "http://")) else "",
-        "guideUrl": settings.clinic.guide_url if settings.clinic.guide_url.startswith(("https://", "http://")) else "",
+        "bookingUrl": links.booking_url,
+        "guideUrl": links.guide_url,
+        "phone": links.phone,
+        "visitTopics": sorted(links.visit_topics),
         "emergencyNumber": settings.clinic.emergency_number,
-        "phoneNumbers": [n for n in (settings.clinic.emergency_number, settings.clinic.crisis_line, settings.clinic.poison_control) if n],
+        "phoneNumbers": list(links.safety_numbers),
         "maxMessageChars": settings.server.max_message_chars,
         "maxHistoryMessages": min(settings.server.max_history_messages, 12),
         "feedback": settings.feedback.enabled,
         "referral": texts.get("referral", ""),
         "error": texts.get("error", ""),
         "examples": texts.get("examples", []),
+        "texts": ui.for_page(),
     }
 
 
-def build_widget_router(settings: Settings, texts: dict[str, Any]) -> APIRouter:
-    """Routes for the snippet, the framed page and its two assets."""
+def snippet_config(settings: Settings, ui: Interface) -> dict[str, str]:
+    """What the snippet on the clinic's page shows before anything is framed: names and labels."""
+    return {
+        "clinic": settings.clinic.name,
+        "label": ui.text("page", "assistant_label"),
+        "title": ui.text("widget", "title"),
+        "open": ui.text("widget", "open"),
+        "close": ui.text("widget", "close"),
+    }
+
+
+def build_widget_router(settings: Settings, texts: dict[str, Any], links: ClinicLinks, ui: Interface) -> APIRouter:
+    """Routes for the snippet, the framed page and its assets."""
     router = APIRouter()
     template = (STATIC_DIR / "widget.html").read_text(encoding="utf-8")
-    config = json.dumps(widget_config(settings, texts), ensure_ascii=False)
+    config = json.dumps(widget_config(settings, texts, links, ui), ensure_ascii=False)
     page = (
         template.replace("{{CONFIG}}", escape(config))
         .replace("{{CLINIC_NAME}}", escape(settings.clinic.name))
         .replace("{{ASSETS}}", ASSET_PREFIX)
+        .replace("{{EMERGENCY_LINE}}", link_phone_numbers(escape(ui.text("page", "emergency_line")), list(links.safety_numbers)))
     )
+    for placeholder, (table, key) in _PAGE_TEXTS.items():
+        page = page.replace("{{" + placeholder + "}}", escape(ui.text(table, key)))
+    # The snippet carries the clinic's name and labels (JSON: a JS literal, non-ASCII escaped).
+    snippet = (STATIC_DIR / "widget.js").read_text(encoding="utf-8").replace("{/*SNIPPET_CONFIG*/}", json.dumps(snippet_config(settings, ui)))
 
     @router.api_route("/widget", methods=["GET", "HEAD"], response_class=HTMLResponse, include_in_schema=False)
     @router.api_route("/widget/", methods=["GET", "HEAD"], response_class=HTMLResponse, include_in_schema=False)
@@ -67,11 +103,7 @@ def build_widget_router(settings: Settings, texts: dict[str, Any]) -> APIRouter:
 
     @router.api_route("/widget.js", methods=["GET", "HEAD"], include_in_schema=False)
     async def widget_script() -> Response:
-        return FileResponse(
-            STATIC_DIR / "widget.js",
-            media_type="text/javascript; charset=utf-8",
-            headers={"Cache-Control": "public, max-age=300"},
-        )
+        return Response(snippet, media_type="text/javascript; charset=utf-8", headers={"Cache-Control": "public, max-age=300"})
 
     @router.get(ASSET_PREFIX + "/{name}", include_in_schema=False)
     async def widget_asset(name: str) -> Response:

@@ -1,155 +1,36 @@
 """End to end in Debian's Chromium: the chat page, the widget on a demo clinic site, phones, safety of display.
 
 One assistant server and one demo clinic page (on its own port) serve the whole
-module. Each step saves a screenshot under ``artifacts/screenshots/``. Every wait
+session (``conftest.py``). Each step saves a screenshot under ``artifacts/screenshots/``. Every wait
 is bounded; nothing here times the answers.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import sqlite3
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
-from settings import PROJECT_ROOT
-from tests.servers import app_env, free_port, running_apps, running_demo_page
+from tests.browser.helpers import (
+    BOOKING,
+    GUIDE,
+    RED_FLAG,
+    WAIT_MS,
+    WIDGET_TITLE,
+    XSS,
+    chat_ask,
+    feedback_rows,
+    settle,
+    shot,
+    static_page,
+    widget_ask,
+)
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-SHOTS = PROJECT_ROOT / "artifacts" / "screenshots"
-WAIT_MS = 30_000
-XSS = ["<img src=x onerror=alert(1)>", "<script>alert(1)</script>"]
-RED_FLAG = "I can't feel my bum and I've wet myself"
-WIDGET_TITLE = "Ask about back spasms"
-BOOKING = "https://clinic.example/book"
-GUIDE = "https://clinic.example/guide"
-
-
-@pytest.fixture(scope="module")
-def stack(built_index_dir, tmp_path_factory):
-    work = tmp_path_factory.mktemp("browser-servers")
-    feedback = work / "feedback.sqlite3"
-    env = app_env(built_index_dir, feedback, BACKSPASM_CLINIC_BOOKING_URL=BOOKING, BACKSPASM_CLINIC_GUIDE_URL=GUIDE)
-    with running_apps([("bot", env)], work) as (bot,):
-        with running_demo_page(bot.url, work) as page:
-            yield SimpleNamespace(bot=bot.url, page=page.url, feedback=feedback)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip("Chromium is not installed: run `make browser` (scripts/install-chromium.sh)")
-    from playwright.sync_api import expect, sync_playwright
-
-    expect.set_options(timeout=15_000)  # a loaded CI machine can be slow; nothing here is timed
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def open_page(browser):
-    """A fresh page (own context) that records any JavaScript dialog, i.e. any script an attacker got to run."""
-    contexts = []
-    dialogs: list[str] = []
-
-    def make(url: str, **context_options):
-        context = browser.new_context(**context_options)
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(WAIT_MS)
-
-        def on_dialog(dialog) -> None:
-            dialogs.append(dialog.message)
-            dialog.dismiss()
-
-        page.on("dialog", on_dialog)
-        page.goto(url, wait_until="load")
-        return page
-
-    make.dialogs = dialogs  # type: ignore[attr-defined]
-    yield make
-    for context in contexts:
-        context.close()
-
-
-def shot(page, name: str) -> None:
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=False)
-
-
-def feedback_rows(path: Path, want: int, timeout: float = 10.0) -> list[tuple]:
-    """The stored votes, waiting (bounded) until at least ``want`` are there."""
-    deadline = time.monotonic() + timeout
-    rows: list[tuple] = []
-    while time.monotonic() < deadline:
-        if path.exists():
-            with sqlite3.connect(path) as db:
-                rows = db.execute("SELECT * FROM feedback ORDER BY id").fetchall()
-            if len(rows) >= want:
-                return rows
-        time.sleep(0.2)
-    return rows
-
-
-@contextmanager
-def static_page(html: str) -> Iterator[str]:
-    """Serve one HTML page from a throwaway server on 127.0.0.1; yields its URL."""
-    body = html.encode()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (the http.server API)
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
-
 
 # -- the chat page ------------------------------------------------------------------------------
-
-
-def chat_ask(page, text: str, replies_before: int) -> None:
-    """Type a question, press Enter, wait until its finished reply (the referral comes last) is shown."""
-    from playwright.sync_api import expect
-
-    box = page.get_by_label("Your question")
-    box.fill(text)
-    box.press("Enter")
-    expect(page.locator("#bs-chat .bs-referral")).to_have_count(replies_before + 1, timeout=WAIT_MS)
 
 
 def test_chat_page_answers_with_citations_sources_and_referral(stack, open_page):
@@ -180,14 +61,16 @@ def test_chat_page_answers_with_citations_sources_and_referral(stack, open_page)
     shot(page, "02-chat-answer-with-source-open")
 
     # Thumbs up on that answer: stored with its question, nothing about who voted.
-    page.locator("#bs-chat").get_by_role("button", name="Like", exact=True).first.click()
-    rows = feedback_rows(stack.feedback, 1)
+    page.locator("#bs-chat").get_by_role("button", name="Yes, helpful", exact=True).first.click()
+    expect(page.locator("#bs-chat .bs-feedback-status").first).to_have_text("Thanks for the feedback.")
+    rows = [r for r in feedback_rows(stack.feedback, 1) if r[3] == "ice or heat first?"]
     assert rows, "the vote was not stored"
-    _, created_at, vote, question, answer = rows[-1]
-    assert (vote, question) == ("up", "ice or heat first?")
-    assert "[1]" in answer and created_at
+    _, created_at, vote, question, answer, answer_id, reason, _ = rows[-1]
+    assert (vote, question, reason) == ("up", "ice or heat first?", None)
+    assert "[1]" in answer and created_at and len(answer_id) == 32
     with sqlite3.connect(stack.feedback) as db:
-        assert [r[1] for r in db.execute("PRAGMA table_info(feedback)")] == ["id", "created_at", "vote", "question", "answer"]
+        columns = [r[1] for r in db.execute("PRAGMA table_info(feedback)")]
+    assert columns == ["id", "created_at", "vote", "question", "answer", "answer_id", "reason", "updated_at"]
 
     # A red flag: the emergency notice comes first and cannot be missed.
     chat_ask(page, RED_FLAG, 1)
@@ -219,8 +102,10 @@ def test_chat_page_shows_hostile_messages_as_text(stack, open_page):
     raw_labels = page.locator("#bs-chat [aria-label*='<']")
     expect(raw_labels).to_have_count(0)
     shot(page, "04-chat-hostile-input-as-text")
-    # The clear button empties the chat and brings back the example questions.
-    page.get_by_role("button", name="Clear chat").click()
+    # "New conversation" (in the menu, asked again) empties the chat and brings back the example questions.
+    page.get_by_role("button", name="More options").click()
+    page.get_by_role("menuitem", name="New conversation").click()
+    page.get_by_role("button", name="Clear and start again").click()
     expect(page.locator("#bs-chat .bs-reply")).to_have_count(0)
     expect(page.get_by_text("Should I use ice or heat first?")).to_be_visible()
 
@@ -238,23 +123,11 @@ def test_chat_page_fits_a_phone(stack, open_page):
     # On a small screen the emergency notice, not the referral under it, is what comes into view.
     chat_ask(page, RED_FLAG, 1)
     notice = page.locator("#bs-chat .bs-emergency").last
-    expect(notice.locator("h3")).to_be_in_viewport(timeout=WAIT_MS)
+    expect(notice.locator("h2")).to_be_in_viewport(timeout=WAIT_MS)
     shot(page, "06-chat-375px-emergency")
 
 
 # -- the widget on the demo clinic page ---------------------------------------------------------
-
-
-def widget_ask(page, frame, text: str, replies_before: int) -> dict:
-    """Ask in the widget; returns the JSON body the page sent to /api/ask."""
-    from playwright.sync_api import expect
-
-    box = frame.get_by_label("Your question")
-    box.fill(text)
-    with page.expect_request(lambda r: r.url.endswith("/api/ask") and r.method == "POST", timeout=WAIT_MS) as request:
-        box.press("Enter")
-    expect(frame.locator(".msg-bot .part-referral")).to_have_count(replies_before + 1, timeout=WAIT_MS)
-    return json.loads(request.value.post_data or "{}")
 
 
 def test_widget_on_the_clinic_page(stack, open_page):
@@ -267,6 +140,7 @@ def test_widget_on_the_clinic_page(stack, open_page):
     bubble.click()
     frame = page.frame_locator(f"iframe[title='{WIDGET_TITLE}']")
 
+    expect(frame.get_by_role("link", name="Book an appointment")).to_have_attribute("href", BOOKING)  # on the welcome
     sent = widget_ask(page, frame, "ice or heat first?", 0)
     assert sent == {"message": "ice or heat first?", "history": []}
     reply = frame.locator(".msg-bot").nth(0)
@@ -277,7 +151,6 @@ def test_widget_on_the_clinic_page(stack, open_page):
     expect(source.locator(".quote")).to_be_visible()
     assert source.get_by_role("link", name="Read this in the guide").get_attribute("href").startswith(GUIDE)
     expect(reply.locator(".part-referral")).to_contain_text("When to get help")
-    expect(frame.get_by_role("link", name="Book an appointment")).to_have_attribute("href", BOOKING)
     shot(page, "08-widget-answer-with-source-open")
 
     # The follow-up carries the conversation.
@@ -289,7 +162,7 @@ def test_widget_on_the_clinic_page(stack, open_page):
     # Thumbs up from the widget lands in the same store.
     before = len(feedback_rows(stack.feedback, 0, timeout=0.1))
     reply.get_by_role("button", name="Yes, helpful").click()
-    expect(reply.locator(".feedback-label")).to_have_text("Thanks for the feedback.")
+    expect(reply.locator(".feedback-status")).to_have_text("Thanks for the feedback.")
     rows = feedback_rows(stack.feedback, before + 1)
     assert rows[-1][2:4] == ("up", "ice or heat first?")
 
@@ -329,6 +202,7 @@ def test_widget_fills_a_phone_screen(stack, open_page):
     page.get_by_role("button", name=f"Open chat: {WIDGET_TITLE}").click()
     panel = page.locator(".panel")
     expect(panel).to_be_visible()
+    settle(panel)  # the panel fades in
     box = panel.bounding_box()
     assert box is not None
     assert (round(box["x"]), round(box["y"]), round(box["width"]), round(box["height"])) == (0, 0, 375, 740)
@@ -336,7 +210,7 @@ def test_widget_fills_a_phone_screen(stack, open_page):
     widget_ask(page, frame, "ice or heat first?", 0)
     shot(page, "11-widget-375px-full-screen")
     widget_ask(page, frame, RED_FLAG, 1)
-    expect(frame.locator(".part-emergency h3")).to_be_in_viewport()
+    expect(frame.locator(".part-emergency .part-heading")).to_be_in_viewport()
     shot(page, "12-widget-375px-emergency")
 
 

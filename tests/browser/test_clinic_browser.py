@@ -4,7 +4,7 @@ One ``app.py`` serves the module, its SQLite insights store seeded beforehand
 through the real store (tests/insights_seed.py) with [privacy] store_questions on,
 so the lists show redacted texts. What the page shows is compared with the
 figures ``insights.summary`` computes from the same database. The desktop
-screenshot is the README's (docs/clinic-insights.png is copied from it).
+screenshot is the README's (docs/images/clinic-insights.png is copied from it).
 """
 
 from __future__ import annotations

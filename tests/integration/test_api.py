@@ -206,6 +206,14 @@ def test_widget_js_is_served_as_javascript(client):
     assert r.headers["cross-origin-resource-policy"] == "cross-origin"
 
 
+def test_widget_js_stays_light_and_names_the_clinic(client):
+    """The snippet loads on every page of the clinic's site: at most 15 KB, and it says who answers."""
+    r = client.get("/widget.js")
+    print(f"widget snippet: {len(r.content):,} bytes")
+    assert len(r.content) <= 15_000
+    assert "SNIPPET_CONFIG" not in r.text and '"label": "Automated assistant, not a person"' in r.text
+
+
 def test_widget_assets_cannot_reach_other_files(client):
     assert client.get("/webapp-static/widget-app.js").status_code == 200
     assert client.get("/webapp-static/..%2F..%2Fsettings.py").status_code == 404
@@ -219,8 +227,21 @@ def test_feedback_is_stored_without_who_sent_it(client, servers):
     with sqlite3.connect(servers["feedback"]) as db:
         columns = [row[1] for row in db.execute("PRAGMA table_info(feedback)")]
         rows = db.execute("SELECT vote, question, answer FROM feedback").fetchall()
-    assert columns == ["id", "created_at", "vote", "question", "answer"]
+    assert columns == ["id", "created_at", "vote", "question", "answer", "answer_id", "reason", "updated_at"]
     assert ("up", "ice or heat first?", "Ice first. [1]") in rows
+
+
+def test_a_changed_vote_updates_its_answers_row(client, servers):
+    vote = {"question": "how long for?", "answer": "20 minutes. [1]", "id": "answer-test-0123456789"}
+    assert client.post("/api/feedback", json={**vote, "vote": "down"}).status_code == 200
+    assert client.post("/api/feedback", json={**vote, "vote": "down", "reason": "hard_to_read"}).status_code == 200
+    with sqlite3.connect(servers["feedback"]) as db:
+        assert db.execute("SELECT vote, reason FROM feedback WHERE answer_id = ?", (vote["id"],)).fetchall() == [("down", "hard_to_read")]
+    assert client.post("/api/feedback", json={**vote, "vote": "up"}).status_code == 200
+    with sqlite3.connect(servers["feedback"]) as db:
+        assert db.execute("SELECT vote, reason FROM feedback WHERE answer_id = ?", (vote["id"],)).fetchall() == [("up", None)]
+    for bad in ({"id": "short"}, {"id": 7}, {"reason": "rude"}, {"vote": "up", "reason": "wrong"}):
+        assert client.post("/api/feedback", json={**vote, "vote": "down", **bad}).status_code == 400, bad
 
 
 def test_message_text_stays_out_of_the_logs(client, servers):

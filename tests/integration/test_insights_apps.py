@@ -76,9 +76,9 @@ def test_two_app_processes_write_to_one_postgresql_and_clinic_counts_both(two_ap
     served_b = ask_all(b.url, rounds=3)
     answered = next(r for r in served_b if r["kind"] == "answer")
     with httpx.Client(base_url=b.url, timeout=30) as client:
-        vote = {"question": answered["question"], "answer": answered["answer"], "vote": "up", "vote_id": "b-answer-000000000001"}
+        vote = {"question": answered["question"], "answer": answered["answer"], "vote": "up", "id": "b-answer-000000000001"}
         assert client.post("/api/feedback", json=vote).status_code == 200
-        changed = {**vote, "vote": "down", "reason": "Wrong information"}  # the same patient changes the vote: still one vote
+        changed = {**vote, "vote": "down", "reason": "wrong"}  # the same patient changes the vote: still one vote
         assert client.post("/api/feedback", json=changed).status_code == 200
     total = len(served_a) + len(served_b)
     kinds: dict[str, int] = {}
@@ -91,7 +91,7 @@ def test_two_app_processes_write_to_one_postgresql_and_clinic_counts_both(two_ap
         assert body["replies"] == total
         assert body["by_kind"] == dict(sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0])))
         assert body["by_channel"] == {"api": total}
-        assert body["votes"] == {"up": 0, "down": 1, "down_reasons": {"wrong_information": 1}}
+        assert body["votes"] == {"up": 0, "down": 1, "down_reasons": {"wrong": 1}}
         assert body["by_triage"].get("emergency") == kinds["emergency"]
         assert "heat-cold" in body["by_treatment"]
         assert body["by_intent"].get("duration", 0) >= 5  # "how long…", asked five times, was read as a duration

@@ -119,16 +119,16 @@ def test_a_changed_vote_updates_its_row(target):
     with open_database(target) as db:
         write_events(db, [vote_event("up", None, "q", text, "api", privacy, (), NOW, scope="widget-answer-1")])
         write_events(db, [  # in one batch: the change, and a vote on the same reply from another widget
-            vote_event("down", "Wrong information", "q", text, "api", privacy, ("wrong_information",), NOW, scope="widget-answer-1"),
+            vote_event("down", "wrong", "q", text, "api", privacy, ("wrong",), NOW, scope="widget-answer-1"),
             vote_event("up", None, "q", text, "api", privacy, (), NOW, scope="widget-answer-2"),
         ])
-        assert sorted(db.rows("SELECT vote, reason, changed FROM votes")) == [("down", "wrong_information", 1), ("up", None, 0)]
+        assert sorted(db.rows("SELECT vote, reason, changed FROM votes")) == [("down", "wrong", 1), ("up", None, 0)]
         s = summarize(db, Period.parse("2026-11-30", "2026-11-30"))
-    assert s.votes == {"up": 1, "down": 1, "down_reasons": {"wrong_information": 1}}
+    assert s.votes == {"up": 1, "down": 1, "down_reasons": {"wrong": 1}}
 
 
 def test_by_default_no_message_text_reaches_any_table(target):
-    recorder = EventRecorder(target, PrivacySettings(), ("wrong_information",), flush_interval=0.05)
+    recorder = EventRecorder(target, PrivacySettings(), ("wrong",), flush_interval=0.05)
     for kind in (ReplyKind.ANSWER, ReplyKind.DECLINE, ReplyKind.NO_ANSWER, ReplyKind.EMERGENCY):
         recorder.reply(reply(kind), f"{MARKER} my back", "api", 5)
     recorder.refused("emergency", "en", f"{MARKER} too long", "chat", 1)
@@ -148,7 +148,7 @@ def test_with_storage_on_texts_are_redacted_and_erased_after_retention(target):
         reply_event(reply(ReplyKind.DECLINE), "my name is Ann Lee, email ann@example.com, taxes?", "api", 1, privacy, old),
         reply_event(reply(ReplyKind.NO_ANSWER), "call 555-201-7788 about insurance", "api", 1, privacy, recent),
         reply_event(reply(), "ice or heat? my name is Bob", "api", 1, privacy, recent),  # answered: not kept
-        vote_event("down", "rubbish, I'm 555-201-7788", "q", "a", "chat", privacy, ("wrong_information",), old),
+        vote_event("down", "rubbish, I'm 555-201-7788", "q", "a", "chat", privacy, ("wrong",), old),
     ]
     with open_database(target) as db:
         write_events(db, events)

@@ -71,7 +71,7 @@ def served(built_index_dir, tmp_path_factory) -> dict[str, Any]:
             post("bad json", f'{{"message": "{MARKER}'.encode())
             post("declined", {"message": f"{MARKER} what's the capital of France?"})
             post("feedback", {"question": f"{MARKER} ice or heat?", "answer": f"Ice first. [1] {MARKER}", "vote": "down",
-                              "reason": f"{MARKER} my own words", "vote_id": f"{MARKER}-id"}, "/api/feedback")
+                              "reason": "wrong", "id": f"{MARKER}-answer-id"}, "/api/feedback")
             for path in (f"/?q={MARKER}", f"/healthz?q={MARKER}", f"/widget?message={MARKER}"):
                 statuses[path] = client.get(path).status_code
         statuses["gradio"] = _gradio_chat(server.url)

@@ -218,9 +218,9 @@ def test_every_api_reply_and_vote_becomes_one_event(tmp_path):
         for _ in range(3):
             assert client.post("/api/ask", json={"message": "ice or heat?"}).status_code == 200
         assert client.post("/api/ask", json={"message": "x" * 5000}).status_code == 400  # refused, still a reply
-        vote = {"question": "ice or heat?", "answer": StandIn().answer("").text, "vote": "up", "vote_id": "0123456789abcdef01234567"}
+        vote = {"question": "ice or heat?", "answer": StandIn().answer("").text, "vote": "up", "id": "0123456789abcdef01234567"}
         assert client.post("/api/feedback", json=vote).status_code == 200
-        changed = {**vote, "vote": "down", "reason": "Hard to read"}  # the patient changes their mind: one vote, updated
+        changed = {**vote, "vote": "down", "reason": "hard_to_read"}  # the patient changes their mind: one vote, updated
         assert client.post("/api/feedback", json=changed).status_code == 200
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:

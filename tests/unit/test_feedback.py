@@ -1,14 +1,13 @@
-"""The feedback store: what a vote keeps (and does not), and how the chat page's thumbs reach it."""
+"""The feedback store: what a vote keeps (and does not), one vote per answer, and older files migrated."""
 
 from __future__ import annotations
 
 import sqlite3
 import threading
-from types import SimpleNamespace
 
 import pytest
 
-from clinic.feedback import MAX_QUESTION_CHARS, FeedbackStore, main
+from clinic.feedback import MAX_QUESTION_CHARS, SCHEMA_VERSION, FeedbackStore, main
 
 
 @pytest.fixture
@@ -20,10 +19,60 @@ def test_a_vote_keeps_question_answer_vote_and_time_only(store):
     store.record("ice or heat first?", "Ice first. [1]", "up")
     with sqlite3.connect(store.path) as db:
         columns = [row[1] for row in db.execute("PRAGMA table_info(feedback)")]
-    assert columns == ["id", "created_at", "vote", "question", "answer"]
+    assert columns == ["id", "created_at", "vote", "question", "answer", "answer_id", "reason", "updated_at"]
     (row,) = store.rows()
     assert row["vote"] == "up" and row["question"] == "ice or heat first?" and row["answer"] == "Ice first. [1]"
     assert row["created_at"].endswith("+00:00")  # UTC, to the second
+    assert row["reason"] is None and row["updated_at"] is None
+
+
+ANSWER = "a1b2c3d4e5f6a7b8c9d0"
+
+
+def test_a_changed_vote_updates_the_answers_one_row(store):
+    store.record("how long?", "20 minutes. [1]", "down", ANSWER)
+    store.record("how long?", "20 minutes. [1]", "down", ANSWER, "wrong")
+    (row,) = store.rows()
+    assert (row["vote"], row["reason"]) == ("down", "wrong") and row["updated_at"]
+    store.record("something else", "changed", "up", ANSWER, None)
+    (row,) = store.rows()
+    assert (row["vote"], row["reason"], row["question"], row["answer"]) == ("up", None, "how long?", "20 minutes. [1]")
+    store.record("how long?", "20 minutes. [1]", "up", "another-answer-0001")
+    assert len(store.rows()) == 2  # another answer, another row
+
+
+def test_a_reason_goes_with_a_thumbs_down_only(store):
+    store.record("q", "a", "up", ANSWER, "wrong")
+    assert store.rows()[0]["reason"] is None
+    with pytest.raises(ValueError):
+        store.record("q", "a", "down", ANSWER, "rude")
+    with pytest.raises(ValueError):
+        store.record("q", "a", "down", "short", None)
+
+
+def test_votes_without_an_id_stay_one_row_each(store):
+    store.record("q", "a", "up")
+    store.record("q", "a", "up")
+    assert len(store.rows()) == 2
+
+
+def test_a_file_of_the_first_version_is_migrated_with_its_votes(tmp_path):
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "CREATE TABLE feedback (id INTEGER PRIMARY KEY, created_at TEXT NOT NULL, "
+            "vote TEXT NOT NULL CHECK (vote IN ('up', 'down')), question TEXT NOT NULL, answer TEXT NOT NULL)"
+        )
+        db.execute("INSERT INTO feedback (created_at, vote, question, answer) VALUES ('2026-11-01T10:00:00+00:00', 'down', 'old q', 'old a')")
+    store = FeedbackStore(path)
+    store.record("new q", "new a", "down", ANSWER, "unanswered")
+    store.record("new q", "new a", "up", ANSWER)
+    rows = store.rows()
+    assert [(r["question"], r["vote"], r["reason"]) for r in rows] == [("old q", "down", None), ("new q", "up", None)]
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    FeedbackStore(path)  # opening a migrated file again changes nothing
+    assert len(FeedbackStore(path).rows()) == 2
 
 
 def test_only_up_or_down_is_accepted(store):
@@ -52,41 +101,8 @@ def test_export_prints_csv(store, capsys):
     store.record("ice or heat first?", "Ice first.", "up")
     assert main(["--path", str(store.path)]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0] == "id,created_at,vote,question,answer"
+    assert out[0] == "id,created_at,updated_at,vote,reason,question,answer"
     assert "ice or heat first?" in out[1]
-
-
-# -- the chat page's thumbs --------------------------------------------------------------------
-
-
-def _handlers(store):
-    from settings import load_settings
-    from webapp.chat_ui import ChatHandlers
-    from webapp.limits import RateLimiter
-    from webapp.rendering import ReplyRenderer
-
-    return ChatHandlers(load_settings(), service=None, renderer=ReplyRenderer(), referral="", limiter=RateLimiter(0), feedback=store)
-
-
-HISTORY = [
-    {"role": "user", "content": "ice or heat first?"},
-    {"role": "assistant", "content": "Ice first. [1]"},
-    {"role": "user", "content": "how long?"},
-    {"role": "assistant", "content": "20 minutes. [1]"},
-]
-
-
-@pytest.mark.parametrize("liked, vote", [(True, "up"), ("Like", "up"), (False, "down"), ("Dislike", "down")])
-def test_a_thumb_on_the_chat_page_stores_its_question_and_answer(store, liked, vote):
-    _handlers(store).vote(HISTORY, SimpleNamespace(index=3, liked=liked, value=["20 minutes."]))
-    (row,) = store.rows()
-    assert (row["question"], row["answer"], row["vote"]) == ("how long?", "20 minutes. [1]", vote)
-
-
-@pytest.mark.parametrize("index, liked", [(3, ""), (0, True), (9, True), ((1, 0), "")])
-def test_a_thumb_taken_back_or_misplaced_stores_nothing(store, index, liked):
-    _handlers(store).vote(HISTORY, SimpleNamespace(index=index, liked=liked, value=None))
-    assert store.rows() == []
 
 
 # -- feedback switched off -----------------------------------------------------------------------

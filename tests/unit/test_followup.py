@@ -82,3 +82,19 @@ def test_falls_back_to_the_topic_of_the_last_question(vocabulary):
 def test_no_treatment_anywhere_is_no_focus(vocabulary):
     focus = _resolve(vocabulary, "how often should I do that?", ["what helps the pain?"], Lexical(None))
     assert focus.treatment is None and focus.because == "no topic found"
+
+
+def test_the_last_reply_names_the_topic_when_the_question_did_not(vocabulary):
+    lexical = Lexical("heat-cold")
+    resolver = FollowUpResolver.load(vocabulary, lexical)
+    reply = "Immediately after a spasm starts, apply an ice pack wrapped in a thin towel. [1]"
+    focus = resolver.resolve("how long for?", vocabulary.expand("how long for?"), ["What should I do first when my back goes?"], reply)
+    assert focus.treatment == "heat-cold" and focus.because.startswith("topic of the last reply")
+    assert lexical.asked == [reply]
+
+
+def test_a_treatment_the_patient_named_wins_over_the_last_reply(vocabulary):
+    lexical = Lexical("massage")
+    resolver = FollowUpResolver.load(vocabulary, lexical)
+    focus = resolver.resolve("is it safe with food?", vocabulary.expand("is it safe with food?"), ["can I take ibuprofen?"], "Massage helps. [1]")
+    assert focus.treatment == "nsaids" and lexical.asked == []

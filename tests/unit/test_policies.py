@@ -229,6 +229,16 @@ def test_compose_answers_with_sources_and_the_medication_caution(mini_assistant)
     assert reply.citations and reply.parts[1].markdown.startswith("**Sources**")
 
 
+def test_asking_what_works_without_medicines_gets_no_medication_caution(mini_assistant):
+    step = ComposeStep(mini_assistant.scope, "")
+    t = turn(mini_assistant, "which treatments don't need any medication?")
+    reply = step(t)
+    assert not {c.treatment for c in reply.citations} & mini_assistant.scope.medication_treatments
+    assert [p.kind for p in reply.parts] == [PartKind.CROSS, PartKind.SOURCES]  # no caution about medicines it never named
+    cautious = step(turn(mini_assistant, "which pills work best?"))
+    assert cautious.parts[-1].kind is PartKind.CAUTION
+
+
 def test_compose_links_sources_to_the_published_guide(mini_assistant):
     step = ComposeStep(mini_assistant.scope, "https://clinic.example/guide")
     reply = step(turn(mini_assistant, "how long should I put ice on?"))

@@ -173,6 +173,19 @@ def test_is_about_medication(scope):
 
 
 @pytest.mark.parametrize(
+    "message",
+    ["which treatments don't need any medication?", "what can I do without taking pills?", "anything drug-free?", "non-drug options?", "no meds please, what helps?"],
+)
+def test_asking_for_what_works_without_medicines(scope, message):
+    assert scope.asks_drug_free(message)
+
+
+@pytest.mark.parametrize("message", ["which medication works best?", "can I take ibuprofen without food?", "is naproxen a drug I need a prescription for?"])
+def test_asking_about_medicines_is_not_asking_without_them(scope, message):
+    assert not scope.asks_drug_free(message)
+
+
+@pytest.mark.parametrize(
     ("text", "amounts"),
     [
         ("Take 400-600mg or 1200 mg a day", ["400", "600", "1200"]),

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from webapp.limits import RateLimiter
+from webapp.links import ClinicLinks
 from webapp.markdown import plain_text_html, to_html
 from webapp.rendering import ReplyRenderer
 from webapp.security import frame_ancestors
@@ -65,7 +68,7 @@ REPLY = {
 
 
 def test_reply_parts_are_styled_apart_and_sources_expand_to_quotes():
-    html = ReplyRenderer("https://clinic.example/guide").html(REPLY)
+    html = ReplyRenderer(ClinicLinks(guide_url="https://clinic.example/guide")).html(REPLY)
     assert html.index("bs-urgent") < html.index("bs-answer") < html.index("bs-sources") < html.index("bs-referral")
     assert 'class="bs-part bs-urgent" role="alert"' in html
     assert '<aside class="bs-part bs-referral" role="note">' in html
@@ -134,3 +137,129 @@ def test_frame_ancestors_drops_what_is_not_a_source():
     )
     assert frame_ancestors(["https://a.example; script-src *", "self"]) == "frame-ancestors 'self'"
     assert frame_ancestors([]) == "frame-ancestors 'none'"
+
+
+# -- the referral compact, action links, tap-to-call ----------------------------------------------
+
+REFERRAL = "**When to get help:** call 911 now if both legs are weak.\n\nSee a doctor today if you have a fever."
+
+
+def _reply(treatment: str = "heat-cold", triage: str = "none") -> dict:
+    return {
+        "kind": "answer",
+        "triage": triage,
+        "parts": [{"kind": "answer", "markdown": "Use ice first. [1]"}, {"kind": "referral", "markdown": REFERRAL}],
+        "citations": [{"n": 1, "section": "S", "quote": "Apply an ice pack.", "treatment": treatment}],
+    }
+
+
+def test_split_referral_keeps_the_emergency_paragraph_first():
+    from webapp.rendering import split_referral
+
+    assert split_referral(REFERRAL) == ("**When to get help:** call 911 now if both legs are weak.", "See a doctor today if you have a fever.")
+    assert split_referral("One paragraph only.") == ("One paragraph only.", "")
+
+
+def test_the_referral_is_whole_on_the_first_reply_and_compact_after():
+    renderer = ReplyRenderer(ClinicLinks(safety_numbers=("911",)))
+    full = renderer.html(_reply())
+    assert "<details" not in full and "See a doctor today" in full
+    compact = renderer.html(_reply(), compact_referral=True)
+    lead, more = compact.split('<details class="bs-referral-more">')
+    assert 'href="tel:911"' in lead and "both legs are weak" in lead  # the emergency line: always shown, tap-to-call
+    assert "See a doctor today" in more and "More: when to see a doctor" in more
+    assert compact.rindex("bs-referral") > compact.index("bs-answer")  # still last
+
+
+def test_one_paragraph_referral_is_never_hidden():
+    renderer = ReplyRenderer()
+    reply = _reply()
+    reply["parts"][-1]["markdown"] = "Call 911 now. See a doctor today."
+    assert "<details" not in renderer.html(reply, compact_referral=True)
+
+
+LINKS = ClinicLinks(booking_url="https://clinic.example/book", phone="555-0100", visit_topics=frozenset({"massage"}))
+
+
+def test_book_or_call_under_answers_that_suggest_seeing_someone():
+    html = ReplyRenderer(LINKS).html(_reply("massage"))
+    assert 'class="bs-actions"' in html and 'href="https://clinic.example/book"' in html and 'href="tel:5550100"' in html
+    assert "Call the clinic: 555-0100" in html
+    assert html.index("bs-actions") < html.index("bs-referral")  # the referral stays last
+    assert "bs-actions" not in ReplyRenderer(LINKS).html(_reply("heat-cold"))  # not about seeing someone
+    assert "bs-actions" not in ReplyRenderer(LINKS).html(_reply("massage", triage="urgent"))  # a red flag says whom to call
+    assert "bs-actions" not in ReplyRenderer(ClinicLinks(visit_topics=frozenset({"massage"}))).html(_reply("massage"))  # nothing set
+    clinic = {**_reply("heat-cold"), "kind": "clinic"}  # "how do I book?", answered from config.toml [clinic]
+    assert "bs-actions" in ReplyRenderer(LINKS).html(clinic)
+
+
+def test_citation_markers_link_to_the_guide_only_when_it_is_published():
+    linked = ReplyRenderer(ClinicLinks(guide_url="https://clinic.example/guide")).html(_reply())
+    assert '<a href="https://clinic.example/guide#:~:text=Apply%20an%20ice%20pack."' in linked
+    assert "guide#" not in ReplyRenderer().html(_reply())
+
+
+@pytest.mark.parametrize(
+    "field, value, expected",
+    [
+        ("booking_url", "javascript:alert(1)", ""),
+        ("booking_url", "https://clinic.example/book", "https://clinic.example/book"),
+        ("guide_url", "https://x.example/a b", ""),
+        ("phone", "call us", ""),
+        ("phone", " 555-0100 ", "555-0100"),
+    ],
+)
+def test_only_real_links_come_from_the_configuration(field, value, expected):
+    from settings import load_settings
+
+    settings = load_settings().with_overrides(clinic={field: value})
+    assert getattr(ClinicLinks.from_settings(settings), field) == expected
+
+
+def test_tel_links_keep_digits_and_plus():
+    from webapp.links import tel_href
+
+    assert tel_href("1-800-222-1222") == "tel:18002221222"
+    assert tel_href("+44 116 123") == "tel:+44116123"
+
+
+# -- the interface texts (prompts/en/interface.toml) ------------------------------------------------
+
+
+def test_interface_texts_are_filled_from_the_configuration():
+    from settings import load_settings
+    from webapp.interface import load_interface
+
+    settings = load_settings().with_overrides(clinic={"emergency_number": "999", "crisis_line": "116 123"})
+    ui = load_interface(settings)
+    assert "999" in ui.text("page", "emergency_line") and "116 123" in ui.text("page", "emergency_line")
+    assert "{count}" in ui.text("input", "counter") and "{limit}" in ui.text("input", "too_long")  # filled as the patient types
+    assert list(ui.reasons) == ["unanswered", "wrong", "hard_to_read"]
+
+
+@pytest.mark.parametrize(
+    "broken, message",
+    [
+        ("[page]\nsubtitle = 'x'\n", "[page] assistant_label is missing"),
+        ("", "[page] is missing"),
+        ("[page\n", "unreadable"),
+    ],
+)
+def test_a_broken_interface_file_names_the_key(tmp_path, broken, message):
+    from settings import load_settings
+    from webapp.interface import InterfaceError, load_interface
+
+    path = tmp_path / "interface.toml"
+    path.write_text(broken, encoding="utf-8")
+    with pytest.raises(InterfaceError, match=re.escape(message)):
+        load_interface(load_settings(), path)
+
+
+def test_an_unknown_placeholder_in_the_interface_file_is_refused(tmp_path):
+    from settings import load_settings
+    from webapp.interface import INTERFACE_FILE, InterfaceError, load_interface
+
+    path = tmp_path / "interface.toml"
+    path.write_text(INTERFACE_FILE.read_text(encoding="utf-8").replace("Ask about back spasms…", "Ask {doctor}"), encoding="utf-8")
+    with pytest.raises(InterfaceError, match=r"\[input\] placeholder: unknown placeholder\(s\) doctor"):
+        load_interface(load_settings(), path)

@@ -3,13 +3,15 @@
  *
  *   <script src="https://BOT-HOST/widget.js" defer
  *           data-title="Ask about back spasms" data-position="right"
- *           data-accent="#0f766e" data-open="false"></script>
+ *           data-accent="#0f766e" data-open="false" data-theme="auto"></script>
  *
- * Draws a chat bubble; clicking it opens a small panel that frames BOT-HOST/widget.
- * It touches nothing else on the page: its elements live in a shadow root
- * (no global CSS), and its only global is window.ClinicChatWidget.
- * Close it with its button, the bubble, or Escape. On phones (<= 480px) the panel
- * fills the screen.
+ * Draws a chat button; clicking it opens a small panel that frames BOT-HOST/widget.
+ * It touches nothing else on the page: its elements live in a shadow root (no global
+ * CSS), its only global is window.ClinicChatWidget; on a phone, while the panel covers
+ * the screen, the page behind it does not scroll. Close it with its button, the launcher
+ * (which shows a cross while open) or Escape. On phones (<= 480px) the panel fills the
+ * screen and Tab stays inside it. data-theme: "light", "dark", or "auto" (default: the
+ * host page's <html data-theme="dark|light"> when set, else the system's setting).
  */
 (function () {
   "use strict";
@@ -22,13 +24,20 @@
   }
   if (!script || !script.src || !document.documentElement.attachShadow) return;
 
+  var TEXT = {/*SNIPPET_CONFIG*/}; // the clinic's name and labels, filled by the server
   var botOrigin = new URL(script.src, window.location.href).origin;
   var data = script.dataset || {};
-  var title = (data.title || "Questions about back spasms").trim().slice(0, 60) || "Questions about back spasms";
+  var fallback = TEXT.title || "Questions about back spasms";
+  var title = (data.title || fallback).trim().slice(0, 60) || fallback;
   var side = data.position === "left" ? "left" : "right";
   var accent = /^#(?:[0-9a-fA-F]{3}){1,2}$/.test(data.accent || "") ? data.accent : "#0f766e";
   var openOnLoad = data.open === "" || data.open === "true" || data.open === "1";
+  var themeOption = data.theme === "light" || data.theme === "dark" ? data.theme : "auto";
   var onAccent = readableOn(accent);
+  var openLabel = (TEXT.open || "Open chat") + ": " + title;
+  var closeLabel = (TEXT.close || "Close chat") + ": " + title;
+  var phone = window.matchMedia("(max-width: 480px)");
+  var systemDark = window.matchMedia("(prefers-color-scheme: dark)");
 
   // The one global; its methods do nothing until the widget is on the page.
   var api = { open: noop, close: noop, toggle: noop, isOpen: function () { return false; } };
@@ -47,6 +56,17 @@
     return (1.05 / (l + 0.05)) >= ((l + 0.05) / 0.05) ? "#ffffff" : "#111111";
   }
 
+  /* "dark" or "light": the snippet's option, else the host page's data-theme, else the system. */
+  function theme() {
+    if (themeOption !== "auto") return themeOption;
+    var page = document.documentElement.getAttribute("data-theme");
+    if (page === "dark" || page === "light") return page;
+    return systemDark.matches ? "dark" : "light";
+  }
+
+  var CHAT = "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2zm3 6a1.5 1.5 0 1 0 0 .01zm5 0a1.5 1.5 0 1 0 0 .01zm5 0a1.5 1.5 0 1 0 0 .01z";
+  var CROSS = "M6.4 5 12 10.6 17.6 5 19 6.4 13.4 12l5.6 5.6-1.4 1.4-5.6-5.6L6.4 19 5 17.6 10.6 12 5 6.4z";
+
   function start() {
     var css = [
       ":host{all:initial}",
@@ -55,20 +75,29 @@
       "align-items:center;justify-content:center;padding:0;z-index:2147483000}",
       ".bubble:hover{filter:brightness(1.08)}",
       ".bubble:focus-visible,.close:focus-visible{outline:3px solid #1d4ed8;outline-offset:3px}",
+      ".dark .bubble:focus-visible{outline-color:#fde047}",
       ".bubble svg{width:30px;height:30px;fill:currentColor}",
       ".panel{position:fixed;bottom:92px;" + side + ":20px;width:380px;height:620px;max-width:calc(100vw - 40px);",
-      "max-height:calc(100vh - 112px);display:none;flex-direction:column;background:#fff;border-radius:14px;",
-      "overflow:hidden;box-shadow:0 14px 44px rgba(0,0,0,.3);z-index:2147483001;",
-      "font:400 16px/1.4 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif}",
-      ".panel.open{display:flex}",
-      ".bar{display:flex;align-items:center;gap:8px;min-height:48px;padding:0 6px 0 16px;background:" + accent + ";color:" + onAccent + "}",
-      ".bar-title{flex:1;margin:0;font-size:16px;font-weight:600;line-height:1.3;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}",
+      "max-height:calc(100vh - 112px);display:flex;flex-direction:column;background:#fff;border-radius:14px;",
+      "overflow:hidden;box-shadow:0 14px 44px rgba(0,0,0,.3);z-index:2147483001;overscroll-behavior:contain;",
+      "font:400 16px/1.4 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;",
+      "visibility:hidden;opacity:0;transform:translateY(16px) scale(.98);transform-origin:bottom " + side + ";",
+      "transition:opacity .18s ease,transform .18s ease,visibility 0s linear .18s}",
+      ".panel.open{visibility:visible;opacity:1;transform:none;transition:opacity .18s ease,transform .18s ease,visibility 0s}",
+      ".dark .panel{background:#0f172a}",
+      ".bar{display:flex;align-items:center;gap:8px;min-height:56px;padding:4px 6px 4px 16px;background:" + accent + ";color:" + onAccent + "}",
+      ".bar-text{flex:1;min-width:0}",
+      ".bar-title{margin:0;font-size:16px;font-weight:700;line-height:1.3;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}",
+      ".bar-label{margin:1px 0 0;font-size:13px;line-height:1.3}",
       ".close{width:44px;height:44px;border:0;border-radius:8px;background:transparent;cursor:pointer;",
-      "font:400 28px/1 system-ui,sans-serif;padding:0;color:inherit}",
+      "display:flex;align-items:center;justify-content:center;padding:0;color:inherit}",
+      ".close svg{width:24px;height:24px;fill:currentColor}",
       ".close:hover{background:rgba(255,255,255,.18)}",
-      "iframe{flex:1;width:100%;border:0;display:block;background:#fff}",
+      ".trap{position:absolute;width:1px;height:1px;overflow:hidden}",
+      "iframe{flex:1;width:100%;border:0;display:block;background:transparent;color-scheme:normal}",
       "@media (max-width:480px){.panel{top:0;left:0;right:0;bottom:0;width:100%;height:100%;max-width:none;",
-      "max-height:none;border-radius:0}.panel.open~.bubble{display:none}}"
+      "max-height:none;border-radius:0}.panel.open~.bubble{display:none}}",
+      "@media (prefers-reduced-motion:reduce){.panel,.panel.open{transition:none;transform:none}}"
     ].join("");
 
     var host = document.createElement("div");
@@ -87,73 +116,124 @@
       root.appendChild(style);
     }
 
-    var panel = document.createElement("div");
-    panel.className = "panel";
+    function make(tag, className, text) {
+      var node = document.createElement(tag);
+      if (className) node.className = className;
+      if (text) node.textContent = text;
+      return node;
+    }
+    function icon(d) {
+      var ns = "http://www.w3.org/2000/svg";
+      var svg = document.createElementNS(ns, "svg");
+      svg.setAttribute("viewBox", "0 0 24 24");
+      svg.setAttribute("aria-hidden", "true");
+      var path = document.createElementNS(ns, "path");
+      path.setAttribute("d", d);
+      svg.appendChild(path);
+      return svg;
+    }
+
+    var wrap = make("div", "wrap");
+    var panel = make("div", "panel");
     panel.id = "clinic-chat-panel";
     panel.setAttribute("role", "dialog");
     panel.setAttribute("aria-label", title);
 
-    var bar = document.createElement("div");
-    bar.className = "bar";
-    var barTitle = document.createElement("h2");
-    barTitle.className = "bar-title";
-    barTitle.textContent = title;
-    var closeButton = document.createElement("button");
+    // On a phone the panel is the whole screen: Tab past either end comes back inside.
+    var trapStart = make("span", "trap");
+    var trapEnd = make("span", "trap");
+
+    var bar = make("div", "bar");
+    var barText = make("div", "bar-text");
+    barText.appendChild(make("h2", "bar-title", title));
+    // Who answers: the clinic's name and that it is an automated assistant, not a person.
+    barText.appendChild(make("p", "bar-label", [TEXT.clinic, TEXT.label].filter(Boolean).join(" \u00b7 ")));
+    var closeButton = make("button", "close");
     closeButton.type = "button";
-    closeButton.className = "close";
-    closeButton.setAttribute("aria-label", "Close chat");
-    closeButton.textContent = "\u00d7";
-    bar.appendChild(barTitle);
+    closeButton.setAttribute("aria-label", TEXT.close || "Close chat");
+    closeButton.appendChild(icon(CROSS));
+    bar.appendChild(barText);
     bar.appendChild(closeButton);
+    panel.appendChild(trapStart);
     panel.appendChild(bar);
 
-    var bubble = document.createElement("button");
+    var bubble = make("button", "bubble");
     bubble.type = "button";
-    bubble.className = "bubble";
     bubble.setAttribute("aria-controls", panel.id);
     bubble.setAttribute("aria-expanded", "false");
-    bubble.setAttribute("aria-label", "Open chat: " + title);
-    var svgNS = "http://www.w3.org/2000/svg";
-    var icon = document.createElementNS(svgNS, "svg");
-    icon.setAttribute("viewBox", "0 0 24 24");
-    icon.setAttribute("aria-hidden", "true");
-    var path = document.createElementNS(svgNS, "path");
-    path.setAttribute("d", "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2zm3 6a1.5 1.5 0 1 0 0 .01zm5 0a1.5 1.5 0 1 0 0 .01zm5 0a1.5 1.5 0 1 0 0 .01z");
-    icon.appendChild(path);
-    bubble.appendChild(icon);
+    bubble.setAttribute("aria-label", openLabel);
+    var chatIcon = icon(CHAT);
+    var crossIcon = icon(CROSS);
+    crossIcon.style.display = "none";
+    bubble.appendChild(chatIcon);
+    bubble.appendChild(crossIcon);
 
-    root.appendChild(panel);
-    root.appendChild(bubble);
+    wrap.appendChild(panel);
+    wrap.appendChild(bubble);
+    root.appendChild(wrap);
 
     var frame = null;
+    var loaded = false;
     var isOpen = false;
+    var pageOverflow = null; // the host page's own overflow, put back on close
+
+    function applyTheme() {
+      var now = theme();
+      wrap.classList.toggle("dark", now === "dark");
+      if (frame && loaded) frame.contentWindow.postMessage({ type: "clinic-chat:theme", theme: now }, botOrigin);
+    }
 
     function ensureFrame() {
       if (frame) return;
       frame = document.createElement("iframe");
       frame.title = title;
-      frame.src = botOrigin + "/widget?embedded=1&title=" + encodeURIComponent(title) + "&accent=" + encodeURIComponent(accent);
+      frame.src = botOrigin + "/widget?embedded=1&title=" + encodeURIComponent(title) + "&accent=" + encodeURIComponent(accent) + "&theme=" + theme();
       // Our own page, but it has no business navigating the clinic's page.
       frame.setAttribute("sandbox", "allow-scripts allow-same-origin allow-forms allow-popups allow-popups-to-escape-sandbox");
       frame.addEventListener("load", function () {
+        loaded = true; // before this the frame is about:blank: a message to botOrigin would be refused (a console error)
+        applyTheme();
         if (isOpen) focusFrame();
       });
       panel.appendChild(frame);
+      panel.appendChild(trapEnd);
     }
 
     function focusFrame() {
-      try {
-        frame.focus();
-        frame.contentWindow.postMessage({ type: "clinic-chat:focus" }, botOrigin);
-      } catch (e) { /* not loaded yet */ }
+      frame.focus();
+      if (loaded) frame.contentWindow.postMessage({ type: "clinic-chat:focus" }, botOrigin);
+    }
+
+    /* On a phone, while open: Tab stays in the panel and the page behind does not scroll. */
+    function modal(on) {
+      on = on && phone.matches;
+      panel.setAttribute("aria-modal", on ? "true" : "false");
+      trapStart.tabIndex = trapEnd.tabIndex = on ? 0 : -1;
+      var style = document.documentElement.style;
+      if (on && pageOverflow === null) {
+        pageOverflow = style.overflow;
+        style.overflow = "hidden";
+      } else if (!on && pageOverflow !== null) {
+        style.overflow = pageOverflow;
+        pageOverflow = null;
+      }
+    }
+    trapStart.addEventListener("focus", focusFrame);
+    trapEnd.addEventListener("focus", function () { closeButton.focus(); });
+
+    function setLauncher() {
+      bubble.setAttribute("aria-expanded", isOpen ? "true" : "false");
+      bubble.setAttribute("aria-label", isOpen ? closeLabel : openLabel);
+      chatIcon.style.display = isOpen ? "none" : "";
+      crossIcon.style.display = isOpen ? "" : "none";
     }
 
     function open() {
       ensureFrame();
       isOpen = true;
       panel.classList.add("open");
-      bubble.setAttribute("aria-expanded", "true");
-      bubble.setAttribute("aria-label", "Close chat: " + title);
+      setLauncher();
+      modal(true);
       focusFrame();
     }
 
@@ -161,8 +241,8 @@
       if (!isOpen) return;
       isOpen = false;
       panel.classList.remove("open");
-      bubble.setAttribute("aria-expanded", "false");
-      bubble.setAttribute("aria-label", "Open chat: " + title);
+      setLauncher();
+      modal(false);
       bubble.focus();
     }
 
@@ -180,6 +260,11 @@
       if (!frame || event.source !== frame.contentWindow || event.origin !== botOrigin) return;
       if (event.data && event.data.type === "clinic-chat:close") close();
     });
+    // The theme follows the host page's data-theme and the system; the phone layout follows the width.
+    new MutationObserver(applyTheme).observe(document.documentElement, { attributes: true, attributeFilter: ["data-theme"] });
+    if (systemDark.addEventListener) systemDark.addEventListener("change", applyTheme);
+    if (phone.addEventListener) phone.addEventListener("change", function () { modal(isOpen); });
+    applyTheme();
 
     document.body.appendChild(host);
     api.open = open;
