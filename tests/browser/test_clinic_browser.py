@@ -1,6 +1,6 @@
 """/clinic in Debian's Chromium: sign-in, every panel over a seeded month, the CSV download, a phone's width.
 
-One ``app.py`` serves the module, its SQLite insights store seeded beforehand
+Chromium is the folder's ``browser`` fixture (tests/browser/conftest.py). One ``app.py`` serves the module, its SQLite insights store seeded beforehand
 through the real store (tests/insights_seed.py) with [privacy] store_questions on,
 so the lists show redacted texts. What the page shows is compared with the
 figures ``insights.summary`` computes from the same database. The desktop
@@ -16,7 +16,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from tests.browser.test_browser import CHROMIUM, CHROMIUM_ARGS, SHOTS, WAIT_MS
+from tests.browser.helpers import SHOTS, WAIT_MS
 from tests.servers import app_env, running_apps
 
 pytestmark = pytest.mark.browser
@@ -40,20 +40,6 @@ def clinic_app(built_index_dir, tmp_path_factory):
         expected = summarize(db, Period.parse(None))  # the page's default period: the last 30 days
     with running_apps([("clinic", env)], work) as (app,):
         yield SimpleNamespace(url=app.url, seeded=seeded, expected=expected)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip("Chromium is not installed: run `make browser` (scripts/install-chromium.sh)")
-    from playwright.sync_api import expect, sync_playwright
-
-    expect.set_options(timeout=15_000)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")
