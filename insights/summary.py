@@ -170,20 +170,14 @@ class Summary:
         add("replies", name="all", count=self.replies)
         for day, n in self.by_day:
             add("per_day", day, "replies", n)
-        for name, n in self.by_kind.items():
-            add("by_kind", name=name, count=n)
-        for name, n in self.safety.items():
-            add("safety", name=name, count=n)
-        for name, n in self.by_treatment.items():
-            add("by_treatment", name=name, count=n)
-        for name, n in self.by_section:
-            add("by_section", name=name, count=n)
-        for name, n in self.by_intent.items():
-            add("by_intent", name=name, count=n)
-        for name, n in self.signs.items():
-            add("signs", name=name, count=n)
-        for name, n in self.by_language.items():
-            add("by_language", name=name, count=n)
+        counted = (
+            ("by_kind", self.by_kind.items()), ("safety", self.safety.items()), ("by_treatment", self.by_treatment.items()),
+            ("by_section", self.by_section), ("by_intent", self.by_intent.items()), ("signs", self.signs.items()),
+            ("by_language", self.by_language.items()),
+        )
+        for panel, counts in counted:
+            for name, n in counts:
+                add(panel, name=name, count=n)
         add("votes", name="up", count=self.votes.get("up", 0))
         add("votes", name="down", count=self.votes.get("down", 0))
         for name, n in self.votes.get("down_reasons", {}).items():
