@@ -84,3 +84,11 @@ def mini_assistant(mini_settings, mini_retriever):
     from answering.pipeline import Assistant
 
     return Assistant.from_settings(mini_settings, mini_retriever)
+
+
+@pytest.fixture(scope="session")
+def triage():
+    """The shipped triage (rules and learned layer), loaded once: several modules read it."""
+    from safety.triage import Triage
+
+    return Triage.load()

@@ -21,14 +21,9 @@ from answering.policies import (
 )
 from answering.turn import Turn
 from contracts import Part, PartKind, ReplyKind, Tier
-from safety.triage import Triage, TriageResult
+from safety.triage import TriageResult
 
 NO_FLAGS = TriageResult(Tier.NONE, (), ())
-
-
-@pytest.fixture(scope="module")
-def triage() -> Triage:
-    return Triage.load()
 
 
 def turn(assistant, text: str, history=None, triage_result: TriageResult = NO_FLAGS) -> Turn:

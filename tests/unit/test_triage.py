@@ -27,11 +27,6 @@ CASES_PATH = Path(__file__).parent.parent / "data" / "triage_cases.jsonl"
 CASES = [json.loads(line) for line in CASES_PATH.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-@pytest.fixture(scope="module")
-def triage() -> Triage:
-    return Triage.load()
-
-
 def _triage_from(path: Path) -> Triage:
     read_red_flags.cache_clear()
     try:
