@@ -176,6 +176,8 @@ def read_rows(paths: Iterable[Path]) -> list[dict[str, Any]]:
             row = json.loads(line)
             if "question" in row and "message" not in row:  # a line of the answers' sets: its question and expected tier
                 row["message"], row["tier"], row["class"] = row["question"], row["expect_triage"], f"answers-{row.get('intent', '')}"
+                # Its conversation as the patient's messages (triage reads no others), like every other set.
+                row["history"] = [h["content"] for h in row.get("history", []) if h.get("role") == "user"]
             if "expect" in row and "tier" not in row:
                 row["tier"], row["class"] = _MEDICINE_TIERS.get(row["expect"], ("none", "medicine-question"))
             rows.append(row)

@@ -113,7 +113,7 @@ def choose_thresholds(
 
     settings = load_settings()
     triage = Triage.load(settings.languages.enabled, learned=signal, min_confidence=settings.languages.min_confidence)
-    texts = sorted({t for r in dev_rows for t in [r["message"], *(h["content"] if isinstance(h, dict) else h for h in r.get("history", []))]})
+    texts = sorted({t for r in dev_rows for t in [r["message"], *r.get("history", [])]})
     vectors = dict(zip(texts, embed(texts), strict=True))
     best: tuple[tuple[float, ...], dict[Tier, float], dict[str, float]] | None = None
     for e in THRESHOLD_GRID:
@@ -138,10 +138,7 @@ def _dev_figures(triage: Any, rows: list[dict[str, Any]], vectors: dict[str, np.
 
     outcome: dict[str, list[bool]] = {"emergency": [], "crisis": [], "urgent": [], "false_alarms": []}
     for row in rows:
-        history = [
-            m for h in row.get("history", [])
-            for m in ([h] if isinstance(h, dict) else [{"role": "user", "content": h}, {"role": "assistant", "content": ""}])
-        ]  # fmt: skip
+        history = [m for h in row.get("history", []) for m in ({"role": "user", "content": h}, {"role": "assistant", "content": ""})]
         result = triage.assess(row["message"], history, embed)
         tiers = {s.tier for s in result.signs}
         if row["tier"] == "emergency":
