@@ -137,10 +137,9 @@ class ClinicStep:
             value = f"[book an appointment]({value})"
         if value:
             part = turn.texts.part(PartKind.NOTICE, "clinic_info", topic=entry.topic, details=value)
-        elif entry.guide_answers:
-            part = turn.texts.part(PartKind.NOTICE, "clinic_arrange", topic=entry.topic, contact=self._contact())
-        else:
-            part = turn.texts.part(PartKind.NOTICE, "clinic_contact", topic=entry.topic, contact=self._contact())
+        else:  # "please contact the clinic", then what the guide says, or nothing more
+            prompt = "clinic_arrange" if entry.guide_answers else "clinic_contact"
+            part = turn.texts.part(PartKind.NOTICE, prompt, topic=entry.topic, contact=self._contact())
         if entry.guide_answers:
             turn.lead.append(part)
             return None

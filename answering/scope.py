@@ -91,9 +91,6 @@ class ScopeRules:
             return "thanks"
         return "greeting" if greeted and len(words) <= 8 else None  # "hi hi hi …" nine times is a message
 
-    def is_greeting(self, text: str) -> bool:
-        return self.social(text) is not None
-
     def logistics_topic(self, text: str) -> LogisticsEntry | None:
         """A question about the clinic itself (opening hours, prices, booking), or None."""
         prepared = plain(text)

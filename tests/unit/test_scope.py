@@ -30,7 +30,7 @@ def scope() -> ScopeRules:
     ],
 )
 def test_greetings_and_thanks(scope, message):
-    assert scope.is_greeting(message)
+    assert scope.social(message) is not None
 
 
 @pytest.mark.parametrize(
@@ -47,7 +47,7 @@ def test_greetings_and_thanks(scope, message):
     ],
 )
 def test_not_greetings(scope, message):
-    assert not scope.is_greeting(message)
+    assert scope.social(message) is None
 
 
 @pytest.mark.parametrize(
