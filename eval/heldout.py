@@ -142,17 +142,23 @@ def handled_as_unanswerable(answer: Any) -> bool:
     return any(p.prompt in _HANDLED_PROMPTS or p.prompt.startswith("risk_") for p in answer.parts)
 
 
+def _expects_no_answer(row: dict[str, Any]) -> bool:
+    """The guide cannot answer the line's question (or it is off the subject altogether)."""
+    return not row.get("expect_answerable", True) or bool(row.get("expect_out_of_scope"))
+
+
 def answer_figures(outcomes: list[Outcome]) -> dict[str, Any]:
     """First cited treatment right, key facts present, unanswerables handled, false refusals."""
-    answerable = [o for o in outcomes if o.row.get("expect_answerable", True) and not o.row.get("expect_out_of_scope")]
-    unanswerable = [o for o in outcomes if not o.row.get("expect_answerable", True) or o.row.get("expect_out_of_scope")]
+    answerable = [o for o in outcomes if not _expects_no_answer(o.row)]
+    unanswerable = [o for o in outcomes if _expects_no_answer(o.row)]
     first_right = [bool(o.answer.citations) and o.answer.citations[0].treatment in o.row["expect_treatments"]
                    for o in answerable if o.row.get("expect_treatments")]
-    facts = [mentions(o.answer.text, phrase) for o in answerable for phrase in o.row.get("must_mention", [])]
+    facts: list[bool] = []
     by_intent: dict[str, list[bool]] = defaultdict(list)
     for o in answerable:
         for phrase in o.row.get("must_mention", []):
-            by_intent[o.row.get("intent", "")].append(mentions(o.answer.text, phrase))
+            facts.append(mentions(o.answer.text, phrase))
+            by_intent[o.row.get("intent", "")].append(facts[-1])
     return {
         "lines": len(outcomes),
         "first_cited_treatment_right": _rate(first_right),
@@ -169,7 +175,7 @@ def answer_misses(outcomes: list[Outcome]) -> list[str]:
     for o in outcomes:
         row, a = o.row, o.answer
         cited = [c.treatment for c in a.citations][:3]
-        if not row.get("expect_answerable", True) or row.get("expect_out_of_scope"):
+        if _expects_no_answer(row):
             if not handled_as_unanswerable(a):
                 lines.append(f"{row['id']} UNANSWERABLE answered ({row.get('intent')}) cited {cited}: {row['question'][:120]}")
             continue
