@@ -184,7 +184,7 @@ def read_rows(paths: Iterable[Path]) -> list[dict[str, Any]]:
     return rows
 
 
-def _matrix(texts: Sequence[str], vectors: np.ndarray) -> Any:
+def _matrix(texts: Sequence[str], vectors: np.ndarray, char_weight: float = 1.0) -> Any:
     from scipy import sparse
 
     rows, cols, vals = [], [], []
@@ -192,16 +192,24 @@ def _matrix(texts: Sequence[str], vectors: np.ndarray) -> Any:
         index, values = char_features(text)
         rows.append(np.full(len(index), r))
         cols.append(index)
-        vals.append(values)
+        vals.append(values * char_weight)
     chars = sparse.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(len(texts), BUCKETS))
     return sparse.hstack([sparse.csr_matrix(vectors), chars]).tocsr()
 
 
-def fit(texts: Sequence[str], vectors: np.ndarray, tiers: Sequence[str], classes: Sequence[str], c: float = 8.0) -> dict[str, np.ndarray]:
-    """Fit the tier heads and the sign head; returns the arrays ``model.npz`` holds."""
+def fit(
+    texts: Sequence[str], vectors: np.ndarray, tiers: Sequence[str], classes: Sequence[str], c: float = 8.0, char_weight: float = 1.0,
+) -> dict[str, np.ndarray]:
+    """Fit the tier heads and the sign head; returns the arrays ``model.npz`` holds.
+
+    ``char_weight`` scales the n-gram features against the embedding while fitting
+    (with one regularisation for both, it sets how much the spelling counts beside
+    the meaning); the stored n-gram weights are scaled back, so a message is scored
+    on its plain features.
+    """
     from sklearn.linear_model import LogisticRegression
 
-    features = _matrix(texts, vectors)
+    features = _matrix(texts, vectors, char_weight)
     dim = vectors.shape[1]
     arrays: dict[str, np.ndarray] = {}
     labels = np.array(tiers)
@@ -211,7 +219,7 @@ def fit(texts: Sequence[str], vectors: np.ndarray, tiers: Sequence[str], classes
         w = head.coef_[0].astype(np.float32)
         nonzero = np.flatnonzero(w[dim:])
         arrays.update({
-            f"{tier}_dense": w[:dim], f"{tier}_index": nonzero.astype(np.int64), f"{tier}_values": w[dim:][nonzero],
+            f"{tier}_dense": w[:dim], f"{tier}_index": nonzero.astype(np.int64), f"{tier}_values": w[dim:][nonzero] * char_weight,
             f"{tier}_bias": np.asarray(head.intercept_[0], dtype=np.float32),
         })  # fmt: skip
     flagged = [i for i, t in enumerate(tiers) if t != Tier.NONE.value]
@@ -221,7 +229,7 @@ def fit(texts: Sequence[str], vectors: np.ndarray, tiers: Sequence[str], classes
     rows, cols = np.nonzero(coef[:, dim:])
     arrays.update({
         "sign_dense": coef[:, :dim], "sign_rows": rows.astype(np.int64), "sign_cols": cols.astype(np.int64),
-        "sign_values": coef[:, dim:][rows, cols], "sign_bias": sign.intercept_.astype(np.float32),
+        "sign_values": coef[:, dim:][rows, cols] * char_weight, "sign_bias": sign.intercept_.astype(np.float32),
         "sign_classes": np.array(sign.classes_),
     })  # fmt: skip
     return arrays

@@ -38,12 +38,13 @@ from safety.triage import Triage
 
 HELDOUT = DATA_DIR.parent / "eval" / "heldout"
 # The answers' dev set adds ordinary questions and follow-ups (each with its expected tier).
-DEV_SETS = (HELDOUT / "triage_dev.jsonl", HELDOUT / "triage_dev2.jsonl", HELDOUT / "answers_dev.jsonl")
+DEV_SETS = (HELDOUT / "triage_dev.jsonl", HELDOUT / "triage_dev2.jsonl", HELDOUT / "triage_dev3.jsonl", HELDOUT / "answers_dev.jsonl")
 # Thresholds are chosen on the development set: the most recall the false-alarm budget allows,
 # emergencies and crises first. The grid is coarse on purpose: a fine one would fit dev's noise.
 THRESHOLD_GRID = (0.35, 0.45, 0.55, 0.65, 0.75, 0.85)
 FALSE_ALARM_BUDGET = 0.08
-REGULARISATION_GRID = (1.0, 4.0, 16.0)  # logistic C, chosen on the development set with the thresholds
+# (n-gram weight beside the embedding, logistic C), chosen on the development sets with the thresholds.
+SETTINGS_GRID = ((1.0, 4.0), (1.0, 16.0), (4.0, 4.0), (4.0, 16.0))
 
 
 def default_embedder() -> Callable[[list[str]], np.ndarray]:
@@ -73,8 +74,8 @@ def train(embed: Callable[[list[str]], np.ndarray] | None = None, dev: Sequence[
     dev_rows = read_rows(dev)
     tier_of = {r["class"]: r["tier"] for r in rows}
     best: tuple[tuple[float, ...], dict[str, np.ndarray], dict[str, Any]] | None = None
-    for c in REGULARISATION_GRID:
-        arrays = fit(texts, vectors, [r["tier"] for r in rows], [r["class"] for r in rows], c)
+    for char_weight, c in SETTINGS_GRID:
+        arrays = fit(texts, vectors, [r["tier"] for r in rows], [r["class"] for r in rows], c, char_weight)
         classes = [str(k) for k in arrays.pop("sign_classes")]
         meta: dict[str, Any] = {
             "training": fingerprint(paths),
@@ -83,16 +84,17 @@ def train(embed: Callable[[list[str]], np.ndarray] | None = None, dev: Sequence[
             "thresholds": {t.value: 0.5 for t in HEADS},
             "features": {"buckets": BUCKETS, "ngrams": list(NGRAMS)},
             "regularisation_c": c,
+            "char_weight": char_weight,
         }
         try:
             thresholds, figures = choose_thresholds(LearnedSignal.from_arrays(arrays, meta), dev_rows, embed)
         except LearnedModelError as exc:
-            print(f"safety.learned: C={c}: {exc}")
+            print(f"safety.learned: C={c}, n-gram weight {char_weight}: {exc}")
             continue
         meta["thresholds"] = {t.value: v for t, v in thresholds.items()}
         meta["dev_figures"] = figures
         key = (figures["emergency"], figures["crisis"], figures["urgent"], -figures["false_alarms"])
-        print(f"safety.learned: C={c}: thresholds {meta['thresholds']}, dev {figures}", flush=True)
+        print(f"safety.learned: C={c}, n-gram weight {char_weight}: thresholds {meta['thresholds']}, dev {figures}", flush=True)
         if best is None or key > best[0]:
             best = (key, arrays, meta)
     if best is None:
@@ -101,51 +103,67 @@ def train(embed: Callable[[list[str]], np.ndarray] | None = None, dev: Sequence[
     WEIGHTS.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(WEIGHTS, allow_pickle=False, **arrays)
     META.write_text(json.dumps(meta, indent=2), encoding="utf-8")
-    print(f"safety.learned: wrote {WEIGHTS.name} and {META.name} (C={meta['regularisation_c']}); dev {meta['dev_figures']}")
+    print(f"safety.learned: wrote {WEIGHTS.name} and {META.name} (C={meta['regularisation_c']}, n-gram weight "
+          f"{meta['char_weight']}); dev {meta['dev_figures']}")
     return 0
 
 
 def choose_thresholds(
     signal: LearnedSignal, dev_rows: list[dict[str, Any]], embed: Callable[[list[str]], np.ndarray]
 ) -> tuple[dict[Tier, float], dict[str, float]]:
-    """The thresholds with the best recall (emergency, then crisis, then urgent) whose false alarms stay in budget."""
+    """The thresholds with the best recall (emergency, then crisis, then urgent) whose false alarms stay in budget.
+
+    Each development message is read once (its rules, its head probabilities); a
+    grid point then only compares numbers, as ``Triage.assess`` would: a learned
+    vote counts unless the rules found, or set aside, a sign of its tier there.
+    """
     from settings import load_settings
 
     settings = load_settings()
     triage = Triage.load(settings.languages.enabled, learned=signal, min_confidence=settings.languages.min_confidence)
     texts = sorted({t for r in dev_rows for t in [r["message"], *r.get("history", [])]})
     vectors = dict(zip(texts, embed(texts), strict=True))
+    readings = {t: _reading(triage, signal, t, vectors[t]) for t in texts}
+    rows = [(r["tier"], [readings[t] for t in [r["message"], *r.get("history", [])]]) for r in dev_rows]
     best: tuple[tuple[float, ...], dict[Tier, float], dict[str, float]] | None = None
     for e in THRESHOLD_GRID:
         for c in THRESHOLD_GRID:
             for u in THRESHOLD_GRID:
-                signal.thresholds = {Tier.EMERGENCY: e, Tier.CRISIS: c, Tier.URGENT: u}
-                figures = _dev_figures(triage, dev_rows, vectors)
+                thresholds = {Tier.EMERGENCY: e, Tier.CRISIS: c, Tier.URGENT: u}
+                figures = _dev_figures(rows, thresholds)
                 if figures["false_alarms"] > FALSE_ALARM_BUDGET:
                     continue
                 key = (figures["emergency"], figures["crisis"], figures["urgent"], -figures["false_alarms"])
                 if best is None or key > best[0]:
-                    best = (key, dict(signal.thresholds), figures)
+                    best = (key, thresholds, figures)
     if best is None:
         raise LearnedModelError(f"no thresholds keep false alarms on the development sets under {FALSE_ALARM_BUDGET}")
     signal.thresholds = best[1]
     return best[1], best[2]
 
 
-def _dev_figures(triage: Any, rows: list[dict[str, Any]], vectors: dict[str, np.ndarray]) -> dict[str, float]:
-    def embed(texts: list[str]) -> np.ndarray:
-        return np.stack([vectors[t] for t in texts])
+_Reading = tuple[set[Tier], set[Tier], dict[Tier, float]]  # tiers the rules found, tiers they set aside, head probabilities
 
+
+def _reading(triage: Triage, signal: LearnedSignal, text: str, vector: np.ndarray) -> _Reading:
+    rules = triage._read(text)
+    found = {m.tier for m in rules.found}
+    set_aside = {s.tier for s in triage.english.signs if s.id in rules.set_aside_signs}
+    return found, set_aside, (signal.probabilities(text, vector) if text.strip() else {})
+
+
+def _dev_figures(rows: list[tuple[str, list[_Reading]]], thresholds: dict[Tier, float]) -> dict[str, float]:
     outcome: dict[str, list[bool]] = {"emergency": [], "crisis": [], "urgent": [], "false_alarms": []}
-    for row in rows:
-        history = [m for h in row.get("history", []) for m in ({"role": "user", "content": h}, {"role": "assistant", "content": ""})]
-        result = triage.assess(row["message"], history, embed)
-        tiers = {s.tier for s in result.signs}
-        if row["tier"] == "emergency":
+    for tier, readings in rows:
+        tiers: set[Tier] = set()
+        for found, set_aside, probabilities in readings:
+            tiers |= found
+            tiers |= {t for t, p in probabilities.items() if p >= thresholds[t] and t not in found and t not in set_aside}
+        if tier == "emergency":
             outcome["emergency"].append(Tier.EMERGENCY in tiers)
-        elif row["tier"] == "crisis":
+        elif tier == "crisis":
             outcome["crisis"].append(Tier.CRISIS in tiers)
-        elif row["tier"] == "urgent":
+        elif tier == "urgent":
             outcome["urgent"].append(bool(tiers))
         else:
             outcome["false_alarms"].append(bool(tiers))
