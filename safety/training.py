@@ -42,6 +42,10 @@ DEV_SETS = (HELDOUT / "triage_dev.jsonl", HELDOUT / "triage_dev2.jsonl", HELDOUT
 # Thresholds are chosen on the development set: the most recall the false-alarm budget allows,
 # emergencies and crises first. The grid is coarse on purpose: a fine one would fit dev's noise.
 THRESHOLD_GRID = (0.35, 0.45, 0.55, 0.65, 0.75, 0.85)
+# The medicine questions' dev sets add ordinary medicine use ("took an aleve at 7am, when's the next?") as
+# questions that must raise nothing, and amounts already taken as emergencies. A line with a risk such as
+# pregnancy or a child is left out: triage rightly calls those urgent, which is not a false alarm.
+MEDICATION_DEV_SETS = (HELDOUT / "medication_dev.jsonl", HELDOUT / "medication_dev2.jsonl")
 FALSE_ALARM_BUDGET = 0.08
 # (n-gram weight beside the embedding, logistic C), chosen on the development sets with the thresholds.
 SETTINGS_GRID = ((1.0, 4.0), (1.0, 16.0), (4.0, 4.0), (4.0, 16.0))
@@ -63,15 +67,39 @@ def default_embedder() -> Callable[[list[str]], np.ndarray]:
     return embed
 
 
+def training_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per message the heads learn from.
+
+    A row with a history carries its conversation's label, which no single message
+    of it may carry alone ("heat or ice?" after "I can't pee"), so it is left out;
+    unless the whole conversation raises nothing (no tier, no risk), when each of
+    its messages is an example of ordinary talk ("back spasm since yesterday").
+    """
+    single = [r for r in rows if not r.get("history")]
+    ordinary = [
+        {"message": text, "tier": Tier.NONE.value, "class": r["class"]}
+        for r in rows
+        if r.get("history") and r["tier"] == Tier.NONE.value and not r.get("risks")
+        for text in [r["message"], *r["history"]]
+    ]
+    return single + ordinary
+
+
+def development_rows(dev: Sequence[Path] = DEV_SETS, medication: Sequence[Path] = MEDICATION_DEV_SETS) -> list[dict[str, Any]]:
+    """The rows thresholds are chosen on: the triage and answers dev sets, and the medicine lines with no risk or an overdose."""
+    medicine_rows = [r for r in read_rows(medication) if not r.get("risks") or r["tier"] == Tier.EMERGENCY.value]
+    return read_rows(dev) + medicine_rows
+
+
 def train(embed: Callable[[list[str]], np.ndarray] | None = None, dev: Sequence[Path] = DEV_SETS) -> int:
     """Fit on ``data/triage/training/``, choose thresholds on the development sets, write the model."""
     embed = embed or default_embedder()
     paths = training_files()
-    rows = [r for r in read_rows(paths) if not r.get("history")]  # a history row's label is its conversation's
+    rows = training_rows(read_rows(paths))
     texts = [r["message"] for r in rows]
     print(f"safety.learned: embedding {len(texts)} training messages ...", flush=True)
     vectors = embed(texts)
-    dev_rows = read_rows(dev)
+    dev_rows = development_rows(dev)
     tier_of = {r["class"]: r["tier"] for r in rows}
     best: tuple[tuple[float, ...], dict[str, np.ndarray], dict[str, Any]] | None = None
     for char_weight, c in SETTINGS_GRID:
