@@ -32,6 +32,7 @@ from rules.prompts import Prompts
 from safety.learned import LearnedSignal
 from safety.medication import MedicationRisks
 from safety.notices import notice_parts
+from safety.risk_model import LearnedRisks
 from safety.triage import Triage, TriageResult
 from settings import Settings, load_settings
 
@@ -58,7 +59,7 @@ class Assistant:
         self.scope = scope
         self.question_rules = question_rules or QuestionRules.load()
         self.medicines = medicines or MedicineNames.load()
-        self.risks = risks or MedicationRisks.load()
+        self.risks = risks or MedicationRisks.load(learned=LearnedRisks.load())
         self.finder = PassageFinder(settings, retriever, self.question_rules)
         self.steps: tuple[PolicyStep, ...] = policy_steps(scope, self.finder, settings, self.medicines, self.risks)
 

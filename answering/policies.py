@@ -179,7 +179,9 @@ class MedicationStep:
         classes = {m.class_id for m in named}
         if not classes:
             return None
-        risks = [r for r in self.risks.assess_texts([text, *turn.earlier]) if set(r.applies_to) & classes]
+        messages = [text, *turn.earlier]
+        vectors = self.risks.vectors_for(messages, self.finder.embed_messages)  # triage embedded them: no new model call
+        risks = [r for r in self.risks.assess_texts(messages, vectors) if set(r.applies_to) & classes]
         if risks:
             return self._cautions(turn, risks)
         uncovered = [m for m in named if not m.covered and not m.context]

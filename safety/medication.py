@@ -8,23 +8,33 @@ read in context with the same NegEx and context rules as the red flags ("I'm
 not pregnant" does not count; "my mum is on warfarin" does not count for the
 patient; a child's or a pet's situation is the point and always counts).
 
+Where the phrasings miss, a learned layer over the message's query vector
+(``safety.risk_model``) may name a risk; the rules still know negation, so a
+learned risk the rules read and set aside in that message does not count.
+
 Amounts already taken and sedation with symptoms are red flags, not risks:
 triage sends those to Poison Help or the emergency number before anything here.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
+
 from contracts import Tier, content_text, user_texts
 from rules.files import RiskEntry, medicine_macros, read_medicine_risks, read_medicines, read_red_flags
 from rules.locale import DEFAULT_LANGUAGE
 from rules.patterns import Text
 from safety.context import ContextRules
+from safety.risk_model import LearnedRisks
+
+log = logging.getLogger("safety")
 
 MAX_USER_MESSAGES = 200
 _CACHED_MESSAGES = 1024
@@ -45,6 +55,12 @@ class RiskMatch:
 
 
 @dataclass(frozen=True)
+class _Reading:
+    found: tuple[RiskMatch, ...]
+    set_aside: frozenset[str]  # risk ids mentioned but negated or otherwise set aside ("not pregnant")
+
+
+@dataclass(frozen=True)
 class _Risk:
     entry: RiskEntry
     pattern: re.Pattern[str]
@@ -54,14 +70,18 @@ class _Risk:
 class MedicationRisks:
     """The risks of one language, compiled once; ``assess`` reads a whole conversation and never raises."""
 
-    def __init__(self, risks: tuple[_Risk, ...], context: ContextRules, for_someone_else: re.Pattern[str] | None = None) -> None:
+    def __init__(
+        self, risks: tuple[_Risk, ...], context: ContextRules, for_someone_else: re.Pattern[str] | None = None, learned: LearnedRisks | None = None,
+    ) -> None:
         self.risks = risks
+        self.learned = learned
+        self._entries = {r.entry.id: r.entry for r in risks}
         self.context = context
         self.for_someone_else = for_someone_else
         self._read_cached = lru_cache(maxsize=_CACHED_MESSAGES)(self._read)
 
     @classmethod
-    def load(cls, language: str = DEFAULT_LANGUAGE) -> MedicationRisks:
+    def load(cls, language: str = DEFAULT_LANGUAGE, learned: LearnedRisks | None = None) -> MedicationRisks:
         data = read_medicine_risks(language)
         flags = read_red_flags(language)
         language_rules = flags.pattern_language(medicine_macros(read_medicines()))
@@ -70,40 +90,69 @@ class MedicationRisks:
             for r in data.risks
         )
         asking_for = language_rules.compile(data.for_someone_else) if data.for_someone_else else None
-        return cls(risks, ContextRules.compile(flags, language_rules), asking_for)
+        return cls(risks, ContextRules.compile(flags, language_rules), asking_for, learned)
 
     def assess(self, message: Any, history: Any = None) -> tuple[RiskMatch, ...]:
         """Every risk said by the patient in the conversation (each once, its most recent mention)."""
         return self.assess_texts([content_text(message), *user_texts(history, MAX_USER_MESSAGES)])
 
-    def assess_texts(self, texts: Sequence[str]) -> tuple[RiskMatch, ...]:
-        """The same over the patient's messages, newest first.
+    def assess_texts(self, texts: Sequence[str], vectors: np.ndarray | None = None) -> tuple[RiskMatch, ...]:
+        """The same over the patient's messages, newest first (``vectors``: their query vectors, for the learned layer).
 
         A risk said of someone else ("my husband is on warfarin") counts when the
         question is for them ("can he take ...", ``for_someone_else``), or when the
-        risk is about someone else by nature (a child, a pet).
+        risk is about someone else by nature (a child, a pet). A learned risk counts
+        unless the rules read it in that message as set aside or as someone else's.
         """
         asks_for_someone_else = bool(texts) and self._asks_for_someone_else(texts[0])
         found: dict[str, RiskMatch] = {}
         for turn, text in enumerate(texts):
-            for match in self._read_cached(text) if len(text) <= 4000 else self._read(text):
+            reading = self._reading(text)
+            theirs = set()
+            for match in reading.found:
                 if match.someone_else and not asks_for_someone_else:
+                    theirs.add(match.risk)
                     continue
                 found.setdefault(match.risk, replace(match, turn=turn))
+            if self.learned is not None and vectors is not None and text.strip():
+                for risk in self.learned.risks(text, vectors[turn]):
+                    entry = self._entries.get(risk)
+                    if entry is not None and risk not in reading.set_aside and risk not in theirs:
+                        found.setdefault(risk, RiskMatch(risk, entry.label, entry.text, entry.applies_to, "", turn, entry.after))
         return tuple(found.values())
+
+    def set_aside(self, text: str) -> frozenset[str]:
+        """The risks the rules read in ``text`` and set aside ("I'm not pregnant")."""
+        return self._reading(text).set_aside
+
+    def vectors_for(self, texts: Sequence[str], embed: Any) -> np.ndarray | None:
+        """The query vectors of ``texts`` for the learned layer, or None (no layer, or the embedder failed: rules alone)."""
+        if self.learned is None:
+            return None
+        try:
+            vectors = np.asarray(embed(list(texts)), dtype=np.float32).reshape(len(texts), -1)
+        except Exception:  # the rules still decide
+            log.exception("query vectors unavailable; medicine risks read by the rules alone")
+            return None
+        return vectors if vectors.shape[1] == self.learned.dimension else None
+
+    def _reading(self, text: str) -> _Reading:
+        return self._read_cached(text) if len(text) <= 4000 else self._read(text)
 
     def _asks_for_someone_else(self, text: str) -> bool:
         return self.for_someone_else is not None and self.for_someone_else.search(Text.prepare(text).plain) is not None
 
-    def _read(self, text: str) -> tuple[RiskMatch, ...]:
+    def _read(self, text: str) -> _Reading:
         prepared = Text.prepare(text)
         context = self.context.read(prepared.plain)
         found = []
+        set_aside = set()
         for risk in self.risks:
             excluded = [m.span() for m in risk.not_when.finditer(prepared.plain)] if risk.not_when else []
             for match in risk.pattern.finditer(prepared.plain):
                 start, end = match.span(1)
                 if any(s < end and start < e for s, e in excluded):
+                    set_aside.add(risk.entry.id)
                     continue
                 verdict = context.judge(start, end, Tier.URGENT)
                 why = verdict.set_aside
@@ -113,4 +162,5 @@ class MedicationRisks:
                     someone_else = theirs and not e.other_person  # a child's or a pet's situation is always the point
                     found.append(RiskMatch(e.id, e.label, e.text, e.applies_to, prepared.as_written(start, end), 0, e.after, someone_else))
                     break
-        return tuple(found)
+                set_aside.add(risk.entry.id)
+        return _Reading(tuple(found), frozenset(set_aside - {m.risk for m in found}))

@@ -123,3 +123,26 @@ def test_a_muscle_relaxant_with_drink_and_drowsiness_is_an_emergency(client):
 def test_a_risk_said_earlier_in_the_conversation_still_withholds_the_dose(client):
     body = ask(client, "ok so how many naproxen can I take?", ["hi, I'm 20 weeks pregnant", "my lower back has been in spasm all week"])
     assert "risk_pregnancy" in prompts(body) and not shows_dose(body)
+
+
+def test_a_risk_the_phrasings_miss_is_read_by_the_learned_layer(client):
+    """No phrasing says "year 6" is a child; the learned layer over the query vector does, and the dose is withheld."""
+    body = ask(client, "my lad's in year 6, how much nurofen for his back?")
+    assert prompts(body)[0] == "risk_child", prompts(body)
+    assert not shows_dose(body)
+    assert body["parts"][-1]["prompt"] == "referral"
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "no kidney problems here, what's the ibuprofen dose?",  # the learned layer reads "kidney": the rules' negation overrules it
+        "I don't take blood thinners, how much aleve can I have?",
+    ],
+)
+def test_a_denied_risk_still_gets_the_guides_dose(client, message):
+    body = ask(client, message)
+    assert not any(p.startswith("risk_") for p in prompts(body)), prompts(body)
+    assert body["kind"] == "answer" and body["citations"]
+    assert shows_dose(body)
+

@@ -15,11 +15,13 @@ import numpy as np
 import pytest
 
 from contracts import PartKind, Tier
+from rules.files import read_medicine_risks
 from rules.prompts import Prompts
 from safety.language import LanguageDetector
 from safety.learned import BUCKETS, LearnedSignal, _Head, char_features
 from safety.notices import notice_parts
 from safety.red_flags import RedFlagRules, SignMatch
+from safety.risk_model import LearnedRisks
 from safety.triage import Triage, TriageResult
 from settings import PROJECT_ROOT, load_settings
 
@@ -131,6 +133,14 @@ def test_the_shipped_model_matches_its_training_data():
     meta = json.loads((PROJECT_ROOT / "data" / "triage" / "model.json").read_text(encoding="utf-8"))
     assert set(meta["thresholds"]) == {"emergency", "crisis", "urgent"}
     assert LearnedSignal.load().dimension == 384
+
+
+def test_the_shipped_risk_model_matches_its_training_data():
+    done = subprocess.run([sys.executable, "-m", "safety.risk_training", "check"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+    model = LearnedRisks.load()
+    assert model.dimension == 384
+    assert set(model.ids) <= {r.id for r in read_medicine_risks("en").risks}, "every learned risk has its caution text in the data file"
 
 
 # -- other languages' rules ------------------------------------------------------------------------

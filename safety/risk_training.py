@@ -1,0 +1,133 @@
+"""``python -m safety.risk_training train|check``: fit the learned medicine-risk signal (``safety.risk_model``), or check the shipped one.
+
+``train`` embeds the medicine questions of ``data/medicines/training/`` with the
+project's embedder, fits one head per risk for each setting on the grid, and
+picks the threshold on the development sets (``eval/heldout/medication_dev*.jsonl``,
+written by people who had seen neither the rules nor the sets), read together with
+the rules as the answer reads them. The test sets are never read here. ``check``
+says whether the shipped model was fitted on the training files as they are now.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from rules.locale import DATA_DIR
+from safety.learned import LearnedModelError, fingerprint
+from safety.medication import MedicationRisks
+from safety.risk_model import META, WEIGHTS, LearnedRisks, fit, read_jsonl, training_examples, training_files
+
+HELDOUT = DATA_DIR.parent / "eval" / "heldout"
+DEV_SETS = (HELDOUT / "medication_dev.jsonl", HELDOUT / "medication_dev2.jsonl")
+# A risk found where there is none costs a patient the guide's answer; one missed shows a dose to someone
+# at risk. The threshold is the lowest on the grid whose false risks on plain questions stay in this budget.
+FALSE_RISK_BUDGET = 0.04
+THRESHOLD_GRID = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
+SETTINGS_GRID = ((1.0, 4.0), (1.0, 16.0), (4.0, 4.0))  # (n-gram weight beside the embedding, logistic C)
+
+Embed = Callable[[list[str]], np.ndarray]
+
+
+def choose_threshold(model: LearnedRisks, dev_rows: list[dict[str, Any]], embed: Embed) -> tuple[float, dict[str, float]]:
+    """The lowest threshold whose false risks on plain questions stay in budget, with its dev figures.
+
+    Read over rules and learned layer together, as the answer reads them: a
+    caution line is caught when any of its risks is found in its conversation;
+    a plain question (``dose_ok``, ``label_limit``) raises a false risk when any is.
+    """
+    rules = MedicationRisks.load()
+    texts = sorted({t for r in dev_rows for t in [r["message"], *r.get("history", [])]})
+    vectors = dict(zip(texts, embed(texts), strict=True))
+    probabilities = {t: model.probabilities(t, vectors[t]) for t in texts}
+    best: tuple[float, dict[str, float]] | None = None
+    for threshold in sorted(THRESHOLD_GRID, reverse=True):
+        caught, false = [], []
+        for row in dev_rows:
+            messages = [row["message"], *row.get("history", [])]
+            found = {m.risk for m in rules.assess_texts(messages)}
+            for text in messages:
+                aside = rules.set_aside(text)
+                found |= {risk for risk, p in probabilities[text].items() if p >= threshold and risk not in aside}
+            if row["expect"] == "caution_no_dose":
+                caught.append(bool(found & set(row["risks"])))
+            elif row["expect"] in ("dose_ok", "label_limit"):
+                false.append(bool(found))
+        figures = {"caution_recall": round(float(np.mean(caught)), 4), "false_risks": round(float(np.mean(false)), 4)}
+        if figures["false_risks"] <= FALSE_RISK_BUDGET:
+            best = (threshold, figures)
+    if best is None:
+        raise LearnedModelError(f"no threshold keeps false risks on the development sets under {FALSE_RISK_BUDGET}")
+    return best
+
+
+def train(embed: Embed | None = None) -> int:
+    from safety.training import default_embedder
+
+    embed = embed or default_embedder()
+    paths = training_files()
+    examples = training_examples(read_jsonl(paths))
+    ids = sorted({risk for _, found in examples for risk in found})
+    texts = [text for text, _ in examples]
+    print(f"safety.risk_training: embedding {len(texts)} training messages ...", flush=True)
+    vectors = embed(texts)
+    dev_rows = read_jsonl(DEV_SETS)
+    best: tuple[tuple[float, float], dict[str, np.ndarray], dict[str, Any]] | None = None
+    for char_weight, c in SETTINGS_GRID:
+        arrays = fit(texts, vectors, [found for _, found in examples], ids, c, char_weight)
+        meta: dict[str, Any] = {
+            "training": fingerprint(paths),
+            "risks": ids,
+            "threshold": 0.5,
+            "regularisation_c": c,
+            "char_weight": char_weight,
+        }
+        try:
+            threshold, figures = choose_threshold(LearnedRisks.from_arrays(arrays, meta), dev_rows, embed)
+        except LearnedModelError as exc:
+            print(f"safety.risk_training: C={c}, n-gram weight {char_weight}: {exc}")
+            continue
+        meta.update(threshold=threshold, dev_figures=figures)
+        print(f"safety.risk_training: C={c}, n-gram weight {char_weight}: threshold {threshold}, dev {figures}", flush=True)
+        key = (figures["caution_recall"], -figures["false_risks"])
+        if best is None or key > best[0]:
+            best = (key, arrays, meta)
+    if best is None:
+        raise LearnedModelError("no setting keeps false risks on the development sets in budget")
+    _, arrays, meta = best
+    np.savez_compressed(WEIGHTS, allow_pickle=False, **arrays)
+    META.write_text(json.dumps(meta, indent=2), encoding="utf-8")
+    print(f"safety.risk_training: wrote {WEIGHTS.name} and {META.name}; dev {meta['dev_figures']}")
+    return 0
+
+
+def check() -> int:
+    """Whether the shipped model was fitted on the training files as they are now (``make test`` runs it)."""
+    meta = json.loads(META.read_text(encoding="utf-8"))
+    if meta.get("training") != fingerprint(training_files()):
+        print(
+            "safety.risk_training: the shipped model was fitted on other training data; run `python -m safety.risk_training train`"
+        )
+        return 1
+    LearnedRisks.load()
+    print("safety.risk_training: the shipped model matches its training data")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="python -m safety.risk_training", description="Fit the learned medicine-risk signal, or check the shipped one."
+    )
+    parser.add_argument("command", choices=["train", "check"])
+    args = parser.parse_args(argv)
+    return check() if args.command == "check" else train()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
