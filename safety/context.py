@@ -119,6 +119,11 @@ class Context:
     def _hypothetical(self) -> Spans:
         return Spans.of(self.rules.hypothetical, self.plain)
 
+    @property
+    def asks_what_if(self) -> bool:
+        """The message holds a hypothetical ("what if ...", "if I ever ..."), wherever its scope ends."""
+        return bool(self._hypothetical.spans)
+
     @cached_property
     def _general(self) -> Spans:
         return Spans.of(self.rules.general, self.plain)

@@ -58,6 +58,7 @@ class RiskMatch:
 class _Reading:
     found: tuple[RiskMatch, ...]
     set_aside: frozenset[str]  # risk ids mentioned but negated or otherwise set aside ("not pregnant")
+    what_if: bool = False  # a hypothetical question ("what if ibuprofen upsets my stomach?"): the learned layer stays out
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,8 @@ class MedicationRisks:
         A risk said of someone else ("my husband is on warfarin") counts when the
         question is for them ("can he take ...", ``for_someone_else``), or when the
         risk is about someone else by nature (a child, a pet). A learned risk counts
-        unless the rules read it in that message as set aside or as someone else's.
+        unless the rules read it in that message as set aside or as someone else's, or the
+        message is a what-if question (the layer reads the whole message, not a clause).
         """
         asks_for_someone_else = bool(texts) and self._asks_for_someone_else(texts[0])
         found: dict[str, RiskMatch] = {}
@@ -114,7 +116,7 @@ class MedicationRisks:
                     theirs.add(match.risk)
                     continue
                 found.setdefault(match.risk, replace(match, turn=turn))
-            if self.learned is not None and vectors is not None and text.strip():
+            if self.learned is not None and vectors is not None and text.strip() and not reading.what_if:
                 for risk in self.learned.risks(text, vectors[turn]):
                     entry = self._entries.get(risk)
                     if entry is not None and risk not in reading.set_aside and risk not in theirs:
@@ -163,4 +165,4 @@ class MedicationRisks:
                     found.append(RiskMatch(e.id, e.label, e.text, e.applies_to, prepared.as_written(start, end), 0, e.after, someone_else))
                     break
                 set_aside.add(risk.entry.id)
-        return _Reading(tuple(found), frozenset(set_aside - {m.risk for m in found}))
+        return _Reading(tuple(found), frozenset(set_aside - {m.risk for m in found}), context.asks_what_if)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -40,19 +41,16 @@ def choose_threshold(model: LearnedRisks, dev_rows: list[dict[str, Any]], embed:
     caution line is caught when any of its risks is found in its conversation;
     a plain question (``dose_ok``, ``label_limit``) raises a false risk when any is.
     """
-    rules = MedicationRisks.load()
+    rules = MedicationRisks.load(learned=model)
     texts = sorted({t for r in dev_rows for t in [r["message"], *r.get("history", [])]})
     vectors = dict(zip(texts, embed(texts), strict=True))
-    probabilities = {t: model.probabilities(t, vectors[t]) for t in texts}
     best: tuple[float, dict[str, float]] | None = None
     for threshold in sorted(THRESHOLD_GRID, reverse=True):
+        rules.learned = replace(model, threshold=threshold)
         caught, false = [], []
         for row in dev_rows:
             messages = [row["message"], *row.get("history", [])]
-            found = {m.risk for m in rules.assess_texts(messages)}
-            for text in messages:
-                aside = rules.set_aside(text)
-                found |= {risk for risk, p in probabilities[text].items() if p >= threshold and risk not in aside}
+            found = {m.risk for m in rules.assess_texts(messages, np.stack([vectors[t] for t in messages]))}
             if row["expect"] == "caution_no_dose":
                 caught.append(bool(found & set(row["risks"])))
             elif row["expect"] in ("dose_ok", "label_limit"):
