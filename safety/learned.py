@@ -26,10 +26,10 @@ import json
 import re
 import zlib
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -52,6 +52,9 @@ _WORDS = re.compile(r"\S+")
 _APOSTROPHES = str.maketrans("", "", "'’‘ʼ`´")
 
 
+T = TypeVar("T")
+
+
 class LearnedModelError(RuntimeError):
     """The shipped model is missing, damaged, or was fitted on other data; the message says how to rebuild it."""
 
@@ -67,6 +70,17 @@ def char_features(text: str) -> tuple[np.ndarray, np.ndarray]:
     index = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
     values = 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float32, count=len(counts)))
     return index, values / np.linalg.norm(values)
+
+
+def read_model(weights: Path, meta_path: Path, build: Callable[[dict[str, np.ndarray], dict[str, Any]], T], rebuild: str) -> T:
+    """A fitted model from its weights (``.npz``) and metadata (``.json``); one line naming the rebuild command if either is unreadable."""
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        with np.load(weights, allow_pickle=False) as data:
+            arrays = {k: data[k] for k in data.files}
+        return build(arrays, meta)
+    except (OSError, ValueError, KeyError) as exc:
+        raise LearnedModelError(f"{weights}: cannot be read ({exc}); run `{rebuild}`") from None
 
 
 @dataclass(frozen=True)
@@ -105,13 +119,7 @@ class LearnedSignal:
 
     @classmethod
     def load(cls, weights: Path = WEIGHTS, meta_path: Path = META) -> LearnedSignal:
-        try:
-            meta = json.loads(meta_path.read_text(encoding="utf-8"))
-            with np.load(weights, allow_pickle=False) as data:
-                arrays = {k: data[k] for k in data.files}
-            return cls.from_arrays(arrays, meta)
-        except (OSError, ValueError, KeyError) as exc:
-            raise LearnedModelError(f"{weights}: cannot be read ({exc}); run `python -m safety.training train`") from None
+        return read_model(weights, meta_path, cls.from_arrays, "python -m safety.training train")
 
     @classmethod
     def from_arrays(cls, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> LearnedSignal:

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from rules.locale import DATA_DIR
-from safety.learned import BUCKETS, MEDICINE_TRAINING_DIR, LearnedModelError, _matrix, char_features
+from safety.learned import BUCKETS, MEDICINE_TRAINING_DIR, _matrix, char_features, read_model
 
 MODEL_DIR = DATA_DIR / "medicines"
 WEIGHTS = MODEL_DIR / "model.npz"
@@ -49,13 +49,7 @@ class LearnedRisks:
 
     @classmethod
     def load(cls, weights: Path = WEIGHTS, meta_path: Path = META) -> LearnedRisks:
-        try:
-            meta = json.loads(meta_path.read_text(encoding="utf-8"))
-            with np.load(weights, allow_pickle=False) as data:
-                arrays = {k: data[k] for k in data.files}
-            return cls.from_arrays(arrays, meta)
-        except (OSError, ValueError, KeyError) as exc:
-            raise LearnedModelError(f"{weights}: cannot be read ({exc}); run `python -m safety.risk_training train`") from None
+        return read_model(weights, meta_path, cls.from_arrays, "python -m safety.risk_training train")
 
     @classmethod
     def from_arrays(cls, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> LearnedRisks:
