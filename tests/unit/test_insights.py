@@ -262,7 +262,9 @@ def test_a_full_queue_drops_instead_of_waiting(tmp_path):
         gate.wait(10)  # the writer is stuck: the queue fills up
         raise InsightsDatabaseError("down")
 
-    recorder = EventRecorder(sqlite_target(tmp_path), OFF, queue_size=5, connect=slow, flush_interval=0.01)
+    # batch_size=1: the writer holds at most one event while stuck (with a larger batch it may hold several,
+    # depending on when it woke, and fewer are dropped: this test failed on a fresh clone that way).
+    recorder = EventRecorder(sqlite_target(tmp_path), OFF, queue_size=5, batch_size=1, connect=slow, flush_interval=0.01)
     for _ in range(20):
         recorder.reply(make_answer(), "q", "api", 1)
     assert recorder.stats()["dropped"] >= 14  # 5 waiting, at most one in the writer's hands
