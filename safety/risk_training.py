@@ -25,9 +25,10 @@ from safety.risk_model import META, WEIGHTS, LearnedRisks, fit, read_jsonl, trai
 
 HELDOUT = DATA_DIR.parent / "eval" / "heldout"
 DEV_SETS = (HELDOUT / "medication_dev.jsonl", HELDOUT / "medication_dev2.jsonl")
-# A risk found where there is none costs a patient the guide's answer; one missed shows a dose to someone
-# at risk. The threshold is the lowest on the grid whose false risks on plain questions stay in this budget.
-FALSE_RISK_BUDGET = 0.04
+# A risk found where there is none costs a patient the guide's answer ("ibuprofen gives me a sore stomach,
+# any alternatives?" loses the gel); one missed shows a dose to someone at risk. The threshold is the lowest
+# on the grid that adds at most this much to the false risks the rules alone find on lines with no risk.
+FALSE_RISK_MARGIN = 0.01
 THRESHOLD_GRID = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
 SETTINGS_GRID = ((1.0, 4.0), (1.0, 16.0), (4.0, 4.0))  # (n-gram weight beside the embedding, logistic C)
 
@@ -35,31 +36,36 @@ Embed = Callable[[list[str]], np.ndarray]
 
 
 def choose_threshold(model: LearnedRisks, dev_rows: list[dict[str, Any]], embed: Embed) -> tuple[float, dict[str, float]]:
-    """The lowest threshold whose false risks on plain questions stay in budget, with its dev figures.
+    """The lowest threshold whose false risks stay within the margin over the rules alone, with its dev figures.
 
     Read over rules and learned layer together, as the answer reads them: a
     caution line is caught when any of its risks is found in its conversation;
-    a plain question (``dose_ok``, ``label_limit``) raises a false risk when any is.
+    a line with no risk (and no overdose) raises a false risk when any is.
     """
     rules = MedicationRisks.load(learned=model)
     texts = sorted({t for r in dev_rows for t in [r["message"], *r.get("history", [])]})
     vectors = dict(zip(texts, embed(texts), strict=True))
-    best: tuple[float, dict[str, float]] | None = None
-    for threshold in sorted(THRESHOLD_GRID, reverse=True):
-        rules.learned = replace(model, threshold=threshold)
+
+    def figures(learned: LearnedRisks | None) -> dict[str, float]:
+        rules.learned = learned
         caught, false = [], []
         for row in dev_rows:
             messages = [row["message"], *row.get("history", [])]
             found = {m.risk for m in rules.assess_texts(messages, np.stack([vectors[t] for t in messages]))}
             if row["expect"] == "caution_no_dose":
                 caught.append(bool(found & set(row["risks"])))
-            elif row["expect"] in ("dose_ok", "label_limit"):
+            elif not row.get("risks") and row["expect"] not in ("poison_control", "emergency"):
                 false.append(bool(found))
-        figures = {"caution_recall": round(float(np.mean(caught)), 4), "false_risks": round(float(np.mean(false)), 4)}
-        if figures["false_risks"] <= FALSE_RISK_BUDGET:
-            best = (threshold, figures)
+        return {"caution_recall": round(float(np.mean(caught)), 4), "false_risks": round(float(np.mean(false)), 4)}
+
+    budget = figures(None)["false_risks"] + FALSE_RISK_MARGIN
+    best: tuple[float, dict[str, float]] | None = None
+    for threshold in sorted(THRESHOLD_GRID, reverse=True):
+        found = figures(replace(model, threshold=threshold))
+        if found["false_risks"] <= budget:
+            best = (threshold, found)
     if best is None:
-        raise LearnedModelError(f"no threshold keeps false risks on the development sets under {FALSE_RISK_BUDGET}")
+        raise LearnedModelError(f"no threshold keeps false risks on the development sets within {FALSE_RISK_MARGIN} of the rules'")
     return best
 
 

@@ -38,7 +38,10 @@ from safety.triage import Triage
 
 HELDOUT = DATA_DIR.parent / "eval" / "heldout"
 # The answers' dev set adds ordinary questions and follow-ups (each with its expected tier).
-DEV_SETS = (HELDOUT / "triage_dev.jsonl", HELDOUT / "triage_dev2.jsonl", HELDOUT / "triage_dev3.jsonl", HELDOUT / "answers_dev.jsonl")
+DEV_SETS = (
+    HELDOUT / "triage_dev.jsonl", HELDOUT / "triage_dev2.jsonl", HELDOUT / "triage_dev3.jsonl",
+    HELDOUT / "answers_dev.jsonl", HELDOUT / "answers_dev2.jsonl",
+)
 # Thresholds are chosen on the development set: the most recall the false-alarm budget allows,
 # emergencies and crises first. The grid is coarse on purpose: a fine one would fit dev's noise.
 THRESHOLD_GRID = (0.35, 0.45, 0.55, 0.65, 0.75, 0.85)
