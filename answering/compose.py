@@ -47,6 +47,9 @@ class ComposerTuning:
     cross_max_rows: int = 5
     prior_weight: float = 0.03  # how much a sentence's informativeness (answering.roles) counts, per unit (0.10 raised dev, lowered test: not kept)
     generic_cut: float = -1.0  # a prior below this marks a generic sentence: it does not lead an answer while a better one is near
+    example_weight: float = 2.0  # closeness to questions a sentence is known to answer (answering.exemplars), per unit...
+    example_floor: float = 0.6  # ...above this cosine (both tuned on eval/heldout/answers_dev*.jsonl)
+    example_join: float = 0.65  # a passage outside the top k joins when one of its sentences' examples is this close
 
 
 @dataclass(frozen=True)
@@ -79,8 +82,10 @@ def score_sentences(
     wanted: Sequence[AnswerType] = (),
     idf: Callable[[str], float] = lambda term: 1.0,
     priors: Mapping[str, float] | None = None,
+    examples: Mapping[str, float] | None = None,
 ) -> list[Scored]:
-    """Cosine to the question, plus word overlap, chunk rank, the answer type asked for and informativeness.
+    """Cosine to the question, plus word overlap, chunk rank, the answer type asked for, informativeness,
+    and closeness to example questions the sentence answers (``examples``: sentence id -> cosine).
 
     ``query_tokens`` is (the patient's own words, words the lay vocabulary added):
     the patient's words count fully, the added ones partly, so "bed rest" added
@@ -105,6 +110,8 @@ def score_sentences(
         score += tuning.answer_type_bonus * sum(1 for t in wanted if t.met_by(sentence.text))
         prior = priors.get(sentence.id, 0.0) if priors else 0.0
         score += tuning.prior_weight * max(-3.0, min(3.0, prior))
+        if examples:
+            score += tuning.example_weight * max(0.0, examples.get(sentence.id, 0.0) - tuning.example_floor)
         scored.append(Scored(sentence, vector, score, prior))
     return sorted(scored, key=lambda s: -s.score)
 
@@ -255,11 +262,13 @@ def compose(
     wanted: Sequence[AnswerType] = (),
     idf: Callable[[str], float] = lambda term: 1.0,
     priors: Mapping[str, float] | None = None,
+    examples: Mapping[str, float] | None = None,
 ) -> Composition | None:
     """A cited paragraph answering the question, or None when nothing scores high enough."""
     prose = [i for i, s in enumerate(sentences) if not s.is_cell]
     scored = score_sentences(
-        query_vector, query_tokens, [sentences[i] for i in prose], vectors[prose], chunk_rank, tuning, wanted, idf, priors
+        query_vector, query_tokens, [sentences[i] for i in prose], vectors[prose], chunk_rank, tuning, wanted, idf, priors,
+        examples,
     )
     firsts = _bullet_firsts(scored)
     chosen = select(scored, firsts, tuning)

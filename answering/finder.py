@@ -18,6 +18,7 @@ import numpy as np
 from answering.comparison import compose_comparison
 from answering.compose import ComposerTuning, Composition, compose
 from answering.conversation import last_reply, user_turns
+from answering.exemplars import ExemplarBank, example_text
 from answering.followup import Focus, FollowUpResolver
 from answering.question import QuestionRules
 from answering.roles import RoleRules, sentence_priors
@@ -46,6 +47,10 @@ class PassageFinder:
         self.tuning = ComposerTuning(max_sentences=settings.answer.max_sentences, min_score=settings.retrieval.min_answer_score)
         # How informative each sentence is (generic ones never lead), read once from the loaded index.
         self.priors = sentence_priors(retriever.index.sentences, retriever.index.sentence_vectors, RoleRules.load())
+        # Patients' questions each sentence is known to answer (data/answers/training), embedded as questions are.
+        self.examples = ExemplarBank.build(
+            retriever.index.sentences, self.example_text, self.embed_example_texts, retriever.embedder.info.model
+        )
         self._treatment_sentences: dict[str, list[str]] = {}
         self._drug_free: dict[str, Composition | None] = {}
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -74,6 +79,14 @@ class PassageFinder:
                         self._vectors.popitem(last=False)
         with self._vectors_lock:
             return np.stack([self._vectors[t] for t in cut])
+
+    def example_text(self, question: str) -> str:
+        return example_text(question, self.retriever.vocabulary)
+
+    def embed_example_texts(self, texts: list[str], batch: int = 16) -> np.ndarray:
+        """Many ``example_text``s, in batches."""
+        embedder = self.retriever.embedder
+        return np.concatenate([embedder.encode_queries(texts[i : i + batch]) for i in range(0, len(texts), batch)])
 
     def forget_vectors(self) -> None:
         """Drop the remembered query vectors (the latency benchmark measures each question as new)."""
@@ -140,11 +153,12 @@ class PassageFinder:
         tokens = (set(tokenize(text)), set(tokenize(f"{search.expansion.text} {topic}")))
         composition: Composition | None
         chunks = self.retriever.chunks_by_id
+        examples = self.examples.similarities(query_vector)
         if self.question_rules.asks_comparison(text):
             cells, vectors = self.retriever.table_cells()
             composition = compose_comparison(text, query_vector, tokens, cells, vectors, chunks, self.question_rules, self.tuning)
         else:
-            chunk_ids = self._composable(search)
+            chunk_ids = self._composable(search) + self._answered_by_example(examples, search, focus)
             sentences, vectors = self.retriever.sentences_of(chunk_ids)
             ranks = {cid: i + 1 for i, cid in enumerate(chunk_ids)}
             wanted = self.question_rules.wanted_types(text)
@@ -153,6 +167,7 @@ class PassageFinder:
                 wanted.append(choice)
             composition = compose(
                 query_vector, tokens, sentences, vectors, ranks, chunks, self.tuning, wanted, self.retriever.bm25.idf, self.priors,
+                examples,
             )
         turn.timings["compose"] = turn.timings.get("compose", 0.0) + _ms(t)
         return composition
@@ -169,6 +184,22 @@ class PassageFinder:
         treatments = {h.chunk.treatment for h in hits[:k]}
         cutoff = hits[k - 1].score * self.settings.retrieval.tie_ratio
         return [h.chunk.id for i, h in enumerate(hits) if i < k or (h.score >= cutoff and h.chunk.treatment in treatments)]
+
+    def _answered_by_example(self, examples: dict[str, float], search: SearchResult, focus: str | None) -> list[str]:
+        """Passages outside the top ones holding a sentence whose example questions are very close to this one
+        (within the treatment under discussion for a follow-up)."""
+        floor = self.tuning.example_join
+        composable = set(self._composable(search))
+        close = sorted(((sim, sid) for sid, sim in examples.items() if sim >= floor), reverse=True)
+        extra: list[str] = []
+        for _, sentence_id in close:
+            sentence = self.retriever.sentence_by_id(sentence_id)
+            if sentence is None or sentence.chunk_id in composable or sentence.chunk_id in extra:
+                continue
+            if focus and sentence.treatment != focus:
+                continue
+            extra.append(sentence.chunk_id)
+        return extra
 
     def _also_called(self, word: str) -> list[str]:
         """The guide's words for a patient's word ("ice" → ice, pack, cold, therapy, cryotherapy)."""

@@ -101,8 +101,10 @@ class Retriever:
             self.titles.setdefault(chunk.treatment, chunk.title)
             self.rows_by_treatment.setdefault(chunk.treatment, []).append(i)
         self._sentences_by_chunk: dict[str, list[int]] = {}
+        self._sentence_rows: dict[str, int] = {}
         for i, sentence in enumerate(index.sentences):
             self._sentences_by_chunk.setdefault(sentence.chunk_id, []).append(i)
+            self._sentence_rows[sentence.id] = i
         self._cells = [i for i, s in enumerate(index.sentences) if s.is_cell]
         # Gathered once: a comparison question would otherwise copy every cell's vector (tens of MB at 1000× the guide).
         self._cell_records = [index.sentences[i] for i in self._cells]
@@ -219,6 +221,10 @@ class Retriever:
     def table_cells(self) -> tuple[list[Sentence], np.ndarray]:
         """Every comparison-table cell with its vector (for questions across treatments); gathered once, at load."""
         return self._cell_records, self._cell_vectors
+
+    def sentence_by_id(self, sentence_id: str) -> Sentence | None:
+        row = self._sentence_rows.get(sentence_id)
+        return None if row is None else self.index.sentences[row]
 
     def sentences_of(self, chunk_ids: list[str]) -> tuple[list[Sentence], np.ndarray]:
         """The quotable sentences of these chunks, with their vectors (for the composer)."""

@@ -178,3 +178,24 @@ def test_sources_list_names_section_of_each_citation(assistant):
     for c in answer.citations:
         assert f"[{c.n}]" in sources and c.section in sources
     assert "Heat and Cold Therapy › " in sources
+
+
+@pytest.mark.parametrize(
+    "question, fact",
+    [
+        ("the deep tissue massage was agony, is it supposed to hurt that much?", "pressure preferences"),
+        ("got a long drive tomorrow and my back is spasming, any tips?", "commute aggravates your back"),
+    ],
+)
+def test_questions_like_known_ones_get_the_sentence_that_answered_them(assistant, question, fact):
+    """The example-question bank (data/answers/training): neither wording is in it, but questions like them are.
+
+    Without the bank these replies leave the fact out (the deep-tissue technique, a
+    general insight); the check against an empty bank keeps this test able to fail.
+    """
+    from answering.exemplars import ExemplarBank
+
+    assert fact in assistant.answer(question, []).parts[0].markdown
+    bare = assistant.with_retriever(assistant.retriever)
+    bare.finder.examples = ExemplarBank.empty()
+    assert fact not in bare.answer(question, []).parts[0].markdown

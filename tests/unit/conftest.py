@@ -43,6 +43,9 @@ class WordHashEmbedder:
     def encode_query(self, text: str) -> np.ndarray:
         return self.encode([text])
 
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        return self.encode(texts)
+
     def count_tokens(self, text: str) -> int:
         return len(text.split()) + 2
 

@@ -1,0 +1,185 @@
+"""Patients' questions that a sentence of the guide answers: a learned nudge for choosing sentences.
+
+A question and the guide's statement that answers it are often far apart for a
+small embedding model ("fell asleep with the heat pad on all night, is that
+bad?" against "limit each session to 15-20 minutes to prevent skin damage"),
+while two questions asking the same thing are close. So the composer also asks:
+*how close is this question to questions this sentence is known to answer?*
+
+The known questions are data, ``data/answers/training/*.jsonl`` (one question per
+line with ``must_mention``: short phrases of the guide that a good answer
+contains; written by helpers who had not seen the rules or the evaluation sets).
+At load, each phrase is found in the loaded index's sentences, so the bank labels
+whatever the index holds: a new page of the clinic's simply has no examples yet
+and is chosen by the rest of the score, as before. The questions are embedded
+the same way a patient's question is (``query_text``) by
+``python -m answering.exemplars embed``, which stores them in
+``data/answers/examples.npz`` (``make test`` checks the file matches the data);
+a question the file lacks is embedded at load instead, so an edit works before
+the command is run, only slower. A message costs one matrix product with the
+query vector it already has: no second model call.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import re
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from contracts import Sentence
+from index.vocabulary import MAX_QUERY_CHARS, LayVocabulary, query_text
+from settings import PROJECT_ROOT, load_settings
+
+log = logging.getLogger("answering")
+
+TRAINING_DIR = PROJECT_ROOT / "data" / "answers" / "training"
+VECTORS_FILE = PROJECT_ROOT / "data" / "answers" / "examples.npz"
+EMBED_COMMAND = "python -m answering.exemplars embed"
+_NORMAL = re.compile(r"[^a-z0-9]+")
+
+
+def _normal(text: str) -> str:
+    """Case, punctuation, spacing and Markdown ignored: " limit each session to 15 20 minutes "."""
+    return f" {_NORMAL.sub(' ', text.lower()).strip()} "
+
+
+@dataclass(frozen=True)
+class Example:
+    question: str
+    phrases: tuple[str, ...]
+
+
+def read_examples(paths: Sequence[Path]) -> list[Example]:
+    """Standalone questions with phrases (a follow-up's words mean little without its conversation)."""
+    examples = []
+    for path in paths:
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"{path}:{number}: not JSON ({exc.msg}); fix the line or remove it") from exc
+            phrases = tuple(row.get("must_mention") or ())
+            if phrases and not row.get("history") and row.get("expect_answerable", True):
+                examples.append(Example(str(row["question"]), phrases))
+    return examples
+
+
+class ExemplarBank:
+    """Example questions, embedded, each labelled with the sentences of the loaded index holding its phrases."""
+
+    def __init__(self, vectors: np.ndarray, labels: Sequence[str]) -> None:
+        order = sorted(range(len(labels)), key=lambda i: labels[i])  # rows grouped by sentence: one reduceat per message
+        self.vectors = np.ascontiguousarray(vectors[order], dtype=np.float32)  # one unit row per (question, sentence) pair
+        grouped = [labels[i] for i in order]
+        self._ids = tuple(dict.fromkeys(grouped))
+        self._starts = np.asarray([grouped.index(sentence_id) for sentence_id in self._ids], dtype=np.intp)
+
+    @classmethod
+    def empty(cls) -> ExemplarBank:
+        return cls(np.zeros((0, 1), dtype=np.float32), [])
+
+    @classmethod
+    def build(
+        cls, sentences: Sequence[Sentence], embed_text: Callable[[str], str], embed: Callable[[list[str]], np.ndarray],
+        model: str, paths: Sequence[Path] | None = None, vectors_file: Path = VECTORS_FILE,
+    ) -> ExemplarBank:
+        """Label the examples against ``sentences``; their vectors come from ``vectors_file`` when it holds them
+        (same model, same embedded text: ``embed_text`` of the question), else from ``embed``."""
+        paths = sorted(TRAINING_DIR.glob("*.jsonl")) if paths is None else list(paths)
+        examples = read_examples(paths)
+        prose = [s for s in sentences if not s.is_cell]
+        texts = [_normal(s.text) for s in prose]
+        questions: list[str] = []
+        labels: list[str] = []
+        for example in examples:
+            for phrase in example.phrases:
+                wanted = _normal(phrase)
+                for sentence, text in zip(prose, texts):
+                    if wanted in text:
+                        questions.append(example.question)
+                        labels.append(sentence.id)
+        if not questions:
+            return cls.empty()
+        texts = [embed_text(q) for q in dict.fromkeys(questions)]
+        stored = read_vectors(vectors_file, model)
+        missing = [t for t in texts if t not in stored]
+        if missing:
+            log.warning("%d example question(s) not in %s: embedding them now; run `%s`", len(missing), vectors_file.name, EMBED_COMMAND)
+            stored.update(zip(missing, np.asarray(embed(missing), dtype=np.float32)))
+        by_question = dict(zip(dict.fromkeys(questions), texts))
+        return cls(np.stack([stored[by_question[q]] for q in questions]), labels)
+
+    def __len__(self) -> int:
+        return len(self.vectors)
+
+    @property
+    def sentences_covered(self) -> int:
+        return len(self._ids)
+
+    def similarities(self, query_vector: np.ndarray) -> dict[str, float]:
+        """Sentence id -> cosine of the query to the closest example question that sentence answers."""
+        if not len(self.vectors):
+            return {}
+        sims = self.vectors @ np.asarray(query_vector, dtype=np.float32).ravel()
+        return dict(zip(self._ids, np.maximum.reduceat(sims, self._starts).tolist()))
+
+
+def read_vectors(path: Path, model: str) -> dict[str, np.ndarray]:
+    """Embedded text -> unit vector, from the stored file when it was made with ``model`` ({} otherwise)."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            if str(data["model"]) != model:
+                return {}
+            return dict(zip(data["texts"].tolist(), data["vectors"].astype(np.float32)))
+    except (OSError, ValueError, KeyError):
+        return {}
+
+
+def example_text(question: str, vocabulary: LayVocabulary) -> str:
+    """What is embedded for a question (its lay words expanded), exactly as for a patient's message."""
+    cut = question[:MAX_QUERY_CHARS]
+    return query_text(cut, vocabulary.expand(cut))
+
+
+def _training_texts(vocabulary: LayVocabulary) -> list[str]:
+    examples = read_examples(sorted(TRAINING_DIR.glob("*.jsonl")))
+    return list(dict.fromkeys(example_text(e.question, vocabulary) for e in examples))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m answering.exemplars", description=__doc__.split("\n\n")[0])
+    parser.add_argument("command", choices=("embed", "check"), help="embed: write data/answers/examples.npz; check: does it match the data?")
+    args = parser.parse_args(argv)
+    settings = load_settings()
+    model = settings.embedder.model
+    texts = _training_texts(LayVocabulary.load())
+    if args.command == "embed":
+        from embedding.embedder import load_query_embedder
+
+        embedder = load_query_embedder(settings)
+        vectors = np.concatenate([embedder.encode_queries(texts[i : i + 16]) for i in range(0, len(texts), 16)]).astype(np.float16)
+        VECTORS_FILE.parent.mkdir(parents=True, exist_ok=True)
+        np.savez_compressed(VECTORS_FILE, texts=np.asarray(texts), vectors=vectors, model=np.asarray(model))
+        print(f"{len(texts)} example questions embedded with {model} -> {VECTORS_FILE.relative_to(PROJECT_ROOT)}")
+        return 0
+    stored = read_vectors(VECTORS_FILE, model)
+    missing = [t for t in texts if t not in stored]
+    extra = set(stored) - set(texts)
+    if missing or extra:
+        print(f"{VECTORS_FILE.relative_to(PROJECT_ROOT)}: {len(missing)} question(s) missing, {len(extra)} no longer in the data; run `{EMBED_COMMAND}`")
+        return 1
+    print(f"{VECTORS_FILE.relative_to(PROJECT_ROOT)} matches {len(texts)} example questions")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
