@@ -29,7 +29,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, ClassVar, Self, TypeVar
 
 import numpy as np
 
@@ -70,6 +70,64 @@ def char_features(text: str) -> tuple[np.ndarray, np.ndarray]:
     index = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
     values = 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float32, count=len(counts)))
     return index, values / np.linalg.norm(values)
+
+
+@dataclass(frozen=True)
+class LogisticHeads:
+    """One logistic head per label over the query embedding and hashed character n-grams.
+
+    Shared by the learned layers that read a message this way (medicine risks,
+    answerability); ``IDS_KEY`` names the labels' list in the model's metadata.
+    """
+
+    ids: tuple[str, ...]
+    dense: np.ndarray  # (labels, dimension)
+    sparse: np.ndarray  # (labels, BUCKETS) float32, mostly zero
+    bias: np.ndarray  # (labels,)
+    threshold: float
+    meta: dict[str, Any]
+
+    IDS_KEY: ClassVar[str] = "ids"
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> Self:
+        ids = tuple(meta[cls.IDS_KEY])
+        sparse = np.zeros((len(ids), BUCKETS), dtype=np.float32)
+        sparse[arrays["rows"], arrays["cols"]] = arrays["values"]
+        return cls(ids, arrays["dense"], sparse, arrays["bias"], float(meta.get("threshold", 0.5)), meta)
+
+    @property
+    def dimension(self) -> int:
+        return int(self.dense.shape[1])
+
+    def probabilities(self, text: str, vector: np.ndarray) -> dict[str, float]:
+        index, values = char_features(text)
+        z = self.dense @ np.asarray(vector, dtype=np.float32).ravel() + self.sparse[:, index] @ values + self.bias
+        return dict(zip(self.ids, (1.0 / (1.0 + np.exp(-z))).tolist(), strict=True))
+
+
+def fit_heads(
+    texts: Sequence[str], vectors: np.ndarray, labels: Sequence[set[str]], ids: Sequence[str], c: float, char_weight: float
+) -> dict[str, np.ndarray]:
+    """One balanced logistic head per label over the embedding and the (weighted) n-grams: ``LogisticHeads``' arrays."""
+    from sklearn.linear_model import LogisticRegression
+
+    features = _matrix(texts, vectors, char_weight)
+    dim = vectors.shape[1]
+    dense, sparse, bias = [], [], []
+    for label in ids:
+        head = LogisticRegression(C=c, max_iter=5000, class_weight="balanced")
+        head.fit(features, np.array([label in found for found in labels], dtype=int))
+        w = head.coef_[0].astype(np.float32)
+        dense.append(w[:dim])
+        sparse.append(w[dim:] * char_weight)
+        bias.append(head.intercept_[0])
+    weights = np.stack(sparse)
+    rows, cols = np.nonzero(weights)
+    return {
+        "dense": np.stack(dense), "rows": rows.astype(np.int64), "cols": cols.astype(np.int64),
+        "values": weights[rows, cols], "bias": np.asarray(bias, dtype=np.float32),
+    }  # fmt: skip
 
 
 def read_model(weights: Path, meta_path: Path, build: Callable[[dict[str, np.ndarray], dict[str, Any]], T], rebuild: str) -> T:

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from rules.locale import DATA_DIR
-from safety.learned import BUCKETS, MEDICINE_TRAINING_DIR, _matrix, char_features, read_model
+from safety.learned import MEDICINE_TRAINING_DIR, LogisticHeads, read_model
 
 MODEL_DIR = DATA_DIR / "medicines"
 WEIGHTS = MODEL_DIR / "model.npz"
@@ -37,35 +37,14 @@ NOT_RISKS = {"overdose-taken", "symptoms-severe"}
 
 
 @dataclass(frozen=True)
-class LearnedRisks:
-    """The fitted heads; ``risks`` is a few microseconds of arithmetic per message."""
+class LearnedRisks(LogisticHeads):
+    """The fitted heads, one per risk; ``risks`` is a few microseconds of arithmetic per message."""
 
-    ids: tuple[str, ...]
-    dense: np.ndarray  # (risks, dimension)
-    sparse: np.ndarray  # (risks, BUCKETS) float32, mostly zero
-    bias: np.ndarray  # (risks,)
-    threshold: float
-    meta: dict[str, Any]
+    IDS_KEY = "risks"
 
     @classmethod
     def load(cls, weights: Path = WEIGHTS, meta_path: Path = META) -> LearnedRisks:
         return read_model(weights, meta_path, cls.from_arrays, "python -m safety.risk_training train")
-
-    @classmethod
-    def from_arrays(cls, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> LearnedRisks:
-        ids = tuple(meta["risks"])
-        sparse = np.zeros((len(ids), BUCKETS), dtype=np.float32)
-        sparse[arrays["rows"], arrays["cols"]] = arrays["values"]
-        return cls(ids, arrays["dense"], sparse, arrays["bias"], float(meta["threshold"]), meta)
-
-    @property
-    def dimension(self) -> int:
-        return int(self.dense.shape[1])
-
-    def probabilities(self, text: str, vector: np.ndarray) -> dict[str, float]:
-        index, values = char_features(text)
-        z = self.dense @ np.asarray(vector, dtype=np.float32).ravel() + self.sparse[:, index] @ values + self.bias
-        return dict(zip(self.ids, (1.0 / (1.0 + np.exp(-z))).tolist(), strict=True))
 
     def risks(self, text: str, vector: np.ndarray) -> list[str]:
         """The risks whose probability reaches the threshold, likeliest first."""
@@ -90,27 +69,3 @@ def training_examples(rows: list[dict[str, Any]]) -> list[tuple[str, set[str]]]:
     examples = [(r["message"], set(r.get("risks", [])) - NOT_RISKS) for r in rows if not r.get("history")]
     examples += [(text, set()) for r in rows if r.get("history") and not r.get("risks") for text in [r["message"], *r["history"]]]
     return examples
-
-
-def fit(
-    texts: Sequence[str], vectors: np.ndarray, labels: Sequence[set[str]], ids: Sequence[str], c: float, char_weight: float
-) -> dict[str, np.ndarray]:
-    """One balanced logistic head per risk over the embedding and the (weighted) n-grams."""
-    from sklearn.linear_model import LogisticRegression
-
-    features = _matrix(texts, vectors, char_weight)
-    dim = vectors.shape[1]
-    dense, sparse, bias = [], [], []
-    for risk in ids:
-        head = LogisticRegression(C=c, max_iter=5000, class_weight="balanced")
-        head.fit(features, np.array([risk in found for found in labels], dtype=int))
-        w = head.coef_[0].astype(np.float32)
-        dense.append(w[:dim])
-        sparse.append(w[dim:] * char_weight)
-        bias.append(head.intercept_[0])
-    weights = np.stack(sparse)
-    rows, cols = np.nonzero(weights)
-    return {
-        "dense": np.stack(dense), "rows": rows.astype(np.int64), "cols": cols.astype(np.int64),
-        "values": weights[rows, cols], "bias": np.asarray(bias, dtype=np.float32),
-    }  # fmt: skip

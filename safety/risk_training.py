@@ -19,9 +19,9 @@ from typing import Any
 import numpy as np
 
 from rules.locale import DATA_DIR
-from safety.learned import LearnedModelError, fingerprint
+from safety.learned import LearnedModelError, fingerprint, fit_heads
 from safety.medication import MedicationRisks
-from safety.risk_model import META, WEIGHTS, LearnedRisks, fit, read_jsonl, training_examples, training_files
+from safety.risk_model import META, WEIGHTS, LearnedRisks, read_jsonl, training_examples, training_files
 
 HELDOUT = DATA_DIR.parent / "eval" / "heldout"
 DEV_SETS = (HELDOUT / "medication_dev.jsonl", HELDOUT / "medication_dev2.jsonl")
@@ -82,7 +82,7 @@ def train(embed: Embed | None = None) -> int:
     dev_rows = read_jsonl(DEV_SETS)
     best: tuple[tuple[float, float], dict[str, np.ndarray], dict[str, Any]] | None = None
     for char_weight, c in SETTINGS_GRID:
-        arrays = fit(texts, vectors, [found for _, found in examples], ids, c, char_weight)
+        arrays = fit_heads(texts, vectors, [found for _, found in examples], ids, c, char_weight)
         meta: dict[str, Any] = {
             "training": fingerprint(paths),
             "risks": ids,
