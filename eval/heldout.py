@@ -132,11 +132,15 @@ def medication_misses(rows: list[dict[str, Any]], replies: list[dict[str, Any]],
 # phrases of the guide a good answer contains.
 
 # A reply led by the clinic's own details ("For appointments, please contact …") redirects, even when the guide's page follows.
-_HANDLED_PROMPTS = {"not_covered", "not_in_guide", "clinic_contact", "clinic_info", "clinic_arrange", "dose_decline", "out_of_scope"}
+_HANDLED_PROMPTS = {
+    "not_covered", "not_in_guide", "guide_silent", "clinic_contact", "clinic_info", "clinic_arrange", "clinic_question",
+    "dose_decline", "out_of_scope", "greeting", "thanks", "complaint",
+}  # fmt: skip
 
 
 def handled_as_unanswerable(answer: Any) -> bool:
-    """Declined, or redirected: the guide doesn't cover this (with the nearest thing it does), a risk's caution."""
+    """Declined, or redirected: the guide doesn't cover this (with the nearest thing it does), a risk's caution,
+    the clinic's contact; for thanks, greetings and complaints, the short social reply (no guide quotes)."""
     if answer.out_of_scope or str(answer.kind) in ("decline", "no_answer", "emergency", "crisis"):
         return True
     return any(p.prompt in _HANDLED_PROMPTS or p.prompt.startswith("risk_") for p in answer.parts)
