@@ -88,6 +88,10 @@ class PassageFinder:
         embedder = self.retriever.embedder
         return np.concatenate([embedder.encode_queries(texts[i : i + batch]) for i in range(0, len(texts), batch)])
 
+    def message_vector(self, text: str) -> np.ndarray:
+        """The query vector of one message (triage embedded it already: no model call)."""
+        return self.embed_messages([text])[0]
+
     def forget_vectors(self) -> None:
         """Drop the remembered query vectors (the latency benchmark measures each question as new)."""
         with self._vectors_lock:

@@ -17,6 +17,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from answering.answerability import Answerability
 from answering.conversation import message_text, normalise_history
 from answering.finder import RETRIEVED_REPORTED, PassageFinder
 from answering.medicines import MedicineNames
@@ -50,6 +51,7 @@ class Assistant:
     def __init__(
         self, settings: Settings, retriever: Retriever, triage: Triage, prompts: Mapping[str, Prompts], scope: ScopeRules,
         question_rules: QuestionRules | None = None, medicines: MedicineNames | None = None, risks: MedicationRisks | None = None,
+        answerability: Answerability | None = None,
     ) -> None:
         self.settings = settings
         self.retriever = retriever
@@ -60,8 +62,9 @@ class Assistant:
         self.question_rules = question_rules or QuestionRules.load()
         self.medicines = medicines or MedicineNames.load()
         self.risks = risks or MedicationRisks.load(learned=LearnedRisks.load())
+        self.answerability = answerability or Answerability.load()
         self.finder = PassageFinder(settings, retriever, self.question_rules)
-        self.steps: tuple[PolicyStep, ...] = policy_steps(scope, self.finder, settings, self.medicines, self.risks)
+        self.steps: tuple[PolicyStep, ...] = policy_steps(scope, self.finder, settings, self.medicines, self.risks, self.answerability)
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, retriever: Retriever | None = None) -> Assistant:
@@ -79,7 +82,9 @@ class Assistant:
 
     def with_retriever(self, retriever: Retriever) -> Assistant:
         """The same rules and texts over another index (a rebuilt one)."""
-        return Assistant(self.settings, retriever, self.triage, self.texts, self.scope, self.question_rules, self.medicines, self.risks)
+        return Assistant(
+            self.settings, retriever, self.triage, self.texts, self.scope, self.question_rules, self.medicines, self.risks, self.answerability
+        )
 
     def texts_for(self, language: str) -> Prompts:
         """The clinic's texts in ``language`` (English when it has none)."""

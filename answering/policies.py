@@ -17,6 +17,8 @@ the policy, written once in :func:`policy_steps`:
    roller): said plainly, then the closest thing it does say, marked as such.
 6. ``scope``: other subjects, and questions the guide has no words for
    (a follow-up on an earlier topic is always in scope).
+   ``learned_scope``: what those rules let through, read by a learned layer from the
+   query embedding (a clinic question, a complaint, a question the guide is silent on).
 7. ``compose``: a cited answer from the guide's own sentences, or "no answer".
 
 A new capability is a new step in that list, not another branch in a method.
@@ -29,6 +31,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from answering.answerability import Answerability
 from answering.compose import Composition
 from answering.finder import PassageFinder
 from answering.followup import Focus
@@ -146,10 +149,14 @@ class ClinicStep:
         return turn.reply(ReplyKind.CLINIC, part, out_of_scope=True)
 
     def _contact(self) -> str:
-        """", on (555) 010-0199 or [online](https://...)": whatever the clinic has set."""
-        ways = [w for w in (f"on {self.clinic.phone}" if self.clinic.phone else "",
-                            f"[online]({self.clinic.booking_url})" if self.clinic.booking_url else "") if w]
-        return (", " + " or ".join(ways)) if ways else ""
+        return clinic_contact(self.clinic)
+
+
+def clinic_contact(clinic: ClinicSettings) -> str:
+    """", on (555) 010-0199 or [online](https://...)": whatever the clinic has set."""
+    ways = [w for w in (f"on {clinic.phone}" if clinic.phone else "",
+                        f"[online]({clinic.booking_url})" if clinic.booking_url else "") if w]
+    return (", " + " or ".join(ways)) if ways else ""
 
 
 @dataclass
@@ -327,6 +334,55 @@ class NotInGuideStep:
 
 
 @dataclass
+class LearnedScopeStep:
+    """What the rules let through that the guide cannot answer, read by the learned layer
+    (``answering.answerability``) from the message's query embedding: a question only the
+    clinic can answer, a complaint, or a near-topic question the guide is silent on (said
+    plainly, then the closest thing it does say, marked as such). Runs after the rules, so it
+    only adds; a message with a conversation before it is left to the rules and the answer."""
+
+    model: Answerability | None
+    finder: PassageFinder
+    medicines: MedicineNames
+    clinic: ClinicSettings
+    guide_url: str
+    name: str = "learned_scope"
+
+    def __call__(self, turn: Turn) -> Reply | None:
+        if self.model is None or not self._reads(turn):
+            return None
+        vector = self.finder.message_vector(turn.text)
+        if vector.shape[-1] != self.model.dimension:  # fitted on another embedder's vectors: the rules alone
+            return None
+        label = self.model.label(turn.text, vector)
+        if label == "clinic":
+            part = turn.texts.part(PartKind.NOTICE, "clinic_question", contact=clinic_contact(self.clinic))
+            return turn.reply(ReplyKind.CLINIC, part, out_of_scope=True)
+        if label == "complaint":
+            return turn.reply(ReplyKind.GREETING, turn.texts.part(PartKind.GREETING, "complaint"))
+        if label != "not_in_guide":
+            return None
+        parts = [turn.texts.part(PartKind.DECLINE, "guide_silent")]
+        composition = turn.found.composition
+        if composition is None:
+            return turn.reply(ReplyKind.DECLINE, *parts, out_of_scope=True)
+        parts += [
+            turn.texts.part(PartKind.NOTICE, "nearest_general"),
+            Part(PartKind(composition.kind), composition.markdown),
+            Part(PartKind.SOURCES, sources_markdown(composition.citations, self.guide_url)),
+        ]
+        return Reply(ReplyKind.DECLINE, [*turn.lead, *parts], list(composition.citations), out_of_scope=True, passages=_passages(composition))
+
+    def _reads(self, turn: Turn) -> bool:
+        """Only what the rules have not already placed: a single question (the layer learned from
+        those; a follow-up leans on its conversation), with nothing leading its reply (an urgent
+        sign, a medicine risk, the clinic's details), naming no medicine the guide has a section on."""
+        if turn.history or turn.lead:
+            return False
+        return not any(m.covered for m in self.medicines.find(turn.text))
+
+
+@dataclass
 class ScopeStep:
     """Is the guide about this? Decided in one place: a follow-up on an earlier topic is;
     words of another subject are not; otherwise the evidence of the search decides."""
@@ -399,6 +455,7 @@ def _passages(composition: Composition) -> tuple[str, ...]:
 
 def policy_steps(
     scope: ScopeRules, finder: PassageFinder, settings: Settings, medicines: MedicineNames, risks: MedicationRisks,
+    answerability: Answerability | None = None,
 ) -> tuple[PolicyStep, ...]:
     """The policy, in order (see the module docstring)."""
     return (
@@ -411,5 +468,6 @@ def policy_steps(
         MedicationStep(scope, finder, medicines, risks),
         NotInGuideStep(scope, finder, settings.clinic.guide_url),
         ScopeStep(scope, finder, settings.retrieval),
+        LearnedScopeStep(answerability, finder, medicines, settings.clinic, settings.clinic.guide_url),
         ComposeStep(scope, settings.clinic.guide_url),
     )

@@ -199,3 +199,17 @@ def test_questions_like_known_ones_get_the_sentence_that_answered_them(assistant
     bare = assistant.with_retriever(assistant.retriever)
     bare.finder.examples = ExemplarBank.empty()
     assert fact not in bare.answer(question, []).parts[0].markdown
+
+
+def test_what_the_rules_let_through_is_read_by_the_learned_answerability_layer(assistant):
+    """Wordings no scope.toml list holds: a question for the clinic, one the guide is silent on, one it answers."""
+    clinic = assistant.answer("can I bring my husband along to my appointment?", [])
+    assert [p.prompt for p in clinic.parts][0] == "clinic_question" and not clinic.citations
+    silent = assistant.answer("which brand of heat patch is best?", [])
+    prompts = [p.prompt for p in silent.parts]
+    assert prompts[:2] == ["guide_silent", "nearest_general"] and silent.out_of_scope
+    assert silent.citations, "the closest the guide comes is quoted, marked as such"
+    answered = assistant.answer("How long should I ice my back for?", [])
+    assert answered.kind == "answer" and "15-20 minutes" in answered.text
+    followed = assistant.answer("and is thai massage ok?", [{"role": "user", "content": "does massage help a spasm?"}])
+    assert "guide_silent" not in [p.prompt for p in followed.parts]  # a follow-up is left to the rules and the answer

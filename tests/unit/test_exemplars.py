@@ -109,3 +109,35 @@ def test_a_close_example_lifts_its_sentence_over_a_closer_wording():
 def test_the_shipped_example_vectors_match_the_training_data():
     done = subprocess.run([sys.executable, "-m", "answering.exemplars", "check"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+# -- the answerability layer (answering.answerability) ---------------------------------------------
+
+
+def _answerability(threshold: float = 0.7):
+    from answering.answerability import Answerability
+    from safety.learned import BUCKETS
+
+    dense = np.asarray([[4.0, 0.0], [0.0, 4.0], [0.0, 0.0]], dtype=np.float32)  # not_in_guide, clinic, complaint
+    arrays = {
+        "dense": dense, "rows": np.zeros(0, dtype=np.int64), "cols": np.zeros(0, dtype=np.int64),
+        "values": np.zeros(0, dtype=np.float32), "bias": np.asarray([-2.0, -2.0, -9.0], dtype=np.float32),
+        "neighbours": np.asarray([[1.0, 0.0], [0.96, 0.28], [0.0, 1.0], [0.28, 0.96], [0.6, 0.8]], dtype=np.float16),
+        "unanswerable": np.asarray([True, True, True, True, False]),
+    }  # fmt: skip
+    model = Answerability.from_arrays(arrays, {"labels": ["not_in_guide", "clinic", "complaint"], "threshold": threshold})
+    assert model.sparse.shape == (3, BUCKETS)
+    return model
+
+
+def test_a_label_needs_both_the_heads_and_the_closest_training_questions():
+    model = _answerability()
+    assert model.label("x", np.asarray([1.0, 0.0])) == "not_in_guide"  # p = 0.88, both closest questions unanswerable
+    assert model.label("x", np.asarray([0.0, 1.0])) == "clinic"
+    assert model.label("x", np.asarray([0.6, 0.8])) is None  # the heads lean clinic, but the closest question is answerable
+    assert _answerability(threshold=0.95).label("x", np.asarray([1.0, 0.0])) is None  # below the threshold
+
+
+def test_the_shipped_answerability_model_matches_its_training_data():
+    done = subprocess.run([sys.executable, "-m", "answering.answerability_training", "check"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr

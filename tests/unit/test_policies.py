@@ -32,7 +32,8 @@ def turn(assistant, text: str, history=None, triage_result: TriageResult = NO_FL
 
 def test_the_policy_runs_in_its_documented_order(mini_assistant):
     assert [step.name for step in mini_assistant.steps] == [
-        "safety", "language", "empty", "injection", "greeting", "clinic", "medication", "not_in_guide", "scope", "compose",
+        "safety", "language", "empty", "injection", "greeting", "clinic", "medication", "not_in_guide", "scope", "learned_scope",
+        "compose",
     ]  # fmt: skip
 
 
