@@ -9,7 +9,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup dev ingest index chat demo eval bench test test-unit test-fast rules browser axe postgres lint audit lock clean
+.PHONY: setup dev ingest index chat demo eval bench test test-unit test-fast rules models browser axe postgres lint audit lock clean
 
 setup: $(VENV)/.installed                 ## create .venv and install requirements (no-op when up to date)
 
@@ -57,6 +57,12 @@ postgres:                                 ## Debian's PostgreSQL for the insight
 
 rules: setup                              ## check every data file and prompt text (file, key and line of each problem)
 	$(PY) -m rules check
+
+models: setup                             ## refit the learned layers, re-embed the example questions (after editing their data or the lay words)
+	$(PY) -m answering.exemplars embed
+	$(PY) -m safety.training train
+	$(PY) -m safety.risk_training train
+	$(PY) -m answering.answerability_training train
 
 test: dev rules index browser axe postgres ## the data check, the whole test suite, then the evaluation's safety gates
 	$(PY) -m pytest
