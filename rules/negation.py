@@ -17,6 +17,7 @@ from functools import cached_property
 
 _WORD = re.compile(r"\w+")
 _TOKEN = re.compile(r"\w+|,")
+LIST_ITEM_WORDS = 2  # an item of a negated list may be two words ("no sleeping tablets or opioids")
 _CHARS_PER_WORD = 40  # a trigger further away than window * this many characters is out of reach anyway
 
 
@@ -109,10 +110,12 @@ class NegationReading:
         if bridges is None or conjunctions is None:
             return True
         tokens = _TOKEN.findall(between)
-        for i, token in enumerate(tokens):
-            if token == "," or conjunctions.fullmatch(token) or bridges.fullmatch(token):
-                continue
-            following = tokens[i + 1] if i + 1 < len(tokens) else None
-            if following is None or not (following == "," or conjunctions.fullmatch(following)):
-                return False  # "no injury cant pee": the scope is unclear, so the red flag wins
-        return True
+        run = 0  # words of the list item being read ("sleeping tablets" in "no sleeping tablets or opioids")
+        for token in tokens:
+            if token == "," or conjunctions.fullmatch(token):
+                run = 0
+            elif run or not bridges.fullmatch(token):
+                run += 1
+                if run > LIST_ITEM_WORDS:
+                    return False
+        return run == 0  # an item must end in "," or a conjunction: "no injury cant pee" is unclear, so the red flag wins

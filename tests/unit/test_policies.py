@@ -163,7 +163,10 @@ def test_a_pet_gets_the_vet_and_no_human_treatments(mini_assistant):
 
 
 def test_negated_and_other_peoples_history_is_not_a_risk(mini_assistant):
-    for message in ["I'm not pregnant, how much ibuprofen can I take?", "Liver and kidneys are fine. Advil dose?"]:
+    for message in [
+        "I'm not pregnant, how much ibuprofen can I take?", "Liver and kidneys are fine. Advil dose?",
+        "no sleeping tablets or opioids, just want to know how much methocarbamol to take",  # a two-word item of a negated list
+    ]:
         assert _medication(mini_assistant)(turn(mini_assistant, message)) is None, message
 
 
