@@ -90,7 +90,8 @@ class PassageFinder:
 
     def message_vector(self, text: str) -> np.ndarray:
         """The query vector of one message (triage embedded it already: no model call)."""
-        return self.embed_messages([text])[0]
+        row: np.ndarray = self.embed_messages([text])[0]
+        return row
 
     def forget_vectors(self) -> None:
         """Drop the remembered query vectors (the latency benchmark measures each question as new)."""

@@ -281,6 +281,17 @@ def _joined(names: Sequence[str]) -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
+def decline_with_nearest(turn: Turn, said: Part, closest: Part | None, guide_url: str) -> Reply:
+    """"The guide doesn't cover this", then (with ``closest``, the line that marks it as such) the
+    closest thing it does say, cited; or the plain statement alone when nothing close was found."""
+    composition = turn.found.composition if closest is not None else None
+    if composition is None or closest is None:
+        return turn.reply(ReplyKind.DECLINE, said, out_of_scope=True)
+    parts = [said, closest, Part(PartKind(composition.kind), composition.markdown),
+             Part(PartKind.SOURCES, sources_markdown(composition.citations, guide_url))]
+    return Reply(ReplyKind.DECLINE, [*turn.lead, *parts], list(composition.citations), out_of_scope=True, passages=_passages(composition))
+
+
 @dataclass
 class NotInGuideStep:
     """A near-topic subject the loaded guide does not cover ("is a foam roller good?"): say so plainly,
@@ -301,16 +312,9 @@ class NotInGuideStep:
         if found is None:
             return None
         subject, nearest = found
-        parts = [turn.texts.part(PartKind.DECLINE, "not_in_guide", subject=subject)]
-        composition = turn.found.composition if nearest else None
-        if composition is None:
-            return turn.reply(ReplyKind.DECLINE, *parts, out_of_scope=True)
-        parts += [
-            turn.texts.part(PartKind.NOTICE, "nearest_in_guide", subject=subject),
-            Part(PartKind(composition.kind), composition.markdown),
-            Part(PartKind.SOURCES, sources_markdown(composition.citations, self.guide_url)),
-        ]
-        return Reply(ReplyKind.DECLINE, [*turn.lead, *parts], list(composition.citations), out_of_scope=True, passages=_passages(composition))
+        said = turn.texts.part(PartKind.DECLINE, "not_in_guide", subject=subject)
+        closest = turn.texts.part(PartKind.NOTICE, "nearest_in_guide", subject=subject)
+        return decline_with_nearest(turn, said, closest if nearest else None, self.guide_url)
 
     def _match(self, text: str) -> tuple[str, bool] | None:
         """The first subject named (as the patient wrote it) and whether the nearest answer may follow."""
@@ -362,16 +366,8 @@ class LearnedScopeStep:
             return turn.reply(ReplyKind.GREETING, turn.texts.part(PartKind.GREETING, "complaint"))
         if label != "not_in_guide":
             return None
-        parts = [turn.texts.part(PartKind.DECLINE, "guide_silent")]
-        composition = turn.found.composition
-        if composition is None:
-            return turn.reply(ReplyKind.DECLINE, *parts, out_of_scope=True)
-        parts += [
-            turn.texts.part(PartKind.NOTICE, "nearest_general"),
-            Part(PartKind(composition.kind), composition.markdown),
-            Part(PartKind.SOURCES, sources_markdown(composition.citations, self.guide_url)),
-        ]
-        return Reply(ReplyKind.DECLINE, [*turn.lead, *parts], list(composition.citations), out_of_scope=True, passages=_passages(composition))
+        said = turn.texts.part(PartKind.DECLINE, "guide_silent")
+        return decline_with_nearest(turn, said, turn.texts.part(PartKind.NOTICE, "nearest_general"), self.guide_url)
 
     def _reads(self, turn: Turn) -> bool:
         """Only what the rules have not already placed: a single question (the layer learned from
