@@ -292,6 +292,9 @@ def decline_with_nearest(turn: Turn, said: Part, closest: Part | None, guide_url
     return Reply(ReplyKind.DECLINE, [*turn.lead, *parts], list(composition.citations), out_of_scope=True, passages=_passages(composition))
 
 
+_SENTENCE = re.compile(r"[^.!?]+[.!?]*")
+
+
 @dataclass
 class NotInGuideStep:
     """A near-topic subject the loaded guide does not cover ("is a foam roller good?"): say so plainly,
@@ -317,11 +320,18 @@ class NotInGuideStep:
         return decline_with_nearest(turn, said, closest if nearest else None, self.guide_url)
 
     def _match(self, text: str) -> tuple[str, bool] | None:
-        """The first subject named (as the patient wrote it) and whether the nearest answer may follow."""
+        """The first subject named (as the patient wrote it) in what is asked, and whether the nearest
+        answer may follow. When the questions of a longer message name something the guide covers,
+        only they count: "Back went during yoga. What ibuprofen dose?" asks about ibuprofen, not yoga
+        (but "My doctor mentioned injections. How do those work?" still asks about injections)."""
         prepared = Text.prepare(text)
+        asked = [m.group(0) for m in _SENTENCE.finditer(text) if m.group(0).rstrip().endswith("?")]
+        covered = asked and len(asked) < len(_SENTENCE.findall(text)) and self.finder.retriever.vocabulary.expand(" ".join(asked)).treatments
         for pattern, nearest in self._subjects():
-            if m := pattern.search(prepared.plain):
-                return prepared.as_written(*m.span()), nearest
+            for m in pattern.finditer(prepared.plain):
+                written = prepared.as_written(*m.span())
+                if not covered or any(written in question for question in asked):
+                    return written, nearest
         return None
 
     def _subjects(self) -> list[tuple[re.Pattern[str], bool]]:

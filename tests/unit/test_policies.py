@@ -308,3 +308,11 @@ def test_a_pet_gets_no_nearest_answer(mini_assistant):
 def test_a_subject_the_guide_covers_is_answered(mini_assistant):
     # "pillow" is in the fixture guide ("a pillow between your knees"): no "not covered" for it
     assert NotInGuideStep(mini_assistant.scope, mini_assistant.finder, "")(turn(mini_assistant, "should I sleep with a pillow between my knees?")) is None
+
+
+def test_a_subject_named_only_as_background_to_a_question_the_guide_covers_is_not_declined(mini_assistant):
+    step = NotInGuideStep(mini_assistant.scope, mini_assistant.finder, "")
+    assert step(turn(mini_assistant, "Back went during yoga this morning. What ibuprofen dose do you recommend?")) is None
+    for asked in ["is yoga good for back spasms?", "My doctor mentioned yoga for my back. Does that work?"]:
+        reply = step(turn(mini_assistant, asked))  # the question is about the subject, or leans on it ("that")
+        assert reply is not None and reply.parts[0].prompt == "not_in_guide", asked
