@@ -25,7 +25,7 @@ import numpy as np
 
 from answering.answerability import LABELS, META, MODEL_DIR, NEIGHBOURS_AGREEING, RETRAIN, WEIGHTS, Answerability
 from answering.exemplars import TRAINING_DIR as EXAMPLES_DIR
-from safety.learned import LearnedModelError, fingerprint, fit_heads
+from safety.learned import fingerprint, fit_best_setting, fit_heads, lowest_threshold
 
 TRAINING_DIR = MODEL_DIR / "answerability"
 HELDOUT = MODEL_DIR.parent.parent / "eval" / "heldout"
@@ -88,14 +88,10 @@ def choose_threshold(model: Answerability, dev: tuple[list[str], list[str]], vec
         caught = [m.label(q, vectors[q]) is not None for q in unanswerable]
         return {"unanswerable_caught": round(float(np.mean(caught)), 4), "answerable_refused": round(float(np.mean(refused)), 4)}
 
-    best: tuple[float, dict[str, float]] | None = None
-    for threshold in sorted(THRESHOLD_GRID, reverse=True):
-        found = figures(threshold)
-        if found["answerable_refused"] <= FALSE_REFUSAL_BUDGET:
-            best = (threshold, found)
-    if best is None:
-        raise LearnedModelError(f"no threshold refuses at most {FALSE_REFUSAL_BUDGET} of the answerable development questions")
-    return best
+    return lowest_threshold(
+        THRESHOLD_GRID, figures, lambda found: found["answerable_refused"] <= FALSE_REFUSAL_BUDGET,
+        f"refusals of answerable development questions at most {FALSE_REFUSAL_BUDGET}",
+    )
 
 
 def train(embed: Embed | None = None) -> int:
@@ -110,30 +106,21 @@ def train(embed: Embed | None = None) -> int:
     dev = dev_examples()
     dev_texts = sorted(set(dev[0]) | set(dev[1]))
     dev_vectors = dict(zip(dev_texts, embed(dev_texts), strict=True))
-    best: tuple[tuple[float, float], dict[str, np.ndarray], dict[str, Any]] | None = None
-    for char_weight, c in SETTINGS_GRID:
+
+    def fit_one(char_weight: float, c: float) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         arrays = fit_heads(texts, vectors, [labels for _, labels in examples], LABELS, c, char_weight)
         arrays.update(neighbours=vectors.astype(np.float16), unanswerable=np.array([bool(labels) for _, labels in examples]))
-        meta: dict[str, Any] = {
+        meta = {
             "training": fingerprint(paths), "labels": list(LABELS), "regularisation_c": c, "char_weight": char_weight,
             "neighbours_agreeing": NEIGHBOURS_AGREEING,
         }  # fmt: skip
-        try:
-            threshold, figures = choose_threshold(Answerability.from_arrays(arrays, meta), dev, dev_vectors)
-        except LearnedModelError as exc:
-            print(f"answerability: C={c}, n-gram weight {char_weight}: {exc}")
-            continue
-        meta.update(threshold=threshold, dev_figures=figures)
-        print(f"answerability: C={c}, n-gram weight {char_weight}: threshold {threshold}, dev {figures}", flush=True)
-        key = (figures["unanswerable_caught"], -figures["answerable_refused"])
-        if best is None or key > best[0]:
-            best = (key, arrays, meta)
-    if best is None:
-        raise LearnedModelError("no setting keeps refusals of answerable development questions in budget")
-    _, arrays, meta = best
-    np.savez_compressed(WEIGHTS, allow_pickle=False, **arrays)
-    META.write_text(json.dumps(meta, indent=2), encoding="utf-8")
-    print(f"answerability: wrote {WEIGHTS.name} and {META.name}; dev {meta['dev_figures']}")
+        return arrays, meta
+
+    fit_best_setting(
+        "answerability", SETTINGS_GRID, fit_one,
+        lambda arrays, meta: choose_threshold(Answerability.from_arrays(arrays, meta), dev, dev_vectors),
+        lambda figures: (figures["unanswerable_caught"], -figures["answerable_refused"]), WEIGHTS, META,
+    )  # fmt: skip
     return 0
 
 

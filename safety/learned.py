@@ -130,6 +130,53 @@ def fit_heads(
     }  # fmt: skip
 
 
+Arrays = dict[str, np.ndarray]
+
+
+def lowest_threshold(
+    grid: Sequence[float], figures_at: Callable[[float], dict[str, float]], in_budget: Callable[[dict[str, float]], bool], budget: str,
+) -> tuple[float, dict[str, float]]:
+    """The lowest threshold of ``grid`` whose development figures are in budget (the most recall it allows),
+    with those figures; ``LearnedModelError`` naming the ``budget`` when none is."""
+    best: tuple[float, dict[str, float]] | None = None
+    for threshold in sorted(grid, reverse=True):
+        found = figures_at(threshold)
+        if in_budget(found):
+            best = (threshold, found)
+    if best is None:
+        raise LearnedModelError(f"no threshold keeps {budget}")
+    return best
+
+
+def fit_best_setting(
+    name: str, grid: Sequence[tuple[float, float]], fit_one: Callable[[float, float], tuple[Arrays, dict[str, Any]]],
+    choose: Callable[[Arrays, dict[str, Any]], tuple[float, dict[str, float]]], better: Callable[[dict[str, float]], tuple[float, ...]],
+    weights: Path, meta_path: Path,
+) -> dict[str, Any]:
+    """For each (n-gram weight, C) of ``grid``: fit (``fit_one``), choose the threshold on the development sets
+    (``choose``, which raises ``LearnedModelError`` when none is in budget); write the setting whose dev
+    figures rank highest by ``better``. Returns its metadata."""
+    best: tuple[tuple[float, ...], Arrays, dict[str, Any]] | None = None
+    for char_weight, c in grid:
+        arrays, meta = fit_one(char_weight, c)
+        try:
+            threshold, figures = choose(arrays, meta)
+        except LearnedModelError as exc:
+            print(f"{name}: C={c}, n-gram weight {char_weight}: {exc}")
+            continue
+        meta.update(threshold=threshold, dev_figures=figures)
+        print(f"{name}: C={c}, n-gram weight {char_weight}: threshold {threshold}, dev {figures}", flush=True)
+        if best is None or better(figures) > best[0]:
+            best = (better(figures), arrays, meta)
+    if best is None:
+        raise LearnedModelError(f"{name}: no setting of the grid keeps to its budget on the development sets")
+    _, arrays, meta = best
+    np.savez_compressed(weights, allow_pickle=False, **arrays)
+    meta_path.write_text(json.dumps(meta, indent=2), encoding="utf-8")
+    print(f"{name}: wrote {weights.name} and {meta_path.name}; dev {meta['dev_figures']}")
+    return meta
+
+
 def read_model(weights: Path, meta_path: Path, build: Callable[[dict[str, np.ndarray], dict[str, Any]], T], rebuild: str) -> T:
     """A fitted model from its weights (``.npz``) and metadata (``.json``); one line naming the rebuild command if either is unreadable."""
     try:

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from rules.locale import DATA_DIR
-from safety.learned import LearnedModelError, fingerprint, fit_heads
+from safety.learned import fingerprint, fit_best_setting, fit_heads, lowest_threshold
 from safety.medication import MedicationRisks
 from safety.risk_model import META, WEIGHTS, LearnedRisks, read_jsonl, training_examples, training_files
 
@@ -59,14 +59,10 @@ def choose_threshold(model: LearnedRisks, dev_rows: list[dict[str, Any]], embed:
         return {"caution_recall": round(float(np.mean(caught)), 4), "false_risks": round(float(np.mean(false)), 4)}
 
     budget = figures(None)["false_risks"] + FALSE_RISK_MARGIN
-    best: tuple[float, dict[str, float]] | None = None
-    for threshold in sorted(THRESHOLD_GRID, reverse=True):
-        found = figures(replace(model, threshold=threshold))
-        if found["false_risks"] <= budget:
-            best = (threshold, found)
-    if best is None:
-        raise LearnedModelError(f"no threshold keeps false risks on the development sets within {FALSE_RISK_MARGIN} of the rules'")
-    return best
+    return lowest_threshold(
+        THRESHOLD_GRID, lambda threshold: figures(replace(model, threshold=threshold)), lambda found: found["false_risks"] <= budget,
+        f"false risks on the development sets within {FALSE_RISK_MARGIN} of the rules'",
+    )
 
 
 def train(embed: Embed | None = None) -> int:
@@ -80,32 +76,17 @@ def train(embed: Embed | None = None) -> int:
     print(f"safety.risk_training: embedding {len(texts)} training messages ...", flush=True)
     vectors = embed(texts)
     dev_rows = read_jsonl(DEV_SETS)
-    best: tuple[tuple[float, float], dict[str, np.ndarray], dict[str, Any]] | None = None
-    for char_weight, c in SETTINGS_GRID:
+
+    def fit_one(char_weight: float, c: float) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         arrays = fit_heads(texts, vectors, [found for _, found in examples], ids, c, char_weight)
-        meta: dict[str, Any] = {
-            "training": fingerprint(paths),
-            "risks": ids,
-            "threshold": 0.5,
-            "regularisation_c": c,
-            "char_weight": char_weight,
-        }
-        try:
-            threshold, figures = choose_threshold(LearnedRisks.from_arrays(arrays, meta), dev_rows, embed)
-        except LearnedModelError as exc:
-            print(f"safety.risk_training: C={c}, n-gram weight {char_weight}: {exc}")
-            continue
-        meta.update(threshold=threshold, dev_figures=figures)
-        print(f"safety.risk_training: C={c}, n-gram weight {char_weight}: threshold {threshold}, dev {figures}", flush=True)
-        key = (figures["caution_recall"], -figures["false_risks"])
-        if best is None or key > best[0]:
-            best = (key, arrays, meta)
-    if best is None:
-        raise LearnedModelError("no setting keeps false risks on the development sets in budget")
-    _, arrays, meta = best
-    np.savez_compressed(WEIGHTS, allow_pickle=False, **arrays)
-    META.write_text(json.dumps(meta, indent=2), encoding="utf-8")
-    print(f"safety.risk_training: wrote {WEIGHTS.name} and {META.name}; dev {meta['dev_figures']}")
+        meta = {"training": fingerprint(paths), "risks": ids, "threshold": 0.5, "regularisation_c": c, "char_weight": char_weight}
+        return arrays, meta
+
+    fit_best_setting(
+        "safety.risk_training", SETTINGS_GRID, fit_one,
+        lambda arrays, meta: choose_threshold(LearnedRisks.from_arrays(arrays, meta), dev_rows, embed),
+        lambda figures: (figures["caution_recall"], -figures["false_risks"]), WEIGHTS, META,
+    )  # fmt: skip
     return 0
 
 
