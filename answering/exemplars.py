@@ -34,6 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from contracts import Sentence
+from embedding.info import QueryEmbedder
 from index.vocabulary import MAX_QUERY_CHARS, LayVocabulary, query_text
 from settings import PROJECT_ROOT, load_settings
 
@@ -150,6 +151,11 @@ def example_text(question: str, vocabulary: LayVocabulary) -> str:
     return query_text(cut, vocabulary.expand(cut))
 
 
+def embed_in_batches(embedder: QueryEmbedder, texts: list[str], batch: int = 16) -> np.ndarray:
+    """Many texts through the query embedder, ``batch`` at a time (at load and by ``embed``: one way, one result)."""
+    return np.concatenate([embedder.encode_queries(texts[i : i + batch]) for i in range(0, len(texts), batch)])
+
+
 def _training_texts(vocabulary: LayVocabulary) -> list[str]:
     examples = read_examples(sorted(TRAINING_DIR.glob("*.jsonl")))
     return list(dict.fromkeys(example_text(e.question, vocabulary) for e in examples))
@@ -165,8 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "embed":
         from embedding.embedder import load_query_embedder
 
-        embedder = load_query_embedder(settings)
-        vectors = np.concatenate([embedder.encode_queries(texts[i : i + 16]) for i in range(0, len(texts), 16)]).astype(np.float16)
+        vectors = embed_in_batches(load_query_embedder(settings), texts).astype(np.float16)
         VECTORS_FILE.parent.mkdir(parents=True, exist_ok=True)
         np.savez_compressed(VECTORS_FILE, texts=np.asarray(texts), vectors=vectors, model=np.asarray(model))
         print(f"{len(texts)} example questions embedded with {model} -> {VECTORS_FILE.relative_to(PROJECT_ROOT)}")

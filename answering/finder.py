@@ -18,7 +18,7 @@ import numpy as np
 from answering.comparison import compose_comparison
 from answering.compose import ComposerTuning, Composition, compose
 from answering.conversation import last_reply, user_turns
-from answering.exemplars import ExemplarBank, example_text
+from answering.exemplars import ExemplarBank, embed_in_batches, example_text
 from answering.followup import Focus, FollowUpResolver
 from answering.question import QuestionRules
 from answering.roles import RoleRules, sentence_priors
@@ -83,10 +83,9 @@ class PassageFinder:
     def example_text(self, question: str) -> str:
         return example_text(question, self.retriever.vocabulary)
 
-    def embed_example_texts(self, texts: list[str], batch: int = 16) -> np.ndarray:
+    def embed_example_texts(self, texts: list[str]) -> np.ndarray:
         """Many ``example_text``s, in batches."""
-        embedder = self.retriever.embedder
-        return np.concatenate([embedder.encode_queries(texts[i : i + batch]) for i in range(0, len(texts), batch)])
+        return embed_in_batches(self.retriever.embedder, texts)
 
     def message_vector(self, text: str) -> np.ndarray:
         """The query vector of one message (triage embedded it already: no model call)."""
@@ -158,12 +157,13 @@ class PassageFinder:
         tokens = (set(tokenize(text)), set(tokenize(f"{search.expansion.text} {topic}")))
         composition: Composition | None
         chunks = self.retriever.chunks_by_id
-        examples = self.examples.similarities(query_vector)
         if self.question_rules.asks_comparison(text):
             cells, vectors = self.retriever.table_cells()
             composition = compose_comparison(text, query_vector, tokens, cells, vectors, chunks, self.question_rules, self.tuning)
         else:
-            chunk_ids = self._composable(search) + self._answered_by_example(examples, search, focus)
+            examples = self.examples.similarities(query_vector)
+            composable = self._composable(search)
+            chunk_ids = composable + self._answered_by_example(examples, composable, focus)
             sentences, vectors = self.retriever.sentences_of(chunk_ids)
             ranks = {cid: i + 1 for i, cid in enumerate(chunk_ids)}
             wanted = self.question_rules.wanted_types(text)
@@ -190,11 +190,10 @@ class PassageFinder:
         cutoff = hits[k - 1].score * self.settings.retrieval.tie_ratio
         return [h.chunk.id for i, h in enumerate(hits) if i < k or (h.score >= cutoff and h.chunk.treatment in treatments)]
 
-    def _answered_by_example(self, examples: dict[str, float], search: SearchResult, focus: str | None) -> list[str]:
-        """Passages outside the top ones holding a sentence whose example questions are very close to this one
-        (within the treatment under discussion for a follow-up)."""
+    def _answered_by_example(self, examples: dict[str, float], composable: list[str], focus: str | None) -> list[str]:
+        """Passages outside ``composable`` (the top ones) holding a sentence whose example questions are very
+        close to this one (within the treatment under discussion for a follow-up)."""
         floor = self.tuning.example_join
-        composable = set(self._composable(search))
         close = sorted(((sim, sid) for sid, sim in examples.items() if sim >= floor), reverse=True)
         extra: list[str] = []
         for _, sentence_id in close:
