@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from rules.files import MedicinesData, read_medicines
 from rules.patterns import Text, compile_words, plain
+from rules.spelling import NameSpelling, medicine_spelling
 
 _SEPARATORS = re.compile(r"[\s\-]+")
 
@@ -39,8 +40,9 @@ class MedicineMention:
 class MedicineNames:
     """Every name of every medicine and class, compiled into one whole-word pattern."""
 
-    def __init__(self, data: MedicinesData) -> None:
+    def __init__(self, data: MedicinesData, spelling: NameSpelling | None = None) -> None:
         self.data = data
+        self.spelling = spelling or NameSpelling(data.all_words())
         self._by_key: dict[str, tuple[str, str | None]] = {}
         for klass in data.classes:
             for word in klass.words:
@@ -48,17 +50,20 @@ class MedicineNames:
         for medicine in data.medicines:
             for word in medicine.words:
                 self._by_key[_key(word)] = (medicine.class_id, medicine.id)
+        for key, entry in list(self._by_key.items()):  # "Nurofen's" reads "nurofens": a plural or possessive is the name
+            if not key.endswith("s"):
+                self._by_key.setdefault(f"{key}s", entry)
         self._pattern = compile_words(tuple(self._by_key))
         self._classes = {c.id: c for c in data.classes}
 
     @classmethod
     def load(cls) -> MedicineNames:
-        return cls(read_medicines())
+        return cls(read_medicines(), medicine_spelling())
 
     def find(self, text: str) -> tuple[MedicineMention, ...]:
-        """The medicines ``text`` names, in order, each once."""
+        """The medicines ``text`` names, in order, each once (a misspelt name as the name: "robaxen" is Robaxin)."""
         found: dict[tuple[str, str | None], MedicineMention] = {}
-        prepared = Text.prepare(text)
+        prepared = Text.prepare(self.spelling.correct(text))
         for match in self._pattern.finditer(prepared.plain):
             entry = self._by_key.get(_key(match.group(0)))
             if entry is None or entry in found:

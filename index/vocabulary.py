@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 
 from rules.files import MedicinesData, VocabularyData, read_medicines, read_vocabulary
+from rules.spelling import NameSpelling, medicine_spelling
 from rules.locale import DEFAULT_LANGUAGE
 from rules.patterns import PatternLanguage, literal, plain
 
@@ -76,8 +77,9 @@ def query_text(text: str, expansion: Expansion, hint: str = "") -> str:
 class LayVocabulary:
     """Compiled lay-term table."""
 
-    def __init__(self, phrases: list[_Phrase], many_treatments: int = 0, many_means: str = "") -> None:
+    def __init__(self, phrases: list[_Phrase], many_treatments: int = 0, many_means: str = "", spelling: NameSpelling | None = None) -> None:
         self._phrases = phrases
+        self._spelling = spelling
         self._many = many_treatments
         self._many_means = many_means
         # One scan finds which phrases' first words occur (anywhere, as substrings); only those are tried.
@@ -89,6 +91,11 @@ class LayVocabulary:
         # A first word found at a position hides the shorter ones that start there too ("icepack" hides "ice").
         self._shorter = {f: [g for g in firsts if f.startswith(g)] for f in firsts}
 
+    @property
+    def combination(self) -> str:
+        """The treatment id that naming many treatments (or "at the same time", "daily") stands for: the closing plan."""
+        return self._many_means
+
     @classmethod
     def load(cls, language: str = DEFAULT_LANGUAGE) -> LayVocabulary:
         """Compile the language's vocabulary and the medicines (raises ``RulesError`` naming file and line)."""
@@ -99,11 +106,11 @@ class LayVocabulary:
             for said in says:
                 pattern = re.compile(rf"(?<![a-z0-9])(?:{lang.expand(literal(said))})s?(?![a-z0-9])")
                 phrases.append(_Phrase(plain(said).split()[0].split("-")[0], pattern, means, treatments))
-        return cls(phrases, vocabulary.many_at_least, vocabulary.many_means)
+        return cls(phrases, vocabulary.many_at_least, vocabulary.many_means, medicine_spelling())
 
     def expand(self, text: str) -> Expansion:
-        """The guide's terms and the treatments that ``text`` refers to in everyday words."""
-        prepared = plain(text)
+        """The guide's terms and the treatments that ``text`` refers to in everyday words (a misspelt medicine as its name)."""
+        prepared = plain(self._spelling.correct(text) if self._spelling else text)
         present = {g for m in self._firsts.finditer(prepared) for g in self._shorter[m.group(1)]} if self._firsts else set()
         found = []
         for phrase in (self._phrases[i] for i in sorted(i for first in present for i in self._by_first[first])):

@@ -194,6 +194,10 @@ class MedicinesData:
         klass = self.klass(class_id)
         return (*klass.words, *(w for m in self.medicines if m.class_id == class_id for w in m.words))
 
+    def all_words(self) -> tuple[str, ...]:
+        """Every name, brand and class word (what a misspelling is read against: ``rules.spelling``)."""
+        return (*self.general_words, *(w for c in self.classes for w in c.words), *(w for m in self.medicines for w in m.words))
+
     def uncovered_words(self) -> tuple[str, ...]:
         """Every name of a medicine the guide does not cover."""
         return tuple(w for c in self.classes if not c.covered for w in self.words_of_class(c.id))

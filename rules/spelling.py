@@ -1,0 +1,100 @@
+"""Misspelt medicine names read as the names they stand for ("robaxen" → "robaxin", "cyclobenzprine" → "cyclobenzaprine").
+
+Patients rarely spell a drug's name right, and a name not recognised costs them
+the answer: "Mehtocarbamol how many hrs apart" was declined as off-topic. Each
+word of a message that is neither a name nor an everyday English word (by
+``wordfreq``'s frequency list, which ships with the package) is compared with the
+single-word names and brands of ``data/medicines.toml``: one edit away for names
+of up to eight letters, two for longer ones (a swap of two neighbouring letters
+counts as one edit). Everyday words are never changed, so "alive" never becomes
+"aleve". Lookups use deletion neighbourhoods (the SymSpell idea), so a message
+costs a few dictionary lookups per long word, not a comparison with every name.
+
+Read by the medicine vocabulary (which medicine a message names) and the lay-word
+expansion (what retrieval searches for); triage reads the message as written.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Iterable
+from itertools import combinations
+
+MIN_LETTERS = 5  # shorter words are too close to too many others ("soma", "some")
+LONG_NAME = 9  # names this long may be two edits away
+EVERYDAY_ZIPF = 3.0  # wordfreq's scale: 3 is about once per million words ("aspirin" 3.3, "alive" 4.8)
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _deletions(word: str, most: int) -> set[str]:
+    """``word`` with up to ``most`` letters removed (the word itself included)."""
+    found = {word}
+    for n in range(1, most + 1):
+        found.update("".join(ch for i, ch in enumerate(word) if i not in set(gone)) for gone in combinations(range(len(word)), n))
+    return found
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Optimal string alignment distance: insertions, deletions, substitutions and swaps of neighbours."""
+    rows = [list(range(len(b) + 1))]
+    for i in range(1, len(a) + 1):
+        row = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            row[j] = min(rows[-1][j] + 1, row[j - 1] + 1, rows[-1][j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                row[j] = min(row[j], rows[-2][j - 2] + 1)
+        rows.append(row)
+    return rows[-1][-1]
+
+
+def _allowed(name: str) -> int:
+    return 2 if len(name) >= LONG_NAME else 1
+
+
+def everyday_english(word: str) -> bool:
+    """Whether ``word`` is a common English word (never read as a misspelt name)."""
+    from wordfreq import zipf_frequency
+
+    return zipf_frequency(word, "en") >= EVERYDAY_ZIPF
+
+
+@functools.cache
+def medicine_spelling() -> NameSpelling:
+    """The medicine vocabulary's names (``data/medicines.toml``), read once per process."""
+    from rules.files import read_medicines
+
+    return NameSpelling(read_medicines().all_words())
+
+
+class NameSpelling:
+    """The single-word medicine names, and the misspellings close enough to read as them."""
+
+    def __init__(self, names: Iterable[str], is_everyday: Callable[[str], bool] = everyday_english) -> None:
+        self.names = frozenset(n.lower() for n in names if n.isalpha() and len(n) >= MIN_LETTERS)
+        self._is_everyday = is_everyday
+        self._by_deletion: dict[str, set[str]] = {}
+        for name in self.names:
+            for variant in _deletions(name, _allowed(name)):
+                self._by_deletion.setdefault(variant, set()).add(name)
+        self.name_of = functools.lru_cache(maxsize=8192)(self._name_of)
+
+    def _name_of(self, word: str) -> str | None:
+        """The name ``word`` (lower case) is a misspelling of, or None (a name, an everyday word, or nothing close)."""
+        if len(word) < MIN_LETTERS or word in self.names or self._is_everyday(word):
+            return None
+        candidates = {n for variant in _deletions(word, 2) for n in self._by_deletion.get(variant, ())}
+        close = sorted((edit_distance(word, n), n) for n in candidates)
+        close = [(d, n) for d, n in close if d <= _allowed(n)]
+        if not close or (len(close) > 1 and close[0][0] == close[1][0]):
+            return None  # nothing close, or two names equally close: no guess
+        return close[0][1]
+
+    def correct(self, text: str) -> str:
+        """``text`` with each misspelt name replaced by the name (everything else as written)."""
+
+        def fix(match: re.Match[str]) -> str:
+            return self.name_of(match.group(0).lower()) or match.group(0)
+
+        return _WORD.sub(fix, text)

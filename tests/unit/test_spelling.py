@@ -1,0 +1,37 @@
+"""Misspelt medicine names read as the names (rules/spelling.py); everyday words never change."""
+
+from __future__ import annotations
+
+import pytest
+
+from answering.medicines import MedicineNames
+from rules.spelling import NameSpelling, edit_distance, medicine_spelling
+
+
+@pytest.mark.parametrize(
+    ("written", "name"),
+    [("Mehtocarbamol", "methocarbamol"), ("cyclobenzprine", "cyclobenzaprine"), ("robaxen", "robaxin"), ("flexiril", "flexeril"),
+     ("methocarbimol", "methocarbamol"), ("advill", "advil")],
+)
+def test_a_name_one_or_two_letters_off_reads_as_the_name(written, name):
+    assert medicine_spelling().correct(f"{written} how many hrs apart") == f"{name} how many hrs apart"
+
+
+@pytest.mark.parametrize("text", ["I don't want to be alive", "should I leave it", "I was relaxing", "is motion ok", "soms"])
+def test_everyday_words_and_short_words_stay_as_written(text):
+    assert medicine_spelling().correct(text) == text
+
+
+def test_two_names_equally_close_are_not_guessed():
+    spelling = NameSpelling(["abcdef", "abcdeg"], is_everyday=lambda word: False)
+    assert spelling.correct("abcdex") == "abcdex"
+    assert spelling.correct("abcdff") == "abcdef"
+
+
+def test_a_swap_of_neighbouring_letters_is_one_edit():
+    assert edit_distance("mehto", "metho") == 1 and edit_distance("kitten", "sitting") == 3
+
+
+def test_the_medicine_vocabulary_finds_a_misspelt_name():
+    found = MedicineNames.load().find("Does robaxen make you drowsy?")
+    assert [(m.medicine, m.covered) for m in found] == [("methocarbamol", True)]
