@@ -169,7 +169,8 @@ class MedicationStep:
     leads, no dose follows, and the guide's drug-free treatments may; a medicine the
     guide does not cover → "the guide doesn't cover X"; a maximum, a daily total or
     more than the label → "follow the packet" leads the guide's sentence; a dose the
-    guide does not give → the dose decline.
+    guide does not give → "the guide gives no dose" leads its answer when that names no
+    amount, else the dose decline (as for an amount the patient names that the guide does not give).
     """
 
     scope: ScopeRules
@@ -203,7 +204,7 @@ class MedicationStep:
             turn.lead.append(turn.texts.part(PartKind.CAUTION, "label_limit"))
             return None  # the guide's own sentence follows, with its citation: never a computed total
         if asks_dose and not self._guide_gives_dose(turn):
-            return self._dose_decline(turn)
+            return self._dose_decline(turn)  # the guide's answer with "it gives no dose" first, or a decline
         return None
 
     def _medicines_asked_about(self, turn: Turn, asks_dose: bool, asks_limit: bool) -> list[MedicineMention]:
@@ -221,7 +222,8 @@ class MedicationStep:
             return self.medicines.of_treatments(treatments)
         if turn.focus.treatment in covered:
             return self.medicines.of_treatments([turn.focus.treatment])
-        if set(turn.expansion.treatments) - covered:  # "how often can I use the heat pad in a day?"
+        combination = self.finder.retriever.vocabulary.combination  # "at the same time", "daily": no treatment of its own
+        if set(turn.expansion.treatments) - covered - {combination}:  # "how often can I use the heat pad in a day?"
             return []
         about_medicines = asks_dose or asks_limit or self.scope.is_about_medication(turn.text, set())
         if not (about_medicines or self.finder.followups.leans_on_context(turn.text)):
@@ -256,7 +258,13 @@ class MedicationStep:
         ]
         return Reply(ReplyKind.ANSWER, [*turn.lead, *parts], list(options.citations), passages=options.passages)
 
-    def _dose_decline(self, turn: Turn) -> Reply:
+    def _dose_decline(self, turn: Turn) -> Reply | None:
+        """No dose from the guide: say so first, then its own answer when that holds no amount
+        ("muscle relaxants cause drowsiness ..."), else decline (a neighbouring medicine's dose would mislead)."""
+        composition = turn.found.composition
+        if composition is not None and not amounts_in(composition.markdown) and not amounts_in(turn.text):
+            turn.lead.append(turn.texts.part(PartKind.CAUTION, "dose_not_in_guide"))
+            return None
         caution = turn.texts.part(PartKind.CAUTION, "medication_caution")
         return turn.reply(ReplyKind.DECLINE, turn.texts.part(PartKind.DECLINE, "dose_decline"), caution, out_of_scope=True)
 

@@ -54,6 +54,7 @@ PLACEHOLDERS: dict[str, frozenset[str]] = {
     "medication_caution": CLINIC,
     "no_answer": CLINIC,
     "dose_decline": CLINIC,
+    "dose_not_in_guide": CLINIC,
     "empty_input": CLINIC,
     "error": CLINIC,
 }

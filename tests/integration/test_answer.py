@@ -6,6 +6,8 @@ import re
 
 import pytest
 
+from answering.scope import amounts_in
+
 from tests.conftest import GUIDE
 
 SOURCE = GUIDE.read_text(encoding="utf-8")
@@ -132,11 +134,21 @@ def test_medicine_answers_carry_the_caution(assistant):
     assert "caution" not in [p.kind for p in heat.parts]
 
 
+@pytest.mark.parametrize("question", ["how many mg of flexeril should I take?", "what's the right dose of methocarbamol?"])
+def test_a_dose_the_guide_does_not_give_is_said_first_then_its_own_words_without_an_amount(assistant, question):
+    """The guide names these relaxants but gives no dose: say so, then what it does say (drowsiness, short use), never a number."""
+    answer = assistant.answer(question, [])
+    assert answer.parts[0].prompt == "dose_not_in_guide" and answer.kind == "answer", [p.prompt for p in answer.parts]
+    assert answer.citations and {c.treatment for c in answer.citations} == {"muscle-relaxants"}
+    assert not amounts_in(" ".join(p.markdown for p in answer.parts if p.kind in ("answer", "cross")))
+    assert "pharmacist" in answer.text
+
+
 @pytest.mark.parametrize(
-    "question",
-    ["how many mg of flexeril should I take?", "what's the right dose of methocarbamol?", "what dose of tramadol works for back pain?"],
+    "question", ["what dose of tramadol works for back pain?", "can I take 900mg of methocarbamol?", "is 1200mg of flexeril ok?"]
 )
 def test_doses_the_guide_does_not_give_are_declined(assistant, question):
+    """A medicine the guide does not cover, or an amount it does not give: no quote at all (a neighbour's dose would mislead)."""
     answer = assistant.answer(question, [])
     assert answer.out_of_scope and answer.kind == "decline" and not answer.citations
     assert "pharmacist" in answer.text
