@@ -39,7 +39,7 @@ from safety.triage import Triage
 HELDOUT = DATA_DIR.parent / "eval" / "heldout"
 # The answers' dev set adds ordinary questions and follow-ups (each with its expected tier).
 DEV_SETS = (
-    HELDOUT / "triage_dev.jsonl", HELDOUT / "triage_dev2.jsonl", HELDOUT / "triage_dev3.jsonl",
+    HELDOUT / "triage_dev.jsonl", HELDOUT / "triage_dev2.jsonl", HELDOUT / "triage_dev3.jsonl", HELDOUT / "triage_dev4.jsonl",
     HELDOUT / "answers_dev.jsonl", HELDOUT / "answers_dev2.jsonl",
 )
 # Thresholds are chosen on the development set: the most recall the false-alarm budget allows,
@@ -48,8 +48,12 @@ THRESHOLD_GRID = (0.35, 0.45, 0.55, 0.65, 0.75, 0.85)
 # The medicine questions' dev sets add ordinary medicine use ("took an aleve at 7am, when's the next?") as
 # questions that must raise nothing, and amounts already taken as emergencies. A line with a risk such as
 # pregnancy or a child is left out: triage rightly calls those urgent, which is not a false alarm.
-MEDICATION_DEV_SETS = (HELDOUT / "medication_dev.jsonl", HELDOUT / "medication_dev2.jsonl")
+MEDICATION_DEV_SETS = (HELDOUT / "medication_dev.jsonl", HELDOUT / "medication_dev2.jsonl", HELDOUT / "medication_dev3.jsonl")
 FALSE_ALARM_BUDGET = 0.08
+# What a mistake on the development sets costs, counted in false alarms: a missed emergency or crisis
+# ten, a missed urgent sign three. The setting and its thresholds are the least total cost within the
+# false-alarm budget: ranking recall strictly first once traded some thirty false alarms for one emergency.
+MISS_COST = {"emergency": 10.0, "crisis": 10.0, "urgent": 3.0, "false_alarms": 1.0}
 # (n-gram weight beside the embedding, logistic C), chosen on the development sets with the thresholds.
 SETTINGS_GRID = ((1.0, 4.0), (1.0, 16.0), (4.0, 4.0), (4.0, 16.0))
 
@@ -124,7 +128,7 @@ def train(embed: Callable[[list[str]], np.ndarray] | None = None, dev: Sequence[
             continue
         meta["thresholds"] = {t.value: v for t, v in thresholds.items()}
         meta["dev_figures"] = figures
-        key = (figures["emergency"], figures["crisis"], figures["urgent"], -figures["false_alarms"])
+        key = _preference(figures)
         print(f"safety.learned: C={c}, n-gram weight {char_weight}: thresholds {meta['thresholds']}, dev {figures}", flush=True)
         if best is None or key > best[0]:
             best = (key, arrays, meta)
@@ -142,7 +146,7 @@ def train(embed: Callable[[list[str]], np.ndarray] | None = None, dev: Sequence[
 def choose_thresholds(
     signal: LearnedSignal, dev_rows: list[dict[str, Any]], embed: Callable[[list[str]], np.ndarray]
 ) -> tuple[dict[Tier, float], dict[str, float]]:
-    """The thresholds with the best recall (emergency, then crisis, then urgent) whose false alarms stay in budget.
+    """The thresholds of least cost (``MISS_COST``; then the best recall, emergency first) whose false alarms stay in budget.
 
     Each development message is read once (its rules, its head probabilities); a
     grid point then only compares numbers, as ``Triage.assess`` would: a learned
@@ -164,7 +168,7 @@ def choose_thresholds(
                 figures = _dev_figures(rows, thresholds)
                 if figures["false_alarms"] > FALSE_ALARM_BUDGET:
                     continue
-                key = (figures["emergency"], figures["crisis"], figures["urgent"], -figures["false_alarms"])
+                key = _preference(figures)
                 if best is None or key > best[0]:
                     best = (key, thresholds, figures)
     if best is None:
@@ -198,7 +202,15 @@ def _dev_figures(rows: list[tuple[str, list[_Reading]]], thresholds: dict[Tier, 
             outcome["urgent"].append(bool(tiers))
         else:
             outcome["false_alarms"].append(bool(tiers))
-    return {k: round(sum(v) / len(v), 4) if v else 0.0 for k, v in outcome.items()}
+    figures = {k: round(sum(v) / len(v), 4) if v else 0.0 for k, v in outcome.items()}
+    missed = {k: (sum(v) if k == "false_alarms" else len(v) - sum(v)) for k, v in outcome.items()}
+    figures["cost"] = sum(MISS_COST[k] * n for k, n in missed.items())
+    return figures
+
+
+def _preference(figures: dict[str, float]) -> tuple[float, ...]:
+    """Larger is better: the least cost, then recall (emergency, crisis, urgent), then the fewest false alarms."""
+    return (-figures["cost"], figures["emergency"], figures["crisis"], figures["urgent"], -figures["false_alarms"])
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -126,8 +126,8 @@ def test_a_risk_said_earlier_in_the_conversation_still_withholds_the_dose(client
 
 
 def test_a_risk_the_phrasings_miss_is_read_by_the_learned_layer(client):
-    """No phrasing says "year 6" is a child; the learned layer over the query vector does, and the dose is withheld."""
-    body = ask(client, "my lad's in year 6, how much nurofen for his back?")
+    """No phrasing says "our youngest is in year 5" is a child; the learned layer over the query vector does, and the dose is withheld."""
+    body = ask(client, "our youngest is in year 5, how much nurofen for her back?")
     assert prompts(body)[0] == "risk_child", prompts(body)
     assert not shows_dose(body)
     assert body["parts"][-1]["prompt"] == "referral"

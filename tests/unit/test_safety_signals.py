@@ -193,3 +193,18 @@ def test_a_crisis_beside_an_emergency_shows_the_crisis_line_too(texts):
 def test_someone_elses_symptoms_get_the_line_for_the_person_helping(texts):
     result = TriageResult(Tier.EMERGENCY, (_match("both-legs", Tier.EMERGENCY, "emergency_nerves", "weak legs", other=True),), ())
     assert "someone else" in notice_parts(result, texts)[0].markdown
+
+
+def test_thresholds_are_chosen_by_what_the_mistakes_cost_not_by_recall_alone():
+    """One missed emergency costs ten false alarms: thirty false alarms to catch it is the worse choice."""
+    from safety.training import MISS_COST, _dev_figures, _preference
+
+    emergency = ("emergency", [({Tier.EMERGENCY}, set(), {})])
+    missed = ("emergency", [(set(), set(), {Tier.EMERGENCY: 0.4})])
+    everyday = [("none", [(set(), set(), {Tier.EMERGENCY: 0.4})]) for _ in range(30)]
+    rows = [emergency, missed, *everyday]
+    low = {Tier.EMERGENCY: 0.35, Tier.CRISIS: 0.5, Tier.URGENT: 0.5}  # catches both emergencies, alarms all thirty
+    high = {Tier.EMERGENCY: 0.45, Tier.CRISIS: 0.5, Tier.URGENT: 0.5}  # misses one, no alarm
+    catch_all, quiet = _dev_figures(rows, low), _dev_figures(rows, high)
+    assert catch_all["cost"] == 30 * MISS_COST["false_alarms"] and quiet["cost"] == MISS_COST["emergency"]
+    assert _preference(quiet) > _preference(catch_all)
