@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from rules.files import MedicinesData, read_medicines
 from rules.patterns import Text, compile_words, plain
-from rules.spelling import NameSpelling, medicine_spelling
+from rules.spelling import NameSpelling, medicine_spelling, read_everyday_words
 
 _SEPARATORS = re.compile(r"[\s\-]+")
 
@@ -42,7 +42,7 @@ class MedicineNames:
 
     def __init__(self, data: MedicinesData, spelling: NameSpelling | None = None) -> None:
         self.data = data
-        self.spelling = spelling or NameSpelling(data.all_words())
+        self.spelling = spelling or NameSpelling(data.all_words(), read_everyday_words().__contains__)
         self._by_key: dict[str, tuple[str, str | None]] = {}
         for klass in data.classes:
             for word in klass.words:

@@ -2,13 +2,16 @@
 
 Patients rarely spell a drug's name right, and a name not recognised costs them
 the answer: "Mehtocarbamol how many hrs apart" was declined as off-topic. Each
-word of a message that is neither a name nor an everyday English word (by
-``wordfreq``'s frequency list, which ships with the package) is compared with the
-single-word names and brands of ``data/medicines.toml``: one edit away for names
-of up to eight letters, two for longer ones (a swap of two neighbouring letters
-counts as one edit). Everyday words are never changed, so "alive" never becomes
-"aleve". Lookups use deletion neighbourhoods (the SymSpell idea), so a message
-costs a few dictionary lookups per long word, not a comparison with every name.
+word of a message that is not a name is compared with the single-word names and
+brands of ``data/medicines.toml``: one edit away for names of up to eight
+letters, two for longer ones (a swap of two neighbouring letters counts as one
+edit). Everyday English words are never changed, so "alive" never becomes
+"aleve": ``data/medicines_everyday_words.txt`` lists the common words (by
+``wordfreq``'s frequency list) that are that close to a name. ``python -m
+rules.spelling build`` rewrites it after the names change, and ``make test``
+checks it is current; the server reads only the list. Lookups use deletion
+neighbourhoods (the SymSpell idea): a few dictionary lookups per long word, not
+a comparison with every name.
 
 Read by the medicine vocabulary (which medicine a message names) and the lay-word
 expansion (what retrieval searches for); triage reads the message as written.
@@ -18,12 +21,15 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
 from collections.abc import Callable, Iterable
 from itertools import combinations
+from pathlib import Path
 
 MIN_LETTERS = 5  # shorter words are too close to too many others ("soma", "some")
 LONG_NAME = 9  # names this long may be two edits away
 EVERYDAY_ZIPF = 3.0  # wordfreq's scale: 3 is about once per million words ("aspirin" 3.3, "alive" 4.8)
+EVERYDAY_CANDIDATES = 100_000  # wordfreq's most frequent English words read when building the list
 _WORD = re.compile(r"[^\W\d_]+")
 
 
@@ -53,25 +59,35 @@ def _allowed(name: str) -> int:
     return 2 if len(name) >= LONG_NAME else 1
 
 
-def everyday_english(word: str) -> bool:
-    """Whether ``word`` is a common English word (never read as a misspelt name)."""
-    from wordfreq import zipf_frequency
+def everyday_words_file() -> Path:
+    from rules.locale import DATA_DIR
 
-    return zipf_frequency(word, "en") >= EVERYDAY_ZIPF
+    return DATA_DIR / "medicines_everyday_words.txt"
+
+
+def read_everyday_words(path: Path | None = None) -> frozenset[str]:
+    """The everyday words close to a name (one per line; ``#`` starts a comment)."""
+    path = path or everyday_words_file()
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise FileNotFoundError(f"{path}: cannot be read ({exc}); run `python -m rules.spelling build`") from None
+    return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
 
 
 @functools.cache
 def medicine_spelling() -> NameSpelling:
-    """The medicine vocabulary's names (``data/medicines.toml``), read once per process."""
+    """The medicine vocabulary's names (``data/medicines.toml``) and the everyday words near them, read once per process."""
     from rules.files import read_medicines
 
-    return NameSpelling(read_medicines().all_words())
+    everyday = read_everyday_words()
+    return NameSpelling(read_medicines().all_words(), everyday.__contains__)
 
 
 class NameSpelling:
     """The single-word medicine names, and the misspellings close enough to read as them."""
 
-    def __init__(self, names: Iterable[str], is_everyday: Callable[[str], bool] = everyday_english) -> None:
+    def __init__(self, names: Iterable[str], is_everyday: Callable[[str], bool]) -> None:
         self.names = frozenset(n.lower() for n in names if n.isalpha() and len(n) >= MIN_LETTERS)
         self._is_everyday = is_everyday
         self._by_deletion: dict[str, set[str]] = {}
@@ -98,3 +114,44 @@ class NameSpelling:
             return self.name_of(match.group(0).lower()) or match.group(0)
 
         return _WORD.sub(fix, text)
+
+
+# -- the everyday-word list ------------------------------------------------------------------------
+
+
+def build_everyday_words() -> list[str]:
+    """The common English words (wordfreq, Zipf ≥ ``EVERYDAY_ZIPF``) that would otherwise read as a name."""
+    from wordfreq import top_n_list, zipf_frequency
+
+    from rules.files import read_medicines
+
+    spelling = NameSpelling(read_medicines().all_words(), lambda word: False)
+    common = (w for w in top_n_list("en", EVERYDAY_CANDIDATES) if w.isalpha() and zipf_frequency(w, "en") >= EVERYDAY_ZIPF)
+    return sorted(w for w in common if spelling.name_of(w) is not None)
+
+
+def _listing(words: list[str]) -> str:
+    header = "# Everyday English words one or two edits from a medicine name: never read as a misspelt name.\n"
+    return header + "# Written by `python -m rules.spelling build` from wordfreq's list and data/medicines.toml.\n" + "".join(f"{w}\n" for w in words)
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m rules.spelling", description="Build or check the everyday-word list.")
+    parser.add_argument("command", choices=["build", "check"])
+    args = parser.parse_args(argv)
+    path, listing = everyday_words_file(), _listing(build_everyday_words())
+    if args.command == "build":
+        path.write_text(listing, encoding="utf-8")
+        print(f"rules.spelling: wrote {path} ({listing.count(chr(10)) - 2} words)")
+        return 0
+    if not path.exists() or path.read_text(encoding="utf-8") != listing:
+        print(f"rules.spelling: {path} is not current for data/medicines.toml; run `python -m rules.spelling build`")
+        return 1
+    print(f"rules.spelling: {path} is current")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

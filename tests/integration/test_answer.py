@@ -7,7 +7,6 @@ import re
 import pytest
 
 from answering.scope import amounts_in
-
 from tests.conftest import GUIDE
 
 SOURCE = GUIDE.read_text(encoding="utf-8")

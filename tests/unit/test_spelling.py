@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from answering.medicines import MedicineNames
-from rules.spelling import NameSpelling, edit_distance, medicine_spelling
+from rules.spelling import NameSpelling, build_everyday_words, edit_distance, medicine_spelling, read_everyday_words
 
 
 @pytest.mark.parametrize(
@@ -35,3 +35,8 @@ def test_a_swap_of_neighbouring_letters_is_one_edit():
 def test_the_medicine_vocabulary_finds_a_misspelt_name():
     found = MedicineNames.load().find("Does robaxen make you drowsy?")
     assert [(m.medicine, m.covered) for m in found] == [("methocarbamol", True)]
+
+
+def test_the_shipped_everyday_word_list_is_current_for_the_medicine_names():
+    """Built from wordfreq by `python -m rules.spelling build`; the server reads only the list."""
+    assert sorted(read_everyday_words()) == build_everyday_words(), "run `python -m rules.spelling build`"
