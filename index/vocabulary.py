@@ -14,9 +14,9 @@ import re
 from dataclasses import dataclass
 
 from rules.files import MedicinesData, VocabularyData, read_medicines, read_vocabulary
-from rules.spelling import NameSpelling, medicine_spelling
 from rules.locale import DEFAULT_LANGUAGE
 from rules.patterns import PatternLanguage, literal, plain
+from rules.spelling import NameSpelling, medicine_spelling
 
 
 @dataclass(frozen=True)
