@@ -94,12 +94,13 @@ class NameSpelling:
         for name in self.names:
             for variant in _deletions(name, _allowed(name)):
                 self._by_deletion.setdefault(variant, set()).add(name)
+        self._longest = max((len(n) for n in self.names), default=0)
         self.name_of = functools.lru_cache(maxsize=8192)(self._name_of)
 
     def _name_of(self, word: str) -> str | None:
         """The name ``word`` (lower case) is a misspelling of, or None (a name, an everyday word, or nothing close)."""
-        if len(word) < MIN_LETTERS or word in self.names or self._is_everyday(word):
-            return None
+        if not MIN_LETTERS <= len(word) <= self._longest + 2 or word in self.names or self._is_everyday(word):
+            return None  # a word longer than any name plus two letters is never close (and its deletions would be many)
         candidates = {n for variant in _deletions(word, 2) for n in self._by_deletion.get(variant, ())}
         close = sorted((edit_distance(word, n), n) for n in candidates)
         close = [(d, n) for d, n in close if d <= _allowed(n)]

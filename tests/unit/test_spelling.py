@@ -40,3 +40,9 @@ def test_the_medicine_vocabulary_finds_a_misspelt_name():
 def test_the_shipped_everyday_word_list_is_current_for_the_medicine_names():
     """Built from wordfreq by `python -m rules.spelling build`; the server reads only the list."""
     assert sorted(read_everyday_words()) == build_everyday_words(), "run `python -m rules.spelling build`"
+
+
+def test_a_very_long_word_is_not_compared_at_all():
+    """Its two-letter deletions would number in the hundreds of thousands: an oversized message must stay fast."""
+    text = "a" * 5000 + " robaxen"
+    assert medicine_spelling().correct(text) == "a" * 5000 + " robaxin"
