@@ -204,7 +204,7 @@ class MedicationStep:
             turn.lead.append(turn.texts.part(PartKind.CAUTION, "label_limit"))
             return None  # the guide's own sentence follows, with its citation: never a computed total
         if asks_dose and not self._guide_gives_dose(turn):
-            return self._dose_decline(turn)  # the guide's answer with "it gives no dose" first, or a decline
+            return self._no_dose_in_guide(turn)
         return None
 
     def _medicines_asked_about(self, turn: Turn, asks_dose: bool, asks_limit: bool) -> list[MedicineMention]:
@@ -258,7 +258,7 @@ class MedicationStep:
         ]
         return Reply(ReplyKind.ANSWER, [*turn.lead, *parts], list(options.citations), passages=options.passages)
 
-    def _dose_decline(self, turn: Turn) -> Reply | None:
+    def _no_dose_in_guide(self, turn: Turn) -> Reply | None:
         """No dose from the guide: say so first, then its own answer when that holds no amount
         ("muscle relaxants cause drowsiness ..."), else decline (a neighbouring medicine's dose would mislead)."""
         composition = turn.found.composition

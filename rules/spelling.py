@@ -23,7 +23,6 @@ import functools
 import re
 import sys
 from collections.abc import Callable, Iterable
-from itertools import combinations
 from pathlib import Path
 
 MIN_LETTERS = 5  # shorter words are too close to too many others ("soma", "some")
@@ -35,9 +34,10 @@ _WORD = re.compile(r"[^\W\d_]+")
 
 def _deletions(word: str, most: int) -> set[str]:
     """``word`` with up to ``most`` letters removed (the word itself included)."""
-    found = {word}
-    for n in range(1, most + 1):
-        found.update("".join(ch for i, ch in enumerate(word) if i not in set(gone)) for gone in combinations(range(len(word)), n))
+    found, frontier = {word}, {word}
+    for _ in range(most):
+        frontier = {w[:i] + w[i + 1 :] for w in frontier for i in range(len(w))}
+        found |= frontier
     return found
 
 
