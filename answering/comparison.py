@@ -21,11 +21,17 @@ POLARITY_WEIGHT = 0.3  # a cell that agrees with a "no X" question beats mere si
 MAX_CELLS_SCORED = 300  # the guide has 35 cells; a large corpus keeps its closest ones (a vector product) for word scoring
 
 
-def _candidates(cells: Sequence[Sentence], vectors: np.ndarray, query_vector: np.ndarray, column: str | None) -> np.ndarray:
-    """Rows of the cells worth scoring: the ranking's column only, and at most the closest few hundred."""
+def _candidates(
+    cells: Sequence[Sentence], vectors: np.ndarray, query_vector: np.ndarray, column: str | None, named: Sequence[str] = ()
+) -> np.ndarray:
+    """Rows of the cells worth scoring: the ranking's column only, the treatments the question names only
+    (when the table has them: "massage or a chiropractor?" compares those two), and at most the closest few hundred."""
     rows = np.arange(len(cells))
     if column is not None:
         rows = np.array([i for i, c in enumerate(cells) if c.label.lower() == column.lower()], dtype=np.int64)
+    of_named = np.array([i for i in rows if cells[i].treatment in named], dtype=np.int64)
+    if len(of_named):
+        rows = of_named
     if len(rows) > MAX_CELLS_SCORED:
         cosines = vectors[rows] @ query_vector.ravel()
         rows = np.sort(rows[np.argpartition(-cosines, MAX_CELLS_SCORED - 1)[:MAX_CELLS_SCORED]])
@@ -69,10 +75,13 @@ def compose_comparison(
     chunks: dict[str, Chunk],
     question_rules: QuestionRules,
     tuning: ComposerTuning,
+    named: Sequence[str] = (),
 ) -> Composition | None:
-    """A list naming each fitting treatment with its cited table cell, or None without a table."""
+    """A list naming each fitting treatment with its cited table cell, or None without a table.
+
+    ``named``: the treatments it compares, in the question's order (``QuestionRules.compares_only``)."""
     ranking = question_rules.ranking(question)
-    rows = _candidates(cells, vectors, query_vector, ranking.column if ranking else None)
+    rows = _candidates(cells, vectors, query_vector, ranking.column if ranking else None, named)
     scored = score_sentences(query_vector, query_tokens, [cells[i] for i in rows], vectors[rows], {}, tuning)
     if not scored:
         return None
@@ -92,6 +101,8 @@ def compose_comparison(
         else:
             chosen = [s for s in ranked if s.score >= ranked[0].score - tuning.keep_within][: tuning.cross_max_rows]
             chosen = chosen if len(chosen) >= 2 else ranked[:2]
+            if named:  # "massage or a chiropractor?": those two, in the question's order
+                chosen = sorted(ranked, key=lambda s: named.index(s.sentence.treatment))
     if not chosen:
         return None
     lines, citations = cite(chosen, chunks)

@@ -159,7 +159,10 @@ class PassageFinder:
         chunks = self.retriever.chunks_by_id
         if self.question_rules.asks_comparison(text):
             cells, vectors = self.retriever.table_cells()
-            composition = compose_comparison(text, query_vector, tokens, cells, vectors, chunks, self.question_rules, self.tuning)
+            composition = compose_comparison(
+                text, query_vector, tokens, cells, vectors, chunks, self.question_rules, self.tuning,
+                self.question_rules.compares_only(text, search.expansion.treatments),
+            )
         else:
             examples = self.examples.similarities(query_vector)
             composable = self._composable(search)

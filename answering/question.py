@@ -51,6 +51,7 @@ class QuestionRules:
     concepts: tuple[Concept, ...]
     negation: NegationRules
     choice: re.Pattern[str] | None = None  # "A or B": groups a and b
+    beyond_named: re.Pattern[str] | None = None  # "than", "instead of": a comparison past the treatments named
     _polarity_memo: dict[str, dict[str, bool]] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
@@ -74,6 +75,7 @@ class QuestionRules:
                 post=re.compile(rf"(?:{language_rules.alternation(data.negation_after, literal_phrases=True)})\b"),
             ),
             choice=compile_patterns([data.choice]),
+            beyond_named=compile_patterns(data.beyond_named) if data.beyond_named else None,
         )
 
     def wanted_types(self, question: str) -> list[AnswerType]:
@@ -106,6 +108,21 @@ class QuestionRules:
 
     def asks_comparison(self, question: str) -> bool:
         return bool(self.comparison.search(plain(question))) or self.ranking(question) is not None
+
+    def compares_only(self, question: str, named: tuple[str, ...]) -> tuple[str, ...]:
+        """The treatments a comparison is between, when the question names them: two or more ("is massage
+        better than a chiropractor?"), or one it ranks ("is massage expensive?") unless it looks past it
+        ("cheaper than physio?", "what else besides massage?"). A question asking for or against a
+        concept ("which don't involve pills?") reads every row: the medicines it names are what it rules out."""
+        if self.polarity(question):
+            return ()
+        if len(named) >= 2:
+            return named
+        if not named or self.ranking(question) is None:
+            return ()
+        if self.beyond_named is not None and self.beyond_named.search(plain(question)):
+            return ()
+        return named
 
     def ranking(self, question: str) -> Ranking | None:
         prepared = plain(question)

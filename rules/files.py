@@ -432,6 +432,7 @@ class AnsweringData:
     negation_after: tuple[str, ...]
     negation_window: int
     roles: RolesData = field(default_factory=lambda: RolesData((), ()))
+    beyond_named: tuple[str, ...] = ()  # "cheaper than physio?", "instead of massage": past the treatments named
 
 
 @dataclass(frozen=True)
@@ -466,6 +467,8 @@ def read_answering(language: str = DEFAULT_LANGUAGE, path: Path | None = None) -
         _check_patterns(r, "asks", ranking.asks, whole_words=False)
         r.done()
         rankings.append(ranking)
+    beyond_named = tuple(comparison.strings("beyond_named", default=[], nonempty=False))
+    _check_patterns(comparison, "beyond_named", beyond_named, whole_words=False)
     concepts = []
     for c in comparison.tables("concept"):
         concepts.append(ConceptEntry(c.text("name"), tuple(c.strings("words", default=[], nonempty=False)), c.flag("medicines", default=False)))
@@ -475,6 +478,7 @@ def read_answering(language: str = DEFAULT_LANGUAGE, path: Path | None = None) -
         tuple(concepts), tuple(comparison.strings("negation_before")), tuple(comparison.strings("negation_after")),
         comparison.integer("negation_window", minimum=0),
         _roles(root),
+        beyond_named,
     )
     comparison.done()
     root.done()

@@ -114,6 +114,21 @@ def test_ranking(rules, question, column, descending):
     assert (ranking.column, ranking.descending) == (column, descending)
 
 
+@pytest.mark.parametrize(
+    ("question", "named", "compared"),
+    [
+        ("massage or chiropractor, which one?", ("massage", "chiropractic"), ("massage", "chiropractic")),
+        ("is massage expensive?", ("massage",), ("massage",)),  # one named, ranked: its own row
+        ("what's cheaper than physio?", ("physical-therapy",), ()),  # looks past the one it names
+        ("what are the alternatives to muscle relaxants?", ("muscle-relaxants",), ()),  # not a ranking
+        ("which treatments don't involve pills or relaxants?", ("nsaids", "muscle-relaxants"), ()),  # rules them out
+        ("which is cheapest?", (), ()),
+    ],
+)
+def test_compares_only_the_treatments_named(rules, question, named, compared):
+    assert rules.compares_only(question, named) == compared
+
+
 def test_no_ranking(rules):
     assert rules.ranking("which treatment works best?") is None
     assert rules.ranking("how long should I ice it?") is None
