@@ -34,7 +34,7 @@ DEV_SETS = (HELDOUT / "answers_dev.jsonl", HELDOUT / "answers_dev2.jsonl", HELDO
 # loosely related quote. The threshold is the lowest on the grid that refuses at most this share of the
 # development sets' answerable questions (the rules' own refusals come on top: the target is 0.03 in all).
 FALSE_REFUSAL_BUDGET = 0.01
-THRESHOLD_GRID = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
+THRESHOLD_GRID = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
 SETTINGS_GRID = ((1.0, 1.0), (1.0, 4.0), (4.0, 4.0))  # (n-gram weight beside the embedding, logistic C)
 
 Embed = Callable[[list[str]], np.ndarray]
@@ -50,7 +50,8 @@ def _rows(paths: Sequence[Path]) -> list[dict[str, Any]]:
 
 def training_examples(paths: Sequence[Path]) -> list[tuple[str, set[str]]]:
     """(question, its labels): a labelled line's label ("answerable" is none); an example question of the
-    answers' training set is answerable unless it says otherwise. Follow-ups lean on their conversation: left out."""
+    answers' training set is answerable unless it says otherwise (then a question for the clinic when its
+    intent is logistics, else one the guide does not answer). Follow-ups lean on their conversation: left out."""
     examples = []
     for row in _rows(paths):
         if row.get("history"):
@@ -60,8 +61,12 @@ def training_examples(paths: Sequence[Path]) -> list[tuple[str, set[str]]]:
             if label != "answerable" and label not in LABELS:
                 raise ValueError(f"{row.get('id')}: label {label!r} is none of answerable, {', '.join(LABELS)}")
             examples.append((row["question"], set() if label == "answerable" else {label}))
+        elif row.get("intent") == "social":
+            continue  # greetings and thanks are the rules' (scope.toml), as in the development sets
+        elif row.get("expect_answerable", True):
+            examples.append((row["question"], set()))
         else:
-            examples.append((row["question"], set() if row.get("expect_answerable", True) else {"not_in_guide"}))
+            examples.append((row["question"], {"clinic"} if row.get("intent") == "logistics" else {"not_in_guide"}))
     return examples
 
 

@@ -47,7 +47,7 @@ class ComposerTuning:
     cross_max_rows: int = 5
     prior_weight: float = 0.03  # how much a sentence's informativeness (answering.roles) counts, per unit (0.10 raised dev, lowered test: not kept)
     generic_cut: float = -1.0  # a prior below this marks a generic sentence: it does not lead an answer while a better one is near
-    example_weight: float = 2.0  # closeness to questions a sentence is known to answer (answering.exemplars), per unit...
+    example_weight: float = 3.0  # closeness to questions a sentence is known to answer (answering.exemplars), per unit...
     example_floor: float = 0.6  # ...above this cosine (both tuned on eval/heldout/answers_dev*.jsonl)
     example_join: float = 0.65  # a passage outside the top k joins when one of its sentences' examples is this close
 
@@ -122,7 +122,7 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(tokenize(text))
 
 
-def _opening(scored: list[Scored], firsts: dict[int, Scored], tuning: ComposerTuning) -> Scored:
+def _opening(scored: list[Scored], firsts: dict[int, Scored], tuning: ComposerTuning, items: dict[int, list[Scored]]) -> Scored:
     """The best sentence that can stand first on its own.
 
     A later sentence of a bullet will be shown after the bullet's first sentence
@@ -136,13 +136,36 @@ def _opening(scored: list[Scored], firsts: dict[int, Scored], tuning: ComposerTu
             return (s.score + first.score) / 2
         return s.score - (tuning.opening_penalty if _ANAPHORIC_OPENING.match(_body(s.sentence.text)) else 0.0)
 
-    candidates = [s for s in scored[:8] if s.prior >= tuning.generic_cut and not _is_list_intro(s.sentence)] or scored[:5]
-    return max(candidates, key=standalone)
+    candidates = [s for s in scored[:8] if s.prior >= tuning.generic_cut and (not _is_list_intro(s.sentence) or id(s) in items)]
+    return max(candidates or scored[:5], key=standalone)
 
 
 def _is_list_intro(sentence: Sentence) -> bool:
     """"… a cascade of negative effects:": it means nothing without the list after it."""
     return sentence.text.rstrip().endswith(":")
+
+
+def _list_items(scored: list[Scored], limit: int) -> dict[int, list[Scored]]:
+    """Each list introduction with the first sentences of the bullets right after it (at most ``limit``):
+    an introduction may open an answer only together with its list. Keyed by ``id`` of the introduction."""
+    by_chunk: dict[str, list[Scored]] = {}
+    for item in scored:
+        by_chunk.setdefault(item.sentence.chunk_id, []).append(item)
+    lists: dict[int, list[Scored]] = {}
+    for group in by_chunk.values():
+        group.sort(key=lambda s: s.sentence.position)
+        for i, intro in enumerate(group):
+            if not _is_list_intro(intro.sentence):
+                continue
+            bullets: list[Scored] = []
+            for later in group[i + 1 :]:
+                if later.sentence.block_kind != "bullet":
+                    break
+                if not bullets or later.sentence.block != bullets[-1].sentence.block:
+                    bullets.append(later)
+            if bullets:
+                lists[id(intro)] = bullets[:limit]
+    return lists
 
 
 def _bullet_firsts(pool: list[Scored]) -> dict[int, Scored]:
@@ -168,7 +191,10 @@ def select(scored: list[Scored], firsts: dict[int, Scored], tuning: ComposerTuni
     """
     if not scored or scored[0].score < tuning.min_score:
         return []
-    best = _opening(scored, firsts, tuning)
+    items = _list_items(scored, tuning.max_sentences - 1)
+    best = _opening(scored, firsts, tuning, items)
+    if id(best) in items:  # "… a cascade of negative effects:" and its list, as one unit
+        return [best, *items[id(best)]]
     chosen = [best]
     for candidate in scored:
         if len(chosen) >= tuning.max_sentences:

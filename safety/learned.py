@@ -41,6 +41,9 @@ TRAINING_DIR = MODEL_DIR / "training"
 # The medicine questions' training set teaches the difference between asking about a dose ("can I take
 # two at once?": no red flag) and having taken too many (an emergency). Read with its own labels.
 MEDICINE_TRAINING_DIR = DATA_DIR / "medicines" / "training"
+# The answers' example questions (everyday questions and follow-ups, written with no red flag in them)
+# teach what an ordinary question looks like in all its tones; each carries its expected tier.
+ANSWER_EXAMPLES_DIR = DATA_DIR / "answers" / "training"
 _MEDICINE_TIERS = {"emergency": ("emergency", "overdose-sedation"), "poison_control": ("emergency", "overdose-sedation")}
 WEIGHTS = MODEL_DIR / "model.npz"
 META = MODEL_DIR / "model.json"
@@ -270,8 +273,10 @@ class LearnedSignal:
 # -- training --------------------------------------------------------------------------------------
 
 
-def training_files(directory: Path = TRAINING_DIR, medicines: Path = MEDICINE_TRAINING_DIR) -> list[Path]:
-    return sorted(directory.glob("*.jsonl")) + sorted(medicines.glob("*.jsonl"))
+def training_files(
+    directory: Path = TRAINING_DIR, medicines: Path = MEDICINE_TRAINING_DIR, answers: Path = ANSWER_EXAMPLES_DIR
+) -> list[Path]:
+    return sorted(directory.glob("*.jsonl")) + sorted(medicines.glob("*.jsonl")) + sorted(answers.glob("*.jsonl"))
 
 
 def fingerprint(paths: Iterable[Path]) -> dict[str, str]:
@@ -288,7 +293,7 @@ def read_rows(paths: Iterable[Path]) -> list[dict[str, Any]]:
                 continue
             row = json.loads(line)
             if "question" in row and "message" not in row:  # a line of the answers' sets: its question and expected tier
-                row["message"], row["tier"], row["class"] = row["question"], row["expect_triage"], f"answers-{row.get('intent', '')}"
+                row["message"], row["tier"], row["class"] = row["question"], row.get("expect_triage", "none"), f"answers-{row.get('intent', '')}"
                 # Its conversation as the patient's messages (triage reads no others), like every other set.
                 row["history"] = [h["content"] for h in row.get("history", []) if h.get("role") == "user"]
             if "expect" in row and "tier" not in row:

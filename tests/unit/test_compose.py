@@ -104,6 +104,16 @@ def test_nothing_is_chosen_below_the_minimum_score():
     assert select([weak], {}, ComposerTuning(min_score=0.3)) == []
 
 
+def test_a_list_introduction_opens_only_with_its_list():
+    intro = _scored(_sentence(1, "Lying still too long leads to three effects:", 1), 0.9, [1, 0, 0])
+    items = [_scored(_sentence(n, f"Effect {n}: what it does.", n * 100, "bullet"), 0.5, [0, 1, 0]) for n in (2, 3, 4)]
+    after = _scored(_sentence(5, "A paragraph after the list.", 500), 0.6, [0, 0, 1])
+    chosen = select([intro, after, *items], {}, ComposerTuning(min_score=0.3))
+    assert [s.sentence.id for s in chosen] == ["s1", "s2", "s3", "s4"]  # the unit, nothing stitched between
+    alone = _scored(_sentence(1, "Lying still too long leads to three effects:", 1), 0.9, [1, 0, 0])
+    assert [s.sentence.id for s in select([alone, after], {}, ComposerTuning(min_score=0.3))] == ["s5"]  # no list: not used
+
+
 def test_bullet_context_and_cite_number_groups():
     first = _sentence(1, "Daily Movement: Walk a little.", 10, "bullet", start=10)
     second = _sentence(2, "It keeps you supple.", 10, "bullet", start=40)
