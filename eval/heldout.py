@@ -187,7 +187,7 @@ def answer_misses(outcomes: list[Outcome]) -> list[str]:
         wrong_first = row.get("expect_treatments") and not (a.citations and a.citations[0].treatment in row["expect_treatments"])
         if missing or wrong_first or a.out_of_scope:
             first = next((p.markdown for p in a.parts if p.kind in ("answer", "cross")), str(a.kind))[:160].replace("\n", " ")
-            lines.append(f"{row['id']} ({row.get('intent')}) want {row['expect_treatments']} cited {cited} missing {missing}: "
+            lines.append(f"{row['id']} ({row.get('intent')}) want {row.get('expect_treatments', [])} cited {cited} missing {missing}: "
                          f"{row['question'][:100]} || {first}")
     return lines
 

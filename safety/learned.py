@@ -14,6 +14,13 @@ right text). Thresholds are chosen on the development set only. The rules stay
 the high-precision layer that knows negation: ``safety.triage`` drops a learned
 vote when the rules read the same kind of sign and set it aside ("no numbness").
 
+A red flag buried in a long message ("First, … Second, … Third, I've a stash of
+tablets for Friday when I'm alone, I'm done. And is naproxen better?") moves the
+message's embedding little. So each clause of a message of several is also read:
+the message's vector with that clause's own n-grams, counted when it clears the
+tier's threshold plus that tier's margin (``clause_margins``, chosen on the
+development set like the thresholds; a tier without one does not read clauses).
+
 The model is data: ``data/triage/model.npz`` (weights) and ``model.json``
 (thresholds, and the sha256 of the training files it was fitted on), rebuilt by
 ``python -m safety.training train`` (about a minute) from ``data/triage/training/``.
@@ -24,6 +31,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import unicodedata
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -52,6 +60,8 @@ _BUCKET_MASK = BUCKETS - 1
 NGRAMS = (3, 4, 5)
 HEADS = (Tier.EMERGENCY, Tier.CRISIS, Tier.URGENT)
 _WORDS = re.compile(r"\S+")
+_CLAUSE_END = re.compile(r"(?<=[.!?;。！？；])\s*|\n+")
+MIN_CLAUSE_CHARS = 12  # "I'm done." alone says little; a clause shorter than this is read with its message only
 _APOSTROPHES = str.maketrans("", "", "'’‘ʼ`´")
 
 
@@ -60,6 +70,17 @@ T = TypeVar("T")
 
 class LearnedModelError(RuntimeError):
     """The shipped model is missing, damaged, or was fitted on other data; the message says how to rebuild it."""
+
+
+def _width(text: str) -> int:
+    """Length with a Chinese character counted as two letters (it carries about as much as a short word)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def clauses(text: str) -> list[str]:
+    """A message's sentences (by their end marks or line breaks) of some length; none for a single one."""
+    parts = [p.strip() for p in _CLAUSE_END.split(text) if _width(p.strip()) >= MIN_CLAUSE_CHARS]
+    return parts if len(parts) > 1 else []
 
 
 def char_features(text: str) -> tuple[np.ndarray, np.ndarray]:
@@ -224,6 +245,7 @@ class LearnedSignal:
         self.sign_dense, self.sign_sparse, self.sign_bias = sign_dense, sign_sparse, sign_bias
         self.thresholds = thresholds
         self.meta = meta
+        self.clause_margins: dict[Tier, float] = {Tier(t): float(m) for t, m in (meta.get("clause_margins") or {}).items()}
 
     @classmethod
     def load(cls, weights: Path = WEIGHTS, meta_path: Path = META) -> LearnedSignal:
@@ -253,15 +275,32 @@ class LearnedSignal:
         flat = np.asarray(vector, dtype=np.float32).ravel()
         return {tier: head.score(flat, index, values) for tier, head in self.heads.items()}
 
+    def clause_probabilities(self, text: str, vector: np.ndarray) -> dict[Tier, tuple[float, str]]:
+        """Per tier, the highest probability of any one clause (read with the message's vector), and that clause."""
+        flat = np.asarray(vector, dtype=np.float32).ravel()
+        best: dict[Tier, tuple[float, str]] = {}
+        for clause in clauses(text):
+            index, values = char_features(clause)
+            for tier, head in self.heads.items():
+                p = head.score(flat, index, values)
+                if p > best.get(tier, (-1.0, ""))[0]:
+                    best[tier] = (p, clause)
+        return best
+
     def votes(self, text: str, vector: np.ndarray) -> list[LearnedVote]:
-        """Every tier whose probability reaches its threshold, each with its likeliest sign."""
+        """Every tier whose probability reaches its threshold (or one clause's, its threshold plus the tier's
+        clause margin), each with its likeliest sign."""
         index, values = char_features(text)
         flat = np.asarray(vector, dtype=np.float32).ravel()
         votes = []
+        by_clause = self.clause_probabilities(text, flat) if self.clause_margins else {}
         for tier, head in self.heads.items():
             p = head.score(flat, index, values)
             if p >= self.thresholds[tier]:
                 votes.append(LearnedVote(tier, self._sign(tier, flat, index, values), p))
+            elif tier in self.clause_margins and tier in by_clause and by_clause[tier][0] >= self.thresholds[tier] + self.clause_margins[tier]:
+                clause_index, clause_values = char_features(by_clause[tier][1])
+                votes.append(LearnedVote(tier, self._sign(tier, flat, clause_index, clause_values), by_clause[tier][0]))
         return votes
 
     def _sign(self, tier: Tier, vector: np.ndarray, index: np.ndarray, values: np.ndarray) -> str:

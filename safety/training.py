@@ -45,6 +45,8 @@ DEV_SETS = (
 # Thresholds are chosen on the development set: the most recall the false-alarm budget allows,
 # emergencies and crises first. The grid is coarse on purpose: a fine one would fit dev's noise.
 THRESHOLD_GRID = (0.35, 0.45, 0.55, 0.65, 0.75, 0.85)
+# How far above its tier's threshold one clause of a longer message must score (None: that tier reads no clauses).
+CLAUSE_MARGIN_GRID: tuple[float | None, ...] = (None, 0.1, 0.2, 0.3, 0.4)
 # The medicine questions' dev sets add ordinary medicine use ("took an aleve at 7am, when's the next?") as
 # questions that must raise nothing, and amounts already taken as emergencies. A line with a risk such as
 # pregnancy or a child is left out: triage rightly calls those urgent, which is not a false alarm.
@@ -127,6 +129,7 @@ def train(embed: Callable[[list[str]], np.ndarray] | None = None, dev: Sequence[
             print(f"safety.learned: C={c}, n-gram weight {char_weight}: {exc}")
             continue
         meta["thresholds"] = {t.value: v for t, v in thresholds.items()}
+        meta["clause_margins"] = figures.pop("clause_margins")
         meta["dev_figures"] = figures
         key = _preference(figures)
         print(f"safety.learned: C={c}, n-gram weight {char_weight}: thresholds {meta['thresholds']}, dev {figures}", flush=True)
@@ -146,11 +149,12 @@ def train(embed: Callable[[list[str]], np.ndarray] | None = None, dev: Sequence[
 def choose_thresholds(
     signal: LearnedSignal, dev_rows: list[dict[str, Any]], embed: Callable[[list[str]], np.ndarray]
 ) -> tuple[dict[Tier, float], dict[str, float]]:
-    """The thresholds of least cost (``MISS_COST``; then the best recall, emergency first) whose false alarms stay in budget.
+    """The thresholds of least cost (``MISS_COST``; then the best recall, emergency first) whose false alarms stay in
+    budget, then the clause margins of least cost with them (its figures carry ``clause_margins``).
 
-    Each development message is read once (its rules, its head probabilities); a
-    grid point then only compares numbers, as ``Triage.assess`` would: a learned
-    vote counts unless the rules found, or set aside, a sign of its tier there.
+    Each development message is read once (its rules, its head probabilities, its
+    clauses' best); a grid point then only compares numbers, as ``Triage.assess``
+    would: a learned vote counts unless the rules found, or set aside, a sign of its tier there.
     """
     from settings import load_settings
 
@@ -173,27 +177,46 @@ def choose_thresholds(
                     best = (key, thresholds, figures)
     if best is None:
         raise LearnedModelError(f"no thresholds keep false alarms on the development sets under {FALSE_ALARM_BUDGET}")
-    signal.thresholds = best[1]
-    return best[1], best[2]
+    thresholds = best[1]
+    chosen: tuple[tuple[float, ...], dict[Tier, float], dict[str, Any]] | None = None
+    for e in CLAUSE_MARGIN_GRID:
+        for c in CLAUSE_MARGIN_GRID:
+            for u in CLAUSE_MARGIN_GRID:
+                margins = {t: m for t, m in zip(HEADS, (e, c, u), strict=True) if m is not None}
+                figures: dict[str, Any] = _dev_figures(rows, thresholds, margins)
+                if figures["false_alarms"] <= FALSE_ALARM_BUDGET and (chosen is None or _preference(figures) > chosen[0]):
+                    chosen = (_preference(figures), margins, figures)
+    assert chosen is not None  # no margins at all gives the figures chosen above
+    signal.thresholds, signal.clause_margins = thresholds, chosen[1]
+    return thresholds, {**chosen[2], "clause_margins": {t.value: m for t, m in chosen[1].items()}}
 
 
-_Reading = tuple[set[Tier], set[Tier], dict[Tier, float]]  # tiers the rules found, tiers they set aside, head probabilities
+# Tiers the rules found, tiers they set aside, head probabilities, the best clause's probability per tier.
+_Reading = tuple[set[Tier], set[Tier], dict[Tier, float], dict[Tier, float]]
 
 
 def _reading(triage: Triage, signal: LearnedSignal, text: str, vector: np.ndarray) -> _Reading:
     rules = triage._read(text)
     found = {m.tier for m in rules.found}
     set_aside = {s.tier for s in triage.english.signs if s.id in rules.set_aside_signs}
-    return found, set_aside, (signal.probabilities(text, vector) if text.strip() else {})
+    if not text.strip():
+        return found, set_aside, {}, {}
+    by_clause = {t: p for t, (p, _) in signal.clause_probabilities(text, vector).items()}
+    return found, set_aside, signal.probabilities(text, vector), by_clause
 
 
-def _dev_figures(rows: list[tuple[str, list[_Reading]]], thresholds: dict[Tier, float]) -> dict[str, float]:
+def _dev_figures(
+    rows: list[tuple[str, list[_Reading]]], thresholds: dict[Tier, float], clause_margins: dict[Tier, float] | None = None
+) -> dict[str, float]:
     outcome: dict[str, list[bool]] = {"emergency": [], "crisis": [], "urgent": [], "false_alarms": []}
     for tier, readings in rows:
         tiers: set[Tier] = set()
-        for found, set_aside, probabilities in readings:
+        for found, set_aside, probabilities, by_clause in readings:
             tiers |= found
-            tiers |= {t for t, p in probabilities.items() if p >= thresholds[t] and t not in found and t not in set_aside}
+            voted = {t for t, p in probabilities.items() if p >= thresholds[t]}
+            margins = clause_margins or {}
+            voted |= {t for t, p in by_clause.items() if t in margins and p >= thresholds[t] + margins[t]}
+            tiers |= {t for t in voted if t not in found and t not in set_aside}
         if tier == "emergency":
             outcome["emergency"].append(Tier.EMERGENCY in tiers)
         elif tier == "crisis":

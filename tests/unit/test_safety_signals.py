@@ -199,12 +199,34 @@ def test_thresholds_are_chosen_by_what_the_mistakes_cost_not_by_recall_alone():
     """One missed emergency costs ten false alarms: thirty false alarms to catch it is the worse choice."""
     from safety.training import MISS_COST, _dev_figures, _preference
 
-    emergency = ("emergency", [({Tier.EMERGENCY}, set(), {})])
-    missed = ("emergency", [(set(), set(), {Tier.EMERGENCY: 0.4})])
-    everyday = [("none", [(set(), set(), {Tier.EMERGENCY: 0.4})]) for _ in range(30)]
+    emergency = ("emergency", [({Tier.EMERGENCY}, set(), {}, {})])
+    missed = ("emergency", [(set(), set(), {Tier.EMERGENCY: 0.4}, {})])
+    everyday = [("none", [(set(), set(), {Tier.EMERGENCY: 0.4}, {})]) for _ in range(30)]
     rows = [emergency, missed, *everyday]
     low = {Tier.EMERGENCY: 0.35, Tier.CRISIS: 0.5, Tier.URGENT: 0.5}  # catches both emergencies, alarms all thirty
     high = {Tier.EMERGENCY: 0.45, Tier.CRISIS: 0.5, Tier.URGENT: 0.5}  # misses one, no alarm
     catch_all, quiet = _dev_figures(rows, low), _dev_figures(rows, high)
     assert catch_all["cost"] == 30 * MISS_COST["false_alarms"] and quiet["cost"] == MISS_COST["emergency"]
     assert _preference(quiet) > _preference(catch_all)
+
+
+def test_one_clause_counts_above_its_threshold_plus_the_margin():
+    """A crisis buried in one sentence of a long message: the clause's own reading, held to a higher bar."""
+    from safety.training import _dev_figures
+
+    buried = ("crisis", [(set(), set(), {Tier.CRISIS: 0.3}, {Tier.CRISIS: 0.8})])
+    thresholds = {Tier.EMERGENCY: 0.5, Tier.CRISIS: 0.5, Tier.URGENT: 0.5}
+    assert _dev_figures([buried], thresholds)["crisis"] == 0.0  # clauses not read
+    assert _dev_figures([buried], thresholds, {Tier.CRISIS: 0.2})["crisis"] == 1.0
+    assert _dev_figures([buried], thresholds, {Tier.CRISIS: 0.4})["crisis"] == 0.0
+    assert _dev_figures([buried], thresholds, {Tier.URGENT: 0.1})["crisis"] == 0.0  # another tier's margin
+
+
+def test_clauses_are_the_sentences_of_a_longer_message():
+    from safety.learned import clauses
+
+    assert clauses("my back hurts") == []
+    assert clauses("First, is heat ok for longer? Third, I have a stash of pills for Friday. Thanks") == [
+        "First, is heat ok for longer?", "Third, I have a stash of pills for Friday.",
+    ]
+    assert len(clauses("腰疼了大半年，真的不想活了。热敷好还是冷敷好啊？")) == 2
