@@ -22,13 +22,18 @@ MAX_CELLS_SCORED = 300  # the guide has 35 cells; a large corpus keeps its close
 
 
 def _candidates(
-    cells: Sequence[Sentence], vectors: np.ndarray, query_vector: np.ndarray, column: str | None, named: Sequence[str] = ()
+    cells: Sequence[Sentence], vectors: np.ndarray, query_vector: np.ndarray, column: str | None, named: Sequence[str] = (),
+    past: Sequence[str] = (),
 ) -> np.ndarray:
     """Rows of the cells worth scoring: the ranking's column only, the treatments the question names only
-    (when the table has them: "massage or a chiropractor?" compares those two), and at most the closest few hundred."""
+    (when the table has them: "massage or a chiropractor?" compares those two) or all but those it looks
+    past ("alternatives to muscle relaxants?"), and at most the closest few hundred."""
     rows = np.arange(len(cells))
     if column is not None:
         rows = np.array([i for i, c in enumerate(cells) if c.label.lower() == column.lower()], dtype=np.int64)
+    others = np.array([i for i in rows if cells[i].treatment not in past], dtype=np.int64)
+    if len(others):
+        rows = others
     of_named = np.array([i for i in rows if cells[i].treatment in named], dtype=np.int64)
     if len(of_named):
         rows = of_named
@@ -76,12 +81,14 @@ def compose_comparison(
     question_rules: QuestionRules,
     tuning: ComposerTuning,
     named: Sequence[str] = (),
+    past: Sequence[str] = (),
 ) -> Composition | None:
     """A list naming each fitting treatment with its cited table cell, or None without a table.
 
-    ``named``: the treatments it compares, in the question's order (``QuestionRules.compares_only``)."""
+    ``named``: the treatments it compares, in the question's order (``QuestionRules.compares_only``);
+    ``past``: those it names to look beyond (``QuestionRules.looks_past``), whose rows are left out."""
     ranking = question_rules.ranking(question)
-    rows = _candidates(cells, vectors, query_vector, ranking.column if ranking else None, named)
+    rows = _candidates(cells, vectors, query_vector, ranking.column if ranking else None, named, past)
     scored = score_sentences(query_vector, query_tokens, [cells[i] for i in rows], vectors[rows], {}, tuning)
     if not scored:
         return None

@@ -157,11 +157,12 @@ class PassageFinder:
         tokens = (set(tokenize(text)), set(tokenize(f"{search.expansion.text} {topic}")))
         composition: Composition | None
         chunks = self.retriever.chunks_by_id
-        if self.question_rules.asks_comparison(text):
+        if self.question_rules.asks_comparison(text) and not self._within_one_treatment(text, search.expansion.treatments):
             cells, vectors = self.retriever.table_cells()
             composition = compose_comparison(
                 text, query_vector, tokens, cells, vectors, chunks, self.question_rules, self.tuning,
                 self.question_rules.compares_only(text, search.expansion.treatments),
+                search.expansion.treatments if self.question_rules.looks_past(text) else (),
             )
         else:
             examples = self.examples.similarities(query_vector)
@@ -179,6 +180,13 @@ class PassageFinder:
             )
         turn.timings["compose"] = turn.timings.get("compose", 0.0) + _ms(t)
         return composition
+
+    def _within_one_treatment(self, text: str, named: tuple[str, ...]) -> bool:
+        """"Heat or ice?", "which massage is best?": a choice inside one treatment, which its own passages answer
+        (the table has one row per treatment). A ranking ("is massage expensive?"), a question past the one named
+        ("what else besides massage?") or for or against a concept ("any option without pills?") still reads the table."""
+        rules = self.question_rules
+        return len(named) == 1 and rules.ranking(text) is None and not rules.looks_past(text) and not rules.polarity(text)
 
     def _composable(self, search: SearchResult) -> list[str]:
         """The top k passages, and any later one of the same treatments that scores as well (a near tie).

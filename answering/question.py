@@ -118,11 +118,13 @@ class QuestionRules:
             return ()
         if len(named) >= 2:
             return named
-        if not named or self.ranking(question) is None:
-            return ()
-        if self.beyond_named is not None and self.beyond_named.search(plain(question)):
+        if not named or self.ranking(question) is None or self.looks_past(question):
             return ()
         return named
+
+    def looks_past(self, question: str) -> bool:
+        """"cheaper than physio?", "what else besides massage?": the question asks beyond what it names."""
+        return self.beyond_named is not None and self.beyond_named.search(plain(question)) is not None
 
     def ranking(self, question: str) -> Ranking | None:
         prepared = plain(question)

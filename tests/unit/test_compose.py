@@ -73,6 +73,18 @@ def test_a_question_across_treatments_is_answered_from_the_table(mini_assistant)
     assert all(c.section.startswith("Comparison") for c in answer.citations)
 
 
+def test_a_choice_inside_one_treatment_is_answered_from_its_passages_not_the_table(mini_assistant):
+    answer = mini_assistant.answer("heat or ice, which one is better?", [])
+    assert answer.parts[0].kind == "answer", answer.text  # the table has one row for both
+    assert "heat" in answer.parts[0].markdown.lower() and "cold" in answer.parts[0].markdown.lower()
+
+
+def test_a_comparison_between_named_treatments_lists_those_rows(mini_assistant):
+    answer = mini_assistant.answer("is heat therapy expensive?", [])
+    assert answer.parts[0].kind == "cross"
+    assert answer.parts[0].markdown.count("\n- ") == 0 and "Heat and Cold Therapy" in answer.parts[0].markdown
+
+
 def test_the_cheapest_is_ranked_by_the_resources_column(mini_assistant):
     answer = mini_assistant.answer("what is the cheapest treatment for a back spasm?", [])
     first = answer.parts[0].markdown.splitlines()[0]

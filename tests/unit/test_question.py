@@ -129,6 +129,19 @@ def test_compares_only_the_treatments_named(rules, question, named, compared):
     assert rules.compares_only(question, named) == compared
 
 
+@pytest.mark.parametrize(
+    ("question", "past"),
+    [
+        ("what are the alternatives to muscle relaxants?", True),
+        ("anything else besides massage?", True),
+        ("is massage better than a chiropractor?", True),  # only matters when one treatment is named
+        ("heat or ice, which one?", False),
+    ],
+)
+def test_looks_past(rules, question, past):
+    assert rules.looks_past(question) is past
+
+
 def test_no_ranking(rules):
     assert rules.ranking("which treatment works best?") is None
     assert rules.ranking("how long should I ice it?") is None
