@@ -55,6 +55,8 @@ class MedicineNames:
                 self._by_key.setdefault(f"{key}s", entry)
         self._pattern = compile_words(tuple(self._by_key))
         self._classes = {c.id: c for c in data.classes}
+        self._asked_before = [re.compile(p) for p in data.asked_before]
+        self._asked_after = [re.compile(p) for p in data.asked_after]
 
     @classmethod
     def load(cls) -> MedicineNames:
@@ -69,8 +71,14 @@ class MedicineNames:
             if entry is None or entry in found:
                 continue
             klass = self._classes[entry[0]]
-            found[entry] = MedicineMention(klass.id, entry[1], klass.covered, klass.treatment, prepared.as_written(*match.span()), klass.context)
+            background = klass.context and not self._asked_about(prepared.plain, *match.span())
+            found[entry] = MedicineMention(klass.id, entry[1], klass.covered, klass.treatment, prepared.as_written(*match.span()), background)
         return tuple(found.values())
+
+    def _asked_about(self, plain: str, start: int, end: int) -> bool:
+        """Whether the words around a name make it the subject of the question ("can I try prednisone instead?")."""
+        before, after = plain[max(0, start - 40) : start], plain[end : end + 30]
+        return any(p.search(before) for p in self._asked_before) or any(p.search(after) for p in self._asked_after)
 
     def of_treatments(self, treatments: Iterable[str]) -> list[MedicineMention]:
         """The classes the guide's medicine sections are about ("nsaids" → NSAIDs), as mentions of the class."""

@@ -180,6 +180,10 @@ class MedicinesData:
     general_means: str
     classes: tuple[MedicineClass, ...]
     medicines: tuple[Medicine, ...]
+    # Words right before or after a background class's name that make it the thing asked about
+    # ("can I try prednisone instead?"): then "the guide doesn't cover it" is said after all.
+    asked_before: tuple[str, ...] = ()
+    asked_after: tuple[str, ...] = ()
 
     def klass(self, class_id: str) -> MedicineClass:
         return next(c for c in self.classes if c.id == class_id)
@@ -209,6 +213,10 @@ def read_medicines(path: Path | None = None) -> MedicinesData:
     root = doc.root()
     general = root.table("general")
     general_words, general_means = general.strings("words"), general.text("means")
+    asked_before = tuple(general.strings("asked_before", default=[], nonempty=False))
+    asked_after = tuple(general.strings("asked_after", default=[], nonempty=False))
+    _check_patterns(general, "asked_before", asked_before, whole_words=False)
+    _check_patterns(general, "asked_after", asked_after, whole_words=False)
     general.done()
     classes: list[MedicineClass] = []
     for c in root.tables("class"):
@@ -241,7 +249,7 @@ def read_medicines(path: Path | None = None) -> MedicinesData:
     if duplicated := sorted({i for i in ids if ids.count(i) > 1}):
         raise root.error("medicine", f"id {duplicated[0]!r} is used twice", duplicated[0])
     root.done()
-    return MedicinesData(doc.path, tuple(general_words), general_means, tuple(classes), tuple(medicines))
+    return MedicinesData(doc.path, tuple(general_words), general_means, tuple(classes), tuple(medicines), asked_before, asked_after)
 
 
 # -- data/<lang>/vocabulary.toml ----------------------------------------------------------------------------

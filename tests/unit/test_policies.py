@@ -132,6 +132,12 @@ def test_a_medicine_named_as_background_is_not_declined(mini_assistant):
     assert _medication(mini_assistant)(turn(mini_assistant, "I'm on methotrexate, is heat ok for my back?")) is None
 
 
+@pytest.mark.parametrize("message", ["can I try prednisone instead?", "what about prednisolone for the spasm?", "does prednisone help back spasms?"])
+def test_a_background_medicine_asked_about_is_not_covered(mini_assistant, message):
+    reply = _medication(mini_assistant)(turn(mini_assistant, message))
+    assert reply is not None and "not_covered" in _prompts(reply), message
+
+
 @pytest.mark.parametrize(
     ("message", "history", "prompt"),
     [
