@@ -63,7 +63,6 @@ class ContextRules:
     present: re.Pattern[str]
     their_symptoms: re.Pattern[str]
     long_past: re.Pattern[str] | None = None
-    still_now: re.Pattern[str] | None = None  # what says "now" even beside "years ago" ("still", "again", "today")
 
     @classmethod
     def compile(cls, data: RedFlagsData, language: PatternLanguage) -> ContextRules:
@@ -86,7 +85,6 @@ class ContextRules:
             present=language.compile(lists["present"]),
             their_symptoms=language.compile(lists["their_symptoms"]),
             long_past=language.compile(lists["long_past"]) if lists.get("long_past") else None,
-            still_now=language.compile(lists["still_now"]) if lists.get("still_now") else None,
         )
 
     def read(self, plain: str) -> Context:
@@ -209,15 +207,11 @@ class Context:
 
     def _happening_now(self, marker: int, end: int) -> bool:
         """Whether what is said of another person, from ``marker`` to the end of that clause,
-        tells of the present ("can't feel his legs") or does not say; not the past ("had", "last year"),
-        and not what it dates long ago unless it also says it is so now ("years ago and again today")."""
+        tells of the present ("can't feel his legs") or does not say; not the past ("had", "last year")."""
         stops = [len(self.plain)]
         for spans in (self.negation.breaks, self._first_person):
             i = bisect_left(spans.starts, end)
             if i < len(spans.starts):
                 stops.append(spans.starts[i])
         clause = self.plain[marker : min(stops)]
-        if self.rules.long_past is not None and self.rules.still_now is not None and self.rules.long_past.search(clause):
-            # "... wet herself years ago and had to have an op": dated long ago, a present-tense verb does not make it now
-            return self.rules.still_now.search(clause) is not None
         return self.rules.present.search(clause) is not None or self.rules.past.search(clause) is None
