@@ -31,10 +31,10 @@ def _candidates(
     rows = np.arange(len(cells))
     if column is not None:
         rows = np.array([i for i, c in enumerate(cells) if c.label.lower() == column.lower()], dtype=np.int64)
-    others = np.array([i for i in rows if cells[i].treatment not in past], dtype=np.int64)
+    others = np.array([i for i in rows if cells[int(i)].treatment not in past], dtype=np.int64)
     if len(others):
         rows = others
-    of_named = np.array([i for i in rows if cells[i].treatment in named], dtype=np.int64)
+    of_named = np.array([i for i in rows if cells[int(i)].treatment in named], dtype=np.int64)
     if len(of_named):
         rows = of_named
     if len(rows) > MAX_CELLS_SCORED:

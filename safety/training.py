@@ -148,7 +148,7 @@ def train(embed: Callable[[list[str]], np.ndarray] | None = None, dev: Sequence[
 
 def choose_thresholds(
     signal: LearnedSignal, dev_rows: list[dict[str, Any]], embed: Callable[[list[str]], np.ndarray]
-) -> tuple[dict[Tier, float], dict[str, float]]:
+) -> tuple[dict[Tier, float], dict[str, Any]]:
     """The thresholds of least cost (``MISS_COST``; then the best recall, emergency first) whose false alarms stay in
     budget, then the clause margins of least cost with them (its figures carry ``clause_margins``).
 
@@ -178,17 +178,22 @@ def choose_thresholds(
     if best is None:
         raise LearnedModelError(f"no thresholds keep false alarms on the development sets under {FALSE_ALARM_BUDGET}")
     thresholds = best[1]
-    chosen: tuple[tuple[float, ...], dict[Tier, float], dict[str, Any]] | None = None
-    for e in CLAUSE_MARGIN_GRID:
-        for c in CLAUSE_MARGIN_GRID:
-            for u in CLAUSE_MARGIN_GRID:
-                margins = {t: m for t, m in zip(HEADS, (e, c, u), strict=True) if m is not None}
-                figures: dict[str, Any] = _dev_figures(rows, thresholds, margins)
-                if figures["false_alarms"] <= FALSE_ALARM_BUDGET and (chosen is None or _preference(figures) > chosen[0]):
-                    chosen = (_preference(figures), margins, figures)
-    assert chosen is not None  # no margins at all gives the figures chosen above
-    signal.thresholds, signal.clause_margins = thresholds, chosen[1]
-    return thresholds, {**chosen[2], "clause_margins": {t.value: m for t, m in chosen[1].items()}}
+    margins, figures = _choose_clause_margins(rows, thresholds)
+    signal.thresholds, signal.clause_margins = thresholds, margins
+    return thresholds, {**figures, "clause_margins": {t.value: m for t, m in margins.items()}}
+
+
+def _choose_clause_margins(rows: list[tuple[str, list[_Reading]]], thresholds: dict[Tier, float]) -> tuple[dict[Tier, float], dict[str, float]]:
+    """Per tier, the margin above its threshold at which one sentence of a longer message counts (or none), of least cost."""
+    chosen: tuple[tuple[float, ...], dict[Tier, float], dict[str, float]] | None = None
+    grid = CLAUSE_MARGIN_GRID
+    for combination in ((e, c, u) for e in grid for c in grid for u in grid):
+        margins = {tier: m for tier, m in zip(HEADS, combination, strict=True) if m is not None}
+        figures = _dev_figures(rows, thresholds, margins)
+        if figures["false_alarms"] <= FALSE_ALARM_BUDGET and (chosen is None or _preference(figures) > chosen[0]):
+            chosen = (_preference(figures), margins, figures)
+    assert chosen is not None  # no margins at all gives the thresholds' own figures, within budget
+    return chosen[1], chosen[2]
 
 
 # Tiers the rules found, tiers they set aside, head probabilities, the best clause's probability per tier.
