@@ -85,6 +85,18 @@ def test_a_comparison_between_named_treatments_lists_those_rows(mini_assistant):
     assert answer.parts[0].markdown.count("\n- ") == 0 and "Heat and Cold Therapy" in answer.parts[0].markdown
 
 
+def test_named_treatments_the_table_lacks_still_compare_every_row(mini_retriever, mini_assistant):
+    from answering.comparison import compose_comparison
+
+    cells, vectors = mini_retriever.table_cells()
+    query = vectors[0]
+    composition = compose_comparison(
+        "which is better?", query, (set(), set()), cells, vectors, mini_retriever.chunks_by_id,
+        mini_assistant.question_rules, ComposerTuning(min_score=0.0), named=("overview", "integrated-plan"),
+    )
+    assert composition is not None and composition.kind == "cross"
+
+
 def test_the_cheapest_is_ranked_by_the_resources_column(mini_assistant):
     answer = mini_assistant.answer("what is the cheapest treatment for a back spasm?", [])
     first = answer.parts[0].markdown.splitlines()[0]
