@@ -145,26 +145,25 @@ def _is_list_intro(sentence: Sentence) -> bool:
     return sentence.text.rstrip().endswith(":")
 
 
-def _list_items(scored: list[Scored], limit: int) -> dict[int, list[Scored]]:
-    """Each list introduction with the first sentences of the bullets right after it (at most ``limit``):
-    an introduction may open an answer only together with its list. Keyed by ``id`` of the introduction."""
-    by_chunk: dict[str, list[Scored]] = {}
-    for item in scored:
-        by_chunk.setdefault(item.sentence.chunk_id, []).append(item)
+def _list_items(scored: list[Scored], limit: int, within: int = 8) -> dict[int, list[Scored]]:
+    """Each list introduction among the ``within`` best (those that could open), with the first sentences
+    of the bullets right after it (at most ``limit``): an introduction may open an answer only together
+    with its list. Keyed by ``id`` of the introduction."""
+    intros = [s for s in scored[:within] if _is_list_intro(s.sentence)]
     lists: dict[int, list[Scored]] = {}
-    for group in by_chunk.values():
-        group.sort(key=lambda s: s.sentence.position)
-        for i, intro in enumerate(group):
-            if not _is_list_intro(intro.sentence):
-                continue
-            bullets: list[Scored] = []
-            for later in group[i + 1 :]:
-                if later.sentence.block_kind != "bullet":
-                    break
-                if not bullets or later.sentence.block != bullets[-1].sentence.block:
-                    bullets.append(later)
-            if bullets:
-                lists[id(intro)] = bullets[:limit]
+    for intro in intros:
+        later = sorted(
+            (s for s in scored if s.sentence.chunk_id == intro.sentence.chunk_id and s.sentence.position > intro.sentence.position),
+            key=lambda s: s.sentence.position,
+        )
+        bullets: list[Scored] = []
+        for item in later:
+            if item.sentence.block_kind != "bullet":
+                break
+            if not bullets or item.sentence.block != bullets[-1].sentence.block:
+                bullets.append(item)
+        if bullets:
+            lists[id(intro)] = bullets[:limit]
     return lists
 
 
