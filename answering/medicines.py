@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from rules.files import MedicinesData, read_medicines
-from rules.patterns import Text, compile_words, plain
+from rules.patterns import Text, compile_patterns, compile_words, plain
 from rules.spelling import NameSpelling, medicine_spelling, read_everyday_words
 
 _SEPARATORS = re.compile(r"[\s\-]+")
@@ -55,8 +55,8 @@ class MedicineNames:
                 self._by_key.setdefault(f"{key}s", entry)
         self._pattern = compile_words(tuple(self._by_key))
         self._classes = {c.id: c for c in data.classes}
-        self._asked_before = [re.compile(p) for p in data.asked_before]
-        self._asked_after = [re.compile(p) for p in data.asked_after]
+        self._asked_before = compile_patterns(data.asked_before) if data.asked_before else None
+        self._asked_after = compile_patterns(data.asked_after) if data.asked_after else None
 
     @classmethod
     def load(cls) -> MedicineNames:
@@ -78,7 +78,7 @@ class MedicineNames:
     def _asked_about(self, plain: str, start: int, end: int) -> bool:
         """Whether the words around a name make it the subject of the question ("can I try prednisone instead?")."""
         before, after = plain[max(0, start - 40) : start], plain[end : end + 30]
-        return any(p.search(before) for p in self._asked_before) or any(p.search(after) for p in self._asked_after)
+        return bool(self._asked_before and self._asked_before.search(before)) or bool(self._asked_after and self._asked_after.search(after))
 
     def of_treatments(self, treatments: Iterable[str]) -> list[MedicineMention]:
         """The classes the guide's medicine sections are about ("nsaids" → NSAIDs), as mentions of the class."""
