@@ -275,13 +275,15 @@ class LearnedSignal:
         flat = np.asarray(vector, dtype=np.float32).ravel()
         return {tier: head.score(flat, index, values) for tier, head in self.heads.items()}
 
-    def clause_probabilities(self, text: str, vector: np.ndarray) -> dict[Tier, tuple[float, str]]:
-        """Per tier, the highest probability of any one clause (read with the message's vector), and that clause."""
+    def clause_probabilities(self, text: str, vector: np.ndarray, tiers: Iterable[Tier] | None = None) -> dict[Tier, tuple[float, str]]:
+        """Per tier (of ``tiers``, default all), the highest probability of any one clause (read with the
+        message's vector), and that clause."""
         flat = np.asarray(vector, dtype=np.float32).ravel()
+        heads = [(t, self.heads[t]) for t in (self.heads if tiers is None else tiers)]
         best: dict[Tier, tuple[float, str]] = {}
-        for clause in clauses(text):
+        for clause in clauses(text) if heads else []:
             index, values = char_features(clause)
-            for tier, head in self.heads.items():
+            for tier, head in heads:
                 p = head.score(flat, index, values)
                 if p > best.get(tier, (-1.0, ""))[0]:
                     best[tier] = (p, clause)
@@ -293,14 +295,17 @@ class LearnedSignal:
         index, values = char_features(text)
         flat = np.asarray(vector, dtype=np.float32).ravel()
         votes = []
-        by_clause = self.clause_probabilities(text, flat) if self.clause_margins else {}
+        below = []  # tiers the whole message does not reach, whose clauses are read on their own
         for tier, head in self.heads.items():
             p = head.score(flat, index, values)
             if p >= self.thresholds[tier]:
                 votes.append(LearnedVote(tier, self._sign(tier, flat, index, values), p))
-            elif tier in self.clause_margins and tier in by_clause and by_clause[tier][0] >= self.thresholds[tier] + self.clause_margins[tier]:
-                clause_index, clause_values = char_features(by_clause[tier][1])
-                votes.append(LearnedVote(tier, self._sign(tier, flat, clause_index, clause_values), by_clause[tier][0]))
+            elif tier in self.clause_margins:
+                below.append(tier)
+        for tier, (p, clause) in self.clause_probabilities(text, flat, below).items():
+            if p >= self.thresholds[tier] + self.clause_margins[tier]:
+                clause_index, clause_values = char_features(clause)
+                votes.append(LearnedVote(tier, self._sign(tier, flat, clause_index, clause_values), p))
         return votes
 
     def _sign(self, tier: Tier, vector: np.ndarray, index: np.ndarray, values: np.ndarray) -> str:
