@@ -40,6 +40,11 @@ MAX_USER_MESSAGES = 200
 _CACHED_MESSAGES = 1024
 
 
+# A risk named in a what-if or in general terms ("is ibuprofen safe if you're pregnant?", "how much baclofen
+# when you have kidney failure?") is still who the question is about: the dose is not shown to that reader,
+# unless the same message denies it ("my stomach's fine ... or is food only for people with stomach problems?").
+ASKED_IN_GENERAL = frozenset({"hypothetical", "general"})
+
 @dataclass(frozen=True)
 class RiskMatch:
     """One risk found in the conversation."""
@@ -150,19 +155,29 @@ class MedicationRisks:
         found = []
         set_aside = set()
         for risk in self.risks:
+            entry = risk.entry
             excluded = [m.span() for m in risk.not_when.finditer(prepared.plain)] if risk.not_when else []
+            in_general: RiskMatch | None = None  # asked of anyone ("if you're pregnant"): counts unless denied here
+            denied = bool(excluded)  # "my stomach's fine": a general mention later is not about this patient
             for match in risk.pattern.finditer(prepared.plain):
                 start, end = match.span(1)
                 if any(s < end and start < e for s, e in excluded):
-                    set_aside.add(risk.entry.id)
+                    denied = True
                     continue
                 verdict = context.judge(start, end, Tier.URGENT)
                 why = verdict.set_aside
                 theirs = verdict.other_person or (why is not None and why.reason == "other person")
                 if why is None or theirs:
-                    e = risk.entry
-                    someone_else = theirs and not e.other_person  # a child's or a pet's situation is always the point
-                    found.append(RiskMatch(e.id, e.label, e.text, e.applies_to, prepared.as_written(start, end), 0, e.after, someone_else))
+                    someone_else = theirs and not entry.other_person  # a child's or a pet's situation is always the point
+                    found.append(RiskMatch(entry.id, entry.label, entry.text, entry.applies_to, prepared.as_written(start, end), 0, entry.after, someone_else))
                     break
-                set_aside.add(risk.entry.id)
+                if why.reason in ASKED_IN_GENERAL:
+                    in_general = in_general or RiskMatch(entry.id, entry.label, entry.text, entry.applies_to, prepared.as_written(start, end), 0, entry.after)
+                else:
+                    denied = True
+            else:
+                if in_general is not None and not denied:
+                    found.append(in_general)
+                elif in_general is not None or denied:
+                    set_aside.add(entry.id)
         return _Reading(tuple(found), frozenset(set_aside - {m.risk for m in found}), context.asks_what_if)

@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from rules.files import read_medicine_risks
+from safety.medication import MedicationRisks
 from tests.servers import app_env, running_apps
 
 DOSE = re.compile(r"\b\d+(?:\s*-\s*\d+)?\s*mg\b", re.IGNORECASE)
@@ -146,3 +147,24 @@ def test_a_denied_risk_still_gets_the_guides_dose(client, message):
     assert body["kind"] == "answer" and body["citations"]
     assert shows_dose(body)
 
+
+
+@pytest.mark.parametrize(
+    ("message", "caution"),
+    [
+        ("Baclofen for back spasms when you have kidney failure - how much?", "risk_kidney"),  # asked of anyone with it
+        ("can you take naproxen with stomach problems? how much", "risk_stomach"),
+        ("my son's 19 and asthmatic - advil for his back spasm ok? how much", "risk_asthma"),  # "for his back": asked for him
+    ],
+)
+def test_a_risk_named_in_general_terms_or_for_someone_else_still_withholds_the_dose(client, message, caution):
+    body = ask(client, message)
+    assert caution in prompts(body), prompts(body)
+    assert not shows_dose(body)
+
+
+def test_a_general_mention_the_same_message_denies_gets_the_dose():
+    """"my stomach's fine ... or is that only for people with stomach problems?": the patient said it is not theirs."""
+    risks = MedicationRisks.load()
+    reading = risks.assess("My stomach's fine, never had reflux. Does naproxen need food or is that only for people with stomach problems?")
+    assert not reading
