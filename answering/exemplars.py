@@ -78,8 +78,13 @@ class ExemplarBank:
     """Example questions, embedded, each labelled with the sentences of the loaded index holding its phrases."""
 
     def __init__(self, vectors: np.ndarray, labels: Sequence[str]) -> None:
-        order = sorted(range(len(labels)), key=lambda i: labels[i])  # rows grouped by sentence: one reduceat per message
-        self.vectors = np.ascontiguousarray(vectors[order], dtype=np.float32)  # one unit row per (question, sentence) pair
+        order = sorted(range(len(labels)), key=lambda i: labels[i])  # pairs grouped by sentence: one reduceat per message
+        # A question whose phrases sit in several sentences is one vector: each message is compared with
+        # each distinct question once (about half the pairs), then the cosines are spread over the pairs.
+        pairs = np.asarray(vectors, dtype=np.float32)[order]
+        unique, pair_rows = np.unique(pairs, axis=0, return_inverse=True)
+        self.vectors = np.ascontiguousarray(unique)  # one unit row per distinct example question
+        self._pair_rows = np.asarray(pair_rows, dtype=np.intp).ravel()  # (question, sentence) pair -> its row
         grouped = [labels[i] for i in order]
         self._ids = tuple(dict.fromkeys(grouped))
         self._starts = np.asarray([grouped.index(sentence_id) for sentence_id in self._ids], dtype=np.intp)
@@ -120,7 +125,8 @@ class ExemplarBank:
         return cls(np.stack([stored[by_question[q]] for q in questions]), labels)
 
     def __len__(self) -> int:
-        return len(self.vectors)
+        """The (question, sentence) pairs."""
+        return len(self._pair_rows)
 
     @property
     def sentences_covered(self) -> int:
@@ -130,7 +136,7 @@ class ExemplarBank:
         """Sentence id -> cosine of the query to the closest example question that sentence answers."""
         if not len(self.vectors):
             return {}
-        sims = self.vectors @ np.asarray(query_vector, dtype=np.float32).ravel()
+        sims = (self.vectors @ np.asarray(query_vector, dtype=np.float32).ravel())[self._pair_rows]
         return dict(zip(self._ids, np.maximum.reduceat(sims, self._starts).tolist()))
 
 

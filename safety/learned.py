@@ -28,6 +28,7 @@ The model is data: ``data/triage/model.npz`` (weights) and ``model.json``
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -83,8 +84,12 @@ def clauses(text: str) -> list[str]:
     return parts if len(parts) > 1 else []
 
 
+@functools.lru_cache(maxsize=4096)
 def char_features(text: str) -> tuple[np.ndarray, np.ndarray]:
-    """Hashed character n-grams inside each word (padded with spaces): sublinear counts, unit length."""
+    """Hashed character n-grams inside each word (padded with spaces): sublinear counts, unit length.
+
+    Cached, read-only: triage, the medicine risks and answerability each read the same message's n-grams.
+    """
     padded = [f" {word} " for word in _WORDS.findall(text.lower().translate(_APOSTROPHES))]
     counts = Counter(
         zlib.crc32(p[i : i + n].encode()) & _BUCKET_MASK for p in padded for n in NGRAMS for i in range(len(p) - n + 1)
@@ -93,7 +98,9 @@ def char_features(text: str) -> tuple[np.ndarray, np.ndarray]:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
     index = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
     values = 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float32, count=len(counts)))
-    return index, values / np.linalg.norm(values)
+    values /= np.linalg.norm(values)
+    index.flags.writeable = values.flags.writeable = False
+    return index, values
 
 
 @dataclass(frozen=True)
