@@ -47,7 +47,7 @@ class ComposerTuning:
     cross_max_rows: int = 5
     prior_weight: float = 0.03  # how much a sentence's informativeness (answering.roles) counts, per unit (0.10 raised dev, lowered test: not kept)
     generic_cut: float = -1.0  # a prior below this marks a generic sentence: it does not lead an answer while a better one is near
-    example_weight: float = 3.0  # closeness to questions a sentence is known to answer (answering.exemplars), per unit...
+    example_weight: float = 5.0  # closeness to questions a sentence is known to answer (answering.exemplars), per unit...
     example_floor: float = 0.6  # ...above this cosine (both tuned on eval/heldout/answers_dev*.jsonl)
     example_join: float = 0.65  # a passage outside the top k joins when one of its sentences' examples is this close
 
