@@ -38,6 +38,7 @@ class Reading:
     found: tuple[SignMatch, ...]
     set_aside: tuple[str, ...]
     set_aside_signs: frozenset[str] = frozenset()  # signs with a mention set aside (negated, hypothetical, someone's past)
+    absent_signs: frozenset[str] = frozenset()  # signs the patient says are absent, with no phrasing matched ("peeing normally")
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class _Sign:
     risk: bool
     pattern: re.Pattern[str]
     not_when: re.Pattern[str] | None
+    absent: re.Pattern[str] | None = None  # the patient says the sign is absent ("peeing normally")
 
     def exclusions(self, plain: str) -> list[tuple[int, int]]:
         return [m.span() for m in self.not_when.finditer(plain)] if self.not_when else []
@@ -59,10 +61,11 @@ class _Sign:
 class RedFlagRules:
     """The signs and context rules of one language, compiled once; ``read`` never raises."""
 
-    def __init__(self, signs: tuple[_Sign, ...], context: ContextRules, language: str = "en") -> None:
+    def __init__(self, signs: tuple[_Sign, ...], context: ContextRules, language: str = "en", contrast: re.Pattern[str] | None = None) -> None:
         self.signs = signs
         self.context = context
         self.language = language
+        self.contrast = contrast  # "but", "however" ...: after "I thought I was peeing fine", what follows may undo it
         self.labels = {s.id: s.label for s in signs}
 
     @classmethod
@@ -77,16 +80,18 @@ class RedFlagRules:
             _Sign(
                 s.id, s.tier, s.label, s.text, s.risk, language.compile_overlapping(s.phrasings),
                 language.compile(s.not_when) if s.not_when else None,
+                language.compile(s.absent_when) if s.absent_when else None,
             )
             for s in data.signs
         )
-        return cls(signs, ContextRules.compile(data, language), data.language)
+        return cls(signs, ContextRules.compile(data, language), data.language, language.compile(data.context["terminators"]))
 
     def read(self, text: str) -> Reading:
         """The signs that count in one message, and the mentions set aside."""
         found: list[SignMatch] = []
         set_aside: list[str] = []
         set_aside_signs: set[str] = set()
+        absent_signs: set[str] = set()
         prepared = Text.prepare(text)
         context = self.context.read(prepared.plain)
         for sign in self.signs:
@@ -107,4 +112,15 @@ class RedFlagRules:
                 why = verdict.set_aside
                 set_aside.append(f"{why.reason}: {prepared.as_written(why.start, end)}")
                 set_aside_signs.add(sign.id)
-        return Reading(tuple(found), tuple(set_aside), frozenset(set_aside_signs))
+            # "I'm peeing normally and can feel everything": no phrasing matched, so nothing was negated,
+            # yet the patient said the sign is absent. The learned layer may not name this sign here (a phrasing
+            # that counts still counts, and its vote for another sign of the same tier stands).
+            if (
+                sign.absent is not None
+                and sign.id not in {f.sign for f in found}
+                and (said := sign.absent.search(prepared.plain))
+                and not (self.contrast and self.contrast.search(prepared.plain, said.end()))  # "... fine but actually ..."
+            ):
+                set_aside.append(f"said absent: {prepared.as_written(*said.span())}")
+                absent_signs.add(sign.id)
+        return Reading(tuple(found), tuple(set_aside), frozenset(set_aside_signs), frozenset(absent_signs))

@@ -136,6 +136,7 @@ class Triage:
             (*native.found, *(m for m in kept if m.sign not in signs)),
             (*native.set_aside, *english.set_aside),
             native.set_aside_signs | english.set_aside_signs,
+            native.absent_signs | english.absent_signs,
         )
 
     def _learned(self, text: str, vector: np.ndarray, reading: Reading) -> list[SignMatch]:
@@ -145,8 +146,8 @@ class Triage:
         set_aside = {s.tier for s in self.english.signs if s.id in reading.set_aside_signs}
         votes = []
         for vote in self.learned.votes(text, vector):
-            if vote.tier in counted or vote.tier in set_aside:
-                continue  # the rules already said it, or read it and set it aside
+            if vote.tier in counted or vote.tier in set_aside or vote.sign in reading.absent_signs:
+                continue  # the rules already said it, or read it and set it aside, or the patient said it is absent
             votes.append(SignMatch(vote.sign, vote.tier, vote.sign, "", 0, self._texts.get(vote.sign, "urgent"), source="learned"))
         return votes
 

@@ -108,3 +108,11 @@ def test_unknown_placeholder_is_a_clear_startup_error(settings, tmp_path: Path):
     (tmp_path / "urgent.md").write_text("See a doctor, {patient_name}.", encoding="utf-8")
     with pytest.raises(PromptError, match=r"urgent\.md: unknown placeholder\(s\) \{patient_name\}"):
         Prompts.load(settings, directory=tmp_path)
+
+
+def test_a_learned_vote_for_a_sign_the_patient_says_is_absent_does_not_count(assistant):
+    """Reassured in words no phrasing negates: the learned layer alone read this as the bladder sign."""
+    calm = assistant.answer("I was panicking about the bladder thing I read about but I'm peeing normally and can feel everything. So it's just a spasm right?")
+    assert str(calm.triage) == "none", calm.signs
+    undone = assistant.answer("I thought I was peeing fine but actually I haven't been since yesterday morning and I don't even feel like I need to")
+    assert str(undone.triage) == "emergency", undone.signs

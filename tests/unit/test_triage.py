@@ -248,3 +248,17 @@ def test_a_clinic_editor_adds_a_phrasing_in_the_data(tmp_path):
     assert Triage.load().assess("my tush is numb").tier == "none"
     text = DEFAULT_PATH.read_text(encoding="utf-8").replace("saddle = [\n", "saddle = [\n  'tush',\n", 1)
     assert _triage_from(_write(tmp_path, text)).assess("my tush is numb").tier == "emergency"
+
+
+def test_a_sign_said_absent_is_recorded_but_a_phrasing_that_counts_still_counts():
+    """"absent_when": the learned layer may not name a sign the patient says is absent; a counted phrasing wins."""
+    rules = RedFlagRules.load()
+    calm = rules.read("I read about the bladder thing but I'm peeing normally and can feel everything. Just a spasm?")
+    assert not calm.found and {"bladder-bowel", "saddle-numbness"} <= calm.absent_signs
+    numb = rules.read("legs are fine and my bladder is fine, I just cant feel my bum since this morning")
+    assert "saddle-numbness" in {m.sign for m in numb.found} and "saddle-numbness" not in numb.absent_signs
+
+
+def test_an_absence_undone_by_what_follows_is_not_recorded():
+    reading = RedFlagRules.load().read("I thought I was peeing fine but actually I haven't been since yesterday")
+    assert "bladder-bowel" not in reading.absent_signs
