@@ -7,6 +7,7 @@ and answers small questions about a message ("does it ask for an amount?",
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -26,7 +27,13 @@ class AnswerType:
     expects: re.Pattern[str]
 
     def met_by(self, sentence: str) -> bool:
-        return self.expects.search(plain(sentence)) is not None
+        return _holds(self.expects, sentence)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _holds(expects: re.Pattern[str], sentence: str) -> bool:
+    """Whether a sentence holds an answer type; cached, as the guide's sentences recur across questions."""
+    return expects.search(plain(sentence)) is not None
 
 
 @dataclass(frozen=True)
