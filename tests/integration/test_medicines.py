@@ -168,3 +168,22 @@ def test_a_general_mention_the_same_message_denies_gets_the_dose():
     risks = MedicationRisks.load()
     reading = risks.assess("My stomach's fine, never had reflux. Does naproxen need food or is that only for people with stomach problems?")
     assert not reading
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["At what stage of a spasm are NSAIDs most useful?", "do muscle relaxants help with doing physio? it hurts too much to stretch rn"],
+)
+def test_most_and_too_much_that_are_not_amounts_do_not_lead_with_the_label_text(client, message):
+    assert "label_limit" not in prompts(ask(client, message))
+
+
+@pytest.mark.parametrize("message", ["is 3 advil too many?", "can I take too much naproxen?", "what's the most ibuprofen I can take in a day?"])
+def test_amounts_still_lead_with_the_label_text(client, message):
+    assert prompts(ask(client, message))[0] == "label_limit"
+
+
+def test_epsom_salts_are_the_guides_bath_not_an_uncovered_medicine(client):
+    body = ask(client, "Is a bath with Epsom salts any good after the gym to stop my back spasming?")
+    assert "not_covered" not in prompts(body) and body["citations"]
+    assert "Epsom" in body["answer"]
