@@ -19,7 +19,7 @@ threshold, the sha256 of the training files), rebuilt by
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from rules.locale import DATA_DIR
-from safety.learned import MEDICINE_TRAINING_DIR, LogisticHeads, read_model
+from safety.learned import ANSWER_EXAMPLES_DIR, MEDICINE_TRAINING_DIR, LogisticHeads, read_model
 
 MODEL_DIR = DATA_DIR / "medicines"
 WEIGHTS = MODEL_DIR / "model.npz"
@@ -55,17 +55,24 @@ class LearnedRisks(LogisticHeads):
 # -- training --------------------------------------------------------------------------------------
 
 
-def training_files(directory: Path = MEDICINE_TRAINING_DIR) -> list[Path]:
-    return sorted(directory.glob("*.jsonl"))
+def training_files(directory: Path = MEDICINE_TRAINING_DIR, answers: Path = ANSWER_EXAMPLES_DIR) -> list[Path]:
+    """The medicine questions, and the answers' example questions (ordinary questions, many about the medicines)."""
+    return sorted(directory.glob("*.jsonl")) + sorted(answers.glob("*.jsonl"))
 
 
 def read_jsonl(paths: Sequence[Path]) -> list[dict[str, Any]]:
     return [json.loads(line) for path in paths for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def training_examples(rows: list[dict[str, Any]]) -> list[tuple[str, set[str]]]:
+def training_examples(rows: list[dict[str, Any]], names_no_risk: Callable[[str], bool] = lambda text: True) -> list[tuple[str, set[str]]]:
     """(message, its risks): single messages; and each message of a conversation with no risk at all
-    (a conversation's risks belong to some message of it, which one is not said)."""
-    examples = [(r["message"], set(r.get("risks", [])) - NOT_RISKS) for r in rows if not r.get("history")]
-    examples += [(text, set()) for r in rows if r.get("history") and not r.get("risks") for text in [r["message"], *r["history"]]]
+    (a conversation's risks belong to some message of it, which one is not said).
+
+    An answers example question (``question``, written with no risk in it) is a message with no risk, when
+    ``names_no_risk`` agrees: it teaches that "will a muscle relaxant help me sleep?" is not alcohol with one.
+    """
+    medicine = [r for r in rows if "message" in r]
+    examples = [(r["message"], set(r.get("risks", [])) - NOT_RISKS) for r in medicine if not r.get("history")]
+    examples += [(text, set()) for r in medicine if r.get("history") and not r.get("risks") for text in [r["message"], *r["history"]]]
+    examples += [(r["question"], set()) for r in rows if "question" in r and not r.get("history") and names_no_risk(r["question"])]
     return examples

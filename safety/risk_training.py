@@ -70,7 +70,8 @@ def train(embed: Embed | None = None) -> int:
 
     embed = embed or default_embedder()
     paths = training_files()
-    examples = training_examples(read_jsonl(paths))
+    rules = MedicationRisks.load()  # the rules alone: an example whose words name a risk teaches nothing as "no risk"
+    examples = training_examples(read_jsonl(paths), lambda text: not rules.assess(text))
     ids = sorted({risk for _, found in examples for risk in found})
     texts = [text for text, _ in examples]
     print(f"safety.risk_training: embedding {len(texts)} training messages ...", flush=True)
