@@ -23,7 +23,6 @@ from answering.followup import Focus, FollowUpResolver
 from answering.question import QuestionRules
 from answering.roles import RoleRules, sentence_priors
 from answering.turn import Found, Turn
-from contracts import Sentence
 from index.retriever import Retriever, SearchResult
 from index.text import tokenize
 from index.vocabulary import MAX_QUERY_CHARS, Expansion, query_text
@@ -170,7 +169,6 @@ class PassageFinder:
             composable = self._composable(search)
             chunk_ids = composable + self._answered_by_example(examples, composable, focus)
             sentences, vectors = self.retriever.sentences_of(chunk_ids)
-            sentences, vectors = self._without_other_rows(text, search.expansion.treatments, sentences, vectors)
             ranks = {cid: i + 1 for i, cid in enumerate(chunk_ids)}
             wanted = self.question_rules.wanted_types(text)
             choice = self.question_rules.choice_type(text, self._also_called)
@@ -182,19 +180,6 @@ class PassageFinder:
             )
         turn.timings["compose"] = turn.timings.get("compose", 0.0) + _ms(t)
         return composition
-
-    def _without_other_rows(
-        self, text: str, named: tuple[str, ...], sentences: list[Sentence], vectors: np.ndarray
-    ) -> tuple[list[Sentence], np.ndarray]:
-        """A question about named treatments that is not a comparison is not answered with table cells of
-        others ("does the gel have fewer side effects than the pills?" got the chiropractic row's "Drug-free");
-        a question looking past them ("any alternatives to ibuprofen?") still is."""
-        if not named or self.question_rules.looks_past(text):
-            return sentences, vectors
-        keep = [i for i, s in enumerate(sentences) if not s.is_cell or s.treatment in named]
-        if len(keep) == len(sentences):
-            return sentences, vectors
-        return [sentences[i] for i in keep], vectors[keep]
 
     def _within_one_treatment(self, text: str, named: tuple[str, ...]) -> bool:
         """"Heat or ice?", "which massage is best?": a choice inside one treatment, which its own passages answer
