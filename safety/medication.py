@@ -45,6 +45,7 @@ _CACHED_MESSAGES = 1024
 # unless the same message denies it ("my stomach's fine ... or is food only for people with stomach problems?").
 ASKED_IN_GENERAL = frozenset({"hypothetical", "general"})
 
+
 @dataclass(frozen=True)
 class RiskMatch:
     """One risk found in the conversation."""
