@@ -315,6 +315,11 @@ class LearnedSignal:
                 votes.append(LearnedVote(tier, self._sign(tier, flat, clause_index, clause_values), p))
         return votes
 
+    def likeliest_sign(self, tier: Tier, text: str, vector: np.ndarray) -> str:
+        """The sign a whole-message vote of ``tier`` would name (training reads it as ``votes`` does)."""
+        index, values = char_features(text)
+        return self._sign(tier, np.asarray(vector, dtype=np.float32).ravel(), index, values)
+
     def _sign(self, tier: Tier, vector: np.ndarray, index: np.ndarray, values: np.ndarray) -> str:
         logits = self.sign_dense @ vector + self.sign_sparse[:, index] @ values + self.sign_bias
         allowed = [i for i, t in enumerate(self.class_tiers) if t is tier]
