@@ -59,6 +59,11 @@ class RiskMatch:
     after: str = "drug_free"  # what follows the caution (data/<lang>/medicine_risks.toml ``after``)
     someone_else: bool = False  # said of another person ("my wife is pregnant"): counts when the question is for them
 
+    @classmethod
+    def of(cls, entry: RiskEntry, phrase: str = "", turn: int = 0, someone_else: bool = False) -> RiskMatch:
+        """A match of ``entry`` (its label, caution and what follows it come from the data file)."""
+        return cls(entry.id, entry.label, entry.text, entry.applies_to, phrase, turn, entry.after, someone_else)
+
 
 @dataclass(frozen=True)
 class _Reading:
@@ -126,7 +131,7 @@ class MedicationRisks:
                 for risk in self.learned.risks(text, vectors[turn]):
                     entry = self._entries.get(risk)
                     if entry is not None and risk not in reading.set_aside and risk not in theirs:
-                        found.setdefault(risk, RiskMatch(risk, entry.label, entry.text, entry.applies_to, "", turn, entry.after))
+                        found.setdefault(risk, RiskMatch.of(entry, turn=turn))
         return tuple(found.values())
 
     def set_aside(self, text: str) -> frozenset[str]:
@@ -170,10 +175,10 @@ class MedicationRisks:
                 theirs = verdict.other_person or (why is not None and why.reason == "other person")
                 if why is None or theirs:
                     someone_else = theirs and not entry.other_person  # a child's or a pet's situation is always the point
-                    found.append(RiskMatch(entry.id, entry.label, entry.text, entry.applies_to, prepared.as_written(start, end), 0, entry.after, someone_else))
+                    found.append(RiskMatch.of(entry, prepared.as_written(start, end), someone_else=someone_else))
                     break
                 if why.reason in ASKED_IN_GENERAL:
-                    in_general = in_general or RiskMatch(entry.id, entry.label, entry.text, entry.applies_to, prepared.as_written(start, end), 0, entry.after)
+                    in_general = in_general or RiskMatch.of(entry, prepared.as_written(start, end))
                 else:
                     denied = True
             else:
