@@ -85,9 +85,11 @@ class ExemplarBank:
         unique, pair_rows = np.unique(pairs, axis=0, return_inverse=True)
         self.vectors = np.ascontiguousarray(unique)  # one unit row per distinct example question
         self._pair_rows = np.asarray(pair_rows, dtype=np.intp).ravel()  # (question, sentence) pair -> its row
-        grouped = [labels[i] for i in order]
-        self._ids = tuple(dict.fromkeys(grouped))
-        self._starts = np.asarray([grouped.index(sentence_id) for sentence_id in self._ids], dtype=np.intp)
+        first: dict[str, int] = {}  # each sentence's first pair (the pairs are sorted by sentence)
+        for position, i in enumerate(order):
+            first.setdefault(labels[i], position)
+        self._ids = tuple(first)
+        self._starts = np.asarray(list(first.values()), dtype=np.intp)
 
     @classmethod
     def empty(cls) -> ExemplarBank:
