@@ -63,6 +63,9 @@ class IndexSettings:
     chunk_target_tokens: int = 160
 
 
+DEFAULT_EXPANSION_WEIGHT = 0.7  # how far a question's vector moves toward its lay words' guide terms (index.query_vectors)
+
+
 @dataclass(frozen=True)
 class RetrievalSettings:
     k: int = 5
@@ -71,6 +74,7 @@ class RetrievalSettings:
     rrf_k: int = 60
     approximate_above: int = 20000
     hint_weight: float = 1.0
+    expansion_weight: float = DEFAULT_EXPANSION_WEIGHT
     min_dense_in_scope: float = 0.30
     min_idf_in_scope: float = 2.0
     min_answer_score: float = 0.30

@@ -137,7 +137,7 @@ def check() -> int:
         print(f"answerability: {META} cannot be read ({exc}); run `{RETRAIN}`")
         return 1
     if meta.get("training") != fingerprint(training_files()):
-        print(f"answerability: the shipped model was fitted on other training data; run `{RETRAIN}`")
+        print(f"answerability: the shipped model was fitted on other training data or other query vectors; run `{RETRAIN}`")
         return 1
     Answerability.load()
     print("answerability: the shipped model matches its training data")

@@ -12,11 +12,11 @@ contains; written by helpers who had not seen the rules or the evaluation sets).
 At load, each phrase is found in the loaded index's sentences, so the bank labels
 whatever the index holds: a new page of the clinic's simply has no examples yet
 and is chosen by the rest of the score, as before. The questions are embedded
-the same way a patient's question is (``query_text``) by
-``python -m answering.exemplars embed``, which stores them in
+as written by ``python -m answering.exemplars embed``, which stores them in
 ``data/answers/examples.npz`` (``make test`` checks the file matches the data);
 a question the file lacks is embedded at load instead, so an edit works before
-the command is run, only slower. A message costs one matrix product with the
+the command is run, only slower. At load each is then moved toward its lay
+words' guide terms exactly as a patient's question is (``index.query_vectors``). A message costs one matrix product with the
 query vector it already has: no second model call.
 """
 
@@ -35,7 +35,7 @@ import numpy as np
 
 from contracts import Sentence
 from embedding.info import QueryEmbedder
-from index.vocabulary import MAX_QUERY_CHARS, LayVocabulary, query_text
+from index.vocabulary import MAX_QUERY_CHARS
 from settings import PROJECT_ROOT, load_settings
 
 log = logging.getLogger("answering")
@@ -97,11 +97,13 @@ class ExemplarBank:
 
     @classmethod
     def build(
-        cls, sentences: Sequence[Sentence], embed_text: Callable[[str], str], embed: Callable[[list[str]], np.ndarray],
-        model: str, paths: Sequence[Path] | None = None, vectors_file: Path = VECTORS_FILE,
+        cls, sentences: Sequence[Sentence], embed: Callable[[list[str]], np.ndarray], model: str,
+        paths: Sequence[Path] | None = None, vectors_file: Path = VECTORS_FILE,
+        move: Callable[[list[str], np.ndarray], np.ndarray] | None = None,
     ) -> ExemplarBank:
         """Label the examples against ``sentences``; their vectors come from ``vectors_file`` when it holds them
-        (same model, same embedded text: ``embed_text`` of the question), else from ``embed``."""
+        (same model, same text: ``example_key`` of the question), else from ``embed``; ``move`` then makes
+        them query vectors (the finder passes ``QueryVectors.moved`` with each question's expansion)."""
         paths = sorted(TRAINING_DIR.glob("*.jsonl")) if paths is None else list(paths)
         examples = read_examples(paths)
         prose = [s for s in sentences if not s.is_cell]
@@ -117,14 +119,15 @@ class ExemplarBank:
                         labels.append(sentence.id)
         if not questions:
             return cls.empty()
-        texts = [embed_text(q) for q in dict.fromkeys(questions)]
+        keys = list(dict.fromkeys(example_key(q) for q in questions))
         stored = read_vectors(vectors_file, model)
-        missing = [t for t in texts if t not in stored]
+        missing = [k for k in keys if k not in stored]
         if missing:
             log.warning("%d example question(s) not in %s: embedding them now; run `%s`", len(missing), vectors_file.name, EMBED_COMMAND)
             stored.update(zip(missing, np.asarray(embed(missing), dtype=np.float32)))
-        by_question = dict(zip(dict.fromkeys(questions), texts))
-        return cls(np.stack([stored[by_question[q]] for q in questions]), labels)
+        vectors = np.stack([stored[k] for k in keys])
+        rows = dict(zip(keys, move(keys, vectors) if move is not None else vectors))
+        return cls(np.stack([rows[example_key(q)] for q in questions]), labels)
 
     def __len__(self) -> int:
         """The (question, sentence) pairs."""
@@ -153,20 +156,21 @@ def read_vectors(path: Path, model: str) -> dict[str, np.ndarray]:
         return {}
 
 
-def example_text(question: str, vocabulary: LayVocabulary) -> str:
-    """What is embedded for a question (its lay words expanded), exactly as for a patient's message."""
-    cut = question[:MAX_QUERY_CHARS]
-    return query_text(cut, vocabulary.expand(cut))
+def example_key(question: str) -> str:
+    """What is embedded (and stored) for an example question: as much of it as a patient's message is read."""
+    return question[:MAX_QUERY_CHARS]
 
 
 def embed_in_batches(embedder: QueryEmbedder, texts: list[str], batch: int = 16) -> np.ndarray:
     """Many texts through the query embedder, ``batch`` at a time (at load and by ``embed``: one way, one result)."""
+    if not texts:
+        return np.zeros((0, embedder.info.dimension), dtype=np.float32)
     return np.concatenate([embedder.encode_queries(texts[i : i + batch]) for i in range(0, len(texts), batch)])
 
 
-def _training_texts(vocabulary: LayVocabulary) -> list[str]:
+def _training_texts() -> list[str]:
     examples = read_examples(sorted(TRAINING_DIR.glob("*.jsonl")))
-    return list(dict.fromkeys(example_text(e.question, vocabulary) for e in examples))
+    return list(dict.fromkeys(example_key(e.question) for e in examples))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -175,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = load_settings()
     model = settings.embedder.model
-    texts = _training_texts(LayVocabulary.load())
+    texts = _training_texts()
     if args.command == "embed":
         from embedding.embedder import load_query_embedder
 

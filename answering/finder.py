@@ -18,14 +18,14 @@ import numpy as np
 from answering.comparison import compose_comparison
 from answering.compose import ComposerTuning, Composition, compose
 from answering.conversation import last_reply, user_turns
-from answering.exemplars import ExemplarBank, embed_in_batches, example_text
+from answering.exemplars import ExemplarBank, embed_in_batches
 from answering.followup import Focus, FollowUpResolver
 from answering.question import QuestionRules
 from answering.roles import RoleRules, sentence_priors
 from answering.turn import Found, Turn
 from index.retriever import Retriever, SearchResult
 from index.text import tokenize
-from index.vocabulary import MAX_QUERY_CHARS, Expansion, query_text
+from index.vocabulary import MAX_QUERY_CHARS, Expansion
 from settings import Settings
 
 RETRIEVED_REPORTED = 10  # passages listed in Answer.retrieved (the evaluation's MRR@10); k of them are composed from
@@ -49,7 +49,8 @@ class PassageFinder:
         self.priors = sentence_priors(retriever.index.sentences, retriever.index.sentence_vectors, RoleRules.load())
         # Patients' questions each sentence is known to answer (data/answers/training), embedded as questions are.
         self.examples = ExemplarBank.build(
-            retriever.index.sentences, self.example_text, self.embed_example_texts, retriever.embedder.info.model
+            retriever.index.sentences, lambda texts: embed_in_batches(retriever.embedder, texts), retriever.embedder.info.model,
+            move=lambda questions, vectors: retriever.query_vectors.moved(vectors, [retriever.vocabulary.expand(q) for q in questions]),
         )
         self._treatment_sentences: dict[str, list[str]] = {}
         self._drug_free: dict[str, Composition | None] = {}
@@ -69,9 +70,7 @@ class PassageFinder:
         with self._vectors_lock:
             missing = [t for t in dict.fromkeys(cut) if t not in self._vectors]
         if missing:
-            queries = [query_text(t, self.expansion_of(t)) for t in missing]
-            embedder = self.retriever.embedder
-            rows = embedder.encode_query(queries[0]) if len(queries) == 1 else embedder.encode_queries(queries)
+            rows = self.retriever.query_vectors.of(missing, [self.expansion_of(t) for t in missing])
             with self._vectors_lock:
                 for text, row in zip(missing, np.asarray(rows, dtype=np.float32).reshape(len(missing), -1), strict=True):
                     self._vectors[text] = row
@@ -79,13 +78,6 @@ class PassageFinder:
                         self._vectors.popitem(last=False)
         with self._vectors_lock:
             return np.stack([self._vectors[t] for t in cut])
-
-    def example_text(self, question: str) -> str:
-        return example_text(question, self.retriever.vocabulary)
-
-    def embed_example_texts(self, texts: list[str]) -> np.ndarray:
-        """Many ``example_text``s, in batches."""
-        return embed_in_batches(self.retriever.embedder, texts)
 
     def message_vector(self, text: str) -> np.ndarray:
         """The query vector of one message (triage embedded it already: no model call)."""
@@ -152,7 +144,7 @@ class PassageFinder:
         topic = self.retriever.titles.get(focus, "") if focus else ""
         query_vector = search.query_vector
         if query_vector is None:  # BM25-only mode still needs a vector to choose sentences
-            query_vector = self.retriever.embed(self.retriever.dense_text(text, search.expansion, topic))
+            query_vector = self.retriever.query_vector(text, search.expansion, topic)
             search.query_vector = query_vector
         tokens = (set(tokenize(text)), set(tokenize(f"{search.expansion.text} {topic}")))
         composition: Composition | None
@@ -228,7 +220,7 @@ class PassageFinder:
         """
         if question not in self._drug_free:
             cells, vectors = self.retriever.table_cells()
-            vector = self.retriever.embed(question)
+            vector = self.retriever.embedder.encode_query(question)
             tokens: tuple[set[str], set[str]] = (set(tokenize(question)), set())
             chunks = self.retriever.chunks_by_id
             self._drug_free[question] = compose_comparison(question, vector, tokens, cells, vectors, chunks, self.question_rules, self.tuning)

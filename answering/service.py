@@ -100,7 +100,10 @@ class AssistantService:
         current = self._assistant
         embedder = current.retriever.embedder
         index = load_index(self.settings.index_dir, embedder.info)
-        retriever = Retriever(index, embedder, current.retriever.vocabulary, self.settings.retrieval.rrf_k, self.settings.retrieval.hint_weight)
+        retrieval = self.settings.retrieval
+        retriever = Retriever(
+            index, embedder, current.retriever.vocabulary, retrieval.rrf_k, retrieval.hint_weight, retrieval.expansion_weight
+        )
         self._assistant = current.with_retriever(retriever)
         self.last_error = None
         log.info("now serving index %s (%d chunks)", retriever.index.build_id, len(retriever.chunks))

@@ -167,7 +167,8 @@ def worker(index_dir: Path, queries: int | None) -> dict[str, Any]:
     before = proc_memory_mib()
     t = time.perf_counter()
     index = load_index(index_dir, embedder.info)
-    retriever = Retriever(index, embedder, LayVocabulary.load(), settings.retrieval.rrf_k, settings.retrieval.hint_weight)
+    retrieval = settings.retrieval
+    retriever = Retriever(index, embedder, LayVocabulary.load(), retrieval.rrf_k, retrieval.hint_weight, retrieval.expansion_weight)
     load_s = time.perf_counter() - t
     after_load = proc_memory_mib()
     questions, _ = load_questions()

@@ -1,7 +1,8 @@
 """Hybrid retrieval: dense (FAISS inner product) and BM25, fused by reciprocal rank.
 
 Both sides see the patient's question with its lay words expanded to the
-guide's terms ("advil" → ibuprofen, NSAIDs). Either side can be switched off
+guide's terms ("advil" → ibuprofen, NSAIDs): BM25 reads the words, the dense
+side a vector moved toward theirs (``index.query_vectors``). Either side can be switched off
 (``mode="dense"`` or ``"bm25"``) so the evaluation can compare them.
 """
 
@@ -16,10 +17,11 @@ from contracts import Chunk, Sentence
 from embedding.embedder import load_query_embedder
 from embedding.info import QueryEmbedder
 from index.bm25 import BM25
+from index.query_vectors import QueryVectors, query_encoder
 from index.store import LoadedIndex, load_index, read_manifest
 from index.text import tokenize
-from index.vocabulary import Expansion, LayVocabulary, query_text
-from settings import Settings
+from index.vocabulary import Expansion, LayVocabulary
+from settings import DEFAULT_EXPANSION_WEIGHT, Settings
 
 MODES = ("hybrid", "dense", "bm25")
 
@@ -86,6 +88,7 @@ class Retriever:
         vocabulary: LayVocabulary | None = None,
         rrf_k: int = 60,
         hint_weight: float = 1.0,
+        expansion_weight: float = DEFAULT_EXPANSION_WEIGHT,
     ) -> None:
         self.index = index
         self.hint_weight = hint_weight
@@ -109,6 +112,10 @@ class Retriever:
         # Gathered once: a comparison question would otherwise copy every cell's vector (tens of MB at 1000× the guide).
         self._cell_records = [index.sentences[i] for i in self._cells]
         self._cell_vectors = index.sentence_vectors[self._cells]
+        # The guide's terms a question may be moved toward: the vocabulary's meanings and the titles (a follow-up's topic).
+        self.query_vectors = QueryVectors(
+            query_encoder(embedder), expansion_weight, [*self.vocabulary.meanings, *self.titles.values()]
+        )
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Retriever:
@@ -116,14 +123,14 @@ class Retriever:
         read_manifest(settings.index_dir)  # a missing or half-written index fails in a second, before the model loads
         embedder = load_query_embedder(settings)
         index = load_index(settings.index_dir, embedder.info)
-        return cls(index, embedder, LayVocabulary.load(), settings.retrieval.rrf_k, settings.retrieval.hint_weight)
+        return cls(
+            index, embedder, LayVocabulary.load(), settings.retrieval.rrf_k, settings.retrieval.hint_weight,
+            settings.retrieval.expansion_weight,
+        )
 
-    def embed(self, text: str) -> np.ndarray:
-        return self.embedder.encode_query(text)
-
-    def dense_text(self, query: str, expansion: Expansion, hint: str = "") -> str:
-        """The text the dense side embeds: the question, plus the guide's words (and any topic hint)."""
-        return query_text(query, expansion, hint)
+    def query_vector(self, query: str, expansion: Expansion, hint: str = "") -> np.ndarray:
+        """The (1, dimension) vector the dense side searches with: the question moved toward its terms (and a topic)."""
+        return self.query_vectors.of([query], [expansion], hint)
 
     def search(
         self,
@@ -156,7 +163,7 @@ class Retriever:
         if mode in ("hybrid", "dense"):
             if query_vector is None:
                 t = time.perf_counter()
-                query_vector = self.embed(self.dense_text(query, expansion, self.titles.get(within, "") if within else ""))
+                query_vector = self.query_vector(query, expansion, self.titles.get(within, "") if within else "")
                 timings["embed"] = _ms(t)
             t = time.perf_counter()
             if allowed is None:

@@ -57,23 +57,6 @@ def _terms(vocabulary: VocabularyData, medicines: MedicinesData) -> list[tuple[t
 MAX_QUERY_CHARS = 1000  # retrieval, composing and the learned red-flag layer read this much of a message
 
 
-MAX_EXTRA_CHARS = 1000  # the guide's words added to a question: each costs embedding time, the first ones carry the meaning
-
-
-def query_text(text: str, expansion: Expansion, hint: str = "") -> str:
-    """What is embedded for a question: its words, plus the guide's words for its lay words (and a topic hint).
-
-    At most ``MAX_EXTRA_CHARS`` are added, whole words (the embedding's cost grows
-    with its length: tested on the evaluation and development sets). Retrieval
-    searches with this vector and the learned red-flag layer reads it: one
-    embedding per message serves both.
-    """
-    extra = " ".join(dict.fromkeys(" ".join(x for x in (expansion.text, hint) if x).split()))  # each word once
-    if len(extra) > MAX_EXTRA_CHARS:
-        extra = extra[:MAX_EXTRA_CHARS].rsplit(" ", 1)[0]
-    return f"{text} ({extra})" if extra else text
-
-
 class LayVocabulary:
     """Compiled lay-term table."""
 
@@ -90,6 +73,11 @@ class LayVocabulary:
         self._firsts = re.compile("(?=(" + "|".join(map(re.escape, firsts)) + "))") if firsts else None
         # A first word found at a position hides the shorter ones that start there too ("icepack" hides "ice").
         self._shorter = {f: [g for g in firsts if f.startswith(g)] for f in firsts}
+
+    @property
+    def meanings(self) -> tuple[str, ...]:
+        """Every guide-words term the vocabulary can add to a question (embedded once, at load)."""
+        return tuple(dict.fromkeys(p.means for p in self._phrases))
 
     @property
     def combination(self) -> str:

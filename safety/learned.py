@@ -329,6 +329,9 @@ class LearnedSignal:
 # -- training --------------------------------------------------------------------------------------
 
 
+QUERY_VECTORS_KEY = "query vectors"  # in a fingerprint, beside the training files' names
+
+
 def training_files(
     directory: Path = TRAINING_DIR, medicines: Path = MEDICINE_TRAINING_DIR, answers: Path = ANSWER_EXAMPLES_DIR
 ) -> list[Path]:
@@ -336,8 +339,13 @@ def training_files(
 
 
 def fingerprint(paths: Iterable[Path]) -> dict[str, str]:
-    """sha256 of each training file (the shipped model records what it was fitted on)."""
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in paths}
+    """sha256 of each training file, and of how messages become vectors (the shipped model records what it was
+    fitted on: an edited file, another expansion weight or another guide term a message moves toward asks for a refit)."""
+    from index.query_vectors import configured_signature
+
+    prints = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in paths}
+    prints[QUERY_VECTORS_KEY] = configured_signature()
+    return prints
 
 
 def read_rows(paths: Iterable[Path]) -> list[dict[str, Any]]:

@@ -96,7 +96,7 @@ def check() -> int:
     meta = json.loads(META.read_text(encoding="utf-8"))
     if meta.get("training") != fingerprint(training_files()):
         print(
-            "safety.risk_training: the shipped model was fitted on other training data; run `python -m safety.risk_training train`"
+            "safety.risk_training: the shipped model was fitted on other training data or other query vectors; run `python -m safety.risk_training train`"
         )
         return 1
     LearnedRisks.load()

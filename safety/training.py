@@ -61,17 +61,20 @@ SETTINGS_GRID = ((1.0, 4.0), (1.0, 16.0), (4.0, 4.0), (4.0, 16.0))
 
 
 def default_embedder() -> Callable[[list[str]], np.ndarray]:
-    """The project's embedder over the text answering embeds (the question with the guide's words for its lay words)."""
+    """The project's embedder, making the vectors answering makes (each message moved toward its lay words' guide terms)."""
     from embedding.embedder import load_configured_embedder
-    from index.vocabulary import MAX_QUERY_CHARS, LayVocabulary, query_text
+    from index.query_vectors import QueryVectors
+    from index.vocabulary import MAX_QUERY_CHARS, LayVocabulary
     from settings import load_settings
 
-    embedder = load_configured_embedder(load_settings())
+    settings = load_settings()
+    embedder = load_configured_embedder(settings)
     vocabulary = LayVocabulary.load()
+    vectors = QueryVectors(lambda texts: embedder.encode(texts, batch_size=64), settings.retrieval.expansion_weight, vocabulary.meanings)
 
     def embed(texts: list[str]) -> np.ndarray:
         cut = [t[:MAX_QUERY_CHARS] for t in texts]
-        return embedder.encode([query_text(t, vocabulary.expand(t)) for t in cut], batch_size=64)
+        return vectors.of(cut, [vocabulary.expand(t) for t in cut])
 
     return embed
 
@@ -257,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
 def check() -> int:
     meta = json.loads(META.read_text(encoding="utf-8"))
     if meta.get("training") != fingerprint(training_files()):
-        print("safety.learned: the shipped model was fitted on other training data; run `python -m safety.training train`")
+        print("safety.learned: the shipped model was fitted on other training data or other query vectors; run `python -m safety.training train`")
         return 1
     LearnedSignal.load()
     print("safety.learned: the shipped model matches its training data")

@@ -62,7 +62,7 @@ def _embed_calls() -> tuple[list[list[str]], object]:
 
 def test_each_example_labels_the_sentences_holding_its_phrases(training: Path, tmp_path: Path):
     calls, embed = _embed_calls()
-    bank = ExemplarBank.build(SENTENCES, str, embed, "m", [training], tmp_path / "none.npz")
+    bank = ExemplarBank.build(SENTENCES, embed, "m", [training], tmp_path / "none.npz")
     assert len(bank) == 3 and bank.sentences_covered == 2  # follow-ups, unanswerables and unmatched phrases teach nothing
     sims = bank.similarities(np.asarray([0.0, 0.6, 0.8], dtype=np.float32))
     assert sims == pytest.approx({"s0": 0.0, "s1": 0.96})  # the closest of a sentence's examples counts
@@ -75,11 +75,25 @@ def test_stored_vectors_are_used_and_only_missing_questions_are_embedded(trainin
                         vectors=np.asarray([UNIT["heat pad all night?"], UNIT["ice or heat first?"]], dtype=np.float16),
                         model=np.asarray("m"))
     calls, embed = _embed_calls()
-    ExemplarBank.build(SENTENCES, str, embed, "m", [training], stored)
+    ExemplarBank.build(SENTENCES, embed, "m", [training], stored)
     assert calls == [["ice when?"]]
     calls, embed = _embed_calls()
-    ExemplarBank.build(SENTENCES, str, embed, "another-model", [training], stored)  # another model's vectors are not used
+    ExemplarBank.build(SENTENCES, embed, "another-model", [training], stored)  # another model's vectors are not used
     assert len(calls[0]) == 3
+
+
+def test_each_distinct_question_is_moved_once_as_a_patients_question_would_be(training: Path, tmp_path: Path):
+    """The bank holds query vectors: ``move`` (the lay words' terms, in the finder) sees each question once."""
+    moved: list[list[str]] = []
+
+    def move(questions: list[str], vectors: np.ndarray) -> np.ndarray:
+        moved.append(list(questions))
+        return np.asarray([[0.0, 0.0, 1.0]] * len(questions), dtype=np.float32)
+
+    _, embed = _embed_calls()
+    bank = ExemplarBank.build(SENTENCES, embed, "m", [training], tmp_path / "none.npz", move=move)
+    assert moved == [["heat pad all night?", "ice or heat first?", "ice when?"]]
+    assert bank.similarities(np.asarray([0.0, 0.0, 1.0], dtype=np.float32)) == pytest.approx({"s0": 1.0, "s1": 1.0})
 
 
 def test_a_bad_training_line_names_its_file_and_line(tmp_path: Path):
