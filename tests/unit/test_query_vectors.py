@@ -70,3 +70,12 @@ def test_several_terms_count_as_their_mean_and_a_topic_hint_is_embedded_once():
     vectors.moved(bare, [_expansion()], hint="Heat and Cold")
     vectors.moved(bare, [_expansion()], hint="Heat and Cold")
     assert model.calls[1:] == [["Heat and Cold"]]
+
+
+def test_the_signature_a_learned_layer_records_changes_with_what_makes_the_vectors():
+    from index.query_vectors import signature
+
+    same = signature("m", 0.7, ["cold therapy", "ice pack"])
+    assert same == signature("m", 0.7, ["ice pack", "cold therapy"])  # the terms' order does not matter
+    assert len({same, signature("m", 1.0, ["cold therapy", "ice pack"]), signature("m", 0.7, ["cold therapy"]),
+                signature("other", 0.7, ["cold therapy", "ice pack"])}) == 4
