@@ -41,7 +41,7 @@ from answering.turn import Reply, Turn
 from contracts import Citation, Part, PartKind, ReplyKind, guide_link
 from index.text import tokenize
 from rules.locale import DEFAULT_LANGUAGE
-from rules.patterns import Text, compile_words
+from rules.patterns import Text, compile_words, plain
 from safety.medication import MedicationRisks, RiskMatch
 from safety.notices import notice_parts
 from settings import ClinicSettings, RetrievalSettings, Settings
@@ -192,7 +192,8 @@ class MedicationStep:
         risks = [r for r in self.risks.assess_texts(messages, vectors) if set(r.applies_to) & classes]
         if risks:
             return self._cautions(turn, risks)
-        uncovered = [m for m in named if not m.covered and not m.context]
+        asked = asked_about_the_guide(text, self.finder)  # "I'm trying CBD oil as well, but how do I use the heat pad?"
+        uncovered = [m for m in named if not m.covered and not m.context and (asked is None or plain(m.written) in asked)]
         if uncovered:
             names = _joined(list(dict.fromkeys(m.written for m in uncovered)))
             not_covered = turn.texts.part(PartKind.CAUTION, "not_covered", medicine=names)
@@ -300,7 +301,14 @@ def decline_with_nearest(turn: Turn, said: Part, closest: Part | None, guide_url
     return Reply(ReplyKind.DECLINE, [*turn.lead, *parts], list(composition.citations), out_of_scope=True, passages=_passages(composition))
 
 
-_SENTENCE = re.compile(r"[^.!?]+[.!?]*")
+def asked_about_the_guide(text: str, finder: PassageFinder) -> str | None:
+    """The questions of a message that also says other things, when they name a treatment of the guide
+    (plain text, joined); None otherwise. A subject named only outside them is background: "Back went
+    during yoga. What ibuprofen dose?", "I'm trying CBD oil as well, but how do I use the heat pad?"."""
+    asked, parts = finder.question_rules.asked_clauses(text)
+    if asked and len(asked) < parts and finder.retriever.vocabulary.expand(" ".join(asked)).treatments:
+        return " ".join(asked)
+    return None
 
 
 @dataclass
@@ -331,15 +339,14 @@ class NotInGuideStep:
         """The first subject named (as the patient wrote it) in what is asked, and whether the nearest
         answer may follow. When the questions of a longer message name something the guide covers,
         only they count: "Back went during yoga. What ibuprofen dose?" asks about ibuprofen, not yoga
-        (but "My doctor mentioned injections. How do those work?" still asks about injections)."""
+        (but "My doctor mentioned injections. How do those work?" still asks about injections);
+        "I'm doing yoga too, but how long should I ice?" asks about ice."""
         prepared = Text.prepare(text)
-        asked = [m.group(0) for m in _SENTENCE.finditer(text) if m.group(0).rstrip().endswith("?")]
-        covered = asked and len(asked) < len(_SENTENCE.findall(text)) and self.finder.retriever.vocabulary.expand(" ".join(asked)).treatments
+        asked = asked_about_the_guide(text, self.finder)
         for pattern, nearest in self._subjects():
             for m in pattern.finditer(prepared.plain):
-                written = prepared.as_written(*m.span())
-                if not covered or any(written in question for question in asked):
-                    return written, nearest
+                if asked is None or m.group(0) in asked:
+                    return prepared.as_written(*m.span()), nearest
         return None
 
     def _subjects(self) -> list[tuple[re.Pattern[str], bool]]:

@@ -18,6 +18,7 @@ from rules.negation import NegationRules
 from rules.patterns import SENTENCE_END, PatternLanguage, compile_patterns, compile_words, plain
 
 POLARITY_MEMO_LIMIT = 1 << 16
+_SENTENCES = re.compile(r"[^.!?]+[.!?]*")
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ class QuestionRules:
     negation: NegationRules
     choice: re.Pattern[str] | None = None  # "A or B": groups a and b
     beyond_named: re.Pattern[str] | None = None  # "than", "instead of": a comparison past the treatments named
+    question_turn: re.Pattern[str] | None = None  # "…, but how long…?": where a statement turns into the question
     _polarity_memo: dict[str, dict[str, bool]] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
@@ -83,7 +85,27 @@ class QuestionRules:
             ),
             choice=compile_patterns([data.choice]),
             beyond_named=compile_patterns(data.beyond_named) if data.beyond_named else None,
+            question_turn=compile_patterns(data.question_turn) if data.question_turn else None,
         )
+
+    def asked_clauses(self, text: str) -> tuple[list[str], int]:
+        """What a message asks (its questions, in plain text) and how many parts it has in all.
+
+        A sentence ending in "?" is asked, from where a statement turns into its question
+        ("I'm doing yoga too, but how long should I ice?" asks "how long should i ice?"; the
+        rest is said); any other sentence is said. Subjects named only in what is said are
+        background ("Back went during yoga. What ibuprofen dose?" asks about ibuprofen).
+        """
+        asked: list[str] = []
+        parts = 0
+        for sentence in _SENTENCES.findall(plain(text)):
+            if not sentence.rstrip().endswith("?"):
+                parts += 1
+                continue
+            turns = list(self.question_turn.finditer(sentence)) if self.question_turn else []
+            asked.append(sentence[turns[-1].end() :] if turns else sentence)
+            parts += 2 if turns else 1
+        return asked, parts
 
     def wanted_types(self, question: str) -> list[AnswerType]:
         prepared = plain(question)

@@ -8,6 +8,8 @@ medicines are checked against their single sources by :mod:`rules.catalog`.
 
 from __future__ import annotations
 
+import dataclasses
+
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -441,6 +443,7 @@ class AnsweringData:
     negation_window: int
     roles: RolesData = field(default_factory=lambda: RolesData((), ()))
     beyond_named: tuple[str, ...] = ()  # "cheaper than physio?", "instead of massage": past the treatments named
+    question_turn: tuple[str, ...] = ()  # "I'm doing yoga too, but how long should I ice?": where a statement turns into the question
 
 
 @dataclass(frozen=True)
@@ -489,8 +492,10 @@ def read_answering(language: str = DEFAULT_LANGUAGE, path: Path | None = None) -
         beyond_named,
     )
     comparison.done()
+    question_turn = tuple(root.strings("question_turn", default=[], nonempty=False))
+    _check_patterns(root, "question_turn", question_turn, whole_words=False)  # a lookahead: matches no words of its own
     root.done()
-    return data
+    return dataclasses.replace(data, question_turn=question_turn)
 
 
 def _roles(root: Table) -> RolesData:

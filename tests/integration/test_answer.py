@@ -224,3 +224,20 @@ def test_what_the_rules_let_through_is_read_by_the_learned_answerability_layer(a
     assert answered.kind == "answer" and "15-20 minutes" in answered.text
     followed = assistant.answer("and is thai massage ok?", [{"role": "user", "content": "does massage help a spasm?"}])
     assert "guide_silent" not in [p.prompt for p in followed.parts]  # a follow-up is left to the rules and the answer
+
+
+@pytest.mark.parametrize(
+    ("message", "background", "treatment"),
+    [
+        ("I'm doing yoga too, but how long should I ice my back?", "yoga", "heat-cold"),
+        ("I'm trying CBD oil as well, but what's the right way to use a heating pad?", "CBD", "heat-cold"),
+    ],
+)
+def test_a_subject_named_before_the_question_is_background_not_what_is_asked(assistant, message, background, treatment):
+    """"…, but how long should I ice?" asks about ice: the guide's answer leads, with no "the guide doesn't cover yoga"."""
+    answer = assistant.answer(message, [])
+    assert answer.kind == "answer" and answer.parts[0].kind == "answer", [p.prompt for p in answer.parts]
+    assert background.lower() not in answer.parts[0].markdown.lower()
+    assert treatment in {c.treatment for c in answer.citations}
+    alone = assistant.answer(f"is {background} good for back spasms?", [])
+    assert alone.parts[0].kind != "answer"  # asked about on its own, it is still what the guide does not cover

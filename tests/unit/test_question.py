@@ -222,3 +222,18 @@ def test_freely_is_not_free_of(rules):
 )
 def test_intent_is_one_label_for_the_clinic(rules, question, intent):
     assert rules.intent(question) == intent
+
+
+@pytest.mark.parametrize(
+    ("message", "asked", "parts"),
+    [
+        ("I'm doing yoga too, but how long should I ice my back?", ["how long should i ice my back?"], 2),
+        ("I'm trying CBD oil as well, but what's the right way to use a heating pad?", ["whats the right way to use a heating pad?"], 2),
+        ("can I use heat, but not ice?", ["can i use heat, but not ice?"], 1),  # no question word after "but": one question
+        ("Back went during yoga. What ibuprofen dose?", [" what ibuprofen dose?"], 2),
+        ("is yoga good for spasms?", ["is yoga good for spasms?"], 1),
+        ("My back hurts.", [], 1),
+    ],
+)
+def test_asked_clauses_start_where_a_statement_turns_into_the_question(rules, message, asked, parts):
+    assert rules.asked_clauses(message) == (asked, parts)
