@@ -9,7 +9,6 @@ medicines are checked against their single sources by :mod:`rules.catalog`.
 from __future__ import annotations
 
 import dataclasses
-
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
