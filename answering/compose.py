@@ -19,7 +19,7 @@ import numpy as np
 
 from answering.question import AnswerType
 from contracts import Chunk, Citation, Sentence
-from index.text import tokenize
+from index.text import bullet_label, tokenize
 
 _EMOJI_MARKERS = re.compile(r"\s*[🔄⚡📊💡⭐]\s*")
 # A sentence that leans on the one before it reads badly as an opening line.
@@ -50,6 +50,7 @@ class ComposerTuning:
     example_weight: float = 5.0  # closeness to questions a sentence is known to answer (answering.exemplars), per unit...
     example_floor: float = 0.6  # ...above this cosine (both tuned on eval/heldout/answers_dev*.jsonl)
     example_join: float = 0.65  # a passage outside the top k joins when one of its sentences' examples is this close
+    opener_gap: float = 0.3  # a bullet's first sentence this far below a later one that stands alone is left out (its label kept)
 
 
 @dataclass(frozen=True)
@@ -125,14 +126,14 @@ def _words(text: str) -> frozenset[str]:
 def _opening(scored: list[Scored], firsts: dict[int, Scored], tuning: ComposerTuning, items: dict[int, list[Scored]]) -> Scored:
     """The best sentence that can stand first on its own.
 
-    A later sentence of a bullet will be shown after the bullet's first sentence
-    (``with_bullet_context``), so as an opening it is worth what the pair is worth;
-    a sentence starting "This…"/"They…" pays ``opening_penalty``.
+    A later sentence of a bullet that needs the bullet's first sentence will be shown
+    after it (``with_bullet_context``), so as an opening it is worth what the pair is
+    worth; a sentence starting "This…"/"They…" pays ``opening_penalty``.
     """
 
     def standalone(s: Scored) -> float:
         first = firsts.get(s.sentence.block)
-        if first is not None and first is not s and s.sentence.block_kind == "bullet":
+        if first is not None and needs_opener(s, first, tuning):
             return (s.score + first.score) / 2
         return s.score - (tuning.opening_penalty if _ANAPHORIC_OPENING.match(_body(s.sentence.text)) else 0.0)
 
@@ -211,21 +212,41 @@ def select(scored: list[Scored], firsts: dict[int, Scored], tuning: ComposerTuni
     return [best] + rest
 
 
-def with_bullet_context(chosen: list[Scored], firsts: dict[int, Scored]) -> list[Scored]:
-    """Put a bullet's first sentence before a later sentence of the same bullet, which needs it to make sense."""
+def needs_opener(item: Scored, first: Scored, tuning: ComposerTuning) -> bool:
+    """Whether a later sentence of a bullet must be shown after the bullet's first sentence.
+
+    It must when it leans on it ("This…", "They…") or when the first sentence is itself close
+    to the question. Otherwise the first sentence is only the bullet's opening line ("Sleeping
+    Positions: Find a position that minimizes strain.") and would lead the answer with nothing
+    the patient asked: the later sentence stands alone, under the bullet's label.
+    """
+    if first is item or item.sentence.block_kind != "bullet":
+        return False
+    return bool(_ANAPHORIC_OPENING.match(item.sentence.text.strip())) or first.score >= item.score - tuning.opener_gap
+
+
+def with_bullet_context(
+    chosen: list[Scored], firsts: dict[int, Scored], tuning: ComposerTuning
+) -> tuple[list[Scored], dict[str, Sentence]]:
+    """Put a bullet's first sentence before a later sentence of the same bullet that needs it
+    (``needs_opener``); a sentence that does not gets the bullet's label instead. Returns the
+    sentences and, by sentence id, the bullet first sentence whose label each borrows."""
     result: list[Scored] = []
-    emitted: set[int] = set()
+    labels: dict[str, Sentence] = {}
+    emitted: set[int] = set()  # shown, or left out because a later sentence of its item stands alone under its label
     for item in chosen:
         if id(item.sentence) in emitted:
             continue
         first = firsts.get(item.sentence.block)
-        if first is not None and id(first.sentence) not in emitted:
-            result.append(first)
+        if first is not None and first is not item and id(first.sentence) not in emitted:
+            if needs_opener(item, first, tuning):
+                result.append(first)
+            else:
+                labels[item.sentence.id] = first.sentence
             emitted.add(id(first.sentence))
-        if id(item.sentence) not in emitted:
-            result.append(item)
-            emitted.add(id(item.sentence))
-    return result
+        result.append(item)
+        emitted.add(id(item.sentence))
+    return result, labels
 
 
 def _span(chunk: Chunk, start: int, end: int) -> str:
@@ -233,15 +254,21 @@ def _span(chunk: Chunk, start: int, end: int) -> str:
     return chunk.text[start - chunk.start : end - chunk.start]
 
 
-def cite(chosen: list[Scored], chunks: dict[str, Chunk]) -> tuple[list[str], list[Citation]]:
+def cite(
+    chosen: list[Scored], chunks: dict[str, Chunk], labels: Mapping[str, Sentence] | None = None
+) -> tuple[list[str], list[Citation]]:
     """Sentences with markers; the sentences of one passage share one citation, whose quote is the
-    verbatim span from the first to the last of them (one source entry per passage, not one per line)."""
+    verbatim span from the first to the last of them (one source entry per passage, not one per line).
+    A sentence shown under a borrowed bullet label (``labels``) quotes from the label on."""
+    labels = labels or {}
     by_chunk: dict[str, list[Sentence]] = {}
     for item in chosen:
         if item.sentence.is_cell:
             by_chunk.setdefault(f"{item.sentence.chunk_id}#{item.sentence.id}", []).append(item.sentence)  # a cell stands alone
         else:
-            by_chunk.setdefault(item.sentence.chunk_id, []).append(item.sentence)
+            by_chunk.setdefault(item.sentence.chunk_id, []).extend(
+                [labels[item.sentence.id], item.sentence] if item.sentence.id in labels else [item.sentence]
+            )
     number: dict[str, int] = {}
     citations: list[Citation] = []
     for key, group in by_chunk.items():
@@ -254,7 +281,7 @@ def cite(chosen: list[Scored], chunks: dict[str, Chunk]) -> tuple[list[str], lis
     for item in chosen:
         s = item.sentence
         key = f"{s.chunk_id}#{s.id}" if s.is_cell else s.chunk_id
-        lines.append(f"{render_sentence(s)} [{number[key]}]")
+        lines.append(f"{render_sentence(s, labels.get(s.id))} [{number[key]}]")
     return lines, citations
 
 
@@ -263,17 +290,25 @@ def quoted_passages(chosen: list[Scored]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(c.sentence.chunk_id for c in chosen))
 
 
-def render_sentence(sentence: Sentence) -> str:
+def render_sentence(sentence: Sentence, labelled_by: Sentence | None = None) -> str:
     """A quoted sentence as shown: a table cell gets its row and column names; a list item's
-    label reads as a bold lead-in ("**Contrast Therapy:** For stubborn spasms …"), not a fragment."""
+    label reads as a bold lead-in ("**Contrast Therapy:** For stubborn spasms …"), not a fragment;
+    a later sentence of a list item shown without the item's first one (``labelled_by``) gets its label."""
     if sentence.is_cell:
         value = _EMOJI_MARKERS.sub(" ", sentence.text).strip()
         return f"**{sentence.title}**: {sentence.label.lower()}: {value}"
     text = sentence.text.strip()
-    head, sep, rest = text.partition(": ")
-    if sep and sentence.block_kind == "bullet" and len(head.split()) <= 6 and not head.startswith("**"):
-        return f"**{head}:** {rest}"
-    return text
+    head, rest = _bullet_label(labelled_by.text.strip()) if labelled_by is not None else ("", "")
+    if head:
+        return f"**{head}:** {text}"
+    head, rest = _bullet_label(text) if sentence.block_kind == "bullet" else ("", "")
+    return f"**{head}:** {rest}" if head else text
+
+
+def _bullet_label(text: str) -> tuple[str, str]:
+    """("Contrast Therapy", "For stubborn spasms …") for a labelled list item's first sentence; ("", text) otherwise."""
+    head = bullet_label(text)
+    return (head, text.strip()[len(head) + 2 :]) if head else ("", text)
 
 
 def compose(
@@ -299,10 +334,10 @@ def compose(
     chosen = select(scored, firsts, tuning)
     if not chosen:
         return None
-    chosen = with_bullet_context(chosen, firsts)
+    chosen, labels = with_bullet_context(chosen, firsts, tuning)
     while len(chosen) > tuning.max_sentences:  # context lines push out the weakest supporting sentence
         weakest = min(chosen[1:], key=lambda s: s.score)
         chosen.remove(weakest)
-    lines, citations = cite(chosen, chunks)
+    lines, citations = cite(chosen, chunks, labels)
     treatments = tuple(dict.fromkeys(c.sentence.treatment for c in chosen))
     return Composition(" ".join(lines), citations, chosen[0].score, treatments, passages=quoted_passages(chosen))

@@ -126,11 +126,11 @@ def run(sizes: list[int], embed: str, queries: int | None, keep: bool, workdir: 
 def _calibrate(embedder: Any, guide: Path, base: Path) -> dict[str, Any]:
     """Measure how far a really embedded variant text sits from its original (see ``bench.corpus``)."""
     from bench.corpus import ReusingEmbedder, write_corpus
-    from ingest.build import chunk_documents, read_all, sentence_embedding_text
+    from ingest.build import chunk_documents, read_all, sentence_embedding_texts
 
     paths = write_corpus(guide, 2, base / "calibration")
     chunks, sentences = chunk_documents(read_all(paths[1:]), embedder, load_settings().index.chunk_target_tokens)
-    texts = [c.embedding_text for c in chunks] + [sentence_embedding_text(s) for s in sentences]
+    texts = [c.embedding_text for c in chunks] + sentence_embedding_texts(sentences)
     step = max(1, len(texts) // CALIBRATION_SAMPLE)
     sample = texts[::step][:CALIBRATION_SAMPLE]
     wrapper = ReusingEmbedder(embedder)

@@ -54,3 +54,10 @@ def tokenize(text: str) -> list[str]:
     """Stemmed content words of ``text`` (apostrophes: curly ones count as straight)."""
     words = _WORD.findall(text.lower().replace("’", "'"))
     return [stem(w) for w in words if w not in STOP_WORDS]
+
+
+def bullet_label(text: str) -> str:
+    """The label of a labelled list item's first sentence ("Contrast Therapy: For stubborn …" → "Contrast
+    Therapy"): at most six words before ": "; "" when it has none."""
+    head, sep, _ = text.strip().partition(": ")
+    return head if sep and len(head.split()) <= 6 and not head.startswith("**") else ""

@@ -18,6 +18,7 @@ from index.store import (
     sha256_of,
     write_index,
 )
+from index.text import bullet_label
 from ingest.chunking import build_chunks
 from ingest.sources import SourceDocument, discover, read_source
 from ingest.structure import StructureRules, parse_structure
@@ -81,7 +82,7 @@ def build_index(
         raise ValueError(f"{', '.join(str(d.path) for d in docs)}: no text to index")
     progress = len(chunks) + len(sentences) > PROGRESS_ABOVE
     chunk_vectors = embedder.encode([c.embedding_text for c in chunks], progress=progress)
-    sentence_vectors = embedder.encode([sentence_embedding_text(s) for s in sentences], progress=progress)
+    sentence_vectors = embedder.encode(sentence_embedding_texts(sentences), progress=progress)
     records = [
         SourceRecord(d.name, display_path(d.path, PROJECT_ROOT), d.sha256, d.kind, len(d.text)) for d in docs
     ]
@@ -94,7 +95,7 @@ def build_index(
         embedder.info,
         records,
         approximate_above,
-        {"chunk_target_tokens": target_tokens, "approximate_above": approximate_above},
+        {"chunk_target_tokens": target_tokens, "approximate_above": approximate_above, "sentence_text": SENTENCE_TEXT},
         index_shaping_files(),
     )
     treatments = tuple(dict.fromkeys(c.treatment for c in chunks))
@@ -107,11 +108,35 @@ def index_shaping_files() -> dict[str, str]:
     return {display_path(path, PROJECT_ROOT): sha256_of(path)}
 
 
-def sentence_embedding_text(sentence: Sentence) -> str:
-    """A sentence is embedded with its treatment's title ("They are typically reserved…" needs to say who "they" are)."""
+# How sentences are embedded (recorded in the manifest's build settings: an index built another way is stale).
+SENTENCE_TEXT = "title, and a list item's label for its later sentences"
+
+
+def sentence_embedding_text(sentence: Sentence, item_label: str = "") -> str:
+    """A sentence is embedded with its treatment's title ("They are typically reserved…" needs to say who "they" are),
+    and a later sentence of a labelled list item with the item's label, which only its first sentence holds in its
+    text: "Sleeping on your side with a pillow…" is read under "Sleeping Positions" as the item's opener is."""
     if sentence.kind == "cell":
         return f"{sentence.title}. {sentence.label}: {sentence.text}"
+    if item_label:
+        return f"{sentence.title}: {item_label}: {sentence.text}"
     return f"{sentence.title}: {sentence.text}"
+
+
+def sentence_embedding_texts(sentences: list[Sentence]) -> list[str]:
+    """``sentence_embedding_text`` of each sentence, in order (a list item's label comes from its first sentence)."""
+    labels: dict[tuple[str, int], str] = {}
+    texts = []
+    for sentence in sentences:
+        label = ""
+        if sentence.block_kind == "bullet" and sentence.kind != "cell":
+            key = (sentence.chunk_id, sentence.block)
+            if key in labels:
+                label = labels[key]
+            else:
+                labels[key] = bullet_label(sentence.text)
+        texts.append(sentence_embedding_text(sentence, label))
+    return texts
 
 
 def stale_reasons(index_dir: Path, paths: list[Path], model: str, build_settings: dict | None = None) -> list[str]:
@@ -123,7 +148,7 @@ def stale_reasons(index_dir: Path, paths: list[Path], model: str, build_settings
     reasons = changed_sources(manifest, PROJECT_ROOT) + changed_rule_files(manifest, index_shaping_files())
     if manifest.get("embedder", {}).get("model") != model:
         reasons.append(f"built with embedder {manifest.get('embedder', {}).get('model')!r}, configured {model!r}")
-    for key, value in (build_settings or {}).items():
+    for key, value in {**(build_settings or {}), "sentence_text": SENTENCE_TEXT}.items():
         if manifest.get("build_settings", {}).get(key) != value:
             reasons.append(f"{key} is now {value}, the index was built with {manifest.get('build_settings', {}).get(key)}")
     recorded = {s["path"] for s in manifest.get("sources", [])}

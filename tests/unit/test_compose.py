@@ -13,7 +13,7 @@ import re
 import numpy as np
 import pytest
 
-from answering.compose import ComposerTuning, Scored, cite, compose, select, with_bullet_context
+from answering.compose import ComposerTuning, Scored, cite, compose, render_sentence, select, with_bullet_context
 from contracts import Sentence
 from tests.unit.conftest import MINI_GUIDE
 
@@ -141,8 +141,19 @@ def test_a_list_introduction_opens_only_with_its_list():
 def test_bullet_context_and_cite_number_groups():
     first = _sentence(1, "Daily Movement: Walk a little.", 10, "bullet", start=10)
     second = _sentence(2, "It keeps you supple.", 10, "bullet", start=40)
-    chosen = with_bullet_context([_scored(second, 0.9, [1, 0])], {10: _scored(first, 0.8, [0, 1])})
-    assert [s.sentence.id for s in chosen] == ["s1", "s2"]
+    chosen, labels = with_bullet_context([_scored(second, 0.9, [1, 0])], {10: _scored(first, 0.8, [0, 1])}, ComposerTuning())
+    assert [s.sentence.id for s in chosen] == ["s1", "s2"] and labels == {}  # "It …" leans on the first sentence
+
+
+def test_a_later_bullet_sentence_that_stands_alone_borrows_the_label_not_the_generic_opener():
+    first = _sentence(1, "Sleeping Positions: Find a position that minimizes strain.", 10, "bullet", start=10)
+    second = _sentence(2, "Sleeping on your side with a pillow between your knees helps align your hips.", 10, "bullet", start=70)
+    tuning = ComposerTuning(opener_gap=0.3)
+    chosen, labels = with_bullet_context([_scored(second, 0.9, [1, 0])], {10: _scored(first, 0.4, [0, 1])}, tuning)
+    assert [s.sentence.id for s in chosen] == ["s2"] and labels == {"s2": first}
+    assert render_sentence(second, labels["s2"]).startswith("**Sleeping Positions:** Sleeping on your side")
+    close, _ = with_bullet_context([_scored(second, 0.9, [1, 0])], {10: _scored(first, 0.7, [0, 1])}, tuning)
+    assert [s.sentence.id for s in close] == ["s1", "s2"]  # the opener is close to the question too: both, in order
 
 
 def test_compose_returns_none_when_nothing_is_close(mini_retriever):
@@ -160,3 +171,18 @@ def test_cite_numbers_each_passage_once(mini_retriever):
     assert len(lines) == 3
     numbers = [int(re.search(r"\[(\d+)\]$", line).group(1)) for line in lines]  # every line ends with its marker
     assert sorted(set(numbers)) == [c.n for c in citations] == list(range(1, len(citations) + 1))
+
+
+def test_a_list_items_later_sentences_are_embedded_under_its_label():
+    """Only the item's first sentence holds "Sleeping Positions" in its text; the later ones are read under it too."""
+    from ingest.build import sentence_embedding_texts
+
+    first = _sentence(1, "Sleeping Positions: Find a position that minimizes strain.", 10, "bullet", start=10)
+    later = _sentence(2, "Sleeping on your side with a pillow between your knees helps.", 10, "bullet", start=70)
+    prose = _sentence(3, "Rest a day or two.", 11, start=200)
+    texts = sentence_embedding_texts([first, later, prose])
+    assert texts == [
+        f"{first.title}: Sleeping Positions: Find a position that minimizes strain.",
+        f"{later.title}: Sleeping Positions: Sleeping on your side with a pillow between your knees helps.",
+        f"{prose.title}: Rest a day or two.",
+    ]
