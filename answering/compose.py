@@ -298,17 +298,10 @@ def render_sentence(sentence: Sentence, labelled_by: Sentence | None = None) -> 
         value = _EMOJI_MARKERS.sub(" ", sentence.text).strip()
         return f"**{sentence.title}**: {sentence.label.lower()}: {value}"
     text = sentence.text.strip()
-    head, rest = _bullet_label(labelled_by.text.strip()) if labelled_by is not None else ("", "")
-    if head:
-        return f"**{head}:** {text}"
-    head, rest = _bullet_label(text) if sentence.block_kind == "bullet" else ("", "")
-    return f"**{head}:** {rest}" if head else text
-
-
-def _bullet_label(text: str) -> tuple[str, str]:
-    """("Contrast Therapy", "For stubborn spasms …") for a labelled list item's first sentence; ("", text) otherwise."""
-    head = bullet_label(text)
-    return (head, text.strip()[len(head) + 2 :]) if head else ("", text)
+    if labelled_by is not None and (borrowed := bullet_label(labelled_by.text)):
+        return f"**{borrowed}:** {text}"
+    own = bullet_label(text) if sentence.block_kind == "bullet" else ""
+    return f"**{own}:** {text[len(own) + 2 :]}" if own else text
 
 
 def compose(

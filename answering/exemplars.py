@@ -16,7 +16,8 @@ as written by ``python -m answering.exemplars embed``, which stores them in
 ``data/answers/examples.npz`` (``make test`` checks the file matches the data);
 a question the file lacks is embedded at load instead, so an edit works before
 the command is run, only slower. At load each is then moved toward its lay
-words' guide terms exactly as a patient's question is (``index.query_vectors``). A message costs one matrix product with the
+words' guide terms exactly as a patient's question is (``index.query_vectors``).
+A message costs one matrix product with the
 query vector it already has: no second model call.
 """
 

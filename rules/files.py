@@ -8,7 +8,6 @@ medicines are checked against their single sources by :mod:`rules.catalog`.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -483,18 +482,19 @@ def read_answering(language: str = DEFAULT_LANGUAGE, path: Path | None = None) -
     for c in comparison.tables("concept"):
         concepts.append(ConceptEntry(c.text("name"), tuple(c.strings("words", default=[], nonempty=False)), c.flag("medicines", default=False)))
         c.done()
+    question_turn = tuple(root.strings("question_turn", default=[], nonempty=False))
+    _check_patterns(root, "question_turn", question_turn, whole_words=False)  # a lookahead: matches no words of its own
     data = AnsweringData(
         doc.path, tuple(types), choice, asks, tuple(lv.lower() for lv in comparison.strings("levels")), tuple(rankings),
         tuple(concepts), tuple(comparison.strings("negation_before")), tuple(comparison.strings("negation_after")),
         comparison.integer("negation_window", minimum=0),
         _roles(root),
         beyond_named,
+        question_turn,
     )
     comparison.done()
-    question_turn = tuple(root.strings("question_turn", default=[], nonempty=False))
-    _check_patterns(root, "question_turn", question_turn, whole_words=False)  # a lookahead: matches no words of its own
     root.done()
-    return dataclasses.replace(data, question_turn=question_turn)
+    return data
 
 
 def _roles(root: Table) -> RolesData:
