@@ -25,7 +25,7 @@ import numpy as np
 
 from answering.answerability import LABELS, META, MODEL_DIR, NEIGHBOURS_AGREEING, RETRAIN, WEIGHTS, Answerability
 from answering.exemplars import TRAINING_DIR as EXAMPLES_DIR
-from safety.learned import fingerprint, fit_best_setting, fit_heads, lowest_threshold
+from safety.learned import fingerprint, fit_best_setting, fit_heads, lowest_threshold, refit_needed
 
 TRAINING_DIR = MODEL_DIR / "answerability"
 HELDOUT = MODEL_DIR.parent.parent / "eval" / "heldout"
@@ -136,8 +136,8 @@ def check() -> int:
     except (OSError, ValueError) as exc:
         print(f"answerability: {META} cannot be read ({exc}); run `{RETRAIN}`")
         return 1
-    if meta.get("training") != fingerprint(training_files()):
-        print(f"answerability: the shipped model was fitted on other training data or other query vectors; run `{RETRAIN}`")
+    if why := refit_needed(meta, training_files(), RETRAIN):
+        print(f"answerability: {why}")
         return 1
     Answerability.load()
     print("answerability: the shipped model matches its training data")

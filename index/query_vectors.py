@@ -69,12 +69,13 @@ class QueryVectors:
         """``bare`` rows moved toward their expansions' terms (and ``hint``, a topic title, for every row)."""
         wanted = [(*x.terms, hint) if hint else x.terms for x in expansions]
         self.learn(t for terms in wanted for t in terms)  # a term not met at load (a clinic's new title): once
+        with self._lock:  # only the lookups: the arithmetic runs outside it, concurrent requests do not queue here
+            term_rows = [[self._terms[t] for t in dict.fromkeys(terms)] if self.weight else [] for terms in wanted]
         out = np.array(bare, dtype=np.float32, copy=True).reshape(len(expansions), -1)
-        with self._lock:
-            for row, terms in zip(out, wanted, strict=True):
-                if terms and self.weight:
-                    mean = np.mean([self._terms[t] for t in dict.fromkeys(terms)], axis=0)
-                    row += self.weight * mean / max(float(np.linalg.norm(mean)), 1e-12)
+        for row, rows in zip(out, term_rows, strict=True):
+            if rows:
+                mean = np.mean(rows, axis=0)
+                row += self.weight * mean / max(float(np.linalg.norm(mean)), 1e-12)
         out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
         return out
 

@@ -348,6 +348,13 @@ def fingerprint(paths: Iterable[Path]) -> dict[str, str]:
     return prints
 
 
+def refit_needed(meta: dict[str, Any], paths: Iterable[Path], command: str) -> str | None:
+    """Why a shipped model (its ``meta``) must be refit to match ``paths`` and the query vectors, or None."""
+    if meta.get("training") != fingerprint(paths):
+        return f"the shipped model was fitted on other training data or other query vectors; run `{command}`"
+    return None
+
+
 def read_rows(paths: Iterable[Path]) -> list[dict[str, Any]]:
     """Training rows as ``{"message", "history", "tier", "class"}`` (a medicine question's ``expect`` says its tier)."""
     rows = []

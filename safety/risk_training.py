@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from rules.locale import DATA_DIR
-from safety.learned import fingerprint, fit_best_setting, fit_heads, lowest_threshold
+from safety.learned import fingerprint, fit_best_setting, fit_heads, lowest_threshold, refit_needed
 from safety.medication import MedicationRisks
 from safety.risk_model import META, WEIGHTS, LearnedRisks, read_jsonl, training_examples, training_files
 
@@ -94,10 +94,8 @@ def train(embed: Embed | None = None) -> int:
 def check() -> int:
     """Whether the shipped model was fitted on the training files as they are now (``make test`` runs it)."""
     meta = json.loads(META.read_text(encoding="utf-8"))
-    if meta.get("training") != fingerprint(training_files()):
-        print(
-            "safety.risk_training: the shipped model was fitted on other training data or other query vectors; run `python -m safety.risk_training train`"
-        )
+    if why := refit_needed(meta, training_files(), "python -m safety.risk_training train"):
+        print(f"safety.risk_training: {why}")
         return 1
     LearnedRisks.load()
     print("safety.risk_training: the shipped model matches its training data")

@@ -32,6 +32,7 @@ from safety.learned import (
     fingerprint,
     fit,
     read_rows,
+    refit_needed,
     training_files,
 )
 from safety.triage import Triage
@@ -259,8 +260,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def check() -> int:
     meta = json.loads(META.read_text(encoding="utf-8"))
-    if meta.get("training") != fingerprint(training_files()):
-        print("safety.learned: the shipped model was fitted on other training data or other query vectors; run `python -m safety.training train`")
+    if why := refit_needed(meta, training_files(), "python -m safety.training train"):
+        print(f"safety.learned: {why}")
         return 1
     LearnedSignal.load()
     print("safety.learned: the shipped model matches its training data")
