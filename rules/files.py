@@ -652,6 +652,7 @@ class MedicineRisksData:
     language: str
     risks: tuple[RiskEntry, ...]
     for_someone_else: tuple[str, ...] = ()  # the newest message asks for another person ("can she take ...")
+    doubt: tuple[str, ...] = ()  # words that make a denial after them uncertain ("not sure if my kidneys are ok")
 
 
 @cache
@@ -681,8 +682,10 @@ def read_medicine_risks(language: str = DEFAULT_LANGUAGE, path: Path | None = No
         raise root.error("risk", f"id {duplicated[0]!r} is used twice", duplicated[0])
     for_someone_else = tuple(root.strings("for_someone_else", default=[]))
     _check_patterns(root, "for_someone_else", for_someone_else, whole_words=True, language=lang)
+    doubt = tuple(root.strings("doubt", default=[]))
+    _check_patterns(root, "doubt", doubt, whole_words=True, language=lang)
     root.done()
-    return MedicineRisksData(doc.path, language, tuple(risks), for_someone_else)
+    return MedicineRisksData(doc.path, language, tuple(risks), for_someone_else, doubt)
 
 
 def _raise(problem: str) -> None:

@@ -38,6 +38,8 @@ log = logging.getLogger("safety")
 
 MAX_USER_MESSAGES = 200
 _CACHED_MESSAGES = 1024
+# How far before a denial ("my kidneys are fine") a doubt ("not sure if") may end and still make it uncertain.
+DOUBT_REACH_CHARS = 30
 
 
 # A risk named in a what-if or in general terms ("is ibuprofen safe if you're pregnant?", "how much baclofen
@@ -84,8 +86,10 @@ class MedicationRisks:
 
     def __init__(
         self, risks: tuple[_Risk, ...], context: ContextRules, for_someone_else: re.Pattern[str] | None = None, learned: LearnedRisks | None = None,
+        doubt: re.Pattern[str] | None = None,
     ) -> None:
         self.risks = risks
+        self.doubt = doubt
         self.learned = learned
         self._entries = {r.entry.id: r.entry for r in risks}
         self.context = context
@@ -102,7 +106,8 @@ class MedicationRisks:
             for r in data.risks
         )
         asking_for = language_rules.compile(data.for_someone_else) if data.for_someone_else else None
-        return cls(risks, ContextRules.compile(flags, language_rules), asking_for, learned)
+        doubt = language_rules.compile(data.doubt) if data.doubt else None
+        return cls(risks, ContextRules.compile(flags, language_rules), asking_for, learned, doubt)
 
     def assess(self, message: Any, history: Any = None) -> tuple[RiskMatch, ...]:
         """Every risk said by the patient in the conversation (each once, its most recent mention)."""
@@ -158,11 +163,14 @@ class MedicationRisks:
     def _read(self, text: str) -> _Reading:
         prepared = Text.prepare(text)
         context = self.context.read(prepared.plain)
+        doubts = [m.span() for m in self.doubt.finditer(prepared.plain)] if self.doubt else []
         found = []
         set_aside = set()
         for risk in self.risks:
             entry = risk.entry
-            excluded = [m.span() for m in risk.not_when.finditer(prepared.plain)] if risk.not_when else []
+            excluded = [
+                m.span() for m in risk.not_when.finditer(prepared.plain) if not _doubted(m.span(), doubts)
+            ] if risk.not_when else []  # fmt: skip
             in_general: RiskMatch | None = None  # asked of anyone ("if you're pregnant"): counts unless denied here
             denied = bool(excluded)  # "my stomach's fine": a general mention later is not about this patient
             for match in risk.pattern.finditer(prepared.plain):
@@ -187,3 +195,13 @@ class MedicationRisks:
                 elif in_general is not None or denied:
                     set_aside.add(entry.id)
         return _Reading(tuple(found), frozenset(set_aside - {m.risk for m in found}), context.asks_what_if)
+
+
+def _doubted(span: tuple[int, int], doubts: list[tuple[int, int]]) -> bool:
+    """Whether a denial at ``span`` is said in doubt: a doubt ends shortly before it or stands inside it.
+
+    "I'm not sure if my kidneys are ok" does not say they are: when unsure, the dose stays withheld.
+    """
+    start, end = span
+    return any(start - DOUBT_REACH_CHARS <= d_end <= end for _, d_end in doubts)
+

@@ -176,6 +176,12 @@ def test_negated_and_other_peoples_history_is_not_a_risk(mini_assistant):
         assert _medication(mini_assistant)(turn(mini_assistant, message)) is None, message
 
 
+def test_a_denial_said_in_doubt_still_withholds_the_dose(mini_assistant):
+    for message in ["I'm not sure if my kidneys are ok, how much advil?", "hopefully my liver is fine now, what's the aleve dose?"]:
+        reply = _medication(mini_assistant)(turn(mini_assistant, message))
+        assert reply is not None and reply.parts[0].prompt in {"risk_kidney", "risk_liver"}, message
+
+
 def test_a_maximum_leads_with_the_label_text_then_the_guide(mini_assistant):
     for message in ["what's the most ibuprofen I can take in a day?", "can I double my ibuprofen?", "can I take 3 advil at once?"]:
         t = turn(mini_assistant, message)
