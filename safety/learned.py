@@ -138,12 +138,14 @@ class LogisticHeads:
 
 
 def fit_heads(
-    texts: Sequence[str], vectors: np.ndarray, labels: Sequence[set[str]], ids: Sequence[str], c: float, char_weight: float
+    texts: Sequence[str], vectors: np.ndarray, labels: Sequence[set[str]], ids: Sequence[str], c: float, char_weight: float,
+    idf_power: float = 0.0,
 ) -> dict[str, np.ndarray]:
     """One balanced logistic head per label over the embedding and the (weighted) n-grams: ``LogisticHeads``' arrays."""
     from sklearn.linear_model import LogisticRegression
 
-    features = _matrix(texts, vectors, char_weight)
+    scales = ngram_weights(texts, char_weight, idf_power)
+    features = _matrix(texts, vectors, scales)
     dim = vectors.shape[1]
     dense, sparse, bias = [], [], []
     for label in ids:
@@ -151,7 +153,7 @@ def fit_heads(
         head.fit(features, np.array([label in found for found in labels], dtype=int))
         w = head.coef_[0].astype(np.float32)
         dense.append(w[:dim])
-        sparse.append(w[dim:] * char_weight)
+        sparse.append(w[dim:] * scales.astype(np.float32))
         bias.append(head.intercept_[0])
     weights = np.stack(sparse)
     rows, cols = np.nonzero(weights)
@@ -373,7 +375,28 @@ def read_rows(paths: Iterable[Path]) -> list[dict[str, Any]]:
     return rows
 
 
-def _matrix(texts: Sequence[str], vectors: np.ndarray, char_weight: float = 1.0) -> Any:
+def ngram_weights(texts: Sequence[str], char_weight: float, idf_power: float = 0.0) -> np.ndarray:
+    """Each n-gram bucket's scale while fitting: ``char_weight`` times its inverse document frequency in ``texts``
+    to the power ``idf_power`` (0: every n-gram alike), the mean over the n-grams' occurrences scaled to 1.
+
+    With one regularisation for all features, a smaller scale is a stronger penalty: n-grams of the words every
+    message has ("would", "whether", "also") then cannot carry a red flag by themselves, as they did when the
+    crisis examples happened to be written more formally than the ordinary ones. The weights stored are scaled
+    back, so a message is still scored on its plain ``char_features``.
+    """
+    weights = np.full(BUCKETS, char_weight, dtype=np.float64)
+    if not idf_power:
+        return weights
+    df = np.zeros(BUCKETS, dtype=np.float64)
+    for text in texts:
+        df[char_features(text)[0]] += 1
+    idf = (np.log((1 + len(texts)) / (1 + df)) + 1.0) ** idf_power
+    seen = df > 0
+    return char_weight * idf / (np.average(idf[seen], weights=df[seen]) if seen.any() else 1.0)
+
+
+def _matrix(texts: Sequence[str], vectors: np.ndarray, scales: np.ndarray) -> Any:
+    """The embedding beside the n-grams, each n-gram bucket multiplied by its ``scales`` entry (``ngram_weights``)."""
     from scipy import sparse
 
     rows, cols, vals = [], [], []
@@ -381,24 +404,27 @@ def _matrix(texts: Sequence[str], vectors: np.ndarray, char_weight: float = 1.0)
         index, values = char_features(text)
         rows.append(np.full(len(index), r))
         cols.append(index)
-        vals.append(values * char_weight)
+        vals.append(values * scales[index])
     chars = sparse.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(len(texts), BUCKETS))
     return sparse.hstack([sparse.csr_matrix(vectors), chars]).tocsr()
 
 
 def fit(
     texts: Sequence[str], vectors: np.ndarray, tiers: Sequence[str], classes: Sequence[str], c: float = 8.0, char_weight: float = 1.0,
+    idf_power: float = 0.0,
 ) -> dict[str, np.ndarray]:
     """Fit the tier heads and the sign head; returns the arrays ``model.npz`` holds.
 
     ``char_weight`` scales the n-gram features against the embedding while fitting
     (with one regularisation for both, it sets how much the spelling counts beside
-    the meaning); the stored n-gram weights are scaled back, so a message is scored
-    on its plain features.
+    the meaning), and ``idf_power`` how much less the n-grams of common words count
+    (``ngram_weights``); the stored n-gram weights are scaled back, so a message is
+    scored on its plain features.
     """
     from sklearn.linear_model import LogisticRegression
 
-    features = _matrix(texts, vectors, char_weight)
+    scales = ngram_weights(texts, char_weight, idf_power)
+    features = _matrix(texts, vectors, scales)
     dim = vectors.shape[1]
     arrays: dict[str, np.ndarray] = {}
     labels = np.array(tiers)
@@ -408,7 +434,7 @@ def fit(
         w = head.coef_[0].astype(np.float32)
         nonzero = np.flatnonzero(w[dim:])
         arrays.update({
-            f"{tier}_dense": w[:dim], f"{tier}_index": nonzero.astype(np.int64), f"{tier}_values": w[dim:][nonzero] * char_weight,
+            f"{tier}_dense": w[:dim], f"{tier}_index": nonzero.astype(np.int64), f"{tier}_values": w[dim:][nonzero] * scales[nonzero].astype(np.float32),
             f"{tier}_bias": np.asarray(head.intercept_[0], dtype=np.float32),
         })  # fmt: skip
     flagged = [i for i, t in enumerate(tiers) if t != Tier.NONE.value]
@@ -418,7 +444,7 @@ def fit(
     rows, cols = np.nonzero(coef[:, dim:])
     arrays.update({
         "sign_dense": coef[:, :dim], "sign_rows": rows.astype(np.int64), "sign_cols": cols.astype(np.int64),
-        "sign_values": coef[:, dim:][rows, cols] * char_weight, "sign_bias": sign.intercept_.astype(np.float32),
+        "sign_values": coef[:, dim:][rows, cols] * scales[cols].astype(np.float32), "sign_bias": sign.intercept_.astype(np.float32),
         "sign_classes": np.array(sign.classes_),
     })  # fmt: skip
     return arrays

@@ -57,8 +57,9 @@ FALSE_ALARM_BUDGET = 0.08
 # ten, a missed urgent sign three. The setting and its thresholds are the least total cost within the
 # false-alarm budget: ranking recall strictly first once traded some thirty false alarms for one emergency.
 MISS_COST = {"emergency": 10.0, "crisis": 10.0, "urgent": 3.0, "false_alarms": 1.0}
-# (n-gram weight beside the embedding, logistic C), chosen on the development sets with the thresholds.
-SETTINGS_GRID = ((1.0, 4.0), (1.0, 16.0), (4.0, 4.0), (4.0, 16.0))
+# (n-gram weight beside the embedding, logistic C, how much less common words' n-grams count: the power of
+# their inverse document frequency), chosen on the development sets with the thresholds.
+SETTINGS_GRID = ((4.0, 4.0, 0.0), (4.0, 4.0, 1.0), (4.0, 16.0, 1.0), (1.0, 4.0, 1.0))
 
 
 def default_embedder() -> Callable[[list[str]], np.ndarray]:
@@ -115,8 +116,8 @@ def train(embed: Callable[[list[str]], np.ndarray] | None = None, dev: Sequence[
     dev_rows = development_rows(dev)
     tier_of = {r["class"]: r["tier"] for r in rows}
     best: tuple[tuple[float, ...], dict[str, np.ndarray], dict[str, Any]] | None = None
-    for char_weight, c in SETTINGS_GRID:
-        arrays = fit(texts, vectors, [r["tier"] for r in rows], [r["class"] for r in rows], c, char_weight)
+    for char_weight, c, idf_power in SETTINGS_GRID:
+        arrays = fit(texts, vectors, [r["tier"] for r in rows], [r["class"] for r in rows], c, char_weight, idf_power)
         classes = [str(k) for k in arrays.pop("sign_classes")]
         meta: dict[str, Any] = {
             "training": fingerprint(paths),
@@ -126,17 +127,18 @@ def train(embed: Callable[[list[str]], np.ndarray] | None = None, dev: Sequence[
             "features": {"buckets": BUCKETS, "ngrams": list(NGRAMS)},
             "regularisation_c": c,
             "char_weight": char_weight,
+            "idf_power": idf_power,
         }
         try:
             thresholds, figures = choose_thresholds(LearnedSignal.from_arrays(arrays, meta), dev_rows, embed)
         except LearnedModelError as exc:
-            print(f"safety.learned: C={c}, n-gram weight {char_weight}: {exc}")
+            print(f"safety.learned: C={c}, n-gram weight {char_weight}, idf power {idf_power}: {exc}")
             continue
         meta["thresholds"] = {t.value: v for t, v in thresholds.items()}
         meta["clause_margins"] = figures.pop("clause_margins")
         meta["dev_figures"] = figures
         key = _preference(figures)
-        print(f"safety.learned: C={c}, n-gram weight {char_weight}: thresholds {meta['thresholds']}, dev {figures}", flush=True)
+        print(f"safety.learned: C={c}, n-gram weight {char_weight}, idf power {idf_power}: thresholds {meta['thresholds']}, dev {figures}", flush=True)
         if best is None or key > best[0]:
             best = (key, arrays, meta)
     if best is None:

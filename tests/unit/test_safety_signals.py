@@ -13,12 +13,13 @@ import sys
 
 import numpy as np
 import pytest
+from sklearn.linear_model import LogisticRegression
 
 from contracts import PartKind, Tier
 from rules.files import read_medicine_risks
 from rules.prompts import Prompts
 from safety.language import LanguageDetector
-from safety.learned import BUCKETS, LearnedSignal, _Head, char_features
+from safety.learned import BUCKETS, LearnedSignal, _Head, _matrix, char_features, fit, ngram_weights
 from safety.notices import notice_parts
 from safety.red_flags import RedFlagRules, SignMatch
 from safety.risk_model import LearnedRisks
@@ -61,6 +62,29 @@ def test_character_features_are_deterministic_and_unit_length():
     again, same = char_features("cant pee since this morning")
     assert np.array_equal(index, again) and np.allclose(values, same)  # case and apostrophes do not matter
     assert abs(float(np.linalg.norm(values)) - 1.0) < 1e-5 and index.max() < BUCKETS
+
+
+def test_common_words_ngrams_count_less_when_fitting_with_their_idf():
+    texts = ["would it help to rest", "would heat help", "would ice help", "saving tablets"]
+    assert np.all(ngram_weights(texts, 4.0, 0.0) == 4.0)  # power 0: every n-gram alike
+    scales = ngram_weights(texts, 4.0, 1.0)
+    common, _ = char_features("would")
+    rare, _ = char_features("saving")
+    assert scales[common].max() < scales[rare].min()
+
+
+def test_the_stored_weights_score_plain_features_as_the_fit_scored_scaled_ones():
+    texts = ["i cant feel my legs", "would heat help my back", "i want to end it all", "no numbness at all", "fever and chills"] * 2
+    tiers = ["emergency", "none", "crisis", "none", "urgent"] * 2
+    vectors = np.random.default_rng(0).normal(size=(len(texts), 4)).astype(np.float32)
+    arrays = fit(texts, vectors, tiers, ["both-legs", "everyday", "crisis-passive", "negated", "fever"] * 2, 4.0, 4.0, 1.0)
+    head = _Head(arrays["crisis_dense"], np.zeros(BUCKETS, dtype=np.float32), float(arrays["crisis_bias"]))
+    head.sparse[arrays["crisis_index"]] = arrays["crisis_values"]
+    stored = [head.score(v, *char_features(t)) for t, v in zip(texts, vectors, strict=True)]
+    fitted = LogisticRegression(C=4.0, max_iter=5000, class_weight="balanced").fit(
+        _matrix(texts, vectors, ngram_weights(texts, 4.0, 1.0)), [t == "crisis" for t in tiers]
+    )
+    assert np.allclose(stored, fitted.predict_proba(_matrix(texts, vectors, ngram_weights(texts, 4.0, 1.0)))[:, 1], atol=1e-4)
 
 
 def _signal(dimension: int = 8) -> LearnedSignal:
