@@ -35,7 +35,7 @@ DEV_SETS = (HELDOUT / "answers_dev.jsonl", HELDOUT / "answers_dev2.jsonl", HELDO
 # development sets' answerable questions (the rules' own refusals come on top: the target is 0.03 in all).
 FALSE_REFUSAL_BUDGET = 0.01
 THRESHOLD_GRID = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
-SETTINGS_GRID = ((1.0, 1.0), (1.0, 4.0), (4.0, 4.0))  # (n-gram weight beside the embedding, logistic C)
+SETTINGS_GRID = ((1.0, 1.0, 0.0), (1.0, 4.0, 0.0), (4.0, 4.0, 0.0))  # (n-gram weight beside the embedding, logistic C, idf power)
 
 Embed = Callable[[list[str]], np.ndarray]
 
@@ -112,12 +112,12 @@ def train(embed: Embed | None = None) -> int:
     dev_texts = sorted(set(dev[0]) | set(dev[1]))
     dev_vectors = dict(zip(dev_texts, embed(dev_texts), strict=True))
 
-    def fit_one(char_weight: float, c: float) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-        arrays = fit_heads(texts, vectors, [labels for _, labels in examples], LABELS, c, char_weight)
+    def fit_one(char_weight: float, c: float, idf_power: float) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        arrays = fit_heads(texts, vectors, [labels for _, labels in examples], LABELS, c, char_weight, idf_power)
         arrays.update(neighbours=vectors.astype(np.float16), unanswerable=np.array([bool(labels) for _, labels in examples]))
         meta = {
             "training": fingerprint(paths), "labels": list(LABELS), "regularisation_c": c, "char_weight": char_weight,
-            "neighbours_agreeing": NEIGHBOURS_AGREEING,
+            "idf_power": idf_power, "neighbours_agreeing": NEIGHBOURS_AGREEING,
         }  # fmt: skip
         return arrays, meta
 

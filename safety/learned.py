@@ -182,23 +182,24 @@ def lowest_threshold(
 
 
 def fit_best_setting(
-    name: str, grid: Sequence[tuple[float, float]], fit_one: Callable[[float, float], tuple[Arrays, dict[str, Any]]],
+    name: str, grid: Sequence[tuple[float, float, float]], fit_one: Callable[[float, float, float], tuple[Arrays, dict[str, Any]]],
     choose: Callable[[Arrays, dict[str, Any]], tuple[float, dict[str, float]]], better: Callable[[dict[str, float]], tuple[float, ...]],
     weights: Path, meta_path: Path,
 ) -> dict[str, Any]:
-    """For each (n-gram weight, C) of ``grid``: fit (``fit_one``), choose the threshold on the development sets
+    """For each (n-gram weight, C, idf power) of ``grid``: fit (``fit_one``), choose the threshold on the development sets
     (``choose``, which raises ``LearnedModelError`` when none is in budget); write the setting whose dev
     figures rank highest by ``better``. Returns its metadata."""
     best: tuple[tuple[float, ...], Arrays, dict[str, Any]] | None = None
-    for char_weight, c in grid:
-        arrays, meta = fit_one(char_weight, c)
+    for char_weight, c, idf_power in grid:
+        arrays, meta = fit_one(char_weight, c, idf_power)
+        setting = f"C={c}, n-gram weight {char_weight}, idf power {idf_power}"
         try:
             threshold, figures = choose(arrays, meta)
         except LearnedModelError as exc:
-            print(f"{name}: C={c}, n-gram weight {char_weight}: {exc}")
+            print(f"{name}: {setting}: {exc}")
             continue
         meta.update(threshold=threshold, dev_figures=figures)
-        print(f"{name}: C={c}, n-gram weight {char_weight}: threshold {threshold}, dev {figures}", flush=True)
+        print(f"{name}: {setting}: threshold {threshold}, dev {figures}", flush=True)
         if best is None or better(figures) > best[0]:
             best = (better(figures), arrays, meta)
     if best is None:

@@ -30,7 +30,7 @@ DEV_SETS = (HELDOUT / "medication_dev.jsonl", HELDOUT / "medication_dev2.jsonl",
 # on the grid that adds at most this much to the false risks the rules alone find on lines with no risk.
 FALSE_RISK_MARGIN = 0.01
 THRESHOLD_GRID = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
-SETTINGS_GRID = ((1.0, 4.0), (1.0, 16.0), (4.0, 4.0))  # (n-gram weight beside the embedding, logistic C)
+SETTINGS_GRID = ((1.0, 4.0, 0.0), (1.0, 16.0, 0.0), (4.0, 4.0, 0.0), (1.0, 4.0, 1.0), (4.0, 4.0, 1.0))  # (n-gram weight beside the embedding, logistic C, idf power)
 
 Embed = Callable[[list[str]], np.ndarray]
 
@@ -78,9 +78,12 @@ def train(embed: Embed | None = None) -> int:
     vectors = embed(texts)
     dev_rows = read_jsonl(DEV_SETS)
 
-    def fit_one(char_weight: float, c: float) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-        arrays = fit_heads(texts, vectors, [found for _, found in examples], ids, c, char_weight)
-        meta = {"training": fingerprint(paths), "risks": ids, "threshold": 0.5, "regularisation_c": c, "char_weight": char_weight}
+    def fit_one(char_weight: float, c: float, idf_power: float) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        arrays = fit_heads(texts, vectors, [found for _, found in examples], ids, c, char_weight, idf_power)
+        meta = {
+            "training": fingerprint(paths), "risks": ids, "threshold": 0.5, "regularisation_c": c, "char_weight": char_weight,
+            "idf_power": idf_power,
+        }  # fmt: skip
         return arrays, meta
 
     fit_best_setting(
