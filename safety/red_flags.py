@@ -8,13 +8,16 @@ caution. A clinic editor adds a phrasing to the data file, not here.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from contracts import Tier
 from rules.files import RedFlagsData, medicine_macros, read_medicines, read_red_flags
 from rules.locale import DEFAULT_LANGUAGE
-from rules.patterns import Text
+from rules.patterns import SENTENCE_END, Text
 from safety.context import ContextRules
+
+_SENTENCE_END = re.compile(SENTENCE_END)
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,7 @@ class _Sign:
     pattern: re.Pattern[str]
     not_when: re.Pattern[str] | None
     absent: re.Pattern[str] | None = None  # the patient says the sign is absent ("peeing normally")
+    across: re.Pattern[str] | None = None  # parts that may stand in different sentences ("took 2 soma. now he's slurring")
 
     def exclusions(self, plain: str) -> list[tuple[int, int]]:
         return [m.span() for m in self.not_when.finditer(plain)] if self.not_when else []
@@ -81,10 +85,31 @@ class RedFlagRules:
                 s.id, s.tier, s.label, s.text, s.risk, language.compile_overlapping(s.phrasings),
                 language.compile(s.not_when) if s.not_when else None,
                 language.compile(s.absent_when) if s.absent_when else None,
+                language.compile_overlapping(s.across_sentences) if s.across_sentences else None,
             )
             for s in data.signs
         )
         return cls(signs, ContextRules.compile(data, language), data.language, language.compile(data.context["terminators"]))
+
+    def read_across(self, texts: Sequence[str]) -> tuple[SignMatch, ...]:
+        """The signs whose ``across_sentences`` phrasings match over ``texts`` (the patient's messages, oldest
+        first) read as one sentence: "took a flexeril and had 3 beers. now I can't stay awake", or a partner's
+        "he's been taking my soma" then "he's really out of it". Context still counts ("no alcohol" is negated)."""
+        if not any(sign.across for sign in self.signs):
+            return ()
+        prepared = Text.prepare(", ".join(_SENTENCE_END.sub(",", t) for t in texts if t.strip()))
+        context = self.context.read(prepared.plain)
+        found = []
+        for sign in self.signs:
+            for match in sign.across.finditer(prepared.plain) if sign.across else ():
+                start, end = match.span(1)
+                if any(s < end and start < e for s, e in sign.exclusions(prepared.plain)):
+                    continue
+                verdict = context.judge(start, end, sign.tier, sign.risk)
+                if verdict.set_aside is None:
+                    found.append(SignMatch(sign.id, sign.tier, sign.label, prepared.as_written(start, end), 0, sign.text, verdict.other_person))
+                    break
+        return tuple(found)
 
     def read(self, text: str) -> Reading:
         """The signs that count in one message, and the mentions set aside."""

@@ -45,7 +45,8 @@ from safety.red_flags import Reading, RedFlagRules, SignMatch
 
 log = logging.getLogger("safety")
 
-MAX_USER_MESSAGES = 200  # the API takes at most [server] max_history_messages; this bounds a direct caller
+MAX_USER_MESSAGES = 200
+ACROSS_MESSAGES = 2  # the newest message and the one before are also read as one ("across_sentences" phrasings)  # the API takes at most [server] max_history_messages; this bounds a direct caller
 _CACHED_MESSAGES = 1024
 _CACHED_CHARS = 4000  # longer messages are read every time rather than kept in memory
 
@@ -113,6 +114,7 @@ class Triage:
             found += [replace(match, turn=turn) for match in matches]
             suffix = f" (earlier message {turn})" if turn else ""
             set_aside += [why + suffix for why in reading.set_aside]
+        found += self.english.read_across(texts[ACROSS_MESSAGES - 1 :: -1])
         language = self.language_of(texts[0])
         signs = self._labelled(_most_severe_first(found), language)
         return TriageResult(signs[0].tier if signs else Tier.NONE, signs, tuple(dict.fromkeys(set_aside)), language)
