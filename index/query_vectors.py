@@ -81,15 +81,15 @@ class QueryVectors:
 
 
 def signature(model: str, weight: float, terms: Sequence[str]) -> str:
-    """What makes the vectors, besides the message: the model, the weight and the guide terms (a learned layer's
-    fingerprint records it, so ``make test`` asks for a refit when one changes)."""
+    """What makes the vectors, besides the message: the model, the weight and the lay phrasings with the guide
+    terms they add (a learned layer's fingerprint records it, so ``make test`` asks for a refit when one changes)."""
     return hashlib.sha256(json.dumps([model, weight, sorted(terms)]).encode()).hexdigest()
 
 
 def configured_signature() -> str:
-    """``signature`` of the configured embedder, weight and lay vocabulary."""
+    """``signature`` of the configured embedder, weight and lay vocabulary (its phrasings and what each adds)."""
     from index.vocabulary import LayVocabulary
     from settings import load_settings
 
     settings = load_settings()
-    return signature(settings.embedder.model, settings.retrieval.expansion_weight, LayVocabulary.load().meanings)
+    return signature(settings.embedder.model, settings.retrieval.expansion_weight, LayVocabulary.load().readings)

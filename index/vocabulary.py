@@ -80,6 +80,12 @@ class LayVocabulary:
         return tuple(dict.fromkeys(p.means for p in self._phrases))
 
     @property
+    def readings(self) -> tuple[str, ...]:
+        """Each lay phrasing with the guide term it adds: what moves a question's vector (a learned layer's
+        fingerprint records them, so a phrasing added to ``vocabulary.toml`` asks for a refit, as a new term does)."""
+        return tuple(f"{p.pattern.pattern} -> {p.means}" for p in self._phrases)
+
+    @property
     def combination(self) -> str:
         """The treatment id that naming many treatments (or "at the same time", "daily") stands for: the closing plan."""
         return self._many_means

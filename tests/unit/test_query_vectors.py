@@ -79,3 +79,18 @@ def test_the_signature_a_learned_layer_records_changes_with_what_makes_the_vecto
     assert same == signature("m", 0.7, ["ice pack", "cold therapy"])  # the terms' order does not matter
     assert len({same, signature("m", 1.0, ["cold therapy", "ice pack"]), signature("m", 0.7, ["cold therapy"]),
                 signature("other", 0.7, ["cold therapy", "ice pack"])}) == 4
+
+
+def test_a_new_lay_phrasing_for_a_known_term_changes_the_signature():
+    """A phrasing added to vocabulary.toml moves some questions' vectors even when its guide term is not new."""
+    import re
+
+    from index.query_vectors import signature
+    from index.vocabulary import LayVocabulary, _Phrase
+
+    def vocabulary(*says: str) -> LayVocabulary:
+        return LayVocabulary([_Phrase(s.split()[0], re.compile(s), "cold therapy", ("heat-cold",)) for s in says])
+
+    before, after = vocabulary("frozen peas"), vocabulary("frozen peas", "bag of ice")
+    assert before.meanings == after.meanings
+    assert signature("m", 0.7, before.readings) != signature("m", 0.7, after.readings)
