@@ -63,6 +63,7 @@ class ContextRules:
     present: re.Pattern[str]
     their_symptoms: re.Pattern[str]
     long_past: re.Pattern[str] | None = None
+    not_present: re.Pattern[str] | None = None  # present-looking words that do not say it is happening ("she's fine now")
 
     @classmethod
     def compile(cls, data: RedFlagsData, language: PatternLanguage) -> ContextRules:
@@ -85,6 +86,7 @@ class ContextRules:
             present=language.compile(lists["present"]),
             their_symptoms=language.compile(lists["their_symptoms"]),
             long_past=language.compile(lists["long_past"]) if lists.get("long_past") else None,
+            not_present=language.compile(lists["not_present"]) if lists.get("not_present") else None,
         )
 
     def read(self, plain: str) -> Context:
@@ -203,7 +205,7 @@ class Context:
         """Whether the rest of the sentence after a mention speaks of the present ("..., now she's got back spasms")."""
         window = min(len(self.plain), end + _SENTENCE_REACH)
         sentence_end = _SENTENCE_END.search(self.plain, end, window)
-        return self.rules.present.search(self.plain, end, sentence_end.start() if sentence_end else window) is not None
+        return self._tells_of_now(self.plain[end : sentence_end.start() if sentence_end else window])
 
     def _happening_now(self, marker: int, end: int) -> bool:
         """Whether what is said of another person, from ``marker`` to the end of that clause,
@@ -214,4 +216,10 @@ class Context:
             if i < len(spans.starts):
                 stops.append(spans.starts[i])
         clause = self.plain[marker : min(stops)]
-        return self.rules.present.search(clause) is not None or self.rules.past.search(clause) is None
+        return self._tells_of_now(clause) or self.rules.past.search(clause) is None
+
+    def _tells_of_now(self, words: str) -> bool:
+        """Whether ``words`` speak of the present, leaving out what only looks like it ("she's fine now", "had to have")."""
+        if self.rules.not_present is not None:
+            words = self.rules.not_present.sub(" ", words)
+        return self.rules.present.search(words) is not None
