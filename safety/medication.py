@@ -204,4 +204,3 @@ def _doubted(span: tuple[int, int], doubts: list[tuple[int, int]]) -> bool:
     """
     start, end = span
     return any(start - DOUBT_REACH_CHARS <= d_end <= end for _, d_end in doubts)
-
