@@ -28,7 +28,7 @@ SAFETY_TEXTS = (
 # The cautions that lead a medicine answer when a risk applies (data/<lang>/medicine_risks.toml names them).
 RISK_TEXTS = (
     "risk_pregnancy", "risk_breastfeeding", "risk_child", "risk_animal", "risk_stomach", "risk_anticoagulant",
-    "risk_kidney", "risk_liver", "risk_heart", "risk_asthma", "risk_older", "risk_sedatives",
+    "risk_kidney", "risk_liver", "risk_heart", "risk_asthma", "risk_older", "risk_sedatives", "risk_interaction",
 )  # fmt: skip
 PLACEHOLDERS: dict[str, frozenset[str]] = {
     **{name: SIGNS for name in SAFETY_TEXTS},

@@ -34,6 +34,7 @@ RISK_MESSAGES = {
     "asthma-nsaid": ("my asthma flares with some tablets, is ibuprofen ok and how much?", []),
     "age-65-plus": ("I'm 78, how much ibuprofen should I take for back spasms?", []),
     "sedative-co-use": ("can I have a couple of glasses of wine with my cyclobenzaprine tonight?", []),
+    "interacting-medicine": ("I'm on lithium for my mood, what's the ibuprofen dose for a back spasm?", []),
 }
 
 
@@ -102,6 +103,11 @@ def test_a_maximum_leads_with_the_label_text_then_the_guides_sentence(client):
     assert prompts(body)[0] == "label_limit"
     assert shows_dose(body) and body["citations"]
     assert "1800" not in body["answer"] and "2400" not in body["answer"]  # never a computed total
+
+
+def test_a_medicine_asked_about_instead_is_not_an_interaction(client):
+    body = ask(client, "naproxen didn't do much, can I try prednisone instead?")
+    assert "not_covered" in prompts(body) and "risk_interaction" not in prompts(body), prompts(body)
 
 
 def test_an_uncovered_medicine_is_named_not_answered_with_a_neighbour(client):

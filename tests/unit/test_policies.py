@@ -145,6 +145,8 @@ def test_a_background_medicine_asked_about_is_not_covered(mini_assistant, messag
         ("how much advil can I give my 8 year old?", [], "risk_child"),
         ("how much ibuprofen?", ["I take warfarin for my heart valve"], "risk_anticoagulant"),
         ("can I have a few beers with my muscle relaxers?", [], "risk_sedatives"),
+        ("I'm on lithium, what's the advil dose?", [], "risk_interaction"),
+        ("how much naproxen can I take?", ["I take sertraline every morning"], "risk_interaction"),
     ],
 )
 def test_a_risk_leads_with_its_caution_and_no_dose(mini_assistant, message, history, prompt):
