@@ -146,6 +146,7 @@ def test_a_background_medicine_asked_about_is_not_covered(mini_assistant, messag
         ("how much ibuprofen?", ["I take warfarin for my heart valve"], "risk_anticoagulant"),
         ("can I have a few beers with my muscle relaxers?", [], "risk_sedatives"),
         ("I'm on lithium, what's the advil dose?", [], "risk_interaction"),
+        ("I had a gastric bypass, how much naproxen can I take?", [], "risk_stomach"),
         ("how much naproxen can I take?", ["I take sertraline every morning"], "risk_interaction"),
     ],
 )
