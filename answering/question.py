@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from rules.files import read_answering, read_medicines
 from rules.locale import DEFAULT_LANGUAGE
 from rules.negation import NegationRules
-from rules.patterns import SENTENCE_END, PatternLanguage, compile_patterns, compile_words, plain
+from rules.patterns import SENTENCE_ENDS, PatternLanguage, compile_patterns, compile_words, plain
 
 POLARITY_MEMO_LIMIT = 1 << 16
 _SENTENCES = re.compile(r"[^.!?]+[.!?]*")
@@ -80,7 +80,7 @@ class QuestionRules:
             negation=NegationRules(
                 triggers=language_rules.compile(data.negation_before, literal_phrases=True),
                 window=data.negation_window,
-                breaks=re.compile(SENTENCE_END),  # "Nothing helps. Which pills work?" asks for pills
+                breaks=SENTENCE_ENDS,  # "Nothing helps. Which pills work?" asks for pills
                 post=re.compile(rf"(?:{language_rules.alternation(data.negation_after, literal_phrases=True)})\b"),
             ),
             choice=compile_patterns([data.choice]),

@@ -34,6 +34,7 @@ SEP = r"[^\w.!?;\n]+"
 SPACE = rf"(?:{SEP}|(?<=[^\w.!?;\n]))"
 # Sentence ends: "." only before a space or the end, so "38.5" stays one sentence.
 SENTENCE_END = r"[.!?]+(?=\s|$)|[;\n。！？；]"
+SENTENCE_ENDS = re.compile(SENTENCE_END)  # compiled once, for every reader that splits or joins sentences
 APOSTROPHES = "'’‘ʼ`´′"
 _STRIP_APOSTROPHES = str.maketrans("", "", APOSTROPHES)
 _CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")

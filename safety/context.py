@@ -20,9 +20,8 @@ from functools import cached_property
 from contracts import Tier
 from rules.files import RedFlagsData
 from rules.negation import NegationReading, NegationRules, Spans
-from rules.patterns import SENTENCE_END, PatternLanguage
+from rules.patterns import SENTENCE_END, SENTENCE_ENDS, PatternLanguage
 
-_SENTENCE_END = re.compile(SENTENCE_END)
 _SENTENCE_REACH = 400  # characters: what is said of another person in one sentence (bounds the work on a huge message)
 
 
@@ -189,7 +188,7 @@ class Context:
     def _their_symptoms(self, marker: int) -> bool:
         """Whether the sentence that speaks of another person says they have symptoms now (``their_symptoms``)."""
         window = min(len(self.plain), marker + _SENTENCE_REACH)
-        sentence_end = _SENTENCE_END.search(self.plain, marker, window)
+        sentence_end = SENTENCE_ENDS.search(self.plain, marker, window)
         end = sentence_end.start() if sentence_end else window
         return self.rules.their_symptoms.search(self.plain, marker, end) is not None
 
@@ -198,13 +197,13 @@ class Context:
         if self.rules.long_past is None:
             return False
         window = min(len(self.plain), marker + _SENTENCE_REACH)
-        sentence_end = _SENTENCE_END.search(self.plain, marker, window)
+        sentence_end = SENTENCE_ENDS.search(self.plain, marker, window)
         return self.rules.long_past.search(self.plain, marker, sentence_end.start() if sentence_end else window) is not None
 
     def _present_later(self, end: int) -> bool:
         """Whether the rest of the sentence after a mention speaks of the present ("..., now she's got back spasms")."""
         window = min(len(self.plain), end + _SENTENCE_REACH)
-        sentence_end = _SENTENCE_END.search(self.plain, end, window)
+        sentence_end = SENTENCE_ENDS.search(self.plain, end, window)
         return self._tells_of_now(self.plain[end : sentence_end.start() if sentence_end else window])
 
     def _happening_now(self, marker: int, end: int) -> bool:

@@ -14,10 +14,8 @@ from dataclasses import dataclass
 from contracts import Tier
 from rules.files import RedFlagsData, medicine_macros, read_medicines, read_red_flags
 from rules.locale import DEFAULT_LANGUAGE
-from rules.patterns import SENTENCE_END, Text
+from rules.patterns import SENTENCE_ENDS, Text
 from safety.context import ContextRules
-
-_SENTENCE_END = re.compile(SENTENCE_END)
 
 
 @dataclass(frozen=True)
@@ -71,6 +69,7 @@ class RedFlagRules:
         self.language = language
         self.contrast = contrast  # "but", "however" ...: after "I thought I was peeing fine", what follows may undo it
         self.labels = {s.id: s.label for s in signs}
+        self._across = tuple((s, s.across) for s in signs if s.across is not None)  # also read over two sentences or messages
 
     @classmethod
     def load(cls, language: str = DEFAULT_LANGUAGE) -> RedFlagRules:
@@ -95,13 +94,13 @@ class RedFlagRules:
         """The signs whose ``across_sentences`` phrasings match over ``texts`` (the patient's messages, oldest
         first) read as one sentence: "took a flexeril and had 3 beers. now I can't stay awake", or a partner's
         "he's been taking my soma" then "he's really out of it". Context still counts ("no alcohol" is negated)."""
-        if not any(sign.across for sign in self.signs):
+        if not self._across:
             return ()
-        prepared = Text.prepare(", ".join(_SENTENCE_END.sub(",", t) for t in texts if t.strip()))
+        prepared = Text.prepare(", ".join(SENTENCE_ENDS.sub(",", t) for t in texts if t.strip()))
         context = self.context.read(prepared.plain)
         found = []
-        for sign in self.signs:
-            for match in sign.across.finditer(prepared.plain) if sign.across else ():
+        for sign, across in self._across:
+            for match in across.finditer(prepared.plain):
                 start, end = match.span(1)
                 if any(s < end and start < e for s, e in sign.exclusions(prepared.plain)):
                     continue
