@@ -17,8 +17,8 @@ as written by ``python -m answering.exemplars embed``, which stores them in
 a question the file lacks is embedded at load instead, so an edit works before
 the command is run, only slower. At load each is then moved toward its lay
 words' guide terms exactly as a patient's question is (``index.query_vectors``).
-A message costs one matrix product with the
-query vector it already has: no second model call.
+A message costs one matrix product with the query vector it already has: no
+second model call.
 """
 
 from __future__ import annotations

@@ -181,6 +181,11 @@ def lowest_threshold(
     return best
 
 
+def setting_name(char_weight: float, c: float, idf_power: float) -> str:
+    """One point of a settings grid, as the training commands print it."""
+    return f"C={c}, n-gram weight {char_weight}, idf power {idf_power}"
+
+
 def fit_best_setting(
     name: str, grid: Sequence[tuple[float, float, float]], fit_one: Callable[[float, float, float], tuple[Arrays, dict[str, Any]]],
     choose: Callable[[Arrays, dict[str, Any]], tuple[float, dict[str, float]]], better: Callable[[dict[str, float]], tuple[float, ...]],
@@ -192,7 +197,7 @@ def fit_best_setting(
     best: tuple[tuple[float, ...], Arrays, dict[str, Any]] | None = None
     for char_weight, c, idf_power in grid:
         arrays, meta = fit_one(char_weight, c, idf_power)
-        setting = f"C={c}, n-gram weight {char_weight}, idf power {idf_power}"
+        setting = setting_name(char_weight, c, idf_power)
         try:
             threshold, figures = choose(arrays, meta)
         except LearnedModelError as exc:

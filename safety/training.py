@@ -33,6 +33,7 @@ from safety.learned import (
     fit,
     read_rows,
     refit_needed,
+    setting_name,
     training_files,
 )
 from safety.triage import Triage
@@ -132,13 +133,13 @@ def train(embed: Callable[[list[str]], np.ndarray] | None = None, dev: Sequence[
         try:
             thresholds, figures = choose_thresholds(LearnedSignal.from_arrays(arrays, meta), dev_rows, embed)
         except LearnedModelError as exc:
-            print(f"safety.learned: C={c}, n-gram weight {char_weight}, idf power {idf_power}: {exc}")
+            print(f"safety.learned: {setting_name(char_weight, c, idf_power)}: {exc}")
             continue
         meta["thresholds"] = {t.value: v for t, v in thresholds.items()}
         meta["clause_margins"] = figures.pop("clause_margins")
         meta["dev_figures"] = figures
         key = _preference(figures)
-        print(f"safety.learned: C={c}, n-gram weight {char_weight}, idf power {idf_power}: thresholds {meta['thresholds']}, dev {figures}", flush=True)
+        print(f"safety.learned: {setting_name(char_weight, c, idf_power)}: thresholds {meta['thresholds']}, dev {figures}", flush=True)
         if best is None or key > best[0]:
             best = (key, arrays, meta)
     if best is None:
