@@ -1,10 +1,10 @@
 """Which language a message is written in, among the enabled ones; English when unsure.
 
-The detector (lingua, which ships its own models: nothing is downloaded) only
+The detector (lingua, which ships its own models: nothing is downloaded)
 chooses the language of the reply's safety texts and of the "I answer in
-English" notice. Red flags never depend on it: the English rules read every
-message, and a message in another enabled language is also read by that
-language's rules.
+English" notice. Red flags never depend on it alone: the English rules read
+every message, and a message likely in another enabled language is also read
+by that language's rules, from a lower confidence than the texts need.
 """
 
 from __future__ import annotations
@@ -27,6 +27,10 @@ ENGLISH_ONLY = frozenset(
     spasm spasms stretch stretches walk walking sleep work should could""".split()
 )
 ENGLISH_SHARE = 0.3
+# Red-flag rules are cheaper to read than to miss: a short message the detector is unsure of ("je sens plus
+# mes jambes": French 0.70) is also read by the likeliest language's rules from this confidence on, though
+# the reply's texts stay English until ``min_confidence``.
+RULES_CONFIDENCE = 0.4
 
 
 class LanguageDetector:
@@ -46,6 +50,15 @@ class LanguageDetector:
 
     def detect(self, text: str) -> str:
         """The message's language, or English when it is English, too short, mixed or unsure."""
+        return self.likeliest(text, self.min_confidence)
+
+    def rules_language(self, text: str) -> str:
+        """The language whose red-flag rules also read ``text``: ``detect``'s, or when it is unsure, the likeliest
+        language from ``RULES_CONFIDENCE`` on (English when none is that likely)."""
+        return self.likeliest(text, min(RULES_CONFIDENCE, self.min_confidence))
+
+    def likeliest(self, text: str, confidence: float) -> str:
+        """The likeliest enabled language when it reaches ``confidence``; English when it is English, too short or unsure."""
         if self._lingua is None or not text.strip():
             return DEFAULT
         if "zh" in self.enabled and len(_HAN.findall(text)) >= 2:
@@ -58,4 +71,4 @@ class LanguageDetector:
             return DEFAULT
         best = values[0]
         code = self._codes.get(best.language, DEFAULT)
-        return code if best.value >= self.min_confidence else DEFAULT
+        return code if best.value >= confidence else DEFAULT

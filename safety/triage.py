@@ -85,6 +85,7 @@ class Triage:
         # A conversation's earlier messages come back with every new one: read each once.
         self._read_cached = lru_cache(maxsize=_CACHED_MESSAGES)(self._read_rules)
         self._language_cached = lru_cache(maxsize=_CACHED_MESSAGES)(self.detector.detect)
+        self._rules_language_cached = lru_cache(maxsize=_CACHED_MESSAGES)(self.detector.rules_language)
 
     @classmethod
     def load(cls, languages: Sequence[str] = (DEFAULT_LANGUAGE,), learned: LearnedSignal | None = None, min_confidence: float = 0.75) -> Triage:
@@ -125,9 +126,12 @@ class Triage:
         return self._read_cached(text) if len(text) <= _CACHED_CHARS else self._read_rules(text)
 
     def _read_rules(self, text: str) -> Reading:
-        """English rules always; the message's own language's rules too, which overrule English ones they set aside."""
+        """English rules always; the message's own language's rules too, which overrule English ones they set aside.
+
+        The own language is the detector's guess even when too unsure for the reply's texts (``rules_language``).
+        """
         english = self.english.read(text)
-        language = self.language_of(text)
+        language = self._rules_language_cached(text) if len(text) <= _CACHED_CHARS else self.detector.rules_language(text)
         own = self.rules.get(language)
         if own is None or own is self.english:
             return english

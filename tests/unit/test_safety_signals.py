@@ -50,6 +50,15 @@ def test_the_language_of_a_message(detector, text, language):
     assert detector.detect(text) == language
 
 
+def test_a_short_message_the_detector_is_unsure_of_is_still_read_by_its_likeliest_languages_rules(english_rules, detector):
+    """"je sens plus mes jambes" is too short for French texts (they need min_confidence) but not for French rules."""
+    assert detector.detect("je sens plus mes jambes") == "en" and detector.rules_language("je sens plus mes jambes") == "fr"
+    triage = Triage({"en": english_rules, "fr": RedFlagRules.load("fr")}, None, detector)
+    assert triage.assess("je sens plus mes jambes").tier is Tier.EMERGENCY
+    assert triage.assess("je vais me tuer").tier is Tier.CRISIS
+    assert triage.assess("ce lumbago va me tuer, des conseils ?").tier is Tier.NONE  # a figure of speech
+
+
 def test_only_enabled_languages_are_detected():
     assert LanguageDetector(["en"]).detect("me duele mucho la espalda y no puedo dormir") == "en"
 
