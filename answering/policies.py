@@ -41,7 +41,7 @@ from answering.turn import Reply, Turn
 from contracts import Citation, Part, PartKind, ReplyKind, guide_link
 from index.text import tokenize
 from rules.locale import DEFAULT_LANGUAGE
-from rules.patterns import Text, compile_words, plain
+from rules.patterns import Text, compile_words
 from safety.medication import MedicationRisks, RiskMatch
 from safety.notices import notice_parts
 from settings import ClinicSettings, RetrievalSettings, Settings
@@ -193,12 +193,15 @@ class MedicationStep:
         if risks:
             return self._cautions(turn, risks)
         asked = asked_about_the_guide(text, self.finder)  # "I'm trying CBD oil as well, but how do I use the heat pad?"
-        uncovered = [m for m in named if not m.covered and not m.context and (asked is None or plain(m.written) in asked)]
+        in_question = named if asked is None else self.medicines.find(asked)  # each name once: read the question's own
+        uncovered = [m for m in in_question if not m.covered and not m.context]
         if uncovered:
             names = _joined(list(dict.fromkeys(m.written for m in uncovered)))
             not_covered = turn.texts.part(PartKind.CAUTION, "not_covered", medicine=names)
             guide_treatments = set(turn.expansion.treatments) - self.scope.medication_treatments
-            if not any(m.covered for m in named) and not guide_treatments:
+            composition = turn.found.composition
+            dose_nearby = composition is not None and bool(amounts_in(composition.markdown))  # another medicine's dose would mislead
+            if not any(m.covered for m in named) and (not guide_treatments or dose_nearby):
                 return turn.reply(ReplyKind.DECLINE, not_covered, out_of_scope=True)
             turn.lead.append(not_covered)  # "tylenol with my advil?", "gabapentin and heat?": say so, then the guide
         if asks_limit and classes & self.medicines.covered_classes():
@@ -278,6 +281,8 @@ class MedicationStep:
         sentences = [s for t in treatments for s in self.finder.treatment_sentences(t)]
         named = [w.lower() for w in expansion.matched]
         about_drug = [s for s in sentences if any(w.rstrip("s") in s.lower() for w in named)]
+        if not any(m.medicine for m in self.medicines.find(turn.text)):
+            about_drug = []  # only the kind is named ("which anti-inflammatory ..., how much?"): its section's doses answer
         dosed = [s for s in (about_drug or sentences) if amounts_in(s)]
         if not dosed:
             return False

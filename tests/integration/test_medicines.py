@@ -116,6 +116,17 @@ def test_an_uncovered_medicine_is_named_not_answered_with_a_neighbour(client):
     assert "tylenol" in body["parts"][0]["markdown"].lower() and not body["citations"]
 
 
+def test_an_uncovered_medicine_asked_after_a_story_is_named_and_no_other_dose_follows(client):
+    body = ask(client, "my gran swears by tonic water. would quinine tablets work for back spasms?")
+    assert prompts(body) == ["not_covered", "referral"], prompts(body)
+    assert "quinine" in body["parts"][0]["markdown"].lower() and not shows_dose(body)
+
+
+def test_a_child_who_swallowed_tablets_gets_poison_help_first(client):
+    body = ask(client, "my 5 year old got into my handbag and swallowed two of my aleve, he seems fine")
+    assert body["triage"] == "emergency" and "1-800-222-1222" in body["parts"][0]["markdown"], prompts(body)
+
+
 def test_too_many_tablets_already_taken_gets_poison_help_first(client):
     body = ask(client, "I took 8 nurofen in one go about an hour ago, feel ok")
     assert body["triage"] == "emergency"

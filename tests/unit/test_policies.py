@@ -148,6 +148,8 @@ def test_a_background_medicine_asked_about_is_not_covered(mini_assistant, messag
         ("I'm on lithium, what's the advil dose?", [], "risk_interaction"),
         ("I had a gastric bypass, how much naproxen can I take?", [], "risk_stomach"),
         ("how much naproxen can I take?", ["I take sertraline every morning"], "risk_interaction"),
+        ("what dose of soma is safe with both?", ["I'm on Klonopin for panic attacks"], "risk_sedatives"),
+        ("I'm 61, sorry, 67 now. What's the aleve dose?", [], "risk_older"),  # a younger age said too: the older one counts
     ],
 )
 def test_a_risk_leads_with_its_caution_and_no_dose(mini_assistant, message, history, prompt):
@@ -179,6 +181,15 @@ def test_negated_and_other_peoples_history_is_not_a_risk(mini_assistant):
         assert _medication(mini_assistant)(turn(mini_assistant, message)) is None, message
 
 
+def test_a_stated_age_under_65_and_a_saying_are_not_risks(mini_assistant):
+    for message in ["I'm 45 and take nothing else, how much naproxen?", "I'm healthy as a horse, how many mg of ibuprofen?"]:
+        assert _medication(mini_assistant)(turn(mini_assistant, message)) is None, message
+
+
+def test_only_the_kind_of_medicine_named_is_answered_with_its_sections_dose(mini_assistant):
+    assert _medication(mini_assistant)(turn(mini_assistant, "which anti-inflammatory is best and how much do I take?")) is None
+
+
 def test_a_denial_said_in_doubt_still_withholds_the_dose(mini_assistant):
     for message in ["I'm not sure if my kidneys are ok, how much advil?", "hopefully my liver is fine now, what's the aleve dose?"]:
         reply = _medication(mini_assistant)(turn(mini_assistant, message))
@@ -186,7 +197,8 @@ def test_a_denial_said_in_doubt_still_withholds_the_dose(mini_assistant):
 
 
 def test_a_maximum_leads_with_the_label_text_then_the_guide(mini_assistant):
-    for message in ["what's the most ibuprofen I can take in a day?", "can I double my ibuprofen?", "can I take 3 advil at once?"]:
+    for message in ["what's the most ibuprofen I can take in a day?", "can I double my ibuprofen?", "can I take 3 advil at once?",
+                    "first dose of aleve, can I take 2 or 3 to start?"]:
         t = turn(mini_assistant, message)
         assert _medication(mini_assistant)(t) is None, message
         assert [p.prompt for p in t.lead] == ["label_limit"], message
