@@ -51,6 +51,7 @@ class ComposerTuning:
     example_floor: float = 0.6  # ...above this cosine (both tuned on eval/heldout/answers_dev*.jsonl)
     example_join: float = 0.65  # a passage outside the top k joins when one of its sentences' examples is this close
     opener_gap: float = 0.3  # a bullet's first sentence this far below a later one that stands alone is left out (its label kept)
+    lead_in_words: int = 6  # a bullet's first sentence this short after its label ("The pattern becomes more complex.") only leads in
 
 
 @dataclass(frozen=True)
@@ -137,8 +138,21 @@ def _opening(scored: list[Scored], firsts: dict[int, Scored], tuning: ComposerTu
             return (s.score + first.score) / 2
         return s.score - (tuning.opening_penalty if _ANAPHORIC_OPENING.match(_body(s.sentence.text)) else 0.0)
 
-    candidates = [s for s in scored[:8] if s.prior >= tuning.generic_cut and (not _is_list_intro(s.sentence) or id(s) in items)]
+    candidates = [
+        s for s in scored[:8]
+        if s.prior >= tuning.generic_cut and (not _is_list_intro(s.sentence) or id(s) in items) and not _is_lead_in(s, tuning)
+    ]
     return max(candidates or scored[:5], key=standalone)
+
+
+def _is_lead_in(item: Scored, tuning: ComposerTuning) -> bool:
+    """A labelled bullet's short, uninformative first sentence (prior below the document's average: "For recurring or
+    chronic spasms: The pattern becomes more complex."): what it leads in to is the next sentence, which reads well
+    under the label alone. "Daily Movement: Walk a little." is an instruction, not a lead-in."""
+    text = item.sentence.text
+    if item.sentence.block_kind != "bullet" or not bullet_label(text) or item.prior >= 0.0:
+        return False
+    return len(_body(text).split()) <= tuning.lead_in_words
 
 
 def _is_list_intro(sentence: Sentence) -> bool:
@@ -215,12 +229,13 @@ def select(scored: list[Scored], firsts: dict[int, Scored], tuning: ComposerTuni
 def needs_opener(item: Scored, first: Scored, tuning: ComposerTuning) -> bool:
     """Whether a later sentence of a bullet must be shown after the bullet's first sentence.
 
-    It must when it leans on it ("This…", "They…") or when the first sentence is itself close
+    It must when it leans on it ("This…", "They…"), unless the first sentence only leads in
+    (``_is_lead_in``: the label carries it), or when the first sentence is itself close
     to the question. Otherwise the first sentence is only the bullet's opening line ("Sleeping
     Positions: Find a position that minimizes strain.") and would lead the answer with nothing
     the patient asked: the later sentence stands alone, under the bullet's label.
     """
-    if first is item or item.sentence.block_kind != "bullet":
+    if first is item or item.sentence.block_kind != "bullet" or _is_lead_in(first, tuning):
         return False
     return bool(_ANAPHORIC_OPENING.match(item.sentence.text.strip())) or first.score >= item.score - tuning.opener_gap
 

@@ -156,6 +156,16 @@ def test_a_later_bullet_sentence_that_stands_alone_borrows_the_label_not_the_gen
     assert [s.sentence.id for s in close] == ["s1", "s2"]  # the opener is close to the question too: both, in order
 
 
+def test_a_bullets_short_uninformative_lead_in_gives_its_label_to_what_it_leads_in_to():
+    lead_in = _sentence(1, "For recurring spasms: The pattern becomes more complex.", 10, "bullet", start=10)
+    point = _sentence(2, "This is where you might add weekly physical therapy.", 10, "bullet", start=70)
+    first = Scored(lead_in, np.array([0.0, 1.0], dtype=np.float32), 0.85, prior=-0.3)
+    chosen, labels = with_bullet_context([_scored(point, 0.9, [1, 0])], {10: first}, ComposerTuning())
+    assert [s.sentence.id for s in chosen] == ["s2"] and labels == {"s2": lead_in}
+    assert render_sentence(point, labels["s2"]) == "**For recurring spasms:** This is where you might add weekly physical therapy."
+    assert select([first, _scored(point, 0.8, [1, 0])], {10: first}, ComposerTuning(min_score=0.3))[0].sentence.id == "s2"
+
+
 def test_compose_returns_none_when_nothing_is_close(mini_retriever):
     sentences, vectors = mini_retriever.sentences_of([c.id for c in mini_retriever.chunks])
     query = np.zeros((1, vectors.shape[1]), dtype=np.float32)
