@@ -428,11 +428,14 @@ class ScopeStep:
         return _decline(turn)
 
     def _in_scope(self, turn: Turn) -> bool:
-        """Evidence that the guide is about this: back-care words, a treatment named in lay words,
-        the guide's own vocabulary (most of the question's words, one of them specific to the guide),
-        or a close dense match."""
+        """Evidence that the guide is about this: back-care words, a treatment named in lay words, a comparison
+        that ranks or sets a concept aside (the comparison table's questions), the guide's own vocabulary (most
+        of the question's words, one of them specific to the guide), or a close dense match."""
         search = turn.found.search
         if self.scope.mentions_topic(turn.text) or search.expansion.treatments:
+            return True
+        rules = self.finder.question_rules  # "which one is easiest to do without any kit?": the treatments' table answers it
+        if rules.asks_comparison(turn.text) and (rules.ranking(turn.text) is not None or rules.polarity(turn.text)):
             return True
         idf = self.finder.retriever.bm25.idf
         weights = [idf(t) for t in tokenize(turn.text)]
