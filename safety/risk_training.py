@@ -24,7 +24,9 @@ from safety.medication import MedicationRisks
 from safety.risk_model import META, WEIGHTS, LearnedRisks, read_jsonl, training_examples, training_files
 
 HELDOUT = DATA_DIR.parent / "eval" / "heldout"
-DEV_SETS = (HELDOUT / "medication_dev.jsonl", HELDOUT / "medication_dev2.jsonl", HELDOUT / "medication_dev3.jsonl")
+DEV_SETS = (
+    HELDOUT / "medication_dev.jsonl", HELDOUT / "medication_dev2.jsonl", HELDOUT / "medication_dev3.jsonl", HELDOUT / "medication_dev4.jsonl",
+)
 # A risk found where there is none costs a patient the guide's answer ("ibuprofen gives me a sore stomach,
 # any alternatives?" loses the gel); one missed shows a dose to someone at risk. The threshold is the lowest
 # on the grid that adds at most this much to the false risks the rules alone find on lines with no risk.
