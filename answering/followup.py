@@ -3,9 +3,9 @@
 The app is stateless, so the conversation arrives with every request. When a
 message names no treatment itself but leans on what came before (patterns in
 ``data/<lang>/followup.toml``), the treatment under discussion is the one the patient
-last named; failing that, the one the assistant's last reply was about ("What should I
-do first?" → ice → "how long for?" is about ice); failing that, the one their last
-question was about.
+last asked about; failing that, the one the assistant's last reply was about ("What should I
+do first?" → ice → "how long for?" is about ice, and so is it after "it went lifting the car
+seat", a story naming a cause); failing that, the one their last messages named.
 """
 
 from __future__ import annotations
@@ -25,6 +25,14 @@ class Focus:
     treatment: str | None  # None: the message stands on its own
     because: str  # why, for debugging ("named in: 'I took advil'")
     beyond: bool = False  # asks what comes after the treatment ("what if it doesn't work?"): search past it
+
+
+_QUESTION = re.compile(r"\?|^(?:how|what|whats|which|when|why|where|can|could|should|shall|is|are|do|does|did|will|would|may|any)\b")
+
+
+def _asks(message: str) -> bool:
+    """Whether a message asks something (rather than tells what happened)."""
+    return bool(_QUESTION.search(plain(message).strip()) or "?" in message)
 
 
 class FollowUpResolver:
@@ -59,10 +67,13 @@ class FollowUpResolver:
         if expansion.treatments or not earlier_user_messages or not self.leans_on_context(message):
             return Focus(None, "stands on its own")
         beyond = bool(self._beyond and self._beyond.search(plain(message)))
-        if named := self._vocabulary.expand(earlier_user_messages[0]).treatments:
-            return Focus(named[0], f"named earlier: {earlier_user_messages[0][:60]!r}", beyond)
+        named = self._vocabulary.expand(earlier_user_messages[0]).treatments
+        if named and _asks(earlier_user_messages[0]):  # "can I take ibuprofen?" → "is it safe with food?"
+            return Focus(named[0], f"asked about earlier: {earlier_user_messages[0][:60]!r}", beyond)
         if last_reply and (treatment := self._lexical_treatment(last_reply)):
             return Focus(treatment, f"topic of the last reply: {last_reply[:60]!r}", beyond)
+        if named:  # a story ("it went lifting the car seat") names what caused it, not what to do: the reply's topic came first
+            return Focus(named[0], f"named earlier: {earlier_user_messages[0][:60]!r}", beyond)
         for earlier in earlier_user_messages[1:]:
             named = self._vocabulary.expand(earlier).treatments
             if named:

@@ -98,3 +98,13 @@ def test_a_treatment_the_patient_named_wins_over_the_last_reply(vocabulary):
     resolver = FollowUpResolver.load(vocabulary, lexical)
     focus = resolver.resolve("is it safe with food?", vocabulary.expand("is it safe with food?"), ["can I take ibuprofen?"], "Massage helps. [1]")
     assert focus.treatment == "nsaids" and lexical.asked == []
+
+
+def test_a_story_naming_a_cause_gives_way_to_the_last_replys_topic(vocabulary):
+    """"it went lifting the car seat" names what caused the spasm (lifting: rest and activity), not what was asked."""
+    lexical = Lexical("heat-cold")
+    resolver = FollowUpResolver.load(vocabulary, lexical)
+    story = "my back just went into spasm lifting the kids car seat out"
+    assert vocabulary.expand(story).treatments  # the story does name a treatment's words
+    focus = resolver.resolve("how long do i keep it on for", vocabulary.expand("how long do i keep it on for"), [story], "Apply an ice pack. [1]")
+    assert focus.treatment == "heat-cold" and focus.because.startswith("topic of the last reply")
