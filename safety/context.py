@@ -163,8 +163,9 @@ class Context:
         marker = self._in_scope(self._other_person, start, personal=True)
         if marker is None:
             return Verdict(None)
-        if risk:  # a risk factor is history by nature: it counts when they have symptoms now
-            return Verdict(None, other_person=True) if self._their_symptoms(marker) else Verdict(SetAside("other person", marker))
+        if risk:  # a risk factor is history by nature: it counts when they have symptoms now, said in the present
+            now = self._happening_now(marker, end) or self._present_later(end)  # not "... her back was always bad"
+            return Verdict(None, other_person=True) if self._their_symptoms(marker) and now else Verdict(SetAside("other person", marker))
         # "my wife got T-boned ..., now she's got back spasms": the event is past, its symptoms are not.
         if self._happening_now(marker, end) or (self._their_symptoms(marker) and self._present_later(end) and not self._long_past(marker)):
             return Verdict(None, other_person=True)
