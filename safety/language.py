@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 DEFAULT = "en"
@@ -31,6 +32,7 @@ ENGLISH_SHARE = 0.3
 # mes jambes": French 0.70) is also read by the likeliest language's rules from this confidence on, though
 # the reply's texts stay English until ``min_confidence``.
 RULES_CONFIDENCE = 0.4
+MAX_CACHED_CHARS = 4000  # longer messages are read every time rather than kept in memory
 
 
 class LanguageDetector:
@@ -47,6 +49,8 @@ class LanguageDetector:
             languages = [Language.from_iso_code_639_1(getattr(IsoCode639_1, code.upper())) for code in self.enabled]
             self._codes = {lang: code for lang, code in zip(languages, self.enabled, strict=True)}
             self._lingua = LanguageDetectorBuilder.from_languages(*languages).with_preloaded_language_models().build()
+        # detect (the reply's texts) and rules_language (triage) read the same message: compute its confidences once
+        self._confidences = lru_cache(maxsize=1024)(self._compute_confidences)
 
     def detect(self, text: str) -> str:
         """The message's language, or English when it is English, too short, mixed or unsure."""
@@ -66,9 +70,15 @@ class LanguageDetector:
         words = [w.lower().replace("'", "") for w in _LETTERS.findall(text)]
         if len(words) < MIN_WORDS or sum(w in ENGLISH_ONLY for w in words) >= ENGLISH_SHARE * len(words):
             return DEFAULT
+        best = self._confidences(text) if len(text) <= MAX_CACHED_CHARS else self._compute_confidences(text)
+        if best is None:
+            return DEFAULT
+        code, value = best
+        return code if value >= confidence else DEFAULT
+
+    def _compute_confidences(self, text: str) -> tuple[str, float] | None:
+        """The likeliest enabled language of ``text`` and lingua's confidence in it."""
         values = self._lingua.compute_language_confidence_values(text)
         if not values:
-            return DEFAULT
-        best = values[0]
-        code = self._codes.get(best.language, DEFAULT)
-        return code if best.value >= confidence else DEFAULT
+            return None
+        return self._codes.get(values[0].language, DEFAULT), float(values[0].value)
