@@ -47,6 +47,10 @@ DEV_SETS = (
 # Thresholds are chosen on the development set: the most recall the false-alarm budget allows,
 # emergencies and crises first. The grid is coarse on purpose: a fine one would fit dev's noise.
 THRESHOLD_GRID = (0.35, 0.45, 0.55, 0.65, 0.75, 0.85)
+# The emergency and crisis heads are the net for words no phrase list has: their thresholds stay low whatever
+# the development sets' few examples allow. A crisis threshold of 0.75, chosen on dev at one cost point less than
+# 0.55, lost crises on four of seven held-out test sets (6a64263); when unsure, the layer escalates.
+LIFE_THREAT_GRID = (0.35, 0.45, 0.55)
 # How far above its tier's threshold one clause of a longer message must score (None: that tier reads no clauses).
 CLAUSE_MARGIN_GRID: tuple[float | None, ...] = (None, 0.1, 0.2, 0.3, 0.4)
 # The medicine questions' dev sets add ordinary medicine use ("took an aleve at 7am, when's the next?") as
@@ -174,8 +178,8 @@ def choose_thresholds(
     readings = {t: _reading(triage, signal, t, vectors[t]) for t in texts}
     rows = [(r["tier"], [readings[t] for t in [r["message"], *r.get("history", [])]]) for r in dev_rows]
     best: tuple[tuple[float, ...], dict[Tier, float], dict[str, float]] | None = None
-    for e in THRESHOLD_GRID:
-        for c in THRESHOLD_GRID:
+    for e in LIFE_THREAT_GRID:
+        for c in LIFE_THREAT_GRID:
             for u in THRESHOLD_GRID:
                 thresholds = {Tier.EMERGENCY: e, Tier.CRISIS: c, Tier.URGENT: u}
                 figures = _dev_figures(rows, thresholds)
