@@ -27,12 +27,12 @@ class Focus:
     beyond: bool = False  # asks what comes after the treatment ("what if it doesn't work?"): search past it
 
 
-_QUESTION = re.compile(r"\?|^(?:how|what|whats|which|when|why|where|can|could|should|shall|is|are|do|does|did|will|would|may|any)\b")
+_QUESTION_WORD = re.compile(r"^(?:how|what|whats|which|when|why|where|can|could|should|shall|is|are|do|does|did|will|would|may|any)\b")
 
 
 def _asks(message: str) -> bool:
     """Whether a message asks something (rather than tells what happened)."""
-    return bool(_QUESTION.search(plain(message).strip()) or "?" in message)
+    return "?" in message or bool(_QUESTION_WORD.match(plain(message).strip()))
 
 
 class FollowUpResolver:

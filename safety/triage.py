@@ -85,7 +85,6 @@ class Triage:
         # A conversation's earlier messages come back with every new one: read each once.
         self._read_cached = lru_cache(maxsize=_CACHED_MESSAGES)(self._read_rules)
         self._language_cached = lru_cache(maxsize=_CACHED_MESSAGES)(self.detector.detect)
-        self._rules_language_cached = lru_cache(maxsize=_CACHED_MESSAGES)(self.detector.rules_language)
 
     @classmethod
     def load(cls, languages: Sequence[str] = (DEFAULT_LANGUAGE,), learned: LearnedSignal | None = None, min_confidence: float = 0.75) -> Triage:
@@ -131,7 +130,7 @@ class Triage:
         The own language is the detector's guess even when too unsure for the reply's texts (``rules_language``).
         """
         english = self.english.read(text)
-        language = self._rules_language_cached(text) if len(text) <= _CACHED_CHARS else self.detector.rules_language(text)
+        language = self.detector.rules_language(text)  # this reading is cached per message; the detector's confidences too
         own = self.rules.get(language)
         if own is None or own is self.english:
             return english
