@@ -164,8 +164,8 @@ class Context:
         if marker is None:
             return Verdict(None)
         if risk:  # a risk factor is history by nature: it counts when they have symptoms now, said in the present
-            now = self._happening_now(marker, end) or self._present_later(end)  # not "... her back was always bad"
-            return Verdict(None, other_person=True) if self._their_symptoms(marker) and now else Verdict(SetAside("other person", marker))
+            now = self._their_symptoms(marker) and (self._happening_now(marker, end) or self._present_later(end))  # not "her back was always bad"
+            return Verdict(None, other_person=True) if now else Verdict(SetAside("other person", marker))
         # "my wife got T-boned ..., now she's got back spasms": the event is past, its symptoms are not.
         if self._happening_now(marker, end) or (self._their_symptoms(marker) and self._present_later(end) and not self._long_past(marker)):
             return Verdict(None, other_person=True)
@@ -186,26 +186,25 @@ class Context:
             return None
         return m_start
 
+    def _sentence_end(self, start: int) -> int:
+        """Where the sentence going on from ``start`` ends (at most ``_SENTENCE_REACH`` characters on)."""
+        window = min(len(self.plain), start + _SENTENCE_REACH)
+        sentence_end = SENTENCE_ENDS.search(self.plain, start, window)
+        return sentence_end.start() if sentence_end else window
+
     def _their_symptoms(self, marker: int) -> bool:
         """Whether the sentence that speaks of another person says they have symptoms now (``their_symptoms``)."""
-        window = min(len(self.plain), marker + _SENTENCE_REACH)
-        sentence_end = SENTENCE_ENDS.search(self.plain, marker, window)
-        end = sentence_end.start() if sentence_end else window
-        return self.rules.their_symptoms.search(self.plain, marker, end) is not None
+        return self.rules.their_symptoms.search(self.plain, marker, self._sentence_end(marker)) is not None
 
     def _long_past(self, marker: int) -> bool:
         """Whether the sentence that speaks of another person dates it long ago ("years ago", "last year")."""
         if self.rules.long_past is None:
             return False
-        window = min(len(self.plain), marker + _SENTENCE_REACH)
-        sentence_end = SENTENCE_ENDS.search(self.plain, marker, window)
-        return self.rules.long_past.search(self.plain, marker, sentence_end.start() if sentence_end else window) is not None
+        return self.rules.long_past.search(self.plain, marker, self._sentence_end(marker)) is not None
 
     def _present_later(self, end: int) -> bool:
         """Whether the rest of the sentence after a mention speaks of the present ("..., now she's got back spasms")."""
-        window = min(len(self.plain), end + _SENTENCE_REACH)
-        sentence_end = SENTENCE_ENDS.search(self.plain, end, window)
-        return self._tells_of_now(self.plain[end : sentence_end.start() if sentence_end else window])
+        return self._tells_of_now(self.plain[end : self._sentence_end(end)])
 
     def _happening_now(self, marker: int, end: int) -> bool:
         """Whether what is said of another person, from ``marker`` to the end of that clause,
