@@ -63,6 +63,7 @@ models: setup                             ## refit the learned layers, re-embed 
 	$(PY) -m safety.training train
 	$(PY) -m safety.risk_training train
 	$(PY) -m answering.answerability_training train
+	$(PY) -m answering.sentence_heads train
 
 test: dev rules index browser axe postgres ## the data check, the whole test suite, then the evaluation's safety gates
 	$(PY) -m pytest

@@ -49,7 +49,9 @@ class ComposerTuning:
     generic_cut: float = -1.0  # a prior below this marks a generic sentence: it does not lead an answer while a better one is near
     example_weight: float = 5.0  # closeness to questions a sentence is known to answer (answering.exemplars), per unit...
     example_floor: float = 0.6  # ...above this cosine (both tuned on eval/heldout/answers_dev*.jsonl)
-    example_join: float = 0.65  # a passage outside the top k joins when one of its sentences' examples is this close
+    head_weight: float = 1.0  # the per-sentence heads' probability (answering.sentence_heads), per unit
+    example_join: float = 0.65
+    head_join: float = 0.5  # a passage outside the top k joins when one of its sentences' heads is this sure  # a passage outside the top k joins when one of its sentences' examples is this close
     opener_gap: float = 0.3  # a bullet's first sentence this far below a later one that stands alone is left out (its label kept)
     lead_in_words: int = 6  # a bullet's first sentence this short after its label ("The pattern becomes more complex.") only leads in
 
@@ -85,9 +87,11 @@ def score_sentences(
     idf: Callable[[str], float] = lambda term: 1.0,
     priors: Mapping[str, float] | None = None,
     examples: Mapping[str, float] | None = None,
+    heads: Mapping[str, float] | None = None,
 ) -> list[Scored]:
     """Cosine to the question, plus word overlap, chunk rank, the answer type asked for, informativeness,
-    and closeness to example questions the sentence answers (``examples``: sentence id -> cosine).
+    closeness to example questions the sentence answers (``examples``: sentence id -> cosine), and the
+    sentence's learned head (``heads``: sentence id -> probability it answers this question).
 
     ``query_tokens`` is (the patient's own words, words the lay vocabulary added):
     the patient's words count fully, the added ones partly, so "bed rest" added
@@ -114,6 +118,8 @@ def score_sentences(
         score += tuning.prior_weight * max(-3.0, min(3.0, prior))
         if examples:
             score += tuning.example_weight * max(0.0, examples.get(sentence.id, 0.0) - tuning.example_floor)
+        if heads:
+            score += tuning.head_weight * heads.get(sentence.id, 0.0)
         scored.append(Scored(sentence, vector, score, prior))
     return sorted(scored, key=lambda s: -s.score)
 
@@ -331,12 +337,13 @@ def compose(
     idf: Callable[[str], float] = lambda term: 1.0,
     priors: Mapping[str, float] | None = None,
     examples: Mapping[str, float] | None = None,
+    heads: Mapping[str, float] | None = None,
 ) -> Composition | None:
     """A cited paragraph answering the question, or None when nothing scores high enough."""
     prose = [i for i, s in enumerate(sentences) if not s.is_cell]
     scored = score_sentences(
         query_vector, query_tokens, [sentences[i] for i in prose], vectors[prose], chunk_rank, tuning, wanted, idf, priors,
-        examples,
+        examples, heads,
     )
     firsts = _bullet_firsts(scored)
     chosen = select(scored, firsts, tuning)

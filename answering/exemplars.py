@@ -47,7 +47,7 @@ EMBED_COMMAND = "python -m answering.exemplars embed"
 _NORMAL = re.compile(r"[^a-z0-9]+")
 
 
-def _normal(text: str) -> str:
+def normal_text(text: str) -> str:
     """Case, punctuation, spacing and Markdown ignored: " limit each session to 15 20 minutes "."""
     return f" {_NORMAL.sub(' ', text.lower()).strip()} "
 
@@ -106,28 +106,10 @@ class ExemplarBank:
         (same model, same text: ``example_key`` of the question), else from ``embed``; ``move`` then makes
         them query vectors (the finder passes ``QueryVectors.moved`` with each question's expansion)."""
         paths = sorted(TRAINING_DIR.glob("*.jsonl")) if paths is None else list(paths)
-        examples = read_examples(paths)
-        prose = [s for s in sentences if not s.is_cell]
-        texts = [_normal(s.text) for s in prose]
-        questions: list[str] = []
-        labels: list[str] = []
-        for example in examples:
-            for phrase in example.phrases:
-                wanted = _normal(phrase)
-                for sentence, text in zip(prose, texts):
-                    if wanted in text:
-                        questions.append(example.question)
-                        labels.append(sentence.id)
+        questions, labels = labelled_pairs(read_examples(paths), sentences)
         if not questions:
             return cls.empty()
-        keys = list(dict.fromkeys(example_key(q) for q in questions))
-        stored = read_vectors(vectors_file, model)
-        missing = [k for k in keys if k not in stored]
-        if missing:
-            log.warning("%d example question(s) not in %s: embedding them now; run `%s`", len(missing), vectors_file.name, EMBED_COMMAND)
-            stored.update(zip(missing, np.asarray(embed(missing), dtype=np.float32)))
-        vectors = np.stack([stored[k] for k in keys])
-        rows = dict(zip(keys, move(keys, vectors) if move is not None else vectors))
+        rows = example_vectors(questions, embed, model, vectors_file, move)
         return cls(np.stack([rows[example_key(q)] for q in questions]), labels)
 
     def __len__(self) -> int:
@@ -144,6 +126,39 @@ class ExemplarBank:
             return {}
         sims = (self.vectors @ np.asarray(query_vector, dtype=np.float32).ravel())[self._pair_rows]
         return dict(zip(self._ids, np.maximum.reduceat(sims, self._starts).tolist()))
+
+
+def labelled_pairs(examples: Sequence[Example], sentences: Sequence[Sentence]) -> tuple[list[str], list[str]]:
+    """(question, sentence id) for each prose sentence of ``sentences`` that holds one of a question's phrases."""
+    prose = [s for s in sentences if not s.is_cell]
+    texts = [normal_text(s.text) for s in prose]
+    questions: list[str] = []
+    labels: list[str] = []
+    for example in examples:
+        for phrase in example.phrases:
+            wanted = normal_text(phrase)
+            for sentence, text in zip(prose, texts):
+                if wanted in text:
+                    questions.append(example.question)
+                    labels.append(sentence.id)
+    return questions, labels
+
+
+def example_vectors(
+    questions: Sequence[str], embed: Callable[[list[str]], np.ndarray], model: str, vectors_file: Path = VECTORS_FILE,
+    move: Callable[[list[str], np.ndarray], np.ndarray] | None = None,
+) -> dict[str, np.ndarray]:
+    """Each distinct question's query vector by ``example_key``: stored in ``vectors_file`` when it holds it (same
+    model, same text), else embedded now; ``move`` then makes them query vectors (``QueryVectors.moved`` with each
+    question's expansion), as a patient's message is."""
+    keys = list(dict.fromkeys(example_key(q) for q in questions))
+    stored = read_vectors(vectors_file, model)
+    missing = [k for k in keys if k not in stored]
+    if missing:
+        log.warning("%d example question(s) not in %s: embedding them now; run `%s`", len(missing), vectors_file.name, EMBED_COMMAND)
+        stored.update(zip(missing, np.asarray(embed(missing), dtype=np.float32)))
+    vectors = np.stack([stored[k] for k in keys])
+    return dict(zip(keys, move(keys, vectors) if move is not None else vectors))
 
 
 def read_vectors(path: Path, model: str) -> dict[str, np.ndarray]:

@@ -22,6 +22,7 @@ from answering.exemplars import ExemplarBank, embed_in_batches
 from answering.followup import Focus, FollowUpResolver
 from answering.question import QuestionRules
 from answering.roles import RoleRules, sentence_priors
+from answering.sentence_heads import SentenceHeads
 from answering.turn import Found, Turn
 from index.retriever import Retriever, SearchResult
 from index.text import tokenize
@@ -52,6 +53,8 @@ class PassageFinder:
             retriever.index.sentences, lambda texts: embed_in_batches(retriever.embedder, texts), retriever.embedder.info.model,
             move=lambda questions, vectors: retriever.query_vectors.moved(vectors, [retriever.vocabulary.expand(q) for q in questions]),
         )
+        # One learned head per sentence over the query vector (answering.sentence_heads), matched to this index.
+        self.heads = SentenceHeads.load().bind(retriever.index.sentences)
         self._treatment_sentences: dict[str, list[str]] = {}
         self._drug_free: dict[str, Composition | None] = {}
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -158,8 +161,9 @@ class PassageFinder:
             )
         else:
             examples = self.examples.similarities(query_vector)
+            heads = self.heads.probabilities(query_vector)
             composable = self._composable(search)
-            chunk_ids = composable + self._answered_by_example(examples, composable, focus)
+            chunk_ids = composable + self._answered_by_example(examples, composable, focus, heads)
             sentences, vectors = self.retriever.sentences_of(chunk_ids)
             ranks = {cid: i + 1 for i, cid in enumerate(chunk_ids)}
             wanted = self.question_rules.wanted_types(text)
@@ -168,7 +172,7 @@ class PassageFinder:
                 wanted.append(choice)
             composition = compose(
                 query_vector, tokens, sentences, vectors, ranks, chunks, self.tuning, wanted, self.retriever.bm25.idf, self.priors,
-                examples,
+                examples, heads,
             )
         turn.timings["compose"] = turn.timings.get("compose", 0.0) + _ms(t)
         return composition
@@ -193,11 +197,13 @@ class PassageFinder:
         cutoff = hits[k - 1].score * self.settings.retrieval.tie_ratio
         return [h.chunk.id for i, h in enumerate(hits) if i < k or (h.score >= cutoff and h.chunk.treatment in treatments)]
 
-    def _answered_by_example(self, examples: dict[str, float], composable: list[str], focus: str | None) -> list[str]:
+    def _answered_by_example(
+        self, examples: dict[str, float], composable: list[str], focus: str | None, heads: dict[str, float] | None = None
+    ) -> list[str]:
         """Passages outside ``composable`` (the top ones) holding a sentence whose example questions are very
-        close to this one (within the treatment under discussion for a follow-up)."""
-        floor = self.tuning.example_join
-        close = sorted(((sim, sid) for sid, sim in examples.items() if sim >= floor), reverse=True)
+        close to this one, or whose learned head is very sure (within the treatment under discussion for a follow-up)."""
+        close = sorted(((sim, sid) for sid, sim in examples.items() if sim >= self.tuning.example_join), reverse=True)
+        close += sorted(((p, sid) for sid, p in (heads or {}).items() if p >= self.tuning.head_join), reverse=True)
         extra: list[str] = []
         for _, sentence_id in close:
             sentence = self.retriever.sentence_by_id(sentence_id)

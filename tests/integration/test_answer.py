@@ -199,16 +199,19 @@ def test_sources_list_names_section_of_each_citation(assistant):
     ],
 )
 def test_questions_like_known_ones_get_the_sentence_that_answered_them(assistant, question, fact):
-    """The example-question bank (data/answers/training): neither wording is in it, but questions like them are.
+    """The example questions (data/answers/training), read by the exemplar bank and the per-sentence heads:
+    neither wording is in them, but questions like them are.
 
-    Without the bank these replies leave the fact out (the deep-tissue technique, a
-    general insight); the check against an empty bank keeps this test able to fail.
+    Without both layers these replies leave the fact out (the deep-tissue technique, a
+    general insight); the check against empty layers keeps this test able to fail.
     """
     from answering.exemplars import ExemplarBank
+    from answering.sentence_heads import BoundHeads
 
     assert fact in assistant.answer(question, []).parts[0].markdown
     bare = assistant.with_retriever(assistant.retriever)
     bare.finder.examples = ExemplarBank.empty()
+    bare.finder.heads = BoundHeads.empty()
     assert fact not in bare.answer(question, []).parts[0].markdown
 
 

@@ -155,3 +155,36 @@ def test_a_label_needs_both_the_heads_and_the_closest_training_questions():
 def test_the_shipped_answerability_model_matches_its_training_data():
     done = subprocess.run([sys.executable, "-m", "answering.answerability_training", "check"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+# -- the per-sentence heads (answering.sentence_heads) ----------------------------------------------
+
+
+def _heads():
+    from answering.sentence_heads import SentenceHeads
+
+    keys = (" apply ice in the first 24 to 48 hours ", " a sentence no index holds ")
+    weights = np.asarray([[0.0, 6.0, 0.0], [9.0, 9.0, 9.0]], dtype=np.float32)
+    return SentenceHeads(keys, weights, np.asarray([-3.0, 0.0], dtype=np.float32), {})
+
+
+def test_heads_follow_the_sentences_by_text_not_by_id():
+    renumbered = [_sentence(7, s.text) for s in SENTENCES]  # the same guide, ingested with other ids
+    bound = _heads().bind(renumbered)
+    assert bound.ids == ("s7",)  # only the sentence the heads know; a head whose sentence is gone is dropped
+    assert bound.probabilities(np.asarray([0.0, 1.0, 0.0]))["s7"] == pytest.approx(1 / (1 + np.exp(-3.0)))
+
+
+def test_a_sure_head_lifts_its_sentence_first():
+    vectors = np.eye(3, dtype=np.float32)[:2]
+    query = np.asarray([0.9, 0.1, 0.0], dtype=np.float32)  # closer to s0 by cosine
+    tuning = ComposerTuning()
+    heads = _heads().bind(SENTENCES).probabilities(np.asarray([0.0, 1.0, 0.0]))
+    plain = score_sentences(query, (set(), set()), SENTENCES[:2], vectors, {"c1": 1}, tuning)
+    helped = score_sentences(query, (set(), set()), SENTENCES[:2], vectors, {"c1": 1}, tuning, heads=heads)
+    assert plain[0].sentence.id == "s0" and helped[0].sentence.id == "s1"
+
+
+def test_the_shipped_sentence_heads_match_the_training_data():
+    done = subprocess.run([sys.executable, "-m", "answering.sentence_heads", "check"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
