@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 
 import numpy as np
 
@@ -24,6 +25,7 @@ from answering.question import QuestionRules
 from answering.roles import RoleRules, sentence_priors
 from answering.sentence_heads import SentenceHeads
 from answering.turn import Found, Turn
+from contracts import Sentence
 from index.retriever import Retriever, SearchResult
 from index.text import tokenize
 from index.vocabulary import MAX_QUERY_CHARS, Expansion
@@ -160,22 +162,43 @@ class PassageFinder:
                 search.expansion.treatments if self.question_rules.looks_past(text) else (),
             )
         else:
-            examples = self.examples.similarities(query_vector)
-            heads = self.heads.probabilities(query_vector)
-            composable = self._composable(search)
-            chunk_ids = composable + self._answered_by_example(examples, composable, focus, heads)
-            sentences, vectors = self.retriever.sentences_of(chunk_ids)
-            ranks = {cid: i + 1 for i, cid in enumerate(chunk_ids)}
-            wanted = self.question_rules.wanted_types(text)
-            choice = self.question_rules.choice_type(text, self._also_called)
-            if choice:
-                wanted.append(choice)
-            composition = compose(
-                query_vector, tokens, sentences, vectors, ranks, chunks, self.tuning, wanted, self.retriever.bm25.idf, self.priors,
-                examples, heads,
-            )
+            composition = self._compose_sentences(text, query_vector, tokens, search, focus)
         turn.timings["compose"] = turn.timings.get("compose", 0.0) + _ms(t)
         return composition
+
+    def _compose_sentences(
+        self, text: str, query_vector: np.ndarray, tokens: tuple[set[str], set[str]], search: SearchResult, focus: str | None,
+        keep: Callable[[Sentence], bool] | None = None,
+    ) -> Composition | None:
+        """The composer over the top passages (and those the learned layers are sure of), ``keep``'s sentences only."""
+        examples = self.examples.similarities(query_vector)
+        heads = self.heads.probabilities(query_vector)
+        composable = self._composable(search)
+        chunk_ids = composable + self._answered_by_example(examples, composable, focus, heads)
+        sentences, vectors = self.retriever.sentences_of(chunk_ids)
+        if keep is not None:
+            rows = [i for i, s in enumerate(sentences) if keep(s)]
+            sentences, vectors = [sentences[i] for i in rows], vectors[rows]
+        ranks = {cid: i + 1 for i, cid in enumerate(chunk_ids)}
+        wanted = self.question_rules.wanted_types(text)
+        choice = self.question_rules.choice_type(text, self._also_called)
+        if choice:
+            wanted.append(choice)
+        return compose(
+            query_vector, tokens, sentences, vectors, ranks, self.retriever.chunks_by_id, self.tuning, wanted, self.retriever.bm25.idf,
+            self.priors, examples, heads,
+        )
+
+    def compose_within(self, turn: Turn, treatment: str, keep: Callable[[Sentence], bool]) -> Composition | None:
+        """An answer from one treatment's passages, ``keep``'s sentences only: a muscle relaxant's own section
+        without the anti-inflammatories' doses beside it ("how many mg of flexeril?")."""
+        search = self.retriever.search(
+            turn.text, max(self.settings.retrieval.k, RETRIEVED_REPORTED), turn.mode, query_vector=self._known_vector(turn.text),
+            within=treatment, expansion=turn.expansion,
+        )
+        query_vector = search.query_vector if search.query_vector is not None else self.message_vector(turn.text)
+        tokens = (set(tokenize(turn.text)), set(tokenize(search.expansion.text)))
+        return self._compose_sentences(turn.text, query_vector, tokens, search, treatment, keep)
 
     def _within_one_treatment(self, text: str, named: tuple[str, ...]) -> bool:
         """"Heat or ice?", "which massage is best?": a choice inside one treatment, which its own passages answer

@@ -208,7 +208,7 @@ class MedicationStep:
             turn.lead.append(turn.texts.part(PartKind.CAUTION, "label_limit"))
             return None  # the guide's own sentence follows, with its citation: never a computed total
         if asks_dose and not self._guide_gives_dose(turn):
-            return self._no_dose_in_guide(turn)
+            return self._no_dose_in_guide(turn, named)
         return None
 
     def _medicines_asked_about(self, turn: Turn, asks_dose: bool, asks_limit: bool) -> list[MedicineMention]:
@@ -262,18 +262,38 @@ class MedicationStep:
         ]
         return Reply(ReplyKind.ANSWER, [*turn.lead, *parts], list(options.citations), passages=options.passages)
 
-    def _no_dose_in_guide(self, turn: Turn) -> Reply | None:
-        """No dose from the guide: say so first, then its own answer when that holds no amount
-        ("muscle relaxants cause drowsiness ..."), else decline (a neighbouring medicine's dose would mislead)."""
+    def _no_dose_in_guide(self, turn: Turn, named: Sequence[MedicineMention]) -> Reply | None:
+        """No dose from the guide for what was asked: say so first, then the guide's own words on it.
+
+        - The guide gives this medicine a dose, but the patient names another amount ("is 200mg enough or
+          400?", "my 500mg prescription, once or twice a day?"): "the guide doesn't give that amount", then
+          its own dose sentence, so the patient sees the guide's range beside their own number; an amount
+          above every one the guide gives ("1200mg of ibuprofen?") gets "follow the packet" first instead.
+        - The guide gives no dose for it (a muscle relaxant): its answer without any amount ("follow your
+          doctor's instructions precisely", "two to three weeks"); when the passages found carry a neighbouring
+          medicine's dose, the medicine's own section is composed again without the sentences holding amounts.
+        - Nothing of the guide's left to quote: decline.
+        """
         composition = turn.found.composition
-        if composition is not None and not amounts_in(composition.markdown) and not amounts_in(turn.text):
+        shows_amounts = composition is not None and bool(amounts_in(composition.markdown))
+        if composition is not None and shows_amounts and amounts_in(turn.text) and self._guide_gives_dose(turn, check_named=False):
+            guide_most = max(float(n) for n in amounts_in(composition.markdown))
+            over = any(float(n) > guide_most for n in amounts_in(turn.text))  # "1200mg at a time?": the packet's limit first
+            turn.lead.append(turn.texts.part(PartKind.CAUTION, "label_limit" if over else "amount_not_in_guide"))
+            return None
+        if composition is not None and not shows_amounts:
+            turn.lead.append(turn.texts.part(PartKind.CAUTION, "dose_not_in_guide"))
+            return None
+        sections = [t for t in dict.fromkeys(m.treatment for m in named if m.covered) if t]
+        if len(sections) == 1 and (own := self.finder.compose_within(turn, sections[0], lambda s: not amounts_in(s.text))):
+            turn.found.composition = own
             turn.lead.append(turn.texts.part(PartKind.CAUTION, "dose_not_in_guide"))
             return None
         caution = turn.texts.part(PartKind.CAUTION, "medication_caution")
         return turn.reply(ReplyKind.DECLINE, turn.texts.part(PartKind.DECLINE, "dose_decline"), caution, out_of_scope=True)
 
-    def _guide_gives_dose(self, turn: Turn) -> bool:
-        """True when the guide states a dose for the medicine asked about, and any amount named is the guide's."""
+    def _guide_gives_dose(self, turn: Turn, check_named: bool = True) -> bool:
+        """True when the guide states a dose for the medicine asked about, and (``check_named``) any amount named is the guide's."""
         expansion = turn.found.search.expansion
         treatments = [t for t in expansion.treatments if t in self.scope.medication_treatments]
         if not treatments:
@@ -287,7 +307,7 @@ class MedicationStep:
         if not dosed:
             return False
         guide_numbers = {n for s in dosed for n in amounts_in(s)}
-        return all(n in guide_numbers for n in amounts_in(turn.text))
+        return not check_named or all(n in guide_numbers for n in amounts_in(turn.text))
 
 
 def _joined(names: Sequence[str]) -> str:

@@ -55,6 +55,7 @@ PLACEHOLDERS: dict[str, frozenset[str]] = {
     "no_answer": CLINIC,
     "dose_decline": CLINIC,
     "dose_not_in_guide": CLINIC,
+    "amount_not_in_guide": CLINIC,
     "empty_input": CLINIC,
     "error": CLINIC,
 }

@@ -133,9 +133,14 @@ def test_medicine_answers_carry_the_caution(assistant):
     assert "caution" not in [p.kind for p in heat.parts]
 
 
-@pytest.mark.parametrize("question", ["how many mg of flexeril should I take?", "what's the right dose of methocarbamol?"])
+@pytest.mark.parametrize(
+    "question",
+    ["how many mg of flexeril should I take?", "what's the right dose of methocarbamol?", "can I take 900mg of methocarbamol?",
+     "is 1200mg of flexeril ok?", "My doctor prescribed cyclobenzaprine 5mg. How often do I take it?"],
+)
 def test_a_dose_the_guide_does_not_give_is_said_first_then_its_own_words_without_an_amount(assistant, question):
-    """The guide names these relaxants but gives no dose: say so, then what it does say (drowsiness, short use), never a number."""
+    """The guide names these relaxants but gives no dose: say so, then what it does say (follow the doctor, short use),
+    never a number: not the patient's, not a neighbouring medicine's."""
     answer = assistant.answer(question, [])
     assert answer.parts[0].prompt == "dose_not_in_guide" and answer.kind == "answer", [p.prompt for p in answer.parts]
     assert answer.citations and {c.treatment for c in answer.citations} == {"muscle-relaxants"}
@@ -143,14 +148,24 @@ def test_a_dose_the_guide_does_not_give_is_said_first_then_its_own_words_without
     assert "pharmacist" in answer.text
 
 
-@pytest.mark.parametrize(
-    "question", ["what dose of tramadol works for back pain?", "can I take 900mg of methocarbamol?", "is 1200mg of flexeril ok?"]
-)
-def test_doses_the_guide_does_not_give_are_declined(assistant, question):
-    """A medicine the guide does not cover, or an amount it does not give: no quote at all (a neighbour's dose would mislead)."""
+@pytest.mark.parametrize("question", ["what dose of tramadol works for back pain?", "how much oxycodone can I take for my back?"])
+def test_doses_of_medicines_the_guide_does_not_cover_are_declined(assistant, question):
+    """A medicine the guide does not cover: no quote at all (a neighbour's dose would mislead)."""
     answer = assistant.answer(question, [])
     assert answer.out_of_scope and answer.kind == "decline" and not answer.citations
     assert "pharmacist" in answer.text
+
+
+@pytest.mark.parametrize(
+    "question", ["Is 200mg ibuprofen enough or should I take 400?", "Naproxen 500mg prescription, once or twice a day?"]
+)
+def test_an_amount_the_guide_does_not_give_gets_said_so_then_the_guides_own_dose(assistant, question):
+    """The guide doses this medicine but not at the amount named: say so, then its own dose sentence, cited."""
+    answer = assistant.answer(question, [])
+    assert answer.parts[0].prompt == "amount_not_in_guide" and answer.kind == "answer", [p.prompt for p in answer.parts]
+    quoted = " ".join(p.markdown for p in answer.parts if p.kind == "answer")
+    assert "400-600mg" in quoted and answer.citations[0].treatment == "nsaids"
+    assert "500mg" not in quoted and "200mg" not in quoted
 
 
 def test_an_amount_over_the_label_gets_the_label_text_then_the_guides_own_dose(assistant):
