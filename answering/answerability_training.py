@@ -29,7 +29,10 @@ from safety.learned import fingerprint, fit_best_setting, fit_heads, lowest_thre
 
 TRAINING_DIR = MODEL_DIR / "answerability"
 HELDOUT = MODEL_DIR.parent.parent / "eval" / "heldout"
-DEV_SETS = (HELDOUT / "answers_dev.jsonl", HELDOUT / "answers_dev2.jsonl", HELDOUT / "answers_dev3.jsonl", HELDOUT / "answers_dev4.jsonl")
+DEV_SETS = (
+    HELDOUT / "answers_dev.jsonl", HELDOUT / "answers_dev2.jsonl", HELDOUT / "answers_dev3.jsonl", HELDOUT / "answers_dev4.jsonl",
+    HELDOUT / "answers_dev5.jsonl",
+)
 # A refused answerable question costs a patient the guide's answer; an unanswerable one let through gets a
 # loosely related quote. The threshold is the lowest on the grid that refuses at most this share of the
 # development sets' answerable questions (the rules' own refusals come on top: the target is 0.03 in all).

@@ -27,8 +27,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import NoReturn
 
-# Spaces and punctuation inside a sentence: what separates words within a clause.
-SEP = r"[^\w.!?;\n]+"
+# Spaces and punctuation inside a sentence: what separates words within a clause (a dot between
+# digits too: "4.8cm" is one sentence, and a gap may step over it as over any word).
+SEP = r"(?:[^\w.!?;\n]|(?<=\d)\.(?=\d))+"
 # What a space in a pattern matches: a separator, or nothing right after one, so that
 # "lost (?:all )? feeling" matches "lost all feeling" as well as "lost feeling".
 SPACE = rf"(?:{SEP}|(?<=[^\w.!?;\n]))"

@@ -377,8 +377,16 @@ def read_rows(paths: Iterable[Path]) -> list[dict[str, Any]]:
                 row["history"] = [h["content"] for h in row.get("history", []) if h.get("role") == "user"]
             if "expect" in row and "tier" not in row:
                 row["tier"], row["class"] = _MEDICINE_TIERS.get(row["expect"], ("none", "medicine-question"))
+            row["message"] = as_served(row["message"])
+            row["history"] = [as_served(h) if isinstance(h, str) else h for h in row.get("history", [])]
             rows.append(row)
     return rows
+
+
+def as_served(text: str) -> str:
+    """A message as the answer receives it (Unicode NFKC, as ``answering.conversation.clean_text`` leaves it):
+    the layers learn and choose thresholds on the text they will read ("，" is "," by then)."""
+    return unicodedata.normalize("NFKC", text).strip()
 
 
 def ngram_weights(texts: Sequence[str], char_weight: float, idf_power: float = 0.0) -> np.ndarray:

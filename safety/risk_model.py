@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from rules.locale import DATA_DIR
-from safety.learned import ANSWER_EXAMPLES_DIR, MEDICINE_TRAINING_DIR, LogisticHeads, read_model
+from safety.learned import ANSWER_EXAMPLES_DIR, MEDICINE_TRAINING_DIR, LogisticHeads, as_served, read_model
 
 MODEL_DIR = DATA_DIR / "medicines"
 WEIGHTS = MODEL_DIR / "model.npz"
@@ -61,7 +61,15 @@ def training_files(directory: Path = MEDICINE_TRAINING_DIR, answers: Path = ANSW
 
 
 def read_jsonl(paths: Sequence[Path]) -> list[dict[str, Any]]:
-    return [json.loads(line) for path in paths for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    """The lines of ``paths``, each message and history as the answer receives it (``as_served``)."""
+    rows = [json.loads(line) for path in paths for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    for row in rows:
+        for key in ("message", "question"):
+            if isinstance(row.get(key), str):
+                row[key] = as_served(row[key])
+        if "message" in row:
+            row["history"] = [as_served(h) if isinstance(h, str) else h for h in row.get("history", [])]
+    return rows
 
 
 def training_examples(rows: list[dict[str, Any]], names_no_risk: Callable[[str], bool] = lambda text: True) -> list[tuple[str, set[str]]]:

@@ -46,7 +46,7 @@ from safety.red_flags import Reading, RedFlagRules, SignMatch
 log = logging.getLogger("safety")
 
 MAX_USER_MESSAGES = 200  # the API takes at most [server] max_history_messages; this bounds a direct caller
-ACROSS_MESSAGES = 2  # the newest message and the one before are also read as one ("across_sentences" phrasings)
+ACROSS_MESSAGES = 3  # the newest message and the two before are also read as one ("across_sentences" phrasings: "took 3 tizanidine" / "the prescription says 1" / "what should I do?")
 _CACHED_MESSAGES = 1024
 _CACHED_CHARS = 4000  # longer messages are read every time rather than kept in memory
 

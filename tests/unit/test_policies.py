@@ -177,6 +177,8 @@ def test_negated_and_other_peoples_history_is_not_a_risk(mini_assistant):
     for message in [
         "I'm not pregnant, how much ibuprofen can I take?", "Liver and kidneys are fine. Advil dose?",
         "no sleeping tablets or opioids, just want to know how much methocarbamol to take",  # a two-word item of a negated list
+        "I used to be on warfarin but they stopped it two years ago. Advil dose?", "my blood pressure is always normal, how much aleve?",
+        "asking for my 22 year old son who hurt his back lifting, how many advil can he take?",  # an adult son
     ]:
         assert _medication(mini_assistant)(turn(mini_assistant, message)) is None, message
 

@@ -234,6 +234,13 @@ def test_gaps_allow_up_to_n_words_and_stop_at_gap_stops():
     assert not pattern.search("numb. legs")  # nor across a sentence end
 
 
+
+def test_a_gap_steps_over_a_decimal_number_but_not_a_sentence_end():
+    pattern = PatternLanguage().compile(["aneurysm {~6} severe"])
+    assert pattern.search("aneurysm, 4.8cm at last scan, severe pain")  # "4.8cm" is words, not a full stop
+    assert not pattern.search("aneurysm at 4. severe pain")
+
+
 def test_a_space_matches_punctuation_runs_within_a_sentence_only():
     pattern = PatternLanguage().compile(["pins and needles"])
     for text in ("pins and needles", "pins-and-needles", "pins, and  needles", "pins (and) needles"):
