@@ -132,6 +132,12 @@ class PassageFinder:
             for stage, ms in search.timings_ms.items():
                 turn.timings[stage] = turn.timings.get(stage, 0.0) + ms
             return Found(search, composition, focus.treatment)
+        if focus.context and not focus.treatment:  # "and if it keeps coming back?" after a reply across treatments
+            search = self.retriever.search(f"{focus.context} {turn.text}", depth, turn.mode)
+            composition = self._compose(turn, search)
+            for stage, ms in search.timings_ms.items():
+                turn.timings[stage] = turn.timings.get(stage, 0.0) + ms
+            return Found(search, composition, None)
         known = None if focus.treatment else self._known_vector(turn.text)  # a follow-up embeds its topic with it
         search = self.retriever.search(turn.text, depth, turn.mode, query_vector=known, within=focus.treatment, expansion=turn.expansion)
         composition = self._compose(turn, search, focus.treatment)

@@ -5,7 +5,8 @@ message names no treatment itself but leans on what came before (patterns in
 ``data/<lang>/followup.toml``), the treatment under discussion is the one the patient
 last asked about; failing that, the one the assistant's last reply was about ("What should I
 do first?" → ice → "how long for?" is about ice, and so is it after "it went lifting the car
-seat", a story naming a cause); failing that, the one their last messages named.
+seat", a story naming a cause); failing that, the one their last messages named. A reply that
+spanned several treatments gives none: the message is searched with the question it answered.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ class Focus:
     treatment: str | None  # None: the message stands on its own
     because: str  # why, for debugging ("named in: 'I took advil'")
     beyond: bool = False  # asks what comes after the treatment ("what if it doesn't work?"): search past it
+    context: str = ""  # no one treatment, but the earlier question it leans on: searched together with the message
 
 
 _QUESTION_WORD = re.compile(r"^(?:how|what|whats|which|when|why|where|can|could|should|shall|is|are|do|does|did|will|would|may|any)\b")
@@ -33,6 +35,11 @@ _QUESTION_WORD = re.compile(r"^(?:how|what|whats|which|when|why|where|can|could|
 def _asks(message: str) -> bool:
     """Whether a message asks something (rather than tells what happened)."""
     return "?" in message or bool(_QUESTION_WORD.match(plain(message).strip()))
+
+
+def _spans_treatments(treatments: tuple[str, ...]) -> bool:
+    """Several treatments, or the words of a plan that combines them ("rest, ice, then ibuprofen")."""
+    return len(set(treatments)) > 1 or "integrated-plan" in treatments
 
 
 class FollowUpResolver:
@@ -70,6 +77,10 @@ class FollowUpResolver:
         named = self._vocabulary.expand(earlier_user_messages[0]).treatments
         if named and _asks(earlier_user_messages[0]):  # "can I take ibuprofen?" → "is it safe with food?"
             return Focus(named[0], f"asked about earlier: {earlier_user_messages[0][:60]!r}", beyond)
+        if not named and last_reply and _spans_treatments(self._vocabulary.expand(last_reply).treatments):
+            # "best treatment for a sudden spasm?" → rest, cold and anti-inflammatories → "and if it keeps coming back?":
+            # about the question asked, not the last treatment the reply happened to name
+            return Focus(None, f"the last reply spans several treatments: {last_reply[:60]!r}", beyond, earlier_user_messages[0])
         if last_reply and (treatment := self._lexical_treatment(last_reply)):
             return Focus(treatment, f"topic of the last reply: {last_reply[:60]!r}", beyond)
         if named:  # a story ("it went lifting the car seat") names what caused it, not what to do: the reply's topic came first

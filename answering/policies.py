@@ -272,6 +272,7 @@ class MedicationStep:
         - The guide gives no dose for it (a muscle relaxant): its answer without any amount ("follow your
           doctor's instructions precisely", "two to three weeks"); when the passages found carry a neighbouring
           medicine's dose, the medicine's own section is composed again without the sentences holding amounts.
+          Only for a medicine the guide names ("diazepam" is a muscle relaxant it never mentions: declined).
         - Nothing of the guide's left to quote: decline.
         """
         composition = turn.found.composition
@@ -284,13 +285,19 @@ class MedicationStep:
         if composition is not None and not shows_amounts:
             turn.lead.append(turn.texts.part(PartKind.CAUTION, "dose_not_in_guide"))
             return None
-        sections = [t for t in dict.fromkeys(m.treatment for m in named if m.covered) if t]
+        sections = [t for t in dict.fromkeys(m.treatment for m in named if m.covered and self._guide_names(m)) if t]
         if len(sections) == 1 and (own := self.finder.compose_within(turn, sections[0], lambda s: not amounts_in(s.text))):
             turn.found.composition = own
             turn.lead.append(turn.texts.part(PartKind.CAUTION, "dose_not_in_guide"))
             return None
         caution = turn.texts.part(PartKind.CAUTION, "medication_caution")
         return turn.reply(ReplyKind.DECLINE, turn.texts.part(PartKind.DECLINE, "dose_decline"), caution, out_of_scope=True)
+
+    def _guide_names(self, mention: MedicineMention) -> bool:
+        """The medicine itself (or, when only its kind is named, the kind) is in its section of the guide."""
+        if mention.medicine is None or mention.treatment is None:
+            return True
+        return any(mention.medicine.lower() in s.lower() for s in self.finder.treatment_sentences(mention.treatment))
 
     def _guide_gives_dose(self, turn: Turn, check_named: bool = True) -> bool:
         """True when the guide states a dose for the medicine asked about, and (``check_named``) any amount named is the guide's."""

@@ -108,3 +108,15 @@ def test_a_story_naming_a_cause_gives_way_to_the_last_replys_topic(vocabulary):
     assert vocabulary.expand(story).treatments  # the story does name a treatment's words
     focus = resolver.resolve("how long do i keep it on for", vocabulary.expand("how long do i keep it on for"), [story], "Apply an ice pack. [1]")
     assert focus.treatment == "heat-cold" and focus.because.startswith("topic of the last reply")
+
+
+def test_a_reply_across_several_treatments_leaves_the_question_it_answered_as_context(vocabulary):
+    """"best treatment for a sudden spasm?" → rest, cold and anti-inflammatories → "and if it keeps coming back every month?":
+    not about the last treatment the reply named, but the earlier question, searched together with the message."""
+    lexical = Lexical("nsaids")
+    resolver = FollowUpResolver.load(vocabulary, lexical)
+    earlier = "best treatment for a sudden back spasm?"
+    reply = "For a sudden spasm: a short rest, cold therapy, and a short course of an over-the-counter anti-inflammatory."
+    message = "and if it keeps coming back every month?"
+    focus = resolver.resolve(message, vocabulary.expand(message), [earlier], reply)
+    assert focus.treatment is None and focus.context == earlier and lexical.asked == []
