@@ -25,7 +25,7 @@ import numpy as np
 
 from answering.answerability import LABELS, META, MODEL_DIR, NEIGHBOURS_AGREEING, RETRAIN, WEIGHTS, Answerability
 from answering.exemplars import TRAINING_DIR as EXAMPLES_DIR
-from safety.learned import fingerprint, fit_best_setting, fit_heads, lowest_threshold, refit_needed
+from safety.learned import check_shipped, fingerprint, fit_best_setting, fit_heads, lowest_threshold
 
 TRAINING_DIR = MODEL_DIR / "answerability"
 HELDOUT = MODEL_DIR.parent.parent / "eval" / "heldout"
@@ -134,17 +134,7 @@ def train(embed: Embed | None = None) -> int:
 
 def check() -> int:
     """Whether the shipped model was fitted on the training files as they are now."""
-    try:
-        meta = json.loads(META.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        print(f"answerability: {META} cannot be read ({exc}); run `{RETRAIN}`")
-        return 1
-    if why := refit_needed(meta, training_files(), RETRAIN):
-        print(f"answerability: {why}")
-        return 1
-    Answerability.load()
-    print("answerability: the shipped model matches its training data")
-    return 0
+    return check_shipped("answerability", META, training_files(), RETRAIN, Answerability.load)
 
 
 def main(argv: list[str] | None = None) -> int:

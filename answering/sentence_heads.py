@@ -47,7 +47,7 @@ from answering.exemplars import (
 )
 from contracts import Sentence
 from rules.locale import DATA_DIR
-from safety.learned import fingerprint, read_model, refit_needed
+from safety.learned import check_shipped, fingerprint, read_model
 
 WEIGHTS = DATA_DIR / "answers" / "sentence_heads.npz"
 META = DATA_DIR / "answers" / "sentence_heads.json"
@@ -161,17 +161,7 @@ def train() -> int:
 
 def check() -> int:
     """Whether the shipped heads were fitted on the training files and query vectors as they are now."""
-    try:
-        meta = json.loads(META.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        print(f"sentence heads: {META} cannot be read ({exc}); run `{RETRAIN}`")
-        return 1
-    if why := refit_needed(meta, training_files(), RETRAIN):
-        print(f"sentence heads: {why}")
-        return 1
-    SentenceHeads.load()
-    print("sentence heads: the shipped model matches its training data")
-    return 0
+    return check_shipped("sentence heads", META, training_files(), RETRAIN, SentenceHeads.load)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -363,6 +363,22 @@ def refit_needed(meta: dict[str, Any], paths: Iterable[Path], command: str) -> s
     return None
 
 
+def check_shipped(name: str, meta_path: Path, paths: Iterable[Path], command: str, load: Callable[[], object]) -> int:
+    """``check`` of a training command: 0 when the shipped model (its ``meta_path``) was fitted on ``paths`` and the query
+    vectors as they are now and ``load`` reads it; else 1, with one line naming ``command``."""
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        print(f"{name}: {meta_path} cannot be read ({exc}); run `{command}`")
+        return 1
+    if why := refit_needed(meta, paths, command):
+        print(f"{name}: {why}")
+        return 1
+    load()
+    print(f"{name}: the shipped model matches its training data")
+    return 0
+
+
 def read_rows(paths: Iterable[Path]) -> list[dict[str, Any]]:
     """Training rows as ``{"message", "history", "tier", "class"}`` (a medicine question's ``expect`` says its tier)."""
     rows = []
