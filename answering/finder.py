@@ -39,6 +39,13 @@ def _ms(since: float) -> float:
     return (time.perf_counter() - since) * 1000
 
 
+def _timed(turn: Turn, found: Found) -> Found:
+    """``found``, its search's stage timings added to the turn's."""
+    for stage, ms in found.search.timings_ms.items():
+        turn.timings[stage] = turn.timings.get(stage, 0.0) + ms
+    return found
+
+
 class PassageFinder:
     """Retrieval and composing for turns; holds the loaded retriever and the question-reading rules."""
 
@@ -128,16 +135,10 @@ class PassageFinder:
         if focus.beyond and focus.treatment:  # "what if it doesn't work?": the next step, past the earlier topic
             topic = self.retriever.titles.get(focus.treatment, "")
             search = self.retriever.search(f"{turn.text} {topic}", depth, turn.mode)
-            composition = self._compose(turn, search)
-            for stage, ms in search.timings_ms.items():
-                turn.timings[stage] = turn.timings.get(stage, 0.0) + ms
-            return Found(search, composition, focus.treatment)
+            return _timed(turn, Found(search, self._compose(turn, search), focus.treatment))
         if focus.context and not focus.treatment:  # "and if it keeps coming back?" after a reply across treatments
             search = self.retriever.search(f"{focus.context} {turn.text}", depth, turn.mode)
-            composition = self._compose(turn, search)
-            for stage, ms in search.timings_ms.items():
-                turn.timings[stage] = turn.timings.get(stage, 0.0) + ms
-            return Found(search, composition, None)
+            return _timed(turn, Found(search, self._compose(turn, search), None))
         known = None if focus.treatment else self._known_vector(turn.text)  # a follow-up embeds its topic with it
         search = self.retriever.search(turn.text, depth, turn.mode, query_vector=known, within=focus.treatment, expansion=turn.expansion)
         composition = self._compose(turn, search, focus.treatment)
@@ -145,9 +146,7 @@ class PassageFinder:
             search = self.retriever.search(turn.text, depth, turn.mode, query_vector=self._known_vector(turn.text), expansion=turn.expansion)
             composition = self._compose(turn, search)
             focus = Focus(None, "nothing found within the earlier topic")
-        for stage, ms in search.timings_ms.items():
-            turn.timings[stage] = turn.timings.get(stage, 0.0) + ms
-        return Found(search, composition, focus.treatment)
+        return _timed(turn, Found(search, composition, focus.treatment))
 
     def _compose(self, turn: Turn, search: SearchResult, focus: str | None = None) -> Composition | None:
         t = time.perf_counter()
