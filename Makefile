@@ -64,6 +64,7 @@ models: setup                             ## refit the learned layers, re-embed 
 	$(PY) -m safety.risk_training train
 	$(PY) -m answering.answerability_training train
 	$(PY) -m answering.sentence_heads train
+	$(PY) -m answering.label_limit train
 
 test: dev rules index browser axe postgres ## the data check, the whole test suite, then the evaluation's safety gates
 	$(PY) -m pytest

@@ -20,6 +20,7 @@ from typing import Any
 from answering.answerability import Answerability
 from answering.conversation import message_text, normalise_history
 from answering.finder import RETRIEVED_REPORTED, PassageFinder
+from answering.label_limit import LearnedLabelLimit
 from answering.medicines import MedicineNames
 from answering.policies import PolicyStep, policy_steps
 from answering.question import QuestionRules
@@ -51,7 +52,7 @@ class Assistant:
     def __init__(
         self, settings: Settings, retriever: Retriever, triage: Triage, prompts: Mapping[str, Prompts], scope: ScopeRules,
         question_rules: QuestionRules | None = None, medicines: MedicineNames | None = None, risks: MedicationRisks | None = None,
-        answerability: Answerability | None = None,
+        answerability: Answerability | None = None, limits: LearnedLabelLimit | None = None,
     ) -> None:
         self.settings = settings
         self.retriever = retriever
@@ -63,8 +64,11 @@ class Assistant:
         self.medicines = medicines or MedicineNames.load()
         self.risks = risks or MedicationRisks.load(learned=LearnedRisks.load())
         self.answerability = answerability or Answerability.load()
+        self.limits = limits or LearnedLabelLimit.load()
         self.finder = PassageFinder(settings, retriever, self.question_rules)
-        self.steps: tuple[PolicyStep, ...] = policy_steps(scope, self.finder, settings, self.medicines, self.risks, self.answerability)
+        self.steps: tuple[PolicyStep, ...] = policy_steps(
+            scope, self.finder, settings, self.medicines, self.risks, self.answerability, self.limits
+        )
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, retriever: Retriever | None = None) -> Assistant:
@@ -83,7 +87,8 @@ class Assistant:
     def with_retriever(self, retriever: Retriever) -> Assistant:
         """The same rules and texts over another index (a rebuilt one)."""
         return Assistant(
-            self.settings, retriever, self.triage, self.texts, self.scope, self.question_rules, self.medicines, self.risks, self.answerability
+            self.settings, retriever, self.triage, self.texts, self.scope, self.question_rules, self.medicines, self.risks, self.answerability,
+            self.limits,
         )
 
     def texts_for(self, language: str) -> Prompts:

@@ -35,6 +35,7 @@ from answering.answerability import Answerability
 from answering.compose import Composition
 from answering.finder import PassageFinder
 from answering.followup import Focus
+from answering.label_limit import LearnedLabelLimit
 from answering.medicines import MedicineMention, MedicineNames
 from answering.scope import ScopeRules, amounts_in
 from answering.turn import Reply, Turn
@@ -177,12 +178,14 @@ class MedicationStep:
     finder: PassageFinder
     medicines: MedicineNames
     risks: MedicationRisks
+    limits: LearnedLabelLimit | None = None  # past-the-label questions the phrasings miss (answering.label_limit)
     name: str = "medication"
 
     def __call__(self, turn: Turn) -> Reply | None:
         text = turn.text
         asks_dose = self.scope.asks_for_dose(text)
-        asks_limit = self.scope.asks_label_limit(text)
+        # An amount of the patient's own is weighed against the guide's (``_no_dose_in_guide``); else the learned head may add to the phrasings.
+        asks_limit = self.scope.asks_label_limit(text) or (not amounts_in(text) and self._learned_limit(text))
         named = self._medicines_asked_about(turn, asks_dose, asks_limit)
         classes = {m.class_id for m in named}
         if not classes:
@@ -210,6 +213,13 @@ class MedicationStep:
         if asks_dose and not self._guide_gives_dose(turn):
             return self._no_dose_in_guide(turn, named)
         return None
+
+    def _learned_limit(self, text: str) -> bool:
+        """The learned head's reading of the message's query vector (triage embedded it: no new model call)."""
+        if self.limits is None or not text.strip():
+            return False
+        vector = self.finder.embed_messages([text])[0]
+        return vector.shape[0] == self.limits.dimension and self.limits.asks(text, vector)
 
     def _medicines_asked_about(self, turn: Turn, asks_dose: bool, asks_limit: bool) -> list[MedicineMention]:
         """The medicines the message is about: named in it, else its treatment's, else the conversation's.
@@ -511,7 +521,7 @@ def _passages(composition: Composition) -> tuple[str, ...]:
 
 def policy_steps(
     scope: ScopeRules, finder: PassageFinder, settings: Settings, medicines: MedicineNames, risks: MedicationRisks,
-    answerability: Answerability | None = None,
+    answerability: Answerability | None = None, limits: LearnedLabelLimit | None = None,
 ) -> tuple[PolicyStep, ...]:
     """The policy, in order (see the module docstring)."""
     return (
@@ -521,7 +531,7 @@ def policy_steps(
         InjectionStep(scope),
         GreetingStep(scope),
         ClinicStep(scope, settings.clinic),
-        MedicationStep(scope, finder, medicines, risks),
+        MedicationStep(scope, finder, medicines, risks, limits),
         NotInGuideStep(scope, finder, settings.clinic.guide_url),
         ScopeStep(scope, finder, settings.retrieval),
         LearnedScopeStep(answerability, finder, medicines, settings.clinic, settings.clinic.guide_url),

@@ -200,6 +200,20 @@ def test_amounts_still_lead_with_the_label_text(client, message):
     assert prompts(ask(client, message))[0] == "label_limit"
 
 
+@pytest.mark.parametrize(
+    "message", ["can I keep taking ibuprofen every 3 hours if it wears off?", "can I put the diclofenac gel on four or five times a day?"]
+)
+def test_asking_past_the_label_in_words_no_phrasing_lists_leads_with_the_label_text(client, message):
+    """The learned head (``answering.label_limit``) reads what ``label_limit_patterns`` miss; the guide's cited sentence follows."""
+    body = ask(client, message)
+    assert prompts(body)[0] == "label_limit" and body["citations"], prompts(body)
+
+
+@pytest.mark.parametrize("message", ["how often can I take ibuprofen?", "how much naproxen should I take?"])
+def test_plain_dose_questions_do_not_get_the_label_text(client, message):
+    assert "label_limit" not in prompts(ask(client, message))
+
+
 def test_epsom_salts_are_the_guides_bath_not_an_uncovered_medicine(client):
     body = ask(client, "Is a bath with Epsom salts any good after the gym to stop my back spasming?")
     assert "not_covered" not in prompts(body) and body["citations"]
