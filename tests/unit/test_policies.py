@@ -150,6 +150,7 @@ def test_a_background_medicine_asked_about_is_not_covered(mini_assistant, messag
         ("how much naproxen can I take?", ["I take sertraline every morning"], "risk_interaction"),
         ("what dose of soma is safe with both?", ["I'm on Klonopin for panic attacks"], "risk_sedatives"),
         ("I'm 61, sorry, 67 now. What's the aleve dose?", [], "risk_older"),  # a younger age said too: the older one counts
+        ("is 2 motrin enough or should I take 3? I'm 33 weeks", [], "risk_pregnancy"),  # weeks along, the word "pregnant" unsaid
     ],
 )
 def test_a_risk_leads_with_its_caution_and_no_dose(mini_assistant, message, history, prompt):
@@ -184,7 +185,10 @@ def test_negated_and_other_peoples_history_is_not_a_risk(mini_assistant):
 
 
 def test_a_stated_age_under_65_and_a_saying_are_not_risks(mini_assistant):
-    for message in ["I'm 45 and take nothing else, how much naproxen?", "I'm healthy as a horse, how many mg of ibuprofen?"]:
+    for message in [
+        "I'm 45 and take nothing else, how much naproxen?", "I'm healthy as a horse, how many mg of ibuprofen?",
+        "I'm 3 weeks into this spasm, how much ibuprofen?", "im 6 weeks post op, advil dose?",  # a time, not an age or weeks along
+    ]:
         assert _medication(mini_assistant)(turn(mini_assistant, message)) is None, message
 
 
