@@ -10,6 +10,7 @@ line names its treatment and column and cites the cell it quotes.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -116,3 +117,37 @@ def compose_comparison(
     lines, citations = cite(chosen, chunks)
     treatments = tuple(s.sentence.treatment for s in chosen)
     return Composition("\n".join(f"- {line}" for line in lines), citations, chosen[0].score, treatments, kind="cross", passages=quoted_passages(chosen))
+
+
+def with_table_row(
+    composition: Composition,
+    query_vector: np.ndarray,
+    query_tokens: tuple[set[str], set[str]],
+    cells: Sequence[Sentence],
+    vectors: np.ndarray,
+    chunks: dict[str, Chunk],
+    tuning: ComposerTuning,
+) -> Composition:
+    """A prose answer, followed by its lead treatment's table cell closest to the question when that is close enough.
+
+    The table says in a few words what the prose spreads over a section, or never says
+    ("costly if frequent", "multiple sessions likely", "unresponsive to NSAIDs"): "is massage
+    going to get pricey?" is answered by massage's paragraphs and the resources cell of its row.
+    The cell is a line of its own after the prose, cited like any quote; below ``table_row_min``
+    (tuned on the answers development sets) nothing is added.
+    """
+    if composition.kind != "answer" or not composition.treatments:
+        return composition
+    rows = np.array([i for i, c in enumerate(cells) if c.treatment == composition.treatments[0]], dtype=np.int64)
+    if not len(rows):
+        return composition
+    best = score_sentences(query_vector, query_tokens, [cells[i] for i in rows], vectors[rows], {}, tuning)[0]
+    if best.score < tuning.table_row_min:
+        return composition
+    [line], [citation] = cite([best], chunks)
+    n = len(composition.citations) + 1
+    line = line.removesuffix(" [1]") + f" [{n}]"
+    return replace(
+        composition, markdown=f"{composition.markdown}\n\n{line}", citations=[*composition.citations, replace(citation, n=n)],
+        passages=tuple(dict.fromkeys([*composition.passages, best.sentence.chunk_id])),
+    )

@@ -50,8 +50,9 @@ class ComposerTuning:
     example_weight: float = 5.0  # closeness to questions a sentence is known to answer (answering.exemplars), per unit...
     example_floor: float = 0.6  # ...above this cosine (both tuned on eval/heldout/answers_dev*.jsonl)
     head_weight: float = 1.0  # the per-sentence heads' probability (answering.sentence_heads), per unit
-    example_join: float = 0.65
-    head_join: float = 0.5  # a passage outside the top k joins when one of its sentences' heads is this sure  # a passage outside the top k joins when one of its sentences' examples is this close
+    example_join: float = 0.65  # a passage outside the top k joins when one of its sentences' examples is this close
+    head_join: float = 0.5  # ... or when one of its sentences' heads is this sure
+    table_row_min: float = 0.7  # a prose answer gains its lead treatment's closest table cell scoring this much (answering.comparison.with_table_row; 0.6-0.9 tried on the dev sets: lower added more key facts and more cells beside the point)
     opener_gap: float = 0.3  # a bullet's first sentence this far below a later one that stands alone is left out (its label kept)
     lead_in_words: int = 6  # a bullet's first sentence this short after its label ("The pattern becomes more complex.") only leads in
 

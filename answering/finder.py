@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from answering.comparison import compose_comparison
+from answering.comparison import compose_comparison, with_table_row
 from answering.compose import ComposerTuning, Composition, compose
 from answering.conversation import last_reply, user_turns
 from answering.exemplars import ExemplarBank, embed_in_batches
@@ -168,6 +168,9 @@ class PassageFinder:
             )
         else:
             composition = self._compose_sentences(text, query_vector, tokens, search, focus)
+            if composition is not None:
+                cells, vectors = self.retriever.table_cells()
+                composition = with_table_row(composition, query_vector, tokens, cells, vectors, chunks, self.tuning)
         turn.timings["compose"] = turn.timings.get("compose", 0.0) + _ms(t)
         return composition
 
@@ -201,9 +204,16 @@ class PassageFinder:
             turn.text, max(self.settings.retrieval.k, RETRIEVED_REPORTED), turn.mode, query_vector=self._known_vector(turn.text),
             within=treatment, expansion=turn.expansion,
         )
+        return self._compose_kept(turn, search, treatment, keep)
+
+    def recompose(self, turn: Turn, keep: Callable[[Sentence], bool]) -> Composition | None:
+        """The answer to the search already made (``turn.found``), ``keep``'s sentences only: no new search."""
+        return self._compose_kept(turn, turn.found.search, turn.found.followed, keep)
+
+    def _compose_kept(self, turn: Turn, search: SearchResult, focus: str | None, keep: Callable[[Sentence], bool]) -> Composition | None:
         query_vector = search.query_vector if search.query_vector is not None else self.message_vector(turn.text)
         tokens = (set(tokenize(turn.text)), set(tokenize(search.expansion.text)))
-        return self._compose_sentences(turn.text, query_vector, tokens, search, treatment, keep)
+        return self._compose_sentences(turn.text, query_vector, tokens, search, focus, keep)
 
     def _within_one_treatment(self, text: str, named: tuple[str, ...]) -> bool:
         """"Heat or ice?", "which massage is best?": a choice inside one treatment, which its own passages answer

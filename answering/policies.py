@@ -212,7 +212,26 @@ class MedicationStep:
             return None  # the guide's own sentence follows, with its citation: never a computed total
         if asks_dose and not self._guide_gives_dose(turn):
             return self._no_dose_in_guide(turn, named)
+        if not (asks_dose or asks_limit) and self._medicine_is_background(text):
+            self._past_the_medicines(turn, set(self.scope.medication_treatments))
         return None
+
+    def _medicine_is_background(self, text: str) -> bool:
+        """The medicine is said, not asked about: "took a couple of advil already. what else can I do at home?",
+        "on aleve for my back. is swimming ok?". Its dose sentence would answer a question nobody asked."""
+        asked, parts = self.finder.question_rules.asked_clauses(text)
+        return bool(asked) and len(asked) < parts and not any(self.medicines.find(q) or self.scope.is_about_medication(q, set()) for q in asked)
+
+    def _past_the_medicines(self, turn: Turn, sections: set[str]) -> None:
+        """The answer composed again from the passages found, without the medicines' sections ("took some
+        advil already, what else can I do?" is not answered by more medicines), else at least without amounts."""
+        composition = turn.found.composition
+        if composition is None or not set(composition.treatments) & sections:
+            return
+        others = self.finder.recompose(turn, lambda s: s.treatment not in sections and not amounts_in(s.text))
+        if others is None and amounts_in(composition.markdown):
+            others = self.finder.recompose(turn, lambda s: not amounts_in(s.text))
+        turn.found.composition = others or composition
 
     def _learned_limit(self, text: str) -> bool:
         """The learned head's reading of the message's query vector (triage embedded it: no new model call)."""

@@ -259,3 +259,16 @@ def test_a_subject_named_before_the_question_is_background_not_what_is_asked(ass
     assert treatment in {c.treatment for c in answer.citations}
     alone = assistant.answer(f"is {background} good for back spasms?", [])
     assert alone.parts[0].kind != "answer"  # asked about on its own, it is still what the guide does not cover
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["took a couple of advil already. what else can i do at home to ease this spasm?",
+     "I take ibuprofen for my back, but what exercises can I do so it stops happening again?"],
+)
+def test_a_medicine_said_in_passing_is_not_what_the_answer_is_about(assistant, question):
+    """The medicine is background and the question asks about something else: no medicine section, no dose."""
+    answer = assistant.answer(question, [])
+    assert answer.kind == "answer" and answer.citations, answer.text
+    assert not {c.treatment for c in answer.citations} & {"nsaids", "muscle-relaxants"}, [c.treatment for c in answer.citations]
+    assert not amounts_in(" ".join(p.markdown for p in answer.parts if p.kind in ("answer", "cross")))

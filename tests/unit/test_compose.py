@@ -196,3 +196,23 @@ def test_a_list_items_later_sentences_are_embedded_under_its_label():
         f"{later.title}: Sleeping Positions: Sleeping on your side with a pillow between your knees helps.",
         f"{prose.title}: Rest a day or two.",
     ]
+
+
+def test_a_prose_answer_gains_its_lead_treatments_closest_table_cell_only_when_close_enough(mini_retriever, source):
+    from answering.comparison import with_table_row
+    from answering.compose import Composition
+    from contracts import Citation
+
+    cells, vectors = mini_retriever.table_cells()
+    cell = cells[0]
+    prose = Composition("A sentence of the section. [1]", [Citation(1, "src", cell.treatment, "T", "q", 0, 1)], 1.0, (cell.treatment,))
+    tokens = (set(), set())
+    added = with_table_row(prose, vectors[0], tokens, cells, vectors, mini_retriever.chunks_by_id, ComposerTuning(table_row_min=0.0))
+    head, line = added.markdown.split("\n\n")
+    assert head == prose.markdown and line.endswith(" [2]") and cell.label.lower() in line
+    new = added.citations[-1]
+    assert new.n == 2 and new.treatment == cell.treatment and source[new.start : new.end] == new.quote
+    strict = ComposerTuning(table_row_min=9.0)
+    assert with_table_row(prose, vectors[0], tokens, cells, vectors, mini_retriever.chunks_by_id, strict) == prose
+    cross = Composition("- a row [1]", prose.citations, 1.0, (cell.treatment,), kind="cross")
+    assert with_table_row(cross, vectors[0], tokens, cells, vectors, mini_retriever.chunks_by_id, ComposerTuning(table_row_min=0.0)) == cross
