@@ -206,6 +206,10 @@ class PassageFinder:
         )
         return self._compose_kept(turn, search, treatment, keep)
 
+    def closest_example(self, query_vector: np.ndarray) -> float:
+        """The cosine of the closest example question the guide answers (``answering.exemplars``), 0 without any."""
+        return max(self.examples.similarities(query_vector).values(), default=0.0)
+
     def recompose(self, turn: Turn, keep: Callable[[Sentence], bool]) -> Composition | None:
         """The answer to the search already made (``turn.found``), ``keep``'s sentences only: no new search."""
         return self._compose_kept(turn, turn.found.search, turn.found.followed, keep)
@@ -220,7 +224,9 @@ class PassageFinder:
         (the table has one row per treatment). A ranking ("is massage expensive?"), a question past the one named
         ("what else besides massage?") or for or against a concept ("any option without pills?") still reads the table."""
         rules = self.question_rules
-        return len(named) == 1 and rules.ranking(text) is None and not rules.looks_past(text) and not rules.polarity(text)
+        rows = {c.treatment for c in self.retriever.table_cells()[0]}
+        in_table = [t for t in named if t in rows]  # "booking a massage": the clinic's desk has no row of its own
+        return len(in_table) == 1 and rules.ranking(text) is None and not rules.looks_past(text) and not rules.polarity(text)
 
     def _composable(self, search: SearchResult) -> list[str]:
         """The top k passages, and any later one of the same treatments that scores as well (a near tie).

@@ -486,9 +486,12 @@ class ScopeStep:
     def _in_scope(self, turn: Turn) -> bool:
         """Evidence that the guide is about this: back-care words, a treatment named in lay words, a comparison
         that ranks or sets a concept aside (the comparison table's questions), the guide's own vocabulary (most
-        of the question's words, one of them specific to the guide), or a close dense match."""
+        of the question's words, one of them specific to the guide), a close dense match, or a question very like
+        one the guide is known to answer ("bent over to tie my shoe and now I can't stand up straight")."""
         search = turn.found.search
         if self.scope.mentions_topic(turn.text) or search.expansion.treatments:
+            return True
+        if search.query_vector is not None and self.finder.closest_example(search.query_vector) >= self.thresholds.min_example_in_scope:
             return True
         rules = self.finder.question_rules  # "which one is easiest to do without any kit?": the treatments' table answers it
         if rules.asks_comparison(turn.text) and (rules.ranking(turn.text) is not None or rules.polarity(turn.text)):

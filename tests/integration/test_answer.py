@@ -272,3 +272,16 @@ def test_a_medicine_said_in_passing_is_not_what_the_answer_is_about(assistant, q
     assert answer.kind == "answer" and answer.citations, answer.text
     assert not {c.treatment for c in answer.citations} & {"nsaids", "muscle-relaxants"}, [c.treatment for c in answer.citations]
     assert not amounts_in(" ".join(p.markdown for p in answer.parts if p.kind in ("answer", "cross")))
+
+
+def test_a_message_very_like_a_question_the_guide_answers_is_in_scope_without_a_back_word(assistant):
+    """No back or care word, but close to example questions the guide answers: answered, not declined."""
+    answer = assistant.answer("HELP. bent over to tie my shoe and now i cant stand up straight, its like a vice. crying a bit tbh", [])
+    assert answer.kind == "answer" and answer.citations and not answer.out_of_scope, answer.text
+
+
+def test_a_choice_inside_one_treatment_stays_in_its_passages_when_the_clinic_is_also_named(assistant):
+    """"booking" names the clinic, which has no row in the table: Swedish or deep tissue is still massage's own choice."""
+    answer = assistant.answer("first time booking a massage for my back. swedish or deep tissue, which one do i pick", [])
+    assert answer.parts[0].kind == "answer" and answer.citations[0].treatment == "massage", answer.text
+    assert "Swedish" in answer.parts[0].markdown and "Deep Tissue" in answer.parts[0].markdown
