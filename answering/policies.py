@@ -184,8 +184,10 @@ class MedicationStep:
     def __call__(self, turn: Turn) -> Reply | None:
         text = turn.text
         asks_dose = self.scope.asks_for_dose(text)
-        # An amount of the patient's own is weighed against the guide's (``_no_dose_in_guide``); else the learned head may add to the phrasings.
-        asks_limit = self.scope.asks_label_limit(text) or (not amounts_in(text) and self._learned_limit(text))
+        background = self._medicine_is_background(text)
+        # An amount of the patient's own is weighed against the guide's (``_no_dose_in_guide``), and a medicine said in
+        # passing is not asked about; else the learned head may add to the phrasings.
+        asks_limit = self.scope.asks_label_limit(text) or (not amounts_in(text) and not background and self._learned_limit(text))
         named = self._medicines_asked_about(turn, asks_dose, asks_limit)
         classes = {m.class_id for m in named}
         if not classes:
@@ -212,19 +214,29 @@ class MedicationStep:
             return None  # the guide's own sentence follows, with its citation: never a computed total
         if asks_dose and not self._guide_gives_dose(turn):
             return self._no_dose_in_guide(turn, named)
-        if not (asks_dose or asks_limit) and self._medicine_is_background(text):
-            self._past_the_medicines(turn, set(self.scope.medication_treatments))
+        if not (asks_dose or asks_limit) and background:
+            self._past_the_medicines(turn, {m.treatment for m in named if m.treatment})
         return None
 
     def _medicine_is_background(self, text: str) -> bool:
-        """The medicine is said, not asked about: "took a couple of advil already. what else can I do at home?",
-        "on aleve for my back. is swimming ok?". Its dose sentence would answer a question nobody asked."""
-        asked, parts = self.finder.question_rules.asked_clauses(text)
-        return bool(asked) and len(asked) < parts and not any(self.medicines.find(q) or self.scope.is_about_medication(q, set()) for q in asked)
+        """The medicine is said, and the question looks past it or names another treatment: "took a couple of
+        advil already. what else can I do at home?", "on aleve for my back. should I rest for a bit?". Its
+        section would answer a question nobody asked. A question about it in other words ("my doctor mentioned
+        carisoprodol. how long would I be on it?") is not background."""
+        rules = self.finder.question_rules
+        asked, parts = rules.asked_clauses(text)
+        if not asked or len(asked) >= parts:
+            return False
+        if any(self.medicines.find(q) or self.scope.is_about_medication(q, set()) for q in asked):
+            return False
+        question = " ".join(asked)
+        other = set(self.finder.expansion_of(question).treatments) - self.scope.medication_treatments
+        return rules.looks_past(question) or bool(other)
 
     def _past_the_medicines(self, turn: Turn, sections: set[str]) -> None:
-        """The answer composed again from the passages found, without the medicines' sections ("took some
-        advil already, what else can I do?" is not answered by more medicines), else at least without amounts."""
+        """The answer composed again from the passages found, without the sections of the medicines said in
+        passing ("took some advil already, what else can I do?" is not answered by more advil), else at least
+        without amounts."""
         composition = turn.found.composition
         if composition is None or not set(composition.treatments) & sections:
             return
