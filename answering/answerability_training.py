@@ -31,7 +31,7 @@ TRAINING_DIR = MODEL_DIR / "answerability"
 HELDOUT = MODEL_DIR.parent.parent / "eval" / "heldout"
 DEV_SETS = (
     HELDOUT / "answers_dev.jsonl", HELDOUT / "answers_dev2.jsonl", HELDOUT / "answers_dev3.jsonl", HELDOUT / "answers_dev4.jsonl",
-    HELDOUT / "answers_dev5.jsonl",
+    HELDOUT / "answers_dev5.jsonl", HELDOUT / "answers_dev6.jsonl",
 )
 # A refused answerable question costs a patient the guide's answer; an unanswerable one let through gets a
 # loosely related quote. The threshold is the lowest on the grid that refuses at most this share of the

@@ -53,7 +53,7 @@ META = DATA_DIR / "medicines" / "label_limit.json"
 RETRAIN = "python -m answering.label_limit train"
 LABEL = "label-limit"
 HELDOUT = DATA_DIR.parent / "eval" / "heldout"
-DEV_SETS = tuple(HELDOUT / f"medication_dev{n}.jsonl" for n in ("", "2", "3", "4", "5"))
+DEV_SETS = tuple(HELDOUT / f"medication_dev{n}.jsonl" for n in ("", "2", "3", "4", "5", "6"))
 # Medicine questions that teach "not past the label": a plain dose question, a medicine the guide does not
 # cover, a drug-free question. A risk's question is answered by its caution whatever it asks, and an amount
 # already taken by triage: neither teaches this head anything.

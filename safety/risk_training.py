@@ -26,7 +26,7 @@ from safety.risk_model import META, WEIGHTS, LearnedRisks, read_jsonl, training_
 HELDOUT = DATA_DIR.parent / "eval" / "heldout"
 DEV_SETS = (
     HELDOUT / "medication_dev.jsonl", HELDOUT / "medication_dev2.jsonl", HELDOUT / "medication_dev3.jsonl", HELDOUT / "medication_dev4.jsonl",
-    HELDOUT / "medication_dev5.jsonl",
+    HELDOUT / "medication_dev5.jsonl", HELDOUT / "medication_dev6.jsonl",
 )
 # A risk found where there is none costs a patient the guide's answer ("ibuprofen gives me a sore stomach,
 # any alternatives?" loses the gel); one missed shows a dose to someone at risk. The threshold is the lowest

@@ -42,8 +42,8 @@ HELDOUT = DATA_DIR.parent / "eval" / "heldout"
 # The answers' dev set adds ordinary questions and follow-ups (each with its expected tier).
 DEV_SETS = (
     HELDOUT / "triage_dev.jsonl", HELDOUT / "triage_dev2.jsonl", HELDOUT / "triage_dev3.jsonl", HELDOUT / "triage_dev4.jsonl",
-    HELDOUT / "triage_dev5.jsonl", HELDOUT / "triage_dev6.jsonl", HELDOUT / "answers_dev.jsonl", HELDOUT / "answers_dev2.jsonl",
-    HELDOUT / "answers_dev4.jsonl", HELDOUT / "answers_dev5.jsonl",
+    HELDOUT / "triage_dev5.jsonl", HELDOUT / "triage_dev6.jsonl", HELDOUT / "triage_dev7.jsonl", HELDOUT / "answers_dev.jsonl",
+    HELDOUT / "answers_dev2.jsonl", HELDOUT / "answers_dev4.jsonl", HELDOUT / "answers_dev5.jsonl", HELDOUT / "answers_dev6.jsonl",
 )
 # Thresholds are chosen on the development set: the most recall the false-alarm budget allows,
 # emergencies and crises first. The grid is coarse on purpose: a fine one would fit dev's noise.
@@ -62,7 +62,7 @@ CLAUSE_MARGIN_GRID: tuple[float | None, ...] = (None, 0.1, 0.2, 0.3, 0.4)
 # pregnancy or a child is left out: triage rightly calls those urgent, which is not a false alarm.
 MEDICATION_DEV_SETS = (
     HELDOUT / "medication_dev.jsonl", HELDOUT / "medication_dev2.jsonl", HELDOUT / "medication_dev3.jsonl", HELDOUT / "medication_dev4.jsonl",
-    HELDOUT / "medication_dev5.jsonl",
+    HELDOUT / "medication_dev5.jsonl", HELDOUT / "medication_dev6.jsonl",
 )
 FALSE_ALARM_BUDGET = 0.08
 # What a mistake on the development sets costs, counted in false alarms: a missed emergency or crisis
