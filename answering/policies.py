@@ -317,15 +317,17 @@ class MedicationStep:
         - Nothing of the guide's left to quote: decline.
         """
         composition = turn.found.composition
-        shows_amounts = composition is not None and bool(amounts_in(composition.markdown))
-        if composition is not None and shows_amounts and amounts_in(turn.text) and self._guide_gives_dose(turn, check_named=False):
-            guide_most = max(float(n) for n in amounts_in(composition.markdown))
-            over = any(float(n) > guide_most for n in amounts_in(turn.text))  # "1200mg at a time?": the packet's limit first
-            turn.lead.append(turn.texts.part(PartKind.CAUTION, "label_limit" if over else "amount_not_in_guide"))
-            return None
-        if composition is not None and not shows_amounts:
-            turn.lead.append(turn.texts.part(PartKind.CAUTION, "dose_not_in_guide"))
-            return None
+        if composition is not None:
+            quoted = amounts_in(composition.markdown)
+            if not quoted:
+                turn.lead.append(turn.texts.part(PartKind.CAUTION, "dose_not_in_guide"))
+                return None
+            asked = amounts_in(turn.text)
+            if asked and self._guide_gives_dose(turn, check_named=False):
+                guide_most = max(float(n) for n in quoted)
+                over = any(float(n) > guide_most for n in asked)  # "1200mg at a time?": the packet's limit first
+                turn.lead.append(turn.texts.part(PartKind.CAUTION, "label_limit" if over else "amount_not_in_guide"))
+                return None
         sections = [t for t in dict.fromkeys(m.treatment for m in named if m.covered and self._guide_names(m)) if t]
         if len(sections) == 1 and (own := self.finder.compose_within(turn, sections[0], lambda s: not amounts_in(s.text))):
             turn.found.composition = own
