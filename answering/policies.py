@@ -184,10 +184,12 @@ class MedicationStep:
     def __call__(self, turn: Turn) -> Reply | None:
         text = turn.text
         asks_dose = self.scope.asks_for_dose(text)
-        background = self._medicine_is_background(text)
         # An amount of the patient's own is weighed against the guide's (``_no_dose_in_guide``), and a medicine said in
-        # passing is not asked about; else the learned head may add to the phrasings.
-        asks_limit = self.scope.asks_label_limit(text) or (not amounts_in(text) and not background and self._learned_limit(text))
+        # passing is not asked about; else the learned head may add to the phrasings. Whether the medicine is said in
+        # passing is read only where it decides something (most messages name no medicine at all).
+        asks_limit = self.scope.asks_label_limit(text) or (
+            not amounts_in(text) and self._learned_limit(text) and not self._medicine_is_background(text)
+        )
         named = self._medicines_asked_about(turn, asks_dose, asks_limit)
         classes = {m.class_id for m in named}
         if not classes:
@@ -214,7 +216,7 @@ class MedicationStep:
             return None  # the guide's own sentence follows, with its citation: never a computed total
         if asks_dose and not self._guide_gives_dose(turn):
             return self._no_dose_in_guide(turn, named)
-        if not (asks_dose or asks_limit) and background:
+        if not (asks_dose or asks_limit) and self._medicine_is_background(text):
             self._past_the_medicines(turn, {m.treatment for m in named if m.treatment})
         return None
 
