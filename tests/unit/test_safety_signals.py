@@ -188,6 +188,37 @@ def test_another_languages_rules_overrule_an_english_match_they_set_aside(englis
     assert triage.assess("no puedo orinar desde ayer y me duele la espalda").tier is Tier.EMERGENCY
 
 
+
+# Each language's rules: an illness long over, someone else's past, an idiom after the gym and a question about what
+# might happen do not fire; the same words said of the patient now still do.
+RULES_IN_EACH_LANGUAGE = [
+    ("de", "Hatte vor zwei Monaten Grippe mit Fieber, längst vorbei. Jetzt Rücken vom Umzug.", Tier.NONE),
+    ("de", "Ich habe seit gestern Fieber und Rückenschmerzen", Tier.URGENT),
+    ("de", "Wenn ich Fieber dazu bekäme, wäre das schlimm?", Tier.NONE),
+    ("de", "seit dem Hexenschuss merke ich gar nicht mehr, wann ich aufs Klo muss", Tier.EMERGENCY),
+    ("es", "Tuve fiebre hace un mes con la gripe, ya estoy bien. Ahora me duele la espalda.", Tier.NONE),
+    ("es", "Tengo fiebre desde ayer y me duele la espalda", Tier.URGENT),
+    ("es", "Tengo las piernas como gelatina después del gimnasio, pero lo que me molesta es la espalda tensa.", Tier.NONE),
+    ("es", "el calor no me deja dormir bien y me levanto con la espalda rígida", Tier.NONE),
+    ("es", "mi tío murió de un aneurisma hace años, así que me asusto. Es solo la espalda de estar sentado", Tier.NONE),
+    ("fr", "Mon mari a eu un zona sur le dos il y a deux ans, moi je n'ai pas de boutons, juste mal", Tier.NONE),
+    ("fr", "si je tombe enceinte l'an prochain, je pourrai continuer les exercices ?", Tier.NONE),
+    ("fr", "Je suis enceinte de 7 mois et j'ai mal au dos", Tier.URGENT),
+    ("zh", "上个月发烧早就好了，现在腰疼是搬家累的", Tier.NONE),
+    ("zh", "我发烧了，腰也疼", Tier.URGENT),
+    ("zh", "我爸以前得过肺癌，我现在腰疼有点担心，不过应该是搬东西扭到的", Tier.NONE),
+    ("zh", "健身完腿软得像面条，腰也有点酸", Tier.NONE),
+    ("zh", "腰一侧疼，还长了一圈带状的小水泡", Tier.URGENT),
+    ("zh", "腰疼这几天，和老公同房的时候下面几乎没感觉了", Tier.EMERGENCY),
+]
+
+
+@pytest.mark.parametrize(("language", "message", "tier"), RULES_IN_EACH_LANGUAGE, ids=[m[:30] for _, m, _ in RULES_IN_EACH_LANGUAGE])
+def test_rules_in_each_language(english_rules, language, message, tier):
+    rules = RedFlagRules.load(language)
+    triage = Triage({"en": english_rules, language: rules}, None, LanguageDetector(["en", language]))
+    assert triage.assess(message).tier is tier
+
 # -- notices ----------------------------------------------------------------------------------------
 
 
