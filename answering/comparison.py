@@ -127,27 +127,35 @@ def with_table_row(
     vectors: np.ndarray,
     chunks: dict[str, Chunk],
     tuning: ComposerTuning,
+    named: Sequence[str] = (),
 ) -> Composition:
-    """A prose answer, followed by its lead treatment's table cell closest to the question when that is close enough.
+    """A prose answer, followed by the table cell closest to the question of its lead treatment, and of each other
+    treatment the question ``named`` when it named more than one, when that cell is close enough.
 
     The table says in a few words what the prose spreads over a section, or never says
     ("costly if frequent", "multiple sessions likely", "unresponsive to NSAIDs"): "is massage
-    going to get pricey?" is answered by massage's paragraphs and the resources cell of its row.
-    The cell is a line of its own after the prose, cited like any quote; below ``table_row_min``
+    going to get pricey?" is answered by massage's paragraphs and the resources cell of its row;
+    "massage or chiro for a back that keeps seizing up?" by the prose and each one's "ideal use" cell.
+    Each cell is a line of its own after the prose, cited like any quote; below ``table_row_min``
     (tuned on the answers development sets) nothing is added.
     """
     if composition.kind != "answer" or not composition.treatments:
         return composition
-    rows = np.array([i for i, c in enumerate(cells) if c.treatment == composition.treatments[0]], dtype=np.int64)
-    if not len(rows):
-        return composition
-    best = score_sentences(query_vector, query_tokens, [cells[i] for i in rows], vectors[rows], {}, tuning)[0]
-    if best.score < tuning.table_row_min:
-        return composition
-    [line], [citation] = cite([best], chunks)
-    n = len(composition.citations) + 1
-    line = line.removesuffix(" [1]") + f" [{n}]"
-    return replace(
-        composition, markdown=f"{composition.markdown}\n\n{line}", citations=[*composition.citations, replace(citation, n=n)],
-        passages=tuple(dict.fromkeys([*composition.passages, best.sentence.chunk_id])),
-    )
+    treatments = [composition.treatments[0]]
+    if len(set(named)) > 1:
+        treatments += [t for t in dict.fromkeys(named) if t not in treatments]
+    for treatment in treatments[: 1 + tuning.table_rows_named]:
+        rows = np.array([i for i, c in enumerate(cells) if c.treatment == treatment], dtype=np.int64)
+        if not len(rows):
+            continue
+        best = score_sentences(query_vector, query_tokens, [cells[i] for i in rows], vectors[rows], {}, tuning)[0]
+        if best.score < tuning.table_row_min:
+            continue
+        [line], [citation] = cite([best], chunks)
+        n = len(composition.citations) + 1
+        line = line.removesuffix(" [1]") + f" [{n}]"
+        composition = replace(
+            composition, markdown=f"{composition.markdown}\n\n{line}", citations=[*composition.citations, replace(citation, n=n)],
+            passages=tuple(dict.fromkeys([*composition.passages, best.sentence.chunk_id])),
+        )
+    return composition

@@ -53,6 +53,7 @@ class ComposerTuning:
     example_join: float = 0.65  # a passage outside the top k joins when one of its sentences' examples is this close
     head_join: float = 0.5  # ... or when one of its sentences' heads is this sure
     table_row_min: float = 0.7  # a prose answer gains its lead treatment's closest table cell scoring this much (answering.comparison.with_table_row; 0.6-0.9 tried on the dev sets: lower added more key facts and more cells beside the point)
+    table_rows_named: int = 2  # when a question names several treatments ("massage or chiro?"), up to this many more of them each add their closest cell the same way (0 tried on the dev sets: fewer key facts)
     opener_gap: float = 0.3  # a bullet's first sentence this far below a later one that stands alone is left out (its label kept)
     lead_in_words: int = 6  # a bullet's first sentence this short after its label ("The pattern becomes more complex.") only leads in
 

@@ -170,7 +170,7 @@ class PassageFinder:
             composition = self._compose_sentences(text, query_vector, tokens, search, focus)
             if composition is not None:
                 cells, vectors = self.retriever.table_cells()
-                composition = with_table_row(composition, query_vector, tokens, cells, vectors, chunks, self.tuning)
+                composition = with_table_row(composition, query_vector, tokens, cells, vectors, chunks, self.tuning, search.expansion.treatments)
         turn.timings["compose"] = turn.timings.get("compose", 0.0) + _ms(t)
         return composition
 

@@ -216,3 +216,21 @@ def test_a_prose_answer_gains_its_lead_treatments_closest_table_cell_only_when_c
     assert with_table_row(prose, vectors[0], tokens, cells, vectors, mini_retriever.chunks_by_id, strict) == prose
     cross = Composition("- a row [1]", prose.citations, 1.0, (cell.treatment,), kind="cross")
     assert with_table_row(cross, vectors[0], tokens, cells, vectors, mini_retriever.chunks_by_id, ComposerTuning(table_row_min=0.0)) == cross
+
+
+def test_a_question_naming_several_treatments_gains_each_ones_closest_cell(mini_retriever):
+    """"Massage or chiro?": the lead treatment's cell, then one of each other treatment named (never one twice)."""
+    from answering.comparison import with_table_row
+    from answering.compose import Composition
+    from contracts import Citation
+
+    cells, vectors = mini_retriever.table_cells()
+    first, other = cells[0].treatment, next(c.treatment for c in cells if c.treatment != cells[0].treatment)
+    prose = Composition("A sentence of the section. [1]", [Citation(1, "src", first, "T", "q", 0, 1)], 1.0, (first,))
+    tuning = ComposerTuning(table_row_min=0.0)
+    both = with_table_row(prose, vectors[0], (set(), set()), cells, vectors, mini_retriever.chunks_by_id, tuning, (first, other))
+    assert [c.treatment for c in both.citations[1:]] == [first, other] and both.markdown.count("\n\n") == 2
+    alone = with_table_row(prose, vectors[0], (set(), set()), cells, vectors, mini_retriever.chunks_by_id, tuning, (other,))
+    assert [c.treatment for c in alone.citations[1:]] == [first]  # one treatment named: the lead's cell only
+    none_more = ComposerTuning(table_row_min=0.0, table_rows_named=0)
+    assert with_table_row(prose, vectors[0], (set(), set()), cells, vectors, mini_retriever.chunks_by_id, none_more, (first, other)).citations[1:] == both.citations[1:2]
