@@ -143,6 +143,7 @@ def test_a_background_medicine_asked_about_is_not_covered(mini_assistant, messag
     [
         ("I'm 30 weeks pregnant, how much ibuprofen can I take?", [], "risk_pregnancy"),
         ("how much advil can I give my 8 year old?", [], "risk_child"),
+        ("Can my 16 year old daughter have Aleve for back spasms from netball? How much would she take?", [], "risk_child"),
         ("how much ibuprofen?", ["I take warfarin for my heart valve"], "risk_anticoagulant"),
         ("can I have a few beers with my muscle relaxers?", [], "risk_sedatives"),
         ("I'm on lithium, what's the advil dose?", [], "risk_interaction"),
@@ -181,6 +182,7 @@ def test_negated_and_other_peoples_history_is_not_a_risk(mini_assistant):
         "no sleeping tablets or opioids, just want to know how much methocarbamol to take",  # a two-word item of a negated list
         "I used to be on warfarin but they stopped it two years ago. Advil dose?", "my blood pressure is always normal, how much aleve?",
         "asking for my 22 year old son who hurt his back lifting, how many advil can he take?",  # an adult son
+        "my 17 year old son (he's 6ft 2) hurt his back at rugby training, how much ibuprofen can he take",  # the packet's adult dose
         "Do muscle relaxants make you drowsy? I'm home alone with a toddler all day.",  # the patient's day, not the toddler's dose
     ]:
         assert _medication(mini_assistant)(turn(mini_assistant, message)) is None, message

@@ -114,6 +114,9 @@ def test_no_topic_words(scope, message):
         ("give me a recipe for pizza", False, True),
         ("can I drive my car", False, True),
         ("can I drive my car on muscle relaxers?", True, False),
+        # blood pressure is a medicine risk: said with a medicine, the medicine rules answer it
+        ("my blood pressure is totally normal. so what dose of naproxen can I take?", True, False),
+        ("how do I lower my blood pressure?", False, True),
         # nothing off topic
         ("my back spasms at night", False, False),
         ("what helps?", False, False),
