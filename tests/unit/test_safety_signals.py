@@ -196,6 +196,7 @@ RULES_IN_EACH_LANGUAGE = [
     ("de", "Ich habe seit gestern Fieber und Rückenschmerzen", Tier.URGENT),
     ("de", "Wenn ich Fieber dazu bekäme, wäre das schlimm?", Tier.NONE),
     ("de", "seit dem Hexenschuss merke ich gar nicht mehr, wann ich aufs Klo muss", Tier.EMERGENCY),
+    ("de", "Bin beim Skifahren mit voller Geschwindigkeit gegen einen Baum gefahren, seitdem Rückenkrampf.", Tier.EMERGENCY),
     ("es", "Tuve fiebre hace un mes con la gripe, ya estoy bien. Ahora me duele la espalda.", Tier.NONE),
     ("es", "Tengo fiebre desde ayer y me duele la espalda", Tier.URGENT),
     ("es", "Tengo las piernas como gelatina después del gimnasio, pero lo que me molesta es la espalda tensa.", Tier.NONE),
