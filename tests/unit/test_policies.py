@@ -183,6 +183,10 @@ def test_negated_and_other_peoples_history_is_not_a_risk(mini_assistant):
         "I used to be on warfarin but they stopped it two years ago. Advil dose?", "my blood pressure is always normal, how much aleve?",
         "asking for my 22 year old son who hurt his back lifting, how many advil can he take?",  # an adult son
         "my 17 year old son (he's 6ft 2) hurt his back at rugby training, how much ibuprofen can he take",  # the packet's adult dose
+        "Hey, I'm 47 and healthy. Back went on me picking up my kid. How much Aleve can I take today?",  # the patient's day
+        "had my baby 8 months ago, stopped breastfeeding at 6 months. how many advil can i take now",  # no longer pregnant or feeding
+        "my asthma is mild and ibuprofen has never bothered it. how many can i take for my back",
+        "I had a kidney stone 10 yrs ago, kidneys fine since. Aleve dose?",
         "Do muscle relaxants make you drowsy? I'm home alone with a toddler all day.",  # the patient's day, not the toddler's dose
     ]:
         assert _medication(mini_assistant)(turn(mini_assistant, message)) is None, message
