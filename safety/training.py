@@ -43,7 +43,7 @@ HELDOUT = DATA_DIR.parent / "eval" / "heldout"
 DEV_SETS = (
     HELDOUT / "triage_dev.jsonl", HELDOUT / "triage_dev2.jsonl", HELDOUT / "triage_dev3.jsonl", HELDOUT / "triage_dev4.jsonl",
     HELDOUT / "triage_dev5.jsonl", HELDOUT / "triage_dev6.jsonl", HELDOUT / "triage_dev7.jsonl", HELDOUT / "triage_dev8.jsonl",
-    HELDOUT / "triage_dev9.jsonl", HELDOUT / "answers_dev.jsonl",
+    HELDOUT / "triage_dev9.jsonl", HELDOUT / "triage_dev10.jsonl", HELDOUT / "answers_dev.jsonl",
     HELDOUT / "answers_dev2.jsonl", HELDOUT / "answers_dev4.jsonl", HELDOUT / "answers_dev5.jsonl", HELDOUT / "answers_dev6.jsonl",
 )
 # Thresholds are chosen on the development set: the most recall the false-alarm budget allows,

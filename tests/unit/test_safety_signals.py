@@ -211,6 +211,15 @@ RULES_IN_EACH_LANGUAGE = [
     ("zh", "健身完腿软得像面条，腰也有点酸", Tier.NONE),
     ("zh", "腰一侧疼，还长了一圈带状的小水泡", Tier.URGENT),
     ("zh", "腰疼这几天，和老公同房的时候下面几乎没感觉了", Tier.EMERGENCY),
+    ("zh", "我已经想好了，周末去江边跳下去，就这样吧", Tier.CRISIS),
+    ("zh", "不小心把肌肉松弛药吃了两次，忘了早上已经吃过", Tier.EMERGENCY),
+    ("zh", "两条腿都挺好的，有劲也不麻，就腰下面一块疼", Tier.NONE),
+    ("fr", "mon frere vient de m'ecrire qu'il va se tuer, il a une arme chez lui", Tier.CRISIS),
+    ("fr", "si un jour j'ai les fesses engourdies, je dois faire quoi?", Tier.NONE),
+    ("fr", "comme un etau qui me serre la cage thoracique, avec le dos. je mets de la creme chauffante?", Tier.EMERGENCY),
+    ("de", "hab ne ganze packung ibu über den tag verteilt geschluckt weil nix hilft, so 12 oder so", Tier.EMERGENCY),
+    ("de", "kumpel hatte mal nen unfall mit dem motorrad und seitdem rücken. ich hab nur ne zerrung vom fußball", Tier.NONE),
+    ("es", "anoche con mi pareja no senti casi nada ahi abajo, como dormido, y tengo la espalda fatal", Tier.EMERGENCY),
 ]
 
 
