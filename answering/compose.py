@@ -56,6 +56,7 @@ class ComposerTuning:
     table_rows_named: int = 2  # when a question names several treatments ("massage or chiro?"), up to this many more of them each add their closest cell the same way (0 tried on the dev sets: fewer key facts)
     opener_gap: float = 0.3  # a bullet's first sentence this far below a later one that stands alone is left out (its label kept)
     lead_in_words: int = 6  # a bullet's first sentence this short after its label ("The pattern becomes more complex.") only leads in
+    list_intro_gap: float = 0.3  # a list item that would open gives way to its list's introduction and items when the introduction scores this close (0-0.3 alike on the answers dev sets; -9, never: one key fact fewer)
 
 
 @dataclass(frozen=True)
@@ -190,6 +191,30 @@ def _list_items(scored: list[Scored], limit: int, within: int = 8) -> dict[int, 
     return lists
 
 
+def _whole_list(item: Scored, scored: list[Scored], tuning: ComposerTuning) -> list[Scored]:
+    """A list item chosen to open ("Muscle Atrophy: The deep core muscles … weaken") read with what it is an item of:
+    the list's introduction ("Lying immobile for more than a day or two can lead to a cascade of negative effects:")
+    and its items, when the introduction is about as close to the question (``list_intro_gap``) and does not itself
+    lean on an earlier sentence ("This mechanism offers…"). Empty when the item should open alone."""
+    if item.sentence.block_kind != "bullet":
+        return []
+    same_chunk = sorted((s for s in scored if s.sentence.chunk_id == item.sentence.chunk_id), key=lambda s: s.sentence.position)
+    before = [s for s in same_chunk if s.sentence.position < item.sentence.position]
+    intro = next((s for s in reversed(before) if s.sentence.block_kind != "bullet"), None)
+    if (
+        intro is None
+        or not _is_list_intro(intro.sentence)
+        or intro.score < item.score - tuning.list_intro_gap
+        or _ANAPHORIC_OPENING.match(_body(intro.sentence.text))
+    ):
+        return []
+    lists = _list_items([intro, *same_chunk], tuning.max_sentences - 1, within=1)
+    bullets = lists.get(id(intro), [])
+    if not any(b is item for b in bullets):
+        return []
+    return [intro, *bullets]
+
+
 def _bullet_firsts(pool: list[Scored]) -> dict[int, Scored]:
     """Each bullet's first sentence, by block number."""
     firsts: dict[int, Scored] = {}
@@ -215,6 +240,9 @@ def select(scored: list[Scored], firsts: dict[int, Scored], tuning: ComposerTuni
         return []
     items = _list_items(scored, tuning.max_sentences - 1)
     best = _opening(scored, firsts, tuning, items)
+    lifted = _whole_list(best, scored, tuning)
+    if lifted:
+        return lifted
     if id(best) in items:  # "… a cascade of negative effects:" and its list, as one unit
         return [best, *items[id(best)]]
     chosen = [best]

@@ -138,6 +138,17 @@ def test_a_list_introduction_opens_only_with_its_list():
     assert [s.sentence.id for s in select([alone, after], {}, ComposerTuning(min_score=0.3))] == ["s5"]  # no list: not used
 
 
+def test_a_list_item_that_would_open_brings_its_introduction_and_list():
+    intro = _scored(_sentence(1, "Lying still too long leads to three effects:", 1), 0.7, [1, 0, 0])
+    items = [_scored(_sentence(n, f"Effect {n}: what it does.", n * 100, "bullet"), s, [0, 1, n]) for n, s in ((2, 0.9), (3, 0.5), (4, 0.5))]
+    chosen = select([items[0], intro, *items[1:]], {}, ComposerTuning(min_score=0.3, list_intro_gap=0.3))
+    assert [s.sentence.id for s in chosen] == ["s1", "s2", "s3", "s4"]  # "Effect 2" alone would be a fragment of the list
+    far = select([items[0], intro, *items[1:]], {}, ComposerTuning(min_score=0.3, list_intro_gap=0.1))
+    assert far[0].sentence.id == "s2"  # an introduction far from the question does not lead
+    leaning = _scored(_sentence(1, "This mechanism offers a dual benefit:", 1), 0.9, [1, 0, 0])
+    assert select([items[0], leaning, *items[1:]], {}, ComposerTuning(min_score=0.3))[0].sentence.id != "s1"  # "This …" leans on the sentence before it
+
+
 def test_bullet_context_and_cite_number_groups():
     first = _sentence(1, "Daily Movement: Walk a little.", 10, "bullet", start=10)
     second = _sentence(2, "It keeps you supple.", 10, "bullet", start=40)
