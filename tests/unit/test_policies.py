@@ -155,6 +155,9 @@ def test_a_background_medicine_asked_about_is_not_covered(mini_assistant, messag
         ("I'm 61, sorry, 67 now. What's the aleve dose?", [], "risk_older"),  # a younger age said too: the older one counts
         ("is 2 motrin enough or should I take 3? I'm 33 weeks", [], "risk_pregnancy"),  # weeks along, the word "pregnant" unsaid
         ("I'm 5 months along now. Can I take half a flexeril at night?", [], "risk_pregnancy"),
+        ("My own baby shower was yesterday and I pulled something setting up chairs. How much Aleve is ok?", [], "risk_pregnancy"),
+        ("hep c (treated but there's still some scarring). how many ibuprofen a day", [], "risk_liver"),
+        ("my bp was 165/95 last week, how much aleve", [], "risk_heart"),
     ],
 )
 def test_a_risk_leads_with_its_caution_and_no_dose(mini_assistant, message, history, prompt):
@@ -190,6 +193,11 @@ def test_negated_and_other_peoples_history_is_not_a_risk(mini_assistant):
         "my asthma is mild and ibuprofen has never bothered it. how many can i take for my back",
         "I had a kidney stone 10 yrs ago, kidneys fine since. Aleve dose?",
         "Do muscle relaxants make you drowsy? I'm home alone with a toddler all day.",  # the patient's day, not the toddler's dose
+        "had hepatitis A as a kid, fully cleared, liver tests have been normal every year since. how many advil a day?",
+        "I had a stroke scare once but it turned out to be a migraine. What's a safe ibuprofen dose for my back?",
+        "Blood pressure checked at the pharmacy last week, 118/76. How much Aleve is safe?",  # a reading below the high range
+        "I'm 55, vet tech so animals are my job. How often can I take Aleve myself?",
+        "I'm 8 months postpartum and bottle feeding. What's the normal aleve dose?",
     ]:
         assert _medication(mini_assistant)(turn(mini_assistant, message)) is None, message
 
@@ -198,6 +206,7 @@ def test_a_stated_age_under_65_and_a_saying_are_not_risks(mini_assistant):
     for message in [
         "I'm 45 and take nothing else, how much naproxen?", "I'm healthy as a horse, how many mg of ibuprofen?",
         "I'm 3 weeks into this spasm, how much ibuprofen?", "im 6 weeks post op, advil dose?",  # a time, not an age or weeks along
+        "Im 64, turning 65 in the fall. whats the usual naproxen dose",  # an age to come is not the patient's age
     ]:
         assert _medication(mini_assistant)(turn(mini_assistant, message)) is None, message
 
