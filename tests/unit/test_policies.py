@@ -158,6 +158,10 @@ def test_a_background_medicine_asked_about_is_not_covered(mini_assistant, messag
         ("My own baby shower was yesterday and I pulled something setting up chairs. How much Aleve is ok?", [], "risk_pregnancy"),
         ("hep c (treated but there's still some scarring). how many ibuprofen a day", [], "risk_liver"),
         ("my bp was 165/95 last week, how much aleve", [], "risk_heart"),
+        ("need a dose for advil for these back spasms", ["fyi the puffer lives in my pocket, especially in winter"], "risk_asthma"),
+        ("ibuprofen dose pls, I'm on sucralfate for my stomach", [], "risk_stomach"),
+        ("We finally got our BFP after 2 years of trying!! How much ibuprofen is safe to take", [], "risk_pregnancy"),
+        ("The ticker's not what it used to be, had the big one in 2019. How much advil for back cramps?", [], "risk_heart"),
     ],
 )
 def test_a_risk_leads_with_its_caution_and_no_dose(mini_assistant, message, history, prompt):
@@ -198,6 +202,8 @@ def test_negated_and_other_peoples_history_is_not_a_risk(mini_assistant):
         "Blood pressure checked at the pharmacy last week, 118/76. How much Aleve is safe?",  # a reading below the high range
         "I'm 55, vet tech so animals are my job. How often can I take Aleve myself?",
         "I'm 8 months postpartum and bottle feeding. What's the normal aleve dose?",
+        "my dog jumped on me while i was bent over and now my back's spasming lol. how much advil should I take?",
+        "I'm a midwife and I've done my back in shifting a bed on the ward. How often can I take Aleve?",
     ]:
         assert _medication(mini_assistant)(turn(mini_assistant, message)) is None, message
 
