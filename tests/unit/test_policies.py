@@ -204,6 +204,9 @@ def test_negated_and_other_peoples_history_is_not_a_risk(mini_assistant):
         "I'm 8 months postpartum and bottle feeding. What's the normal aleve dose?",
         "my dog jumped on me while i was bent over and now my back's spasming lol. how much advil should I take?",
         "I'm a midwife and I've done my back in shifting a bed on the ward. How often can I take Aleve?",
+        "I coach an under-12s netball team and tweaked my back demonstrating a drill. How much naproxen can I take?",
+        "used to have an inhaler as a kid but grew out of it 20 years ago. how many ibuprofen can i take for spasms?",
+        "Work at a dialysis unit as a tech, all the lifting has wrecked my back. How much Aleve can I take?",
     ]:
         assert _medication(mini_assistant)(turn(mini_assistant, message)) is None, message
 
