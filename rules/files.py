@@ -539,7 +539,9 @@ CONTEXT_KEYS = (
     "negation", "pseudo_negation", "terminators", "soft_terminators", "clause_joiners", "clause_openers",
     "hypothetical", "general", "other_person", "first_person", "past", "present", "their_symptoms",
 )  # fmt: skip
-OPTIONAL_CONTEXT_KEYS = ("unjoined_openers", "unjoined_not_after", "negation_bridges", "negation_conjunctions", "long_past", "not_present")
+OPTIONAL_CONTEXT_KEYS = (
+    "unjoined_openers", "unjoined_not_after", "negation_bridges", "negation_conjunctions", "long_past", "not_present", "recent",
+)  # fmt: skip
 SIGN_TIERS = (Tier.EMERGENCY, Tier.CRISIS, Tier.URGENT)
 
 

@@ -63,6 +63,7 @@ class ContextRules:
     their_symptoms: re.Pattern[str]
     long_past: re.Pattern[str] | None = None
     not_present: re.Pattern[str] | None = None  # present-looking words that do not say it is happening ("she's fine now")
+    recent: re.Pattern[str] | None = None  # a time that makes someone else's event current ("last night", "this afternoon")
 
     @classmethod
     def compile(cls, data: RedFlagsData, language: PatternLanguage) -> ContextRules:
@@ -86,6 +87,7 @@ class ContextRules:
             their_symptoms=language.compile(lists["their_symptoms"]),
             long_past=language.compile(lists["long_past"]) if lists.get("long_past") else None,
             not_present=language.compile(lists["not_present"]) if lists.get("not_present") else None,
+            recent=language.compile(lists["recent"]) if lists.get("recent") else None,
         )
 
     def read(self, plain: str) -> Context:
@@ -169,6 +171,9 @@ class Context:
         # "my wife got T-boned ..., now she's got back spasms": the event is past, its symptoms are not.
         if self._happening_now(marker, end) or (self._their_symptoms(marker) and self._present_later(end) and not self._long_past(marker)):
             return Verdict(None, other_person=True)
+        # "this afternoon he wet the bed and didn't realise": told in the past tense, but hours ago is now.
+        if tier is Tier.EMERGENCY and self._recent(marker) and not self._long_past(marker):
+            return Verdict(None, other_person=True)
         return Verdict(SetAside("other person", marker))
 
     def _in_scope(self, markers: Spans, start: int, personal: bool) -> int | None:
@@ -201,6 +206,14 @@ class Context:
         if self.rules.long_past is None:
             return False
         return self.rules.long_past.search(self.plain, marker, self._sentence_end(marker)) is not None
+
+    def _recent(self, marker: int) -> bool:
+        """Whether the sentence that speaks of another person dates it within the last day ("last night", "this afternoon")."""
+        if self.rules.recent is None:
+            return False
+        starts = [m.end() for m in SENTENCE_ENDS.finditer(self.plain, max(0, marker - _SENTENCE_REACH), marker)]
+        start = starts[-1] if starts else max(0, marker - _SENTENCE_REACH)
+        return self.rules.recent.search(self.plain, start, self._sentence_end(marker)) is not None
 
     def _present_later(self, end: int) -> bool:
         """Whether the rest of the sentence after a mention speaks of the present ("..., now she's got back spasms")."""
