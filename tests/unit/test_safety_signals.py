@@ -220,6 +220,9 @@ RULES_IN_EACH_LANGUAGE = [
     ("de", "hab ne ganze packung ibu über den tag verteilt geschluckt weil nix hilft, so 12 oder so", Tier.EMERGENCY),
     ("de", "kumpel hatte mal nen unfall mit dem motorrad und seitdem rücken. ich hab nur ne zerrung vom fußball", Tier.NONE),
     ("es", "anoche con mi pareja no senti casi nada ahi abajo, como dormido, y tengo la espalda fatal", Tier.EMERGENCY),
+    ("fr", "j'ai mal au dos et j'ai fait dans mon pantalon sans le sentir", Tier.EMERGENCY),
+    ("de", "Bin mit dem Rad mit sehr hohem Tempo gestürzt, jetzt ist der Rücken ganz verkrampft", Tier.EMERGENCY),
+    ("de", "Bin letzten Winter beim Rodeln gestürzt, ist längst verheilt. Jetzt nur Nackenverspannung vom Laptop.", Tier.NONE),
 ]
 
 
