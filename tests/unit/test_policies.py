@@ -162,6 +162,9 @@ def test_a_background_medicine_asked_about_is_not_covered(mini_assistant, messag
         ("ibuprofen dose pls, I'm on sucralfate for my stomach", [], "risk_stomach"),
         ("We finally got our BFP after 2 years of trying!! How much ibuprofen is safe to take", [], "risk_pregnancy"),
         ("The ticker's not what it used to be, had the big one in 2019. How much advil for back cramps?", [], "risk_heart"),
+        ("Our gender reveal party is next week and my back's gone. How much naproxen can I have?", [], "risk_pregnancy"),
+        ("It's my 72nd birthday on Sunday and I've put my back out, what's the most ibuprofen I can take?", [], "risk_older"),
+        ("now that medicare has kicked in I finally saw a doc about my back. how much aleve a day?", [], "risk_older"),
     ],
 )
 def test_a_risk_leads_with_its_caution_and_no_dose(mini_assistant, message, history, prompt):
@@ -207,6 +210,10 @@ def test_negated_and_other_peoples_history_is_not_a_risk(mini_assistant):
         "I coach an under-12s netball team and tweaked my back demonstrating a drill. How much naproxen can I take?",
         "used to have an inhaler as a kid but grew out of it 20 years ago. how many ibuprofen can i take for spasms?",
         "Work at a dialysis unit as a tech, all the lifting has wrecked my back. How much Aleve can I take?",
+        "Midwife working nights on the labour ward, my lower back is wrecked. How many ibuprofen can I take?",
+        "Was on warfarin for a DVT but came off it 2 years ago when the clot resolved. Advil dose for my back?",
+        "I had a kidney infection as a teenager, kidney function has been fine since. How much naproxen?",
+        "is it ok to drive on my naproxen? I need to collect my daughter from nursery at 5",  # the patient's day, not the child's dose
     ]:
         assert _medication(mini_assistant)(turn(mini_assistant, message)) is None, message
 
