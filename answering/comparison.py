@@ -97,6 +97,8 @@ def compose_comparison(
         chosen = _ranked_by_level(question_rules, ranking.column, ranking.descending, scored)[: tuning.cross_max_rows]
     else:
         asked = question_rules.polarity(question)
+        if any(asked.values()):  # "zero side effects? I'm on a bunch of meds": what it rules out is what it asks
+            asked = {concept: True for concept, negated in asked.items() if negated}
         best_per_treatment: dict[str, Scored] = {}
         for item in _with_polarity(question_rules, asked, scored):
             best_per_treatment.setdefault(item.sentence.treatment, item)

@@ -161,10 +161,11 @@ class PassageFinder:
         chunks = self.retriever.chunks_by_id
         if self.question_rules.asks_comparison(text) and not self._within_one_treatment(text, search.expansion.treatments):
             cells, vectors = self.retriever.table_cells()
+            # "physio vs chiro vs massage?" compares the three it names (the search reads them as the closing plan)
+            named = search.expansion.named or search.expansion.treatments
             composition = compose_comparison(
                 text, query_vector, tokens, cells, vectors, chunks, self.question_rules, self.tuning,
-                self.question_rules.compares_only(text, search.expansion.treatments),
-                search.expansion.treatments if self.question_rules.looks_past(text) else (),
+                self.question_rules.compares_only(text, named), named if self.question_rules.looks_past(text, named) else (),
             )
         else:
             composition = self._compose_sentences(text, query_vector, tokens, search, focus)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from rules.files import read_answering, read_medicines
@@ -60,6 +60,7 @@ class QuestionRules:
     negation: NegationRules
     choice: re.Pattern[str] | None = None  # "A or B": groups a and b
     beyond_named: re.Pattern[str] | None = None  # "than", "instead of": a comparison past the treatments named
+    beyond_all_named: re.Pattern[str] | None = None  # "else", "besides": past the treatments named, however many
     question_turn: re.Pattern[str] | None = None  # "…, but how long…?": where a statement turns into the question
     _polarity_memo: dict[str, dict[str, bool]] = field(default_factory=dict, compare=False, repr=False)
 
@@ -85,6 +86,7 @@ class QuestionRules:
             ),
             choice=compile_patterns([data.choice]),
             beyond_named=compile_patterns(data.beyond_named) if data.beyond_named else None,
+            beyond_all_named=compile_patterns(data.beyond_all_named) if data.beyond_all_named else None,
             question_turn=compile_patterns(data.question_turn) if data.question_turn else None,
         )
 
@@ -142,8 +144,9 @@ class QuestionRules:
         """The treatments a comparison is between, when the question names them: two or more ("is massage
         better than a chiropractor?"), or one it ranks ("is massage expensive?") unless it looks past it
         ("cheaper than physio?", "what else besides massage?"). A question asking for or against a
-        concept ("which don't involve pills?") reads every row: the medicines it names are what it rules out."""
-        if self.polarity(question):
+        concept ("which don't involve pills?") reads every row: the medicines it names are what it rules out; a concept
+        merely mentioned ("massage and stretching versus pills?") leaves the comparison to the treatments named."""
+        if any(self.polarity(question).values()):  # against a concept: "which don't involve pills?"
             return ()
         if len(named) >= 2:
             return named
@@ -151,9 +154,17 @@ class QuestionRules:
             return ()
         return named
 
-    def looks_past(self, question: str) -> bool:
-        """"cheaper than physio?", "what else besides massage?": the question asks beyond what it names."""
-        return self.beyond_named is not None and self.beyond_named.search(plain(question)) is not None
+    def looks_past(self, question: str, named: Sequence[str] = ()) -> bool:
+        """"cheaper than physio?", "what else besides massage?": the question asks beyond what it names.
+
+        With two or more treatments ``named``, a comparative compares them ("is flexeril stronger than advil?");
+        only the words of ``beyond_all_named`` ("else", "besides", "other than") still look past them all."""
+        prepared = plain(question)
+        if self.beyond_named is None or self.beyond_named.search(prepared) is None:
+            return False
+        if len(set(named)) < 2:
+            return True
+        return self.beyond_all_named is not None and self.beyond_all_named.search(prepared) is not None
 
     def ranking(self, question: str) -> Ranking | None:
         prepared = plain(question)

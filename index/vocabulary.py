@@ -24,8 +24,9 @@ class Expansion:
     """What a query's lay words mean: extra terms for search, treatments it names."""
 
     terms: tuple[str, ...]
-    treatments: tuple[str, ...]  # in order of first mention
+    treatments: tuple[str, ...]  # in order of first mention; the closing plan alone when many are named
     matched: tuple[str, ...]  # the patient's words that triggered it
+    named: tuple[str, ...] = ()  # every treatment the words name, in order, before many collapse into the closing plan
 
     @property
     def text(self) -> str:
@@ -122,4 +123,4 @@ class LayVocabulary:
         named = [t for t in treatments if t != self._many_means]
         if self._many and len(named) >= self._many:  # naming many treatments asks how to combine them
             treatments = (self._many_means,)
-        return Expansion(terms, treatments, tuple(prepared[s:e] for s, e, _ in taken))
+        return Expansion(terms, treatments, tuple(prepared[s:e] for s, e, _ in taken), tuple(named))

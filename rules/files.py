@@ -441,6 +441,7 @@ class AnsweringData:
     negation_window: int
     roles: RolesData = field(default_factory=lambda: RolesData((), ()))
     beyond_named: tuple[str, ...] = ()  # "cheaper than physio?", "instead of massage": past the treatments named
+    beyond_all_named: tuple[str, ...] = ()  # "what else besides massage and chiro?": past them however many are named
     question_turn: tuple[str, ...] = ()  # "I'm doing yoga too, but how long should I ice?": where a statement turns into the question
 
 
@@ -478,6 +479,8 @@ def read_answering(language: str = DEFAULT_LANGUAGE, path: Path | None = None) -
         rankings.append(ranking)
     beyond_named = tuple(comparison.strings("beyond_named", default=[], nonempty=False))
     _check_patterns(comparison, "beyond_named", beyond_named, whole_words=False)
+    beyond_all_named = tuple(comparison.strings("beyond_all_named", default=[], nonempty=False))
+    _check_patterns(comparison, "beyond_all_named", beyond_all_named, whole_words=False)
     concepts = []
     for c in comparison.tables("concept"):
         concepts.append(ConceptEntry(c.text("name"), tuple(c.strings("words", default=[], nonempty=False)), c.flag("medicines", default=False)))
@@ -490,7 +493,8 @@ def read_answering(language: str = DEFAULT_LANGUAGE, path: Path | None = None) -
         comparison.integer("negation_window", minimum=0),
         _roles(root),
         beyond_named,
-        question_turn,
+        question_turn=question_turn,
+        beyond_all_named=beyond_all_named,
     )
     comparison.done()
     root.done()

@@ -85,6 +85,24 @@ def test_cheapest_ranks_rows_by_resources(assistant):
     assert [c.treatment for c in answer.citations][:2] == ["rest", "heat-cold"]
 
 
+@pytest.mark.parametrize(
+    ("question", "rows"),
+    [
+        # three named: the search reads them as the closing plan, the comparison still compares those three
+        ("chiro, physio or massage: which one can I afford if I can only pay for one?", {"chiropractic", "physical-therapy", "massage"}),
+        ("I don't want to take any meds at all, what are my options?", None),  # rules the medicines out
+    ],
+)
+def test_a_comparison_reads_the_rows_the_question_is_about(assistant, question, rows):
+    answer = assistant.answer(question, [])
+    assert_grounded(answer)
+    cited = {c.treatment for c in answer.citations}
+    if rows is None:
+        assert cited and not cited & {"nsaids", "muscle-relaxants"}
+    else:
+        assert cited == rows
+
+
 def test_comparison_for_chronic_spasms_starts_with_physical_therapy(assistant):
     answer = assistant.answer("which treatments are best for chronic spasms that keep coming back?", [])
     assert_grounded(answer)

@@ -122,6 +122,7 @@ def test_ranking(rules, question, column, descending):
         ("what's cheaper than physio?", ("physical-therapy",), ()),  # looks past the one it names
         ("what are the alternatives to muscle relaxants?", ("muscle-relaxants",), ()),  # not a ranking
         ("which treatments don't involve pills or relaxants?", ("nsaids", "muscle-relaxants"), ()),  # rules them out
+        ("massage and stretching versus pills?", ("massage", "physical-therapy", "nsaids"), ("massage", "physical-therapy", "nsaids")),  # pills named, not ruled out
         ("which is cheapest?", (), ()),
     ],
 )
@@ -140,6 +141,18 @@ def test_compares_only_the_treatments_named(rules, question, named, compared):
 )
 def test_looks_past(rules, question, past):
     assert rules.looks_past(question) is past
+
+
+@pytest.mark.parametrize(
+    ("question", "named", "past"),
+    [
+        ("is flexeril stronger than advil?", ("muscle-relaxants", "nsaids"), False),  # compares the two it names
+        ("other than massage and chiro, what else is there?", ("massage", "chiropractic"), True),
+        ("cheaper than physio?", ("physical-therapy",), True),
+    ],
+)
+def test_looks_past_the_treatments_named(rules, question, named, past):
+    assert rules.looks_past(question, named) is past
 
 
 def test_no_ranking(rules):
@@ -177,6 +190,8 @@ def test_level(rules, cell, level):
         ("no equipment or side effects", {"equipment": True, "side effects": True}),
         ("do I need a therapist and pills?", {"professional": False, "medication": False}),
         ("not sure I can afford a therapist", {"professional": False}),  # four words after "not": out of its window
+        ("I don't want to take any meds at all", {"medication": True}),
+        ("i'd rather not be on tablets", {"medication": True}),
         ("massage", {}),
     ],
 )
