@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from index.vocabulary import Expansion, LayVocabulary
-from rules.files import read_followup
+from rules.files import read_followup, read_structure
 from rules.locale import DEFAULT_LANGUAGE
 from rules.patterns import compile_patterns, plain
 
@@ -49,11 +49,13 @@ class FollowUpResolver:
         vocabulary: LayVocabulary,
         lexical_treatment: Callable[[str], str | None],
         beyond: re.Pattern[str] | None = None,
+        general: str = "",
     ):
         self._pattern = pattern
         self._beyond = beyond
         self._vocabulary = vocabulary
         self._lexical_treatment = lexical_treatment
+        self._general = general
 
     @classmethod
     def load(
@@ -63,7 +65,16 @@ class FollowUpResolver:
         language: str = DEFAULT_LANGUAGE,
     ) -> FollowUpResolver:
         data = read_followup(language)
-        return cls(compile_patterns(data.patterns), vocabulary, lexical_treatment, compile_patterns(data.beyond) if data.beyond else None)
+        return cls(
+            compile_patterns(data.patterns), vocabulary, lexical_treatment, compile_patterns(data.beyond) if data.beyond else None,
+            read_structure().overview.id,
+        )
+
+    def _named(self, text: str) -> tuple[str, ...]:
+        """The treatments ``text`` names, the guide's general part ("why", "what causes it") only when it names no other:
+        "why does heat help?" is about heat, and "why those ones?" asks why of what came before."""
+        treatments = self._vocabulary.expand(text).treatments
+        return tuple(t for t in treatments if t != self._general) or treatments
 
     def leans_on_context(self, message: str) -> bool:
         return bool(self._pattern.search(plain(message)))
@@ -71,10 +82,11 @@ class FollowUpResolver:
     def resolve(self, message: str, expansion: Expansion, earlier_user_messages: list[str], last_reply: str = "") -> Focus:
         """The treatment a context-dependent message is about (``earlier_user_messages`` newest first;
         ``last_reply``: the assistant's reply to the newest of them, "" if none came back)."""
-        if expansion.treatments or not earlier_user_messages or not self.leans_on_context(message):
+        own = [t for t in expansion.treatments if t != self._general]  # "why those ones?" names no treatment of its own
+        if own or not earlier_user_messages or not self.leans_on_context(message):
             return Focus(None, "stands on its own")
         beyond = bool(self._beyond and self._beyond.search(plain(message)))
-        named = self._vocabulary.expand(earlier_user_messages[0]).treatments
+        named = self._named(earlier_user_messages[0])
         if named and _asks(earlier_user_messages[0]):  # "can I take ibuprofen?" → "is it safe with food?"
             return Focus(named[0], f"asked about earlier: {earlier_user_messages[0][:60]!r}", beyond)
         if not named and last_reply and _spans_treatments(self._vocabulary.expand(last_reply).treatments):
@@ -86,7 +98,7 @@ class FollowUpResolver:
         if named:  # a story ("it went lifting the car seat") names what caused it, not what to do: the reply's topic came first
             return Focus(named[0], f"named earlier: {earlier_user_messages[0][:60]!r}", beyond)
         for earlier in earlier_user_messages[1:]:
-            named = self._vocabulary.expand(earlier).treatments
+            named = self._named(earlier)
             if named:
                 return Focus(named[0], f"named earlier: {earlier[:60]!r}", beyond)
         treatment = self._lexical_treatment(earlier_user_messages[0])
