@@ -26,7 +26,7 @@ class Expansion:
     terms: tuple[str, ...]
     treatments: tuple[str, ...]  # in order of first mention; the closing plan alone when many are named
     matched: tuple[str, ...]  # the patient's words that triggered it
-    named: tuple[str, ...] = ()  # every treatment the words name, in order, before many collapse into the closing plan
+    named: tuple[str, ...] = ()  # every treatment the words name, in order (``treatments`` before many collapse into the plan)
 
     @property
     def text(self) -> str:
@@ -119,8 +119,8 @@ class LayVocabulary:
                 taken.append((start, end, phrase))
         taken.sort(key=lambda f: f[0])
         terms = tuple(dict.fromkeys(p.means for _, _, p in taken))
-        treatments = tuple(dict.fromkeys(t for _, _, p in taken for t in p.treatments))
-        named = [t for t in treatments if t != self._many_means]
-        if self._many and len(named) >= self._many:  # naming many treatments asks how to combine them
+        named = tuple(dict.fromkeys(t for _, _, p in taken for t in p.treatments))
+        treatments = named
+        if self._many and len([t for t in named if t != self._many_means]) >= self._many:  # naming many asks how to combine them
             treatments = (self._many_means,)
-        return Expansion(terms, treatments, tuple(prepared[s:e] for s, e, _ in taken), tuple(named))
+        return Expansion(terms, treatments, tuple(prepared[s:e] for s, e, _ in taken), named)
