@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from answering.scope import ScopeRules
 from index.vocabulary import Expansion, LayVocabulary
 from rules.files import read_followup, read_structure
 from rules.locale import DEFAULT_LANGUAGE
@@ -29,6 +30,7 @@ class Focus:
     context: str = ""  # no one treatment, but the earlier question it leans on: searched together with the message
 
 
+_WORD = re.compile(r"[^\W_]+")
 _QUESTION_WORD = re.compile(r"^(?:how|what|whats|which|when|why|where|can|could|should|shall|is|are|do|does|did|will|would|may|any)\b")
 
 
@@ -50,8 +52,12 @@ class FollowUpResolver:
         lexical_treatment: Callable[[str], str | None],
         beyond: re.Pattern[str] | None = None,
         general: str = "",
+        bare_max_words: int = 0,
+        names_subject: Callable[[str], bool] = lambda _: False,
     ):
         self._pattern = pattern
+        self._bare_max_words = bare_max_words
+        self._names_subject = names_subject
         self._beyond = beyond
         self._vocabulary = vocabulary
         self._lexical_treatment = lexical_treatment
@@ -67,7 +73,7 @@ class FollowUpResolver:
         data = read_followup(language)
         return cls(
             compile_patterns(data.patterns), vocabulary, lexical_treatment, compile_patterns(data.beyond) if data.beyond else None,
-            read_structure().overview.id,
+            read_structure().overview.id, data.bare_max_words, ScopeRules.load(language).mentions_topic,
         )
 
     def _named(self, text: str) -> tuple[str, ...]:
@@ -77,13 +83,23 @@ class FollowUpResolver:
         return tuple(t for t in treatments if t != self._general) or treatments
 
     def leans_on_context(self, message: str) -> bool:
+        """A cue that the message leans on what came before ("how long each time?", "and for chronic ones?")."""
         return bool(self._pattern.search(plain(message)))
+
+    def is_bare(self, message: str, expansion: Expansion) -> bool:
+        """A short message that names nothing of the guide's: no treatment, not its general part, no word of its subject
+        (back, spasm, posture, pain). "Can I still have wine with dinner", "straight on the skin is fine tho right": in
+        the middle of a conversation it is about what was being discussed, however it is worded ("how do I fix the
+        posture part?" names its own subject)."""
+        if expansion.treatments or self._names_subject(message):
+            return False
+        return 0 < len(_WORD.findall(plain(message))) <= self._bare_max_words
 
     def resolve(self, message: str, expansion: Expansion, earlier_user_messages: list[str], last_reply: str = "") -> Focus:
         """The treatment a context-dependent message is about (``earlier_user_messages`` newest first;
         ``last_reply``: the assistant's reply to the newest of them, "" if none came back)."""
         own = [t for t in expansion.treatments if t != self._general]  # "why those ones?" names no treatment of its own
-        if own or not earlier_user_messages or not self.leans_on_context(message):
+        if own or not earlier_user_messages or not (self.leans_on_context(message) or self.is_bare(message, expansion)):
             return Focus(None, "stands on its own")
         beyond = bool(self._beyond and self._beyond.search(plain(message)))
         named = self._named(earlier_user_messages[0])

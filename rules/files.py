@@ -520,6 +520,7 @@ class FollowUpData:
     path: Path
     patterns: tuple[str, ...]
     beyond: tuple[str, ...] = ()  # asks for what comes after the earlier topic (the next step), not more of it
+    bare_max_words: int = 0  # a message this short naming no treatment leans on the conversation without a cue (0: never)
 
 
 @cache
@@ -531,9 +532,10 @@ def read_followup(language: str = DEFAULT_LANGUAGE, path: Path | None = None) ->
     _check_patterns(table, "patterns", patterns, whole_words=False)
     beyond = tuple(table.strings("beyond", default=[], nonempty=False))
     _check_patterns(table, "beyond", beyond, whole_words=False)
+    bare_max_words = table.integer("bare_max_words", default=0, minimum=0)
     table.done()
     root.done()
-    return FollowUpData(doc.path, patterns, beyond)
+    return FollowUpData(doc.path, patterns, beyond, bare_max_words)
 
 
 # -- data/<lang>/red_flags.toml ----------------------------------------------------------------------

@@ -132,3 +132,27 @@ def test_a_reply_across_several_treatments_leaves_the_question_it_answered_as_co
 )
 def test_the_guides_general_part_is_not_a_topic_of_its_own(vocabulary, message, earlier, treatment):
     assert _resolve(vocabulary, message, earlier).treatment == treatment
+
+
+@pytest.mark.parametrize(
+    ("message", "earlier", "treatment"),
+    [
+        ("can i still have wine with dinner", "got prescribed a muscle relaxer for my back", "muscle-relaxants"),
+        ("how regularly would i need to go", "my back spasms keep coming back, is physio the answer", "physical-therapy"),
+        ("straight on the skin is fine tho right", "how long should i ice my back", "heat-cold"),
+    ],
+)
+def test_a_short_message_naming_nothing_of_the_guide_leans_on_the_conversation(vocabulary, message, earlier, treatment):
+    """No cue word ("it", "how long"), but mid-conversation a short message with no subject of its own is a follow-up."""
+    assert _resolve(vocabulary, message, [earlier], Lexical(None)).treatment == treatment
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "How do I fix the posture part? I'm hunched over a laptop all day.",  # names its own subject (posture)
+        "I have a question about my appointment next week, my husband says I should ask you first before I book anything",
+    ],
+)
+def test_a_message_with_its_own_subject_or_a_long_one_stands_alone(vocabulary, message):
+    assert _resolve(vocabulary, message, ["what causes back spasms"], Lexical("overview")).treatment is None
