@@ -135,6 +135,8 @@ def test_off_topic(scope, message, names_treatment, off):
         "what's the max daily amount",
         "can I take another advil?",
         "how many pills a day",
+        "can i take valium for it, how much",
+        "naproxen - how many?",
     ],
 )
 def test_dose_requests(scope, message):
@@ -142,7 +144,11 @@ def test_dose_requests(scope, message):
 
 
 @pytest.mark.parametrize(
-    "message", ["can I take ibuprofen with food?", "how long should I ice it?", "does naproxen make you sleepy?"]
+    "message",
+    [
+        "can I take ibuprofen with food?", "how long should I ice it?", "does naproxen make you sleepy?",
+        "I take ibuprofen already, how much should I walk each day?",
+    ],
 )
 def test_not_dose_requests(scope, message):
     assert not scope.asks_for_dose(message)
