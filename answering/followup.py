@@ -54,8 +54,12 @@ class FollowUpResolver:
         general: str = "",
         bare_max_words: int = 0,
         names_subject: Callable[[str], bool] = lambda _: False,
+        tried: re.Pattern[str] | None = None,
+        asks_amount: Callable[[str], bool] = lambda _: False,
     ):
         self._pattern = pattern
+        self._tried = tried
+        self._asks_amount = asks_amount
         self._bare_max_words = bare_max_words
         self._names_subject = names_subject
         self._beyond = beyond
@@ -71,9 +75,11 @@ class FollowUpResolver:
         language: str = DEFAULT_LANGUAGE,
     ) -> FollowUpResolver:
         data = read_followup(language)
+        scope = ScopeRules.load(language)
         return cls(
             compile_patterns(data.patterns), vocabulary, lexical_treatment, compile_patterns(data.beyond) if data.beyond else None,
-            read_structure().overview.id, data.bare_max_words, ScopeRules.load(language).mentions_topic,
+            read_structure().overview.id, data.bare_max_words, scope.mentions_topic, compile_patterns(data.tried) if data.tried else None,
+            lambda text: scope.asks_for_dose(text) or scope.asks_label_limit(text),
         )
 
     def _named(self, text: str) -> tuple[str, ...]:
@@ -85,6 +91,14 @@ class FollowUpResolver:
     def leans_on_context(self, message: str) -> bool:
         """A cue that the message leans on what came before ("how long each time?", "and for chronic ones?")."""
         return bool(self._pattern.search(plain(message)))
+
+    def _tried_and_past(self, message: str) -> bool:
+        """"Been on ibuprofen 5 days, still bad, what's the next step?": the one treatment named was tried and the
+        message asks what comes after it (not how much more of a medicine to take: that stays with the medicine)."""
+        prepared = plain(message)
+        if self._tried is None or self._beyond is None or not self._tried.search(prepared) or not self._beyond.search(prepared):
+            return False
+        return not self._asks_amount(message)
 
     def is_bare(self, message: str, expansion: Expansion) -> bool:
         """A short message that names nothing of the guide's: no treatment, not its general part, no word of its subject
@@ -99,6 +113,9 @@ class FollowUpResolver:
         """The treatment a context-dependent message is about (``earlier_user_messages`` newest first;
         ``last_reply``: the assistant's reply to the newest of them, "" if none came back)."""
         own = [t for t in expansion.treatments if t != self._general]  # "why those ones?" names no treatment of its own
+        tried = set(expansion.named or own) - {self._general, self._vocabulary.combination}  # "the next step" names the plan
+        if len(tried) == 1 and self._tried_and_past(message):
+            return Focus(tried.pop(), "tried it and asks past it", beyond=True)
         if own or not earlier_user_messages or not (self.leans_on_context(message) or self.is_bare(message, expansion)):
             return Focus(None, "stands on its own")
         beyond = bool(self._beyond and self._beyond.search(plain(message)))

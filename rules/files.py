@@ -521,6 +521,7 @@ class FollowUpData:
     patterns: tuple[str, ...]
     beyond: tuple[str, ...] = ()  # asks for what comes after the earlier topic (the next step), not more of it
     bare_max_words: int = 0  # a message this short naming no treatment leans on the conversation without a cue (0: never)
+    tried: tuple[str, ...] = ()  # says the treatment it names was tried: with a `beyond` cue, asks past it
 
 
 @cache
@@ -533,9 +534,11 @@ def read_followup(language: str = DEFAULT_LANGUAGE, path: Path | None = None) ->
     beyond = tuple(table.strings("beyond", default=[], nonempty=False))
     _check_patterns(table, "beyond", beyond, whole_words=False)
     bare_max_words = table.integer("bare_max_words", default=0, minimum=0)
+    tried = tuple(table.strings("tried", default=[], nonempty=False))
+    _check_patterns(table, "tried", tried, whole_words=False)
     table.done()
     root.done()
-    return FollowUpData(doc.path, patterns, beyond, bare_max_words)
+    return FollowUpData(doc.path, patterns, beyond, bare_max_words, tried)
 
 
 # -- data/<lang>/red_flags.toml ----------------------------------------------------------------------

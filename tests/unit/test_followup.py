@@ -156,3 +156,20 @@ def test_a_short_message_naming_nothing_of_the_guide_leans_on_the_conversation(v
 )
 def test_a_message_with_its_own_subject_or_a_long_one_stands_alone(vocabulary, message):
     assert _resolve(vocabulary, message, ["what causes back spasms"], Lexical("overview")).treatment is None
+
+
+def test_a_treatment_tried_without_success_is_asked_past_even_in_a_first_message(vocabulary):
+    focus = _resolve(vocabulary, "been taking ibuprofen for 4 days and it's still bad, what's the next step?", [])
+    assert focus.treatment == "nsaids" and focus.beyond
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Does ibuprofen not help with spasms?",  # asks whether it works: nothing was tried
+        "been on ibuprofen 3 days and it's still sore, can I take more than the label says?",  # the amount stays with the medicine
+        "ive done all the home stuff. rest, ice, heat, advil. 2 weeks. still bad. now what",  # many named: the plan, not past one
+    ],
+)
+def test_a_question_about_the_treatment_itself_is_not_asked_past_it(vocabulary, message):
+    assert not _resolve(vocabulary, message, []).beyond
