@@ -371,6 +371,21 @@ def test_a_subject_the_guide_lacks_is_named_and_the_nearest_thing_marked(mini_as
         assert reply.parts[1].prompt == "nearest_in_guide"
 
 
+@pytest.mark.parametrize(
+    ("question", "subject"),
+    [("would a weighted blanket help my back at night", "weighted blanket"), ("will losing weight help my back spasms", "losing weight"),
+     ("Flying next week with this back. anything I should do on the plane?", "Flying")],
+)
+def test_everyday_subjects_the_guide_lacks_are_named(mini_assistant, question, subject):
+    reply = NotInGuideStep(mini_assistant.scope, mini_assistant.finder, "")(turn(mini_assistant, question))
+    assert reply is not None and reply.parts[0].prompt == "not_in_guide" and subject in reply.parts[0].markdown
+
+
+def test_an_idiom_is_not_a_subject(mini_assistant):
+    """"For the long haul" is the long term, not a flight."""
+    assert NotInGuideStep(mini_assistant.scope, mini_assistant.finder, "")(turn(mini_assistant, "For the long haul, is physio better?")) is None
+
+
 def test_a_pet_gets_no_nearest_answer(mini_assistant):
     reply = NotInGuideStep(mini_assistant.scope, mini_assistant.finder, "")(turn(mini_assistant, "my dog keeps getting back spasms, what can I do?"))
     assert reply is not None and not reply.citations and [p.prompt for p in reply.parts] == ["not_in_guide"]
