@@ -120,6 +120,8 @@ def test_no_topic_words(scope, message):
         # nothing off topic
         ("my back spasms at night", False, False),
         ("what helps?", False, False),
+        ("i hate exercise. do i really have to do the homework they give you", False, False),  # the physio's homework
+        ("can you help with my maths homework", False, True),
     ],
 )
 def test_off_topic(scope, message, names_treatment, off):
