@@ -64,6 +64,7 @@ _WORDS = re.compile(r"\S+")
 _CLAUSE_END = re.compile(r"(?<=[.!?;。！？；])\s*|\n+")
 MIN_CLAUSE_CHARS = 12  # "I'm done." alone says little; a clause shorter than this is read with its message only
 _APOSTROPHES = str.maketrans("", "", "'’‘ʼ`´")
+_PAIR_WORDS = re.compile(r"[^\W_]+")  # words for the word pairs: letters and digits, punctuation dropped
 
 
 T = TypeVar("T")
@@ -90,17 +91,42 @@ def char_features(text: str) -> tuple[np.ndarray, np.ndarray]:
 
     Cached, read-only: triage, the medicine risks and answerability each read the same message's n-grams.
     """
+    return text_features(text, 0.0)
+
+
+@functools.lru_cache(maxsize=4096)
+def text_features(text: str, word_pair_weight: float) -> tuple[np.ndarray, np.ndarray]:
+    """``char_features`` beside hashed pairs of adjacent words, the pairs' share set by ``word_pair_weight``
+    (0: n-grams only): unit length together.
+
+    N-grams inside words cannot tell "I'd rather not be here" from "I'd rather not take pills", or "what's the
+    point anymore" from "what's the point of stretches": the pairs ("not_be", "not_take", "point_of") can.
+    """
     padded = [f" {word} " for word in _WORDS.findall(text.lower().translate(_APOSTROPHES))]
     counts = Counter(
         zlib.crc32(p[i : i + n].encode()) & _BUCKET_MASK for p in padded for n in NGRAMS for i in range(len(p) - n + 1)
     )
     if not counts:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-    index = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-    values = 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float32, count=len(counts)))
+    weights = _sublinear_unit(counts)
+    if word_pair_weight:
+        words = _PAIR_WORDS.findall(text.lower().translate(_APOSTROPHES))
+        pairs = Counter(zlib.crc32(f"\x01{a}_{b}".encode()) & _BUCKET_MASK for a, b in zip(words, words[1:]))
+        if pairs:
+            for bucket, value in _sublinear_unit(pairs).items():
+                weights[bucket] = weights.get(bucket, 0.0) + word_pair_weight * value
+    index = np.fromiter(weights.keys(), dtype=np.int64, count=len(weights))
+    values = np.fromiter(weights.values(), dtype=np.float32, count=len(weights))
     values /= np.linalg.norm(values)
     index.flags.writeable = values.flags.writeable = False
     return index, values
+
+
+def _sublinear_unit(counts: Counter[int]) -> dict[int, float]:
+    """1 + log(count) per bucket, scaled to unit length."""
+    values = 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))
+    values /= np.linalg.norm(values)
+    return dict(zip(counts.keys(), values.tolist(), strict=True))
 
 
 @dataclass(frozen=True)
@@ -261,6 +287,11 @@ class LearnedSignal:
         self.thresholds = thresholds
         self.meta = meta
         self.clause_margins: dict[Tier, float] = {Tier(t): float(m) for t, m in (meta.get("clause_margins") or {}).items()}
+        self.word_pair_weight = float(meta.get("features", {}).get("word_pairs", 0.0))  # 0 in a model fitted before pairs
+
+    def features(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """The sparse features the heads were fitted on (``text_features`` at the model's word-pair weight)."""
+        return text_features(text, self.word_pair_weight)
 
     @classmethod
     def load(cls, weights: Path = WEIGHTS, meta_path: Path = META) -> LearnedSignal:
@@ -286,7 +317,7 @@ class LearnedSignal:
         return int(self.heads[Tier.EMERGENCY].dense.shape[0])
 
     def probabilities(self, text: str, vector: np.ndarray) -> dict[Tier, float]:
-        index, values = char_features(text)
+        index, values = self.features(text)
         flat = np.asarray(vector, dtype=np.float32).ravel()
         return {tier: head.score(flat, index, values) for tier, head in self.heads.items()}
 
@@ -297,7 +328,7 @@ class LearnedSignal:
         heads = [(t, self.heads[t]) for t in (self.heads if tiers is None else tiers)]
         best: dict[Tier, tuple[float, str]] = {}
         for clause in clauses(text) if heads else []:
-            index, values = char_features(clause)
+            index, values = self.features(clause)
             for tier, head in heads:
                 p = head.score(flat, index, values)
                 if p > best.get(tier, (-1.0, ""))[0]:
@@ -307,7 +338,7 @@ class LearnedSignal:
     def votes(self, text: str, vector: np.ndarray) -> list[LearnedVote]:
         """Every tier whose probability reaches its threshold (or one clause's, its threshold plus the tier's
         clause margin), each with its likeliest sign."""
-        index, values = char_features(text)
+        index, values = self.features(text)
         flat = np.asarray(vector, dtype=np.float32).ravel()
         votes = []
         below = []  # tiers the whole message does not reach, whose clauses are read on their own
@@ -319,13 +350,13 @@ class LearnedSignal:
                 below.append(tier)
         for tier, (p, clause) in self.clause_probabilities(text, flat, below).items():
             if p >= self.thresholds[tier] + self.clause_margins[tier]:
-                clause_index, clause_values = char_features(clause)
+                clause_index, clause_values = self.features(clause)
                 votes.append(LearnedVote(tier, self._sign(tier, flat, clause_index, clause_values), p))
         return votes
 
     def likeliest_sign(self, tier: Tier, text: str, vector: np.ndarray) -> str:
         """The sign a whole-message vote of ``tier`` would name (training reads it as ``votes`` does)."""
-        index, values = char_features(text)
+        index, values = self.features(text)
         return self._sign(tier, np.asarray(vector, dtype=np.float32).ravel(), index, values)
 
     def _sign(self, tier: Tier, vector: np.ndarray, index: np.ndarray, values: np.ndarray) -> str:
@@ -405,33 +436,33 @@ def as_served(text: str) -> str:
     return unicodedata.normalize("NFKC", text).strip()
 
 
-def ngram_weights(texts: Sequence[str], char_weight: float, idf_power: float = 0.0) -> np.ndarray:
+def ngram_weights(texts: Sequence[str], char_weight: float, idf_power: float = 0.0, word_pair_weight: float = 0.0) -> np.ndarray:
     """Each n-gram bucket's scale while fitting: ``char_weight`` times its inverse document frequency in ``texts``
     to the power ``idf_power`` (0: every n-gram alike), the mean over the n-grams' occurrences scaled to 1.
 
     With one regularisation for all features, a smaller scale is a stronger penalty: n-grams of the words every
     message has ("would", "whether", "also") then cannot carry a red flag by themselves, as they did when the
     crisis examples happened to be written more formally than the ordinary ones. The weights stored are scaled
-    back, so a message is still scored on its plain ``char_features``.
+    back, so a message is still scored on its plain features.
     """
     weights = np.full(BUCKETS, char_weight, dtype=np.float64)
     if not idf_power:
         return weights
     df = np.zeros(BUCKETS, dtype=np.float64)
     for text in texts:
-        df[char_features(text)[0]] += 1
+        df[text_features(text, word_pair_weight)[0]] += 1
     idf = (np.log((1 + len(texts)) / (1 + df)) + 1.0) ** idf_power
     seen = df > 0
     return char_weight * idf / (np.average(idf[seen], weights=df[seen]) if seen.any() else 1.0)
 
 
-def _matrix(texts: Sequence[str], vectors: np.ndarray, scales: np.ndarray) -> Any:
+def _matrix(texts: Sequence[str], vectors: np.ndarray, scales: np.ndarray, word_pair_weight: float = 0.0) -> Any:
     """The embedding beside the n-grams, each n-gram bucket multiplied by its ``scales`` entry (``ngram_weights``)."""
     from scipy import sparse
 
     rows, cols, vals = [], [], []
     for r, text in enumerate(texts):
-        index, values = char_features(text)
+        index, values = text_features(text, word_pair_weight)
         rows.append(np.full(len(index), r))
         cols.append(index)
         vals.append(values * scales[index])
@@ -441,20 +472,21 @@ def _matrix(texts: Sequence[str], vectors: np.ndarray, scales: np.ndarray) -> An
 
 def fit(
     texts: Sequence[str], vectors: np.ndarray, tiers: Sequence[str], classes: Sequence[str], c: float = 8.0, char_weight: float = 1.0,
-    idf_power: float = 0.0,
+    idf_power: float = 0.0, word_pair_weight: float = 0.0,
 ) -> dict[str, np.ndarray]:
     """Fit the tier heads and the sign head; returns the arrays ``model.npz`` holds.
 
     ``char_weight`` scales the n-gram features against the embedding while fitting
     (with one regularisation for both, it sets how much the spelling counts beside
     the meaning), and ``idf_power`` how much less the n-grams of common words count
-    (``ngram_weights``); the stored n-gram weights are scaled back, so a message is
+    (``ngram_weights``), and ``word_pair_weight`` the share of adjacent word pairs
+    (``text_features``); the stored n-gram weights are scaled back, so a message is
     scored on its plain features.
     """
     from sklearn.linear_model import LogisticRegression
 
-    scales = ngram_weights(texts, char_weight, idf_power)
-    features = _matrix(texts, vectors, scales)
+    scales = ngram_weights(texts, char_weight, idf_power, word_pair_weight)
+    features = _matrix(texts, vectors, scales, word_pair_weight)
     dim = vectors.shape[1]
     arrays: dict[str, np.ndarray] = {}
     labels = np.array(tiers)

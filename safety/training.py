@@ -73,6 +73,12 @@ MISS_COST = {"emergency": 10.0, "crisis": 10.0, "urgent": 3.0, "false_alarms": 1
 # (n-gram weight beside the embedding, logistic C, how much less common words' n-grams count: the power of
 # their inverse document frequency), chosen on the development sets with the thresholds.
 SETTINGS_GRID = ((4.0, 4.0, 0.0), (4.0, 4.0, 1.0), (4.0, 16.0, 1.0), (1.0, 4.0, 1.0))
+# The share of adjacent word pairs beside the n-grams (``safety.learned.text_features``). With n-grams alone the crisis
+# head read "what's the point of stretches", "I'd rather not take pills" and "is it even worth bothering" as despair.
+# Refit with pairs at 1.0 (session 19), on the dev sets the fit never chose on: alarms on everyday questions (answers_dev3,
+# 7, 8, 9 and medication_dev7-11) 62 -> 47, crisis cards among them 22 -> 11; triage_dev11-13 emergency and crisis recall
+# unchanged. A share of 0.5 and 1.5 cost more on those sets than 1.0.
+WORD_PAIR_WEIGHT = 1.0
 
 
 def default_embedder() -> Callable[[list[str]], np.ndarray]:
@@ -130,14 +136,14 @@ def train(embed: Callable[[list[str]], np.ndarray] | None = None, dev: Sequence[
     tier_of = {r["class"]: r["tier"] for r in rows}
     best: tuple[tuple[float, ...], dict[str, np.ndarray], dict[str, Any]] | None = None
     for char_weight, c, idf_power in SETTINGS_GRID:
-        arrays = fit(texts, vectors, [r["tier"] for r in rows], [r["class"] for r in rows], c, char_weight, idf_power)
+        arrays = fit(texts, vectors, [r["tier"] for r in rows], [r["class"] for r in rows], c, char_weight, idf_power, WORD_PAIR_WEIGHT)
         classes = [str(k) for k in arrays.pop("sign_classes")]
         meta: dict[str, Any] = {
             "training": fingerprint(paths),
             "classes": classes,
             "class_tiers": [tier_of[k] for k in classes],
             "thresholds": {t.value: 0.5 for t in HEADS},
-            "features": {"buckets": BUCKETS, "ngrams": list(NGRAMS)},
+            "features": {"buckets": BUCKETS, "ngrams": list(NGRAMS), "word_pairs": WORD_PAIR_WEIGHT},
             "regularisation_c": c,
             "char_weight": char_weight,
             "idf_power": idf_power,

@@ -19,7 +19,7 @@ from contracts import PartKind, Tier
 from rules.files import read_medicine_risks
 from rules.prompts import Prompts
 from safety.language import LanguageDetector
-from safety.learned import BUCKETS, LearnedSignal, _Head, _matrix, char_features, fit, ngram_weights
+from safety.learned import BUCKETS, LearnedSignal, _Head, _matrix, char_features, fit, ngram_weights, text_features
 from safety.notices import notice_parts
 from safety.red_flags import RedFlagRules, SignMatch
 from safety.risk_model import LearnedRisks
@@ -71,6 +71,25 @@ def test_character_features_are_deterministic_and_unit_length():
     again, same = char_features("cant pee since this morning")
     assert np.array_equal(index, again) and np.allclose(values, same)  # case and apostrophes do not matter
     assert abs(float(np.linalg.norm(values)) - 1.0) < 1e-5 and index.max() < BUCKETS
+
+
+def test_word_pairs_tell_apart_what_the_same_words_in_another_order_say():
+    """N-grams inside words are the same for both; the pairs of adjacent words are not."""
+    despair, question = "rather not be here what is the point", "what is the point rather not be here"
+    assert np.array_equal(np.sort(char_features(despair)[0]), np.sort(char_features(question)[0]))
+    with_pairs = [dict(zip(*text_features(t, 1.0), strict=True)) for t in (despair, question)]
+    assert with_pairs[0].keys() != with_pairs[1].keys()
+    index, values = text_features(despair, 1.0)
+    assert abs(float(np.linalg.norm(values)) - 1.0) < 1e-5 and index.max() < BUCKETS
+    assert all(np.array_equal(a, b) for a, b in zip(text_features(despair, 0.0), char_features(despair), strict=True))
+
+
+def test_a_model_reads_messages_with_the_word_pairs_it_was_fitted_with():
+    signal = _signal()
+    assert signal.word_pair_weight == 0.0 and np.array_equal(signal.features("my legs")[0], char_features("my legs")[0])
+    fitted = LearnedSignal(signal.heads, signal.classes, signal.class_tiers, signal.sign_dense, signal.sign_sparse,
+                           signal.sign_bias, signal.thresholds, {"features": {"word_pairs": 1.0}})  # fmt: skip
+    assert len(fitted.features("my legs")[0]) == len(char_features("my legs")[0]) + 1  # one pair: "my_legs"
 
 
 def test_common_words_ngrams_count_less_when_fitting_with_their_idf():
@@ -197,6 +216,8 @@ RULES_IN_EACH_LANGUAGE = [
     ("de", "Wenn ich Fieber dazu bekäme, wäre das schlimm?", Tier.NONE),
     ("de", "seit dem Hexenschuss merke ich gar nicht mehr, wann ich aufs Klo muss", Tier.EMERGENCY),
     ("de", "Bin beim Skifahren mit voller Geschwindigkeit gegen einen Baum gefahren, seitdem Rückenkrampf.", Tier.EMERGENCY),
+    ("de", "Ich weiß schon wo ich springe, die Brücke bei uns. Nach Weihnachten ist es vorbei.", Tier.CRISIS),
+    ("de", "Darf ich mit dem Rückenkrampf noch ins Schwimmbad, wo ich sonst vom Brett springe?", Tier.NONE),
     ("es", "Tuve fiebre hace un mes con la gripe, ya estoy bien. Ahora me duele la espalda.", Tier.NONE),
     ("es", "Tengo fiebre desde ayer y me duele la espalda", Tier.URGENT),
     ("es", "Tengo las piernas como gelatina después del gimnasio, pero lo que me molesta es la espalda tensa.", Tier.NONE),
