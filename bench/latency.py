@@ -37,7 +37,7 @@ RETRIEVING_KINDS = ("answer", "no_answer")
 
 def run(rounds: int, index_dir: Path | None) -> dict[str, Any]:
     from answering.pipeline import Assistant
-    from safety.learned import char_features
+    from safety.learned import text_features
 
     settings = load_settings()
     if index_dir is not None:
@@ -63,7 +63,7 @@ def run(rounds: int, index_dir: Path | None) -> dict[str, Any]:
             if first_floor:
                 floor = _time(lambda q=q: embedder.encode_query(q.text))
             assistant.finder.forget_vectors()  # every question is new: its embedding is part of what is measured
-            char_features.cache_clear()  # ...and so are its n-grams (cached while one message is read by several layers)
+            text_features.cache_clear()  # ...and so are its n-grams and word pairs (cached while several layers read one message)
             t = time.perf_counter()
             answer = assistant.answer(q.text, q.history)
             wall = (time.perf_counter() - t) * 1000

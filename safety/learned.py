@@ -85,12 +85,8 @@ def clauses(text: str) -> list[str]:
     return parts if len(parts) > 1 else []
 
 
-@functools.lru_cache(maxsize=4096)
 def char_features(text: str) -> tuple[np.ndarray, np.ndarray]:
-    """Hashed character n-grams inside each word (padded with spaces): sublinear counts, unit length.
-
-    Cached, read-only: triage, the medicine risks and answerability each read the same message's n-grams.
-    """
+    """Hashed character n-grams inside each word (padded with spaces): sublinear counts, unit length."""
     return text_features(text, 0.0)
 
 
@@ -98,6 +94,8 @@ def char_features(text: str) -> tuple[np.ndarray, np.ndarray]:
 def text_features(text: str, word_pair_weight: float) -> tuple[np.ndarray, np.ndarray]:
     """``char_features`` beside hashed pairs of adjacent words, the pairs' share set by ``word_pair_weight``
     (0: n-grams only): unit length together.
+
+    Cached, read-only: triage, the medicine risks and answerability each read the same message.
 
     N-grams inside words cannot tell "I'd rather not be here" from "I'd rather not take pills", or "what's the
     point anymore" from "what's the point of stretches": the pairs ("not_be", "not_take", "point_of") can.
