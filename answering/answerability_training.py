@@ -31,13 +31,14 @@ TRAINING_DIR = MODEL_DIR / "answerability"
 HELDOUT = MODEL_DIR.parent.parent / "eval" / "heldout"
 DEV_SETS = (
     HELDOUT / "answers_dev.jsonl", HELDOUT / "answers_dev2.jsonl", HELDOUT / "answers_dev3.jsonl", HELDOUT / "answers_dev4.jsonl",
-    HELDOUT / "answers_dev5.jsonl", HELDOUT / "answers_dev6.jsonl",
+    HELDOUT / "answers_dev5.jsonl", HELDOUT / "answers_dev6.jsonl", HELDOUT / "answers_dev7.jsonl", HELDOUT / "answers_dev8.jsonl",
+    HELDOUT / "answers_dev9.jsonl",
 )
 # A refused answerable question costs a patient the guide's answer; an unanswerable one let through gets a
 # loosely related quote. The threshold is the lowest on the grid that refuses at most this share of the
 # development sets' answerable questions (the rules' own refusals come on top: the target is 0.03 in all).
 FALSE_REFUSAL_BUDGET = 0.01
-THRESHOLD_GRID = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
+THRESHOLD_GRID = (0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
 SETTINGS_GRID = ((1.0, 1.0, 0.0), (1.0, 4.0, 0.0), (4.0, 4.0, 0.0))  # (n-gram weight beside the embedding, logistic C, idf power)
 
 Embed = Callable[[list[str]], np.ndarray]
