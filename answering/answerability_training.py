@@ -37,7 +37,8 @@ DEV_SETS = (
 # A refused answerable question costs a patient the guide's answer; an unanswerable one let through gets a
 # loosely related quote. The threshold is the lowest on the grid that refuses at most this share of the
 # development sets' answerable questions (the rules' own refusals come on top: the target is 0.03 in all).
-FALSE_REFUSAL_BUDGET = 0.01
+# 0.01 caught 4 more unanswerable dev lines for 2 more refusals, on sets already near 0.03: kept at half.
+FALSE_REFUSAL_BUDGET = 0.005
 THRESHOLD_GRID = (0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
 SETTINGS_GRID = ((1.0, 1.0, 0.0), (1.0, 4.0, 0.0), (4.0, 4.0, 0.0))  # (n-gram weight beside the embedding, logistic C, idf power)
 
