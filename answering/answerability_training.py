@@ -29,11 +29,7 @@ from safety.learned import check_shipped, fingerprint, fit_best_setting, fit_hea
 
 TRAINING_DIR = MODEL_DIR / "answerability"
 HELDOUT = MODEL_DIR.parent.parent / "eval" / "heldout"
-DEV_SETS = (
-    HELDOUT / "answers_dev.jsonl", HELDOUT / "answers_dev2.jsonl", HELDOUT / "answers_dev3.jsonl", HELDOUT / "answers_dev4.jsonl",
-    HELDOUT / "answers_dev5.jsonl", HELDOUT / "answers_dev6.jsonl", HELDOUT / "answers_dev7.jsonl", HELDOUT / "answers_dev8.jsonl",
-    HELDOUT / "answers_dev9.jsonl",
-)
+DEV_SETS = tuple(sorted(HELDOUT.glob("answers_dev*.jsonl")))  # every answers dev set: a new one joins the next fit
 # A refused answerable question costs a patient the guide's answer; an unanswerable one let through gets a
 # loosely related quote. The threshold is the lowest on the grid that refuses at most this share of the
 # development sets' answerable questions (the rules' own refusals come on top: the target is 0.03 in all).
