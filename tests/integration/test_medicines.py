@@ -156,6 +156,8 @@ def test_a_risk_the_phrasings_miss_is_read_by_the_learned_layer(client):
     [
         "no kidney problems here, what's the ibuprofen dose?",  # the learned layer reads "kidney": the rules' negation overrules it
         "I don't take blood thinners, how much aleve can I have?",
+        "GP says my kidneys are totally fine after last month's bloods. How much naproxen is normal?",  # an adverb before "fine"
+        "mother of two, 41, no longer pregnant or nursing. what's the usual nurofen dose?",  # one denial over "X or nursing"
     ],
 )
 def test_a_denied_risk_still_gets_the_guides_dose(client, message):

@@ -142,6 +142,7 @@ def test_a_background_medicine_asked_about_is_not_covered(mini_assistant, messag
     ("message", "history", "prompt"),
     [
         ("I'm 30 weeks pregnant, how much ibuprofen can I take?", [], "risk_pregnancy"),
+        ("leftover cyclobenzaprine from last year - I'm around 28 wks now, how many can I take?", [], "risk_pregnancy"),  # weeks along, said roughly
         ("how much advil can I give my 8 year old?", [], "risk_child"),
         ("Can my 16 year old daughter have Aleve for back spasms from netball? How much would she take?", [], "risk_child"),
         ("how much ibuprofen?", ["I take warfarin for my heart valve"], "risk_anticoagulant"),
