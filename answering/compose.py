@@ -42,6 +42,10 @@ class ComposerTuning:
     expansion_share: float = 0.5  # a word that only the lay-vocabulary expansion added counts this much
     opening_penalty: float = 0.08  # "This …", "They …": keep such sentences out of first place
     keep_within: float = 0.3  # supporting sentences score at least best - this (tuned on eval/heldout/answers_dev.jsonl)
+    concrete_within: float = 1.2  # ... or up to this much lower still, when it adds a fact (``_adds_a_fact``)...
+    concrete_facts: float = 1.0  # ... concrete content (answering.roles concreteness) at least this...
+    concrete_extra: int = 2  # ... up to this many beyond ``max_sentences`` (0.8-1.6 and 2-3 tried on the ten answers dev sets:
+    # key facts 2,320 -> 2,360-2,371 of 3,252, flat from 1.2; only concrete ones of the lead's treatment, so no filler joins)
     min_score: float = 0.30  # below this the guide has no answer worth quoting
     redundancy: float = 0.88  # cosine above which two sentences say the same thing
     cross_max_rows: int = 5
@@ -65,6 +69,7 @@ class Scored:
     vector: np.ndarray
     score: float
     prior: float = 0.0  # informativeness (answering.roles): generic sentences never lead
+    facts: float = 0.0  # concrete content (answering.roles: a time, a dose, a named technique): may join from farther
 
 
 @dataclass(frozen=True)
@@ -91,6 +96,7 @@ def score_sentences(
     priors: Mapping[str, float] | None = None,
     examples: Mapping[str, float] | None = None,
     heads: Mapping[str, float] | None = None,
+    facts: Mapping[str, float] | None = None,
 ) -> list[Scored]:
     """Cosine to the question, plus word overlap, chunk rank, the answer type asked for, informativeness,
     closeness to example questions the sentence answers (``examples``: sentence id -> cosine), and the
@@ -123,7 +129,7 @@ def score_sentences(
             score += tuning.example_weight * max(0.0, examples.get(sentence.id, 0.0) - tuning.example_floor)
         if heads:
             score += tuning.head_weight * heads.get(sentence.id, 0.0)
-        scored.append(Scored(sentence, vector, score, prior))
+        scored.append(Scored(sentence, vector, score, prior, facts.get(sentence.id, 0.0) if facts else 0.0))
     return sorted(scored, key=lambda s: -s.score)
 
 
@@ -247,19 +253,35 @@ def select(scored: list[Scored], firsts: dict[int, Scored], tuning: ComposerTuni
         return [best, *items[id(best)]]
     chosen = [best]
     for candidate in scored:
-        if len(chosen) >= tuning.max_sentences:
-            break
         if candidate is best:
             continue
-        close = candidate.score >= scored[0].score - tuning.keep_within
-        if (not close and len(chosen) >= tuning.min_sentences) or candidate.score < tuning.min_score:
+        if candidate.score < tuning.min_score:
             break
+        farther = candidate.score < scored[0].score - tuning.keep_within and len(chosen) >= tuning.min_sentences
+        if farther and candidate.score < scored[0].score - tuning.keep_within - tuning.concrete_within:
+            break
+        if len(chosen) >= tuning.max_sentences + tuning.concrete_extra:
+            break
+        if (farther or len(chosen) >= tuning.max_sentences) and not _adds_a_fact(candidate, best, tuning):
+            continue  # past the close and the first few: only a sentence that adds a fact
         if any(float(candidate.vector @ c.vector) > tuning.redundancy for c in chosen) or _is_list_intro(candidate.sentence):
             continue
         chosen.append(candidate)
     # Answer first, then the rest in the order the guide tells it.
     rest = sorted(chosen[1:], key=lambda s: (s.sentence.source, s.sentence.position))
     return [best] + rest
+
+
+def _adds_a_fact(candidate: Scored, best: Scored, tuning: ComposerTuning) -> bool:
+    """Whether a sentence farther from the question than ``keep_within`` may still join the answer: a concrete
+    one (a time, a dose, a named technique: ``facts``) of the opening sentence's treatment that stands on its own.
+    The question "what do they do at physio?" is answered by its opening sentence, and the named exercises
+    (pelvic tilts, bird-dog, planks) two sentences later in the same section are what the patient can act on."""
+    return (
+        candidate.facts >= tuning.concrete_facts
+        and candidate.sentence.treatment == best.sentence.treatment
+        and not _ANAPHORIC_OPENING.match(_body(candidate.sentence.text))
+    )
 
 
 def needs_opener(item: Scored, first: Scored, tuning: ComposerTuning) -> bool:
@@ -368,12 +390,13 @@ def compose(
     priors: Mapping[str, float] | None = None,
     examples: Mapping[str, float] | None = None,
     heads: Mapping[str, float] | None = None,
+    facts: Mapping[str, float] | None = None,
 ) -> Composition | None:
     """A cited paragraph answering the question, or None when nothing scores high enough."""
     prose = [i for i, s in enumerate(sentences) if not s.is_cell]
     scored = score_sentences(
         query_vector, query_tokens, [sentences[i] for i in prose], vectors[prose], chunk_rank, tuning, wanted, idf, priors,
-        examples, heads,
+        examples, heads, facts,
     )
     firsts = _bullet_firsts(scored)
     chosen = select(scored, firsts, tuning)

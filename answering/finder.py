@@ -56,7 +56,10 @@ class PassageFinder:
         self.followups = FollowUpResolver.load(retriever.vocabulary, retriever.lexical_treatment)
         self.tuning = ComposerTuning(max_sentences=settings.answer.max_sentences, min_score=settings.retrieval.min_answer_score)
         # How informative each sentence is (generic ones never lead), read once from the loaded index.
-        self.priors = sentence_priors(retriever.index.sentences, retriever.index.sentence_vectors, RoleRules.load())
+        roles = RoleRules.load()
+        self.priors = sentence_priors(retriever.index.sentences, retriever.index.sentence_vectors, roles)
+        # What concrete content each holds (a time, a dose, a named technique): such a sentence may join an answer from farther.
+        self.facts = {s.id: roles.concreteness(s.text) for s in retriever.index.sentences}
         # Patients' questions each sentence is known to answer (data/answers/training), embedded as questions are.
         self.examples = ExemplarBank.build(
             retriever.index.sentences, lambda texts: embed_in_batches(retriever.embedder, texts), retriever.embedder.info.model,
@@ -195,7 +198,7 @@ class PassageFinder:
             wanted.append(choice)
         return compose(
             query_vector, tokens, sentences, vectors, ranks, self.retriever.chunks_by_id, self.tuning, wanted, self.retriever.bm25.idf,
-            self.priors, examples, heads,
+            self.priors, examples, heads, self.facts,
         )
 
     def compose_within(self, turn: Turn, treatment: str, keep: Callable[[Sentence], bool]) -> Composition | None:

@@ -9,6 +9,7 @@ not the model.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -121,6 +122,22 @@ def test_select_puts_the_best_first_drops_near_duplicates_and_keeps_the_guides_o
     d = _scored(_sentence(0, "An earlier point.", 0), 0.84, [0, 0, 1])
     chosen = select([a, b, c, d], {}, tuning)
     assert [s.sentence.id for s in chosen] == ["s1", "s0", "s3"]
+
+
+def test_past_the_close_sentences_only_a_concrete_one_of_the_leads_treatment_joins():
+    """Farther than ``keep_within`` and past ``max_sentences``: a sentence joins only when it adds a fact (a time, a
+    named technique) of the opening sentence's treatment and does not lean on the sentence before it."""
+    tuning = ComposerTuning(max_sentences=3, min_sentences=1, keep_within=0.3, concrete_within=1.2, concrete_extra=2, min_score=0.3)
+    best = _scored(_sentence(1, "Walking helps.", 1), 1.9, [1, 0, 0, 0, 0, 0, 0])
+    close = [_scored(_sentence(n, f"Close point {n}.", n), 1.8, [0, 1 if n == 2 else 0, 1 if n == 3 else 0, 0, 0, 0, 0]) for n in (2, 3)]
+    concrete = replace(_scored(_sentence(4, "Walk for 5-10 minutes every few hours.", 4), 1.0, [0, 0, 0, 1, 0, 0, 0]), facts=1.5)
+    generic = _scored(_sentence(5, "Recovery is a journey.", 5), 1.05, [0, 0, 0, 0, 1, 0, 0])
+    elsewhere = replace(_scored(replace(_sentence(6, "Apply ice for 15 minutes.", 6), treatment="other"), 1.02, [0, 0, 0, 0, 0, 1, 0]), facts=1.0)
+    leaning = replace(_scored(_sentence(7, "This takes 20 minutes.", 7), 1.01, [0, 0, 0, 0, 0, 0, 1]), facts=1.0)
+    too_far = replace(_scored(_sentence(8, "Stretch for 30 seconds.", 8), 0.35, [0, 0, 0, 1, 1, 0, 0]), facts=1.0)
+    chosen = select([best, *close, generic, elsewhere, leaning, concrete, too_far], {}, tuning)
+    assert [s.sentence.id for s in chosen] == ["s1", "s2", "s3", "s4"]
+    assert len(select([best, *close, concrete], {}, replace(tuning, concrete_extra=0))) == 3  # off: the close ones only
 
 
 def test_nothing_is_chosen_below_the_minimum_score():
