@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from answering.question import AnswerType
+from answering.scope import amounts_in
 from contracts import Chunk, Citation, Sentence
 from index.text import bullet_label, tokenize
 
@@ -279,6 +280,7 @@ def _adds_a_fact(candidate: Scored, best: Scored, tuning: ComposerTuning) -> boo
     (pelvic tilts, bird-dog, planks) two sentences later in the same section are what the patient can act on."""
     return (
         candidate.facts >= tuning.concrete_facts
+        and not amounts_in(candidate.sentence.text)  # a dose is shown where it is asked for (the medication policies), never as an extra
         and candidate.sentence.treatment == best.sentence.treatment
         and not _ANAPHORIC_OPENING.match(_body(candidate.sentence.text))
     )

@@ -134,8 +134,9 @@ def test_past_the_close_sentences_only_a_concrete_one_of_the_leads_treatment_joi
     generic = _scored(_sentence(5, "Recovery is a journey.", 5), 1.05, [0, 0, 0, 0, 1, 0, 0])
     elsewhere = replace(_scored(replace(_sentence(6, "Apply ice for 15 minutes.", 6), treatment="other"), 1.02, [0, 0, 0, 0, 0, 1, 0]), facts=1.0)
     leaning = replace(_scored(_sentence(7, "This takes 20 minutes.", 7), 1.01, [0, 0, 0, 0, 0, 0, 1]), facts=1.0)
+    a_dose = replace(_scored(_sentence(9, "Take 400mg every 6 hours.", 9), 1.03, [0, 0, 0, 0, 1, 1, 0]), facts=2.0)  # shown where asked, not as an extra
     too_far = replace(_scored(_sentence(8, "Stretch for 30 seconds.", 8), 0.35, [0, 0, 0, 1, 1, 0, 0]), facts=1.0)
-    chosen = select([best, *close, generic, elsewhere, leaning, concrete, too_far], {}, tuning)
+    chosen = select([best, *close, generic, elsewhere, a_dose, leaning, concrete, too_far], {}, tuning)
     assert [s.sentence.id for s in chosen] == ["s1", "s2", "s3", "s4"]
     assert len(select([best, *close, concrete], {}, replace(tuning, concrete_extra=0))) == 3  # off: the close ones only
 
