@@ -239,7 +239,8 @@ def _body(text: str) -> str:
 
 
 def select(scored: list[Scored], firsts: dict[int, Scored], tuning: ComposerTuning) -> list[Scored]:
-    """An opening sentence, then supporting ones close to it in score and not repeating it.
+    """An opening sentence, then supporting ones close to it in score and not repeating it, then up to
+    ``concrete_extra`` farther ones that each add a fact of its treatment (``_adds_a_fact``).
 
     ``firsts`` maps each bullet to its first sentence (``_bullet_firsts`` of ``scored``).
     """
