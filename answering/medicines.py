@@ -85,6 +85,10 @@ class MedicineNames:
         wanted = set(treatments)
         return [MedicineMention(c.id, None, c.covered, c.treatment, c.name) for c in self.data.classes if c.treatment in wanted]
 
+    def words_of(self, medicine_id: str) -> tuple[str, ...]:
+        """Every name of one medicine: generic names, misspellings, brands and what else patients call it."""
+        return next((m.words for m in self.data.medicines if m.id == medicine_id), ())
+
     def covered_classes(self) -> set[str]:
         return {c.id for c in self.data.classes if c.covered}
 

@@ -197,13 +197,15 @@ class MedicationStep:
         messages = [text, *turn.earlier]
         vectors = self.risks.vectors_for(messages, self.finder.embed_messages)  # triage embedded them: no new model call
         risks = [r for r in self.risks.assess_texts(messages, vectors) if set(r.applies_to) & classes]
-        if risks:
-            return self._cautions(turn, risks)
         asked = asked_about_the_guide(text, self.finder)  # "I'm trying CBD oil as well, but how do I use the heat pad?"
         in_question = named if asked is None else self.medicines.find(asked)  # each name once: read the question's own
         uncovered = [m for m in in_question if not m.covered and not m.context]
+        names = _joined(list(dict.fromkeys(m.written for m in uncovered))) if uncovered else ""
+        if risks:
+            # "on warfarin, can I take Tylenol instead of Advil?": the risk's caution first, then what the guide lacks
+            also = [turn.texts.part(PartKind.CAUTION, "not_covered", medicine=names)] if uncovered else []
+            return self._cautions(turn, risks, also)
         if uncovered:
-            names = _joined(list(dict.fromkeys(m.written for m in uncovered)))
             not_covered = turn.texts.part(PartKind.CAUTION, "not_covered", medicine=names)
             guide_treatments = set(turn.expansion.treatments) - self.scope.medication_treatments
             composition = turn.found.composition
@@ -282,10 +284,10 @@ class MedicationStep:
                 return list(earlier_named)
         return self.medicines.of_treatments(covered) if about_medicines else []
 
-    def _cautions(self, turn: Turn, risks: Sequence[RiskMatch]) -> Reply | None:
-        """Each risk's caution, first; then what all of them allow (``after``): the guide's own
-        answer when it holds no dose, else its drug-free treatments, or nothing (a pet)."""
-        cautions = [turn.texts.part(PartKind.CAUTION, r.text) for r in risks]
+    def _cautions(self, turn: Turn, risks: Sequence[RiskMatch], also: Sequence[Part] = ()) -> Reply | None:
+        """Each risk's caution, first (then ``also``: "the guide doesn't cover Tylenol"); then what all of them allow
+        (``after``): the guide's own answer when it holds no dose, else its drug-free treatments, or nothing (a pet)."""
+        cautions = [*(turn.texts.part(PartKind.CAUTION, r.text) for r in risks), *also]
         after = {r.after for r in risks}
         if "nothing" in after:
             return turn.reply(ReplyKind.DECLINE, *cautions)
@@ -342,7 +344,8 @@ class MedicationStep:
         """The medicine itself (or, when only its kind is named, the kind) is in its section of the guide."""
         if mention.medicine is None or mention.treatment is None:
             return True
-        return any(mention.medicine.lower() in s.lower() for s in self.finder.treatment_sentences(mention.treatment))
+        words = {w.lower() for w in self.medicines.words_of(mention.medicine)} or {mention.medicine.lower()}
+        return any(w in s.lower() for s in self.finder.treatment_sentences(mention.treatment) for w in words)
 
     def _guide_gives_dose(self, turn: Turn, check_named: bool = True) -> bool:
         """True when the guide states a dose for the medicine asked about, and (``check_named``) any amount named is the guide's."""
@@ -353,8 +356,17 @@ class MedicationStep:
         sentences = [s for t in treatments for s in self.finder.treatment_sentences(t)]
         named = [w.lower() for w in expansion.matched]
         about_drug = [s for s in sentences if any(w.rstrip("s") in s.lower() for w in named)]
-        if not any(m.medicine for m in self.medicines.find(turn.text)):
+        medicines = [m.medicine for m in self.medicines.find(turn.text) if m.medicine]
+        if not medicines:
             about_drug = []  # only the kind is named ("which anti-inflammatory ..., how much?"): its section's doses answer
+        elif not about_drug:
+            # a medicine named by a brand the guide doesn't use ("Nurofen") is about the guide's sentences naming it
+            # by another of its names ("Ibuprofen (Advil, Motrin)"); one the guide never names ("Toradol") has no dose
+            # there, and must not get a neighbour's ("400-600mg" is ibuprofen's)
+            words = {w.lower() for m in medicines for w in self.medicines.words_of(m)}
+            about_drug = [s for s in sentences if any(w in s.lower() for w in words)]
+            if not about_drug:
+                return False
         dosed = [s for s in (about_drug or sentences) if amounts_in(s)]
         if not dosed:
             return False

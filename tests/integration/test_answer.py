@@ -180,6 +180,37 @@ def test_doses_of_medicines_the_guide_does_not_cover_are_declined(assistant, que
     assert "pharmacist" in answer.text
 
 
+@pytest.mark.parametrize("question", ["how much aspirin can I take for my back spasm", "aspirin dose for a back spasm?"])
+def test_an_anti_inflammatory_the_guide_never_names_gets_no_neighbours_dose(assistant, question):
+    """Aspirin is an NSAID the guide never names: ibuprofen's "400-600mg" is not its dose."""
+    answer = assistant.answer(question, [])
+    assert not amounts_in(" ".join(p.markdown for p in answer.parts if p.kind in ("answer", "cross"))), answer.text
+    assert "pharmacist" in answer.text
+
+
+@pytest.mark.parametrize("question", ["how much voltaren gel should I use", "how often can I apply the diclofenac gel"])
+def test_the_gel_gets_its_own_words_not_the_tablets_dose(assistant, question):
+    """The guide gives the gel no amount: say so, then its own sentence, never ibuprofen's "400-600mg"."""
+    answer = assistant.answer(question, [])
+    assert answer.parts[0].prompt == "dose_not_in_guide" and answer.citations, [p.prompt for p in answer.parts]
+    assert not amounts_in(" ".join(p.markdown for p in answer.parts if p.kind in ("answer", "cross"))), answer.text
+
+
+def test_a_risk_and_a_medicine_the_guide_lacks_get_both_said(assistant):
+    """The blood thinner's caution first (no dose), then that the guide doesn't cover Tylenol."""
+    answer = assistant.answer("I'm on warfarin. Can I take Tylenol for my back instead of Advil?", [])
+    prompts = [p.prompt for p in answer.parts]
+    assert prompts[0] == "risk_anticoagulant" and "not_covered" in prompts, prompts
+    assert not amounts_in(" ".join(p.markdown for p in answer.parts if p.kind in ("answer", "cross")))
+
+
+@pytest.mark.parametrize("question", ["how much nurofen for a back spasm", "brufen dose?"])
+def test_a_brand_the_guide_does_not_use_still_gets_its_medicines_dose(assistant, question):
+    """Nurofen and Brufen are ibuprofen: the guide's "Ibuprofen (Advil, Motrin)" sentence is their dose."""
+    answer = assistant.answer(question, [])
+    assert answer.kind == "answer" and "400-600mg" in answer.text
+
+
 @pytest.mark.parametrize(
     "question", ["Is 200mg ibuprofen enough or should I take 400?", "Naproxen 500mg prescription, once or twice a day?"]
 )

@@ -335,6 +335,19 @@ def test_chest_pain_gets_the_heart_text_not_the_nerve_one(client):
     assert "heart" in body["parts"][0]["markdown"] and "cauda equina" not in body["parts"][0]["markdown"]
 
 
+@pytest.mark.parametrize(
+    "message, words",
+    [("been on ibuprofen for my back for two weeks and I just threw up blood", "bleeding in the stomach or gut"),
+     ("吃了一周布洛芬，今天吐血了", "胃或肠道出血")],
+)
+def test_vomiting_blood_gets_the_bleeding_text_first(client, message, words):
+    """A stomach bleed (which anti-inflammatories can cause) is its own emergency: the text says so, not "too many tablets"."""
+    body = ask(client, message).json()
+    assert body["triage"] == "emergency" and body["parts"][0]["kind"] == "emergency"
+    assert words in body["parts"][0]["markdown"] and body["parts"][-1]["kind"] == "referral"
+    assert not any(p["kind"] == "answer" for p in body["parts"])
+
+
 def test_someone_elses_emergency_speaks_about_them(client):
     body = ask(client, "my dad can't feel his legs and he has wet himself").json()
     assert body["triage"] == "emergency" and "someone else" in body["parts"][0]["markdown"]

@@ -228,6 +228,12 @@ def test_a_stated_age_under_65_and_a_saying_are_not_risks(mini_assistant):
         assert _medication(mini_assistant)(turn(mini_assistant, message)) is None, message
 
 
+def test_a_medicine_its_section_never_names_gets_no_neighbours_dose(mini_assistant):
+    """The mini guide doses ibuprofen and naproxen only: a dose of meloxicam is not there, and theirs would mislead."""
+    reply = _medication(mini_assistant)(turn(mini_assistant, "Hey, I'm 47 and healthy. How much meloxicam can I take today?"))
+    assert reply is not None and not any(n in " ".join(p.markdown for p in reply.parts) for n in ("400mg", "220mg"))
+
+
 def test_only_the_kind_of_medicine_named_is_answered_with_its_sections_dose(mini_assistant):
     assert _medication(mini_assistant)(turn(mini_assistant, "which anti-inflammatory is best and how much do I take?")) is None
 

@@ -27,6 +27,10 @@ def scope() -> ScopeRules:
         "good morning bot",
         "ok thanks bye",
         "what can you do?",
+        "thank u i feel a lot less scared now",
+        "thanks, that's put my mind at rest",
+        "is this a real person or a bot",
+        "are you AI?",
     ],
 )
 def test_greetings_and_thanks(scope, message):
@@ -44,6 +48,8 @@ def test_greetings_and_thanks(scope, message):
         "so much",  # fillers alone are not a greeting
         "hi " * 9,  # more than a few words is a message, whatever its words
         "highlight",  # "hi" only as a whole word
+        "i feel a lot less scared now but the numbness is back",  # relief with a symptom is a message
+        "are you a doctor? my back is killing me",
     ],
 )
 def test_not_greetings(scope, message):
