@@ -201,12 +201,11 @@ class MedicationStep:
         in_question = named if asked is None else self.medicines.find(asked)  # each name once: read the question's own
         uncovered = [m for m in in_question if not m.covered and not m.context]
         names = _joined(list(dict.fromkeys(m.written for m in uncovered))) if uncovered else ""
+        not_covered = turn.texts.part(PartKind.CAUTION, "not_covered", medicine=names) if uncovered else None
         if risks:
             # "on warfarin, can I take Tylenol instead of Advil?": the risk's caution first, then what the guide lacks
-            also = [turn.texts.part(PartKind.CAUTION, "not_covered", medicine=names)] if uncovered else []
-            return self._cautions(turn, risks, also)
-        if uncovered:
-            not_covered = turn.texts.part(PartKind.CAUTION, "not_covered", medicine=names)
+            return self._cautions(turn, risks, [not_covered] if not_covered else [])
+        if not_covered is not None:
             guide_treatments = set(turn.expansion.treatments) - self.scope.medication_treatments
             composition = turn.found.composition
             dose_nearby = composition is not None and bool(amounts_in(composition.markdown))  # another medicine's dose would mislead
@@ -344,8 +343,12 @@ class MedicationStep:
         """The medicine itself (or, when only its kind is named, the kind) is in its section of the guide."""
         if mention.medicine is None or mention.treatment is None:
             return True
-        words = {w.lower() for w in self.medicines.words_of(mention.medicine)} or {mention.medicine.lower()}
-        return any(w in s.lower() for s in self.finder.treatment_sentences(mention.treatment) for w in words)
+        return bool(self._naming([mention.medicine], self.finder.treatment_sentences(mention.treatment)))
+
+    def _naming(self, medicines: Sequence[str], sentences: Sequence[str]) -> list[str]:
+        """The sentences that name one of ``medicines`` by any of its names (generic, brand, misspelling)."""
+        words = {w.lower() for m in medicines for w in self.medicines.words_of(m) or (m,)}
+        return [s for s in sentences if any(w in s.lower() for w in words)]
 
     def _guide_gives_dose(self, turn: Turn, check_named: bool = True) -> bool:
         """True when the guide states a dose for the medicine asked about, and (``check_named``) any amount named is the guide's."""
@@ -361,10 +364,9 @@ class MedicationStep:
             about_drug = []  # only the kind is named ("which anti-inflammatory ..., how much?"): its section's doses answer
         elif not about_drug:
             # a medicine named by a brand the guide doesn't use ("Nurofen") is about the guide's sentences naming it
-            # by another of its names ("Ibuprofen (Advil, Motrin)"); one the guide never names ("Toradol") has no dose
+            # by another of its names ("Ibuprofen (Advil, Motrin)"); one the guide never names ("aspirin") has no dose
             # there, and must not get a neighbour's ("400-600mg" is ibuprofen's)
-            words = {w.lower() for m in medicines for w in self.medicines.words_of(m)}
-            about_drug = [s for s in sentences if any(w in s.lower() for w in words)]
+            about_drug = self._naming(medicines, sentences)
             if not about_drug:
                 return False
         dosed = [s for s in (about_drug or sentences) if amounts_in(s)]
