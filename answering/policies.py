@@ -196,7 +196,9 @@ class MedicationStep:
             return None
         messages = [text, *turn.earlier]
         vectors = self.risks.vectors_for(messages, self.finder.embed_messages)  # triage embedded them: no new model call
-        risks = [r for r in self.risks.assess_texts(messages, vectors) if set(r.applies_to) & classes]
+        said = self.risks.assess_texts(messages, vectors)
+        said += tuple(r for r in self.risks.named_by_triage(turn.triage.signs, messages) if r.risk not in {m.risk for m in said})
+        risks = [r for r in said if set(r.applies_to) & classes]
         asked = asked_about_the_guide(text, self.finder)  # "I'm trying CBD oil as well, but how do I use the heat pad?"
         in_question = named if asked is None else self.medicines.find(asked)  # each name once: read the question's own
         uncovered = [m for m in in_question if not m.covered and not m.context]

@@ -653,6 +653,7 @@ class RiskEntry:
     not_when: tuple[str, ...]
     other_person: bool  # someone else's situation is the point (a child, a pet): it counts when said of them
     after: str = "drug_free"  # what follows the caution: "drug_free" treatments, the "guide"'s own answer, or "nothing"
+    red_flags: tuple[str, ...] = ()  # red-flag signs (red_flags.toml ids) that, found by triage in the patient's own words, are this risk
 
 
 RISK_AFTER = ("drug_free", "guide", "nothing")
@@ -675,7 +676,9 @@ def read_medicine_risks(language: str = DEFAULT_LANGUAGE, path: Path | None = No
     root = doc.root()
     medicines = read_medicines()
     classes = [c.id for c in medicines.classes]
-    lang = read_red_flags(language).pattern_language(medicine_macros(medicines))
+    flags = read_red_flags(language)
+    lang = flags.pattern_language(medicine_macros(medicines))
+    signs = {sign.id for sign in flags.signs}
     risks = []
     for r in root.tables("risk"):
         risk_id = r.text("id")
@@ -685,8 +688,9 @@ def read_medicine_risks(language: str = DEFAULT_LANGUAGE, path: Path | None = No
         entry = RiskEntry(
             risk_id, r.text("label"), applies_to, r.text("text", choices=RISK_TEXTS), tuple(r.strings("phrasings")),
             tuple(r.strings("not_when", default=[])), r.flag("other_person", default=False),
-            r.text("after", default="drug_free", choices=RISK_AFTER),
+            r.text("after", default="drug_free", choices=RISK_AFTER), tuple(r.strings("red_flags", default=[])),
         )
+        r.each("red_flags", lambda sign: None if sign in signs else _raise(f"unknown red-flag sign {sign!r} (see {RED_FLAGS})"), entry.red_flags)
         _check_patterns(r, "phrasings", entry.phrasings, whole_words=True, language=lang)
         _check_patterns(r, "not_when", entry.not_when, whole_words=True, language=lang)
         r.done()

@@ -32,6 +32,7 @@ from rules.files import RiskEntry, medicine_macros, read_medicine_risks, read_me
 from rules.locale import DEFAULT_LANGUAGE
 from rules.patterns import Text
 from safety.context import ContextRules
+from safety.red_flags import SignMatch
 from safety.risk_model import LearnedRisks
 
 log = logging.getLogger("safety")
@@ -137,6 +138,25 @@ class MedicationRisks:
                     entry = self._entries.get(risk)
                     if entry is not None and risk not in reading.set_aside and risk not in theirs:
                         found.setdefault(risk, RiskMatch.of(entry, turn=turn))
+        return tuple(found.values())
+
+    def named_by_triage(self, signs: Sequence[SignMatch], texts: Sequence[str]) -> tuple[RiskMatch, ...]:
+        """The risks whose red-flag signs (``red_flags`` in the data file) triage found in the patient's own words.
+
+        Triage and the medicine rules read the same conversation with different phrase lists: "im pregnent"
+        raises triage's pregnancy banner, and a dose shown under it would contradict the banner. Only the rules'
+        signs count (the medicine risks have a learned layer of their own; triage's, tuned to escalate, read "it's been
+        2 weeks" as pregnancy); a sign of someone else's, or a risk the medicine rules set aside in that message
+        ("not pregnant"), does not count either.
+        """
+        found: dict[str, RiskMatch] = {}
+        for sign in signs:
+            if sign.source != "rules" or sign.other_person or not 0 <= sign.turn < len(texts):
+                continue
+            for risk in self.risks:
+                entry = risk.entry
+                if sign.sign in entry.red_flags and entry.id not in self._reading(texts[sign.turn]).set_aside:
+                    found.setdefault(entry.id, RiskMatch.of(entry, sign.phrase, sign.turn))
         return tuple(found.values())
 
     def set_aside(self, text: str) -> frozenset[str]:

@@ -10,12 +10,15 @@ are named; amounts already taken get Poison Help first.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import httpx
 import pytest
 
+from contracts import Tier
 from rules.files import read_medicine_risks
 from safety.medication import MedicationRisks
+from safety.red_flags import SignMatch
 from tests.servers import app_env, running_apps
 
 DOSE = re.compile(r"\b\d+(?:\s*-\s*\d+)?\s*mg\b", re.IGNORECASE)
@@ -187,6 +190,25 @@ def test_a_general_mention_the_same_message_denies_gets_the_dose():
     risks = MedicationRisks.load()
     reading = risks.assess("My stomach's fine, never had reflux. Does naproxen need food or is that only for people with stomach problems?")
     assert not reading
+
+
+def test_a_red_flag_sign_triage_found_in_the_patients_own_words_is_its_risk_too():
+    """Triage's phrase list and the medicine rules' read the same message: a sign the data file ties to a risk
+    (``red_flags``) counts as that risk, unless it is someone else's or the medicine rules set it aside there."""
+    risks = MedicationRisks.load()
+    pregnant = SignMatch("pregnancy", Tier.URGENT, "pregnancy", "pregnent", 0, "urgent_pregnancy")
+    assert [r.risk for r in risks.named_by_triage([pregnant], ["im pregnent can i take motrin for my bak"])] == ["pregnancy"]
+    assert not risks.named_by_triage([replace(pregnant, other_person=True)], ["my sister is pregnent and her back hurts"])
+    assert not risks.named_by_triage([replace(pregnant, source="learned")], ["it's been 2 weeks, can I keep taking advil?"])
+    assert not risks.named_by_triage([pregnant], ["I'm not pregnant, how much motrin can I take?"])
+    assert not risks.named_by_triage([replace(pregnant, turn=3)], ["how much motrin?"])  # a turn the medicine step does not read
+
+
+def test_a_pregnancy_only_triage_recognised_withholds_the_dose(client):
+    """"im pregnent": triage's pregnancy banner and a dose under it would contradict each other."""
+    body = ask(client, "im pregnent can i take motrin for my bak")
+    assert "urgent_pregnancy" in prompts(body) and "risk_pregnancy" in prompts(body), prompts(body)
+    assert not shows_dose(body), body["answer"]
 
 
 @pytest.mark.parametrize(

@@ -247,6 +247,9 @@ RULES_IN_EACH_LANGUAGE = [
     ("fr", "j'ai mal au dos et j'ai fait dans mon pantalon sans le sentir", Tier.EMERGENCY),
     ("de", "Bin mit dem Rad mit sehr hohem Tempo gestürzt, jetzt ist der Rücken ganz verkrampft", Tier.EMERGENCY),
     ("de", "Bin letzten Winter beim Rodeln gestürzt, ist längst verheilt. Jetzt nur Nackenverspannung vom Laptop.", Tier.NONE),
+    ("zh", "今天左脚连拖鞋都勾不住了，走两步就掉，比前两天更没劲", Tier.EMERGENCY),
+    ("zh", "腰扭了以后这两天小便特别难尿出来，要使很大劲，是不是肌肉痉挛压到了", Tier.EMERGENCY),
+    ("zh", "我的腿比昨天更有劲了，腰也好多了", Tier.NONE),
 ]
 
 
