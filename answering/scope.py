@@ -18,6 +18,7 @@ from rules.locale import DEFAULT_LANGUAGE
 from rules.patterns import PatternLanguage, compile_patterns, compile_words, plain
 
 _GREETING_WORDS = re.compile(r"[a-z]+|[!?]")
+_CLAUSE_BREAK = re.compile(r"[.,!;:\n]+")
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,11 @@ class ScopeRules:
     medication_treatments: frozenset[str]
     medication_words: re.Pattern[str]
     min_known_share: float
+    closing: re.Pattern[str] | None = None
+    closing_unless: re.Pattern[str] | None = None
+    question_openers: frozenset[str] = frozenset()
+    clause_fillers: frozenset[str] = frozenset()
+    closing_max_words: int = 0
 
     @classmethod
     def load(cls, language: str = DEFAULT_LANGUAGE) -> ScopeRules:
@@ -69,14 +75,22 @@ class ScopeRules:
             medication_treatments=frozenset(medicines.covered_treatments),
             medication_words=compile_words((*medicines.general_words, *data.dose_words)),
             min_known_share=data.min_known_share,
+            closing=compile_words(data.closing) if data.closing else None,
+            closing_unless=compile_words(data.closing_unless) if data.closing_unless else None,
+            question_openers=frozenset(plain(w) for w in data.question_openers),
+            clause_fillers=frozenset(plain(w) for w in data.clause_fillers),
+            closing_max_words=data.closing_max_words,
         )
 
     def social(self, text: str) -> str | None:
         """"thanks" for a message of only thanks or goodbye words ("cheers, that's really helped"),
-        "greeting" for only greeting words ("hello? anyone there?"), else None. Fillers may stand between."""
+        "greeting" for only greeting words ("hello? anyone there?"), else None. Fillers may stand between.
+        A thank-you said with words of the patient's own that asks nothing more is "thanks" too (``is_closing``)."""
         words = _GREETING_WORDS.findall(plain(text))
-        if not words or len(words) > 10:
+        if not words:
             return None
+        if len(words) > 10:
+            return "thanks" if self.is_closing(text) else None
         rest = " " + " ".join(w for w in words if w not in "!?") + " "
         thanked = greeted = False
         for phrase in self.thanks_phrases:  # greedily remove known phrases, longest first
@@ -86,10 +100,26 @@ class ScopeRules:
             rest, n = phrase.subn(" ", rest)
             greeted = greeted or n > 0
         if any(w not in self.greeting_fillers for w in rest.split()):
-            return None
+            return "thanks" if self.is_closing(text) else None
         if thanked:
             return "thanks"
         return "greeting" if greeted and len(words) <= 8 else None  # "hi hi hi …" nine times is a message
+
+    def is_closing(self, text: str) -> bool:
+        """A thank-you or goodbye with words of the patient's own ("ok thank u, going to go lie down now"): it thanks,
+        asks nothing and leaves nothing open (``closing`` and its neighbours in ``data/<lang>/scope.toml``)."""
+        if self.closing is None or "?" in text or any(c.isdigit() for c in text):
+            return False
+        prepared = plain(text)
+        if not self.closing.search(prepared) or len(prepared.split()) > self.closing_max_words:
+            return False
+        if self.closing_unless is not None and self.closing_unless.search(prepared):
+            return False
+        for clause in _CLAUSE_BREAK.split(prepared):
+            words = [w for w in clause.split() if w not in self.clause_fillers]
+            if words and words[0] in self.question_openers:
+                return False
+        return True
 
     def logistics_topic(self, text: str) -> LogisticsEntry | None:
         """A question about the clinic itself (opening hours, prices, booking), or None."""

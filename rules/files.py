@@ -339,6 +339,11 @@ class ScopeData:
     logistics: tuple[LogisticsEntry, ...] = ()
     not_in_guide: tuple[SubjectGroup, ...] = ()
     drug_free: tuple[str, ...] = ()
+    closing: tuple[str, ...] = ()
+    closing_unless: tuple[str, ...] = ()
+    question_openers: tuple[str, ...] = ()
+    clause_fillers: tuple[str, ...] = ()
+    closing_max_words: int = 0
 
 
 @cache
@@ -367,6 +372,11 @@ def read_scope(language: str = DEFAULT_LANGUAGE, path: Path | None = None) -> Sc
         _logistics(root),
         _subject_groups(root),
         tuple(dose.strings("drug_free_patterns")),
+        tuple(greeting.strings("closing", default=[])),
+        tuple(greeting.strings("closing_unless", default=[])),
+        tuple(greeting.strings("question_openers", default=[])),
+        tuple(greeting.strings("clause_fillers", default=[])),
+        greeting.integer("closing_max_words", default=0, minimum=0),
     )
     lang = PatternLanguage(medicine_macros(read_medicines()))
     _check_patterns(injection, "patterns", data.injection, whole_words=False, language=lang)
