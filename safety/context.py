@@ -22,6 +22,7 @@ from rules.files import RedFlagsData
 from rules.negation import NegationReading, NegationRules, Spans
 from rules.patterns import SENTENCE_END, SENTENCE_ENDS, PatternLanguage
 
+_SENTENCE_START = re.compile(rf"(?:{SENTENCE_END})\s*")  # a sentence end and the spaces after it
 _SENTENCE_REACH = 400  # characters: what is said of another person in one sentence (bounds the work on a huge message)
 
 
@@ -166,7 +167,8 @@ class Context:
         if marker is None:
             return Verdict(None)
         if risk:  # a risk factor is history by nature: it counts when they have symptoms now, said in the present
-            now = self._their_symptoms(marker) and (self._happening_now(marker, end) or self._present_later(end))  # not "her back was always bad"
+            # not "her back was always bad"; the next sentence may tell it ("My wife had cancer in 2021. She's now got back pain")
+            now = self._their_symptoms(marker, True) and (self._happening_now(marker, end) or self._present_later(end, True))
             return Verdict(None, other_person=True) if now else Verdict(SetAside("other person", marker))
         # "my wife got T-boned ..., now she's got back spasms": the event is past, its symptoms are not.
         if self._happening_now(marker, end) or (self._their_symptoms(marker) and self._present_later(end) and not self._long_past(marker)):
@@ -197,9 +199,23 @@ class Context:
         sentence_end = SENTENCE_ENDS.search(self.plain, start, window)
         return sentence_end.start() if sentence_end else window
 
-    def _their_symptoms(self, marker: int) -> bool:
-        """Whether the sentence that speaks of another person says they have symptoms now (``their_symptoms``)."""
-        return self.rules.their_symptoms.search(self.plain, marker, self._sentence_end(marker)) is not None
+    def _their_sentences_end(self, start: int) -> int:
+        """Where what is said of another person ends: the sentence going on from ``start``, and the next one too
+        when it opens on them ("My wife had kidney cancer in 2021. She's now got back pain")."""
+        end = self._sentence_end(start)
+        following = _SENTENCE_START.match(self.plain, end)
+        if following is None:
+            return end
+        opener = self.rules.other_person.match(self.plain, following.end())
+        if opener is None or self.rules.first_person.match(self.plain, following.end()):
+            return end
+        return self._sentence_end(opener.end())
+
+    def _their_symptoms(self, marker: int, next_sentence: bool = False) -> bool:
+        """Whether the sentence that speaks of another person (and with ``next_sentence``, the next one when it
+        opens on them) says they have symptoms now (``their_symptoms``)."""
+        end = self._their_sentences_end(marker) if next_sentence else self._sentence_end(marker)
+        return self.rules.their_symptoms.search(self.plain, marker, end) is not None
 
     def _long_past(self, marker: int) -> bool:
         """Whether the sentence that speaks of another person dates it long ago ("years ago", "last year")."""
@@ -215,9 +231,11 @@ class Context:
         start = starts[-1] if starts else max(0, marker - _SENTENCE_REACH)
         return self.rules.recent.search(self.plain, start, self._sentence_end(marker)) is not None
 
-    def _present_later(self, end: int) -> bool:
-        """Whether the rest of the sentence after a mention speaks of the present ("..., now she's got back spasms")."""
-        return self._tells_of_now(self.plain[end : self._sentence_end(end)])
+    def _present_later(self, end: int, next_sentence: bool = False) -> bool:
+        """Whether the rest of the sentence after a mention (and with ``next_sentence``, the next one when it
+        opens on them) speaks of the present ("..., now she's got back spasms")."""
+        stop = self._their_sentences_end(end) if next_sentence else self._sentence_end(end)
+        return self._tells_of_now(self.plain[end:stop])
 
     def _happening_now(self, marker: int, end: int) -> bool:
         """Whether what is said of another person, from ``marker`` to the end of that clause,

@@ -114,7 +114,11 @@ class Triage:
             found += [replace(match, turn=turn) for match in matches]
             suffix = f" (earlier message {turn})" if turn else ""
             set_aside += [why + suffix for why in reading.set_aside]
-        found += self.english.read_across(texts[ACROSS_MESSAGES - 1 :: -1])
+        recent_oldest_first = texts[ACROSS_MESSAGES - 1 :: -1]
+        found += self.english.read_across(recent_oldest_first)
+        own = self.rules.get(self.detector.rules_language(texts[0]))
+        if own is not None and own is not self.english:  # "Mon père a un anévrisme. Il vient d'avoir une douleur soudaine"
+            found += own.read_across(recent_oldest_first)
         language = self.language_of(texts[0])
         signs = self._labelled(_most_severe_first(found), language)
         return TriageResult(signs[0].tier if signs else Tier.NONE, signs, tuple(dict.fromkeys(set_aside)), language)

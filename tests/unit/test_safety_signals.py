@@ -250,6 +250,13 @@ RULES_IN_EACH_LANGUAGE = [
     ("zh", "今天左脚连拖鞋都勾不住了，走两步就掉，比前两天更没劲", Tier.EMERGENCY),
     ("zh", "腰扭了以后这两天小便特别难尿出来，要使很大劲，是不是肌肉痉挛压到了", Tier.EMERGENCY),
     ("zh", "我的腿比昨天更有劲了，腰也好多了", Tier.NONE),
+    # a known aneurysm in one sentence, the sudden pain in the next (``across_sentences`` in each language)
+    ("fr", "Ma mère a un anévrisme de l'aorte. Elle vient d'avoir une douleur brutale dans le dos.", Tier.EMERGENCY),
+    ("es", "Mi abuelo tiene un aneurisma en la aorta. Ahora le ha dado un dolor de espalda de golpe.", Tier.EMERGENCY),
+    ("de", "Meine Oma hat ein Aortenaneurysma. Seit einer Stunde hat sie plötzlich Rückenschmerzen.", Tier.EMERGENCY),
+    ("fr", "est-ce qu'une crise cardiaque peut ressembler à un mal de dos ? simple curiosité", Tier.NONE),
+    ("fr", "Mon père est suivi pour un lymphome. Il a mal au dos depuis trois jours.", Tier.URGENT),
+    ("zh", "前几年脚麻的问题早就好了，现在就是腰有点紧", Tier.NONE),
 ]
 
 
