@@ -31,7 +31,7 @@ from index.retriever import Retriever
 from index.vocabulary import MAX_QUERY_CHARS
 from rules.locale import DEFAULT_LANGUAGE
 from rules.prompts import Prompts
-from safety.learned import LearnedSignal
+from safety.learned import LearnedSignal, text_features
 from safety.medication import MedicationRisks
 from safety.notices import notice_parts
 from safety.risk_model import LearnedRisks
@@ -90,6 +90,18 @@ class Assistant:
             self.settings, retriever, self.triage, self.texts, self.scope, self.question_rules, self.medicines, self.risks, self.answerability,
             self.limits,
         )
+
+    def forget_messages(self) -> None:
+        """Forget every message read so far: its vectors, n-grams, rule readings and language.
+
+        For the latency benchmark, which times each question as a new one (a
+        conversation's earlier messages are read from these caches when it goes on).
+        The guide's own sentences stay cached: they are read for every question.
+        """
+        self.finder.forget_vectors()
+        text_features.cache_clear()
+        self.triage.forget_messages()
+        self.risks.forget_messages()
 
     def texts_for(self, language: str) -> Prompts:
         """The clinic's texts in ``language`` (English when it has none)."""

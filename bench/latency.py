@@ -37,7 +37,6 @@ RETRIEVING_KINDS = ("answer", "no_answer")
 
 def run(rounds: int, index_dir: Path | None) -> dict[str, Any]:
     from answering.pipeline import Assistant
-    from safety.learned import text_features
 
     settings = load_settings()
     if index_dir is not None:
@@ -62,8 +61,7 @@ def run(rounds: int, index_dir: Path | None) -> dict[str, Any]:
             first_floor = (i + round_no) % 2 == 0  # alternate the order so neither side always runs on a warmer cache
             if first_floor:
                 floor = _time(lambda q=q: embedder.encode_query(q.text))
-            assistant.finder.forget_vectors()  # every question is new: its embedding is part of what is measured
-            text_features.cache_clear()  # ...and so are its n-grams and word pairs (cached while several layers read one message)
+            assistant.forget_messages()  # every question is new: its embedding, n-grams and rule readings are part of what is measured
             t = time.perf_counter()
             answer = assistant.answer(q.text, q.history)
             wall = (time.perf_counter() - t) * 1000

@@ -52,6 +52,10 @@ class LanguageDetector:
         # detect (the reply's texts) and rules_language (triage) read the same message: compute its confidences once
         self._confidences = lru_cache(maxsize=1024)(self._compute_confidences)
 
+    def forget_messages(self) -> None:
+        """Drop the remembered confidences (the latency benchmark reads every question as new)."""
+        self._confidences.cache_clear()
+
     def detect(self, text: str) -> str:
         """The message's language, or English when it is English, too short, mixed or unsure."""
         return self.likeliest(text, self.min_confidence)

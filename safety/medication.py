@@ -97,6 +97,10 @@ class MedicationRisks:
         self.for_someone_else = for_someone_else
         self._read_cached = lru_cache(maxsize=_CACHED_MESSAGES)(self._read)
 
+    def forget_messages(self) -> None:
+        """Drop the remembered readings of messages (the latency benchmark reads every question as new)."""
+        self._read_cached.cache_clear()
+
     @classmethod
     def load(cls, language: str = DEFAULT_LANGUAGE, learned: LearnedRisks | None = None) -> MedicationRisks:
         data = read_medicine_risks(language)

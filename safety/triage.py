@@ -86,6 +86,12 @@ class Triage:
         self._read_cached = lru_cache(maxsize=_CACHED_MESSAGES)(self._read_rules)
         self._language_cached = lru_cache(maxsize=_CACHED_MESSAGES)(self.detector.detect)
 
+    def forget_messages(self) -> None:
+        """Drop the remembered readings of messages (the latency benchmark reads every question as new)."""
+        self._read_cached.cache_clear()
+        self._language_cached.cache_clear()
+        self.detector.forget_messages()
+
     @classmethod
     def load(cls, languages: Sequence[str] = (DEFAULT_LANGUAGE,), learned: LearnedSignal | None = None, min_confidence: float = 0.75) -> Triage:
         """Load and compile the red-flag data of ``languages`` that have it (raises ``RulesError`` naming file, key and line)."""
