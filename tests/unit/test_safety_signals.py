@@ -211,6 +211,12 @@ def test_another_languages_rules_overrule_an_english_match_they_set_aside(englis
 # Each language's rules: an illness long over, someone else's past, an idiom after the gym and a question about what
 # might happen do not fire; the same words said of the patient now still do.
 RULES_IN_EACH_LANGUAGE = [
+    ("es", "siento como una descarga que me baja por la pierna derecha hasta el pie", Tier.URGENT),
+    ("es", "hace unos días se me durmió el pie un rato pero ya se me pasó, solo me duele la espalda", Tier.NONE),
+    ("fr", "J'ai eu de la fièvre avec la grippe il y a dix jours, c'est fini maintenant, mais le dos est raide", Tier.NONE),
+    ("de", "Das Taubheitsgefühl im Fuß ist schon weg, nur der Rücken zwickt", Tier.NONE),
+    ("de", "ich spritze seit einem Jahr und habe jetzt Rückenschmerzen", Tier.URGENT),
+    ("zh", "前几天脚麻了一下，已经好了，现在就是腰酸", Tier.NONE),
     ("de", "Hatte vor zwei Monaten Grippe mit Fieber, längst vorbei. Jetzt Rücken vom Umzug.", Tier.NONE),
     ("de", "Ich habe seit gestern Fieber und Rückenschmerzen", Tier.URGENT),
     ("de", "Wenn ich Fieber dazu bekäme, wäre das schlimm?", Tier.NONE),
