@@ -13,6 +13,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from functools import partial
 
 import numpy as np
 
@@ -26,6 +27,7 @@ from answering.roles import RoleRules, sentence_priors
 from answering.sentence_heads import SentenceHeads
 from answering.turn import Found, Turn
 from contracts import Sentence
+from embedding.background import DuringModelCall
 from index.retriever import Retriever, SearchResult
 from index.text import tokenize
 from index.vocabulary import MAX_QUERY_CHARS, Expansion
@@ -85,7 +87,11 @@ class PassageFinder:
         with self._vectors_lock:
             missing = [t for t in dict.fromkeys(cut) if t not in self._vectors]
         if missing:
-            rows = self.retriever.query_vectors.of(missing, [self.expansion_of(t) for t in missing])
+            vectors = self.retriever.query_vectors
+            # The lay words are looked up on a worker while this thread waits in the model call (they only move the vector after).
+            with DuringModelCall(partial(self._expansions_of, missing)) as expanding:
+                bare = vectors.embedded(missing)
+                rows = vectors.moved(bare, expanding.result())
             with self._vectors_lock:
                 for text, row in zip(missing, np.asarray(rows, dtype=np.float32).reshape(len(missing), -1), strict=True):
                     self._vectors[text] = row
@@ -115,6 +121,9 @@ class PassageFinder:
         expansion = self.expansion_of(turn.text)
         turn.timings["expand"] = _ms(t)
         return expansion
+
+    def _expansions_of(self, texts: list[str]) -> list[Expansion]:
+        return [self.expansion_of(t) for t in texts]
 
     def expansion_of(self, text: str) -> Expansion:
         """The lay-word expansion of a (cut) message, read once: the embedding and the search both use it."""

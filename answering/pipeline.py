@@ -159,7 +159,11 @@ class Assistant:
         return triage, [*notice_parts(triage, texts), texts.part(PartKind.REFERRAL, "referral")]
 
     def _triage(self, text: str, history: Any, timings: dict[str, float]) -> TriageResult:
-        """Triage with the rules and the learned layer (which reads the query vectors: timed as "embed")."""
+        """Triage with the rules and the learned layer (which reads the query vectors: timed as "embed").
+
+        The rules read while the vectors are computed on a worker thread, so
+        "triage" is the time it adds beyond the embedding, not its own CPU time.
+        """
 
         def embed(texts: list[str]) -> Any:
             t = time.perf_counter()

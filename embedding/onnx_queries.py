@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from embedding.background import model_call_starting
 from embedding.info import EmbedderInfo
 from embedding.query_batcher import QueryBatcher
 
@@ -213,7 +214,9 @@ class OnnxQueryEmbedder:
 
     def encode_batch(self, texts: Sequence[str]) -> np.ndarray:
         """Unit-length float32 vectors, one row per text, in one ONNX call."""
-        (vectors,) = self._session.run(None, self._tokenize(texts))
+        inputs = self._tokenize(texts)
+        model_call_starting()  # the GIL is released from here: work waiting on this thread may run meanwhile
+        (vectors,) = self._session.run(None, inputs)
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
     def encode_query(self, text: str) -> np.ndarray:

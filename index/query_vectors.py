@@ -62,8 +62,11 @@ class QueryVectors:
 
     def of(self, texts: Sequence[str], expansions: Sequence[Expansion], hint: str = "") -> np.ndarray:
         """One unit row per text: each embedded as written (one model call), then moved toward its terms."""
-        bare = np.asarray(self._encode(list(texts)), dtype=np.float32).reshape(len(texts), -1)
-        return self.moved(bare, expansions, hint)
+        return self.moved(self.embedded(texts), expansions, hint)
+
+    def embedded(self, texts: Sequence[str]) -> np.ndarray:
+        """One row per text, embedded as written (one model call): ``moved`` then adds its terms."""
+        return np.asarray(self._encode(list(texts)), dtype=np.float32).reshape(len(texts), -1)
 
     def moved(self, bare: np.ndarray, expansions: Sequence[Expansion], hint: str = "") -> np.ndarray:
         """``bare`` rows moved toward their expansions' terms (and ``hint``, a topic title, for every row)."""

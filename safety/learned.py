@@ -291,6 +291,15 @@ class LearnedSignal:
         """The sparse features the heads were fitted on (``text_features`` at the model's word-pair weight)."""
         return text_features(text, self.word_pair_weight)
 
+    def prepare(self, text: str) -> None:
+        """Read ahead what ``votes`` needs besides the vector (the n-grams of the message and its clauses; cached).
+
+        Triage calls it while the vector is being computed (``embedding.background``).
+        """
+        self.features(text)
+        for clause in clauses(text):
+            self.features(clause)
+
     @classmethod
     def load(cls, weights: Path = WEIGHTS, meta_path: Path = META) -> LearnedSignal:
         return read_model(weights, meta_path, cls.from_arrays, "python -m safety.training train")

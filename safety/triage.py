@@ -32,12 +32,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 import numpy as np
 
 from contracts import Tier, content_text, user_texts
+from embedding.background import DuringModelCall
 from rules.locale import DEFAULT_LANGUAGE, data_file
 from safety.language import LanguageDetector
 from safety.learned import LearnedSignal
@@ -51,6 +52,15 @@ _CACHED_MESSAGES = 1024
 _CACHED_CHARS = 4000  # longer messages are read every time rather than kept in memory
 
 Embed = Callable[[list[str]], np.ndarray]  # texts -> their query vectors, one row each
+
+
+@dataclass(frozen=True)
+class _WithoutVectors:
+    """What triage reads of a conversation without the query vectors (while they are computed)."""
+
+    readings: list[Reading]  # the rules' reading of each message, newest first
+    across: tuple[SignMatch, ...]  # the rules' reading of the newest messages as one
+    language: str  # of the newest message
 
 
 @dataclass(frozen=True)
@@ -109,27 +119,41 @@ class Triage:
         without it (or if it fails) the rules decide alone.
         """
         texts = [content_text(message), *user_texts(history, MAX_USER_MESSAGES)]
-        readings = [self._read(text) for text in texts]  # the rules first: the query vectors may still be on their way
-        vectors = self._vectors(texts, embed)
+        if embed is not None and self.learned is not None:
+            # What needs no vector is read on a worker while this thread waits in the embedding's model call.
+            with DuringModelCall(partial(self._read_without_vectors, texts)) as reading:
+                vectors = self._vectors(texts, embed)
+                read = reading.result()
+        else:
+            read, vectors = self._read_without_vectors(texts), None
         found: list[SignMatch] = []
         set_aside: list[str] = []
-        for turn, (text, reading) in enumerate(zip(texts, readings, strict=True)):
-            matches = list(reading.found)
+        for turn, (text, rules) in enumerate(zip(texts, read.readings, strict=True)):
+            matches = list(rules.found)
             if vectors is not None and text.strip():
-                matches += self._learned(text, vectors[turn], reading)
+                matches += self._learned(text, vectors[turn], rules)
             found += [replace(match, turn=turn) for match in matches]
             suffix = f" (earlier message {turn})" if turn else ""
-            set_aside += [why + suffix for why in reading.set_aside]
-        recent_oldest_first = texts[ACROSS_MESSAGES - 1 :: -1]
-        found += self.english.read_across(recent_oldest_first)
-        own = self.rules.get(self.detector.rules_language(texts[0]))
-        if own is not None and own is not self.english:  # "Mon père a un anévrisme. Il vient d'avoir une douleur soudaine"
-            found += own.read_across(recent_oldest_first)
-        language = self.language_of(texts[0])
+            set_aside += [why + suffix for why in rules.set_aside]
+        found += read.across
+        language = read.language
         signs = self._labelled(_most_severe_first(found), language)
         return TriageResult(signs[0].tier if signs else Tier.NONE, signs, tuple(dict.fromkeys(set_aside)), language)
 
     # -- the signals ---------------------------------------------------------------------------
+
+    def _read_without_vectors(self, texts: list[str]) -> _WithoutVectors:
+        """The rules on each message and across the newest ones, the language, and the n-grams the learned layer reads."""
+        readings = [self._read(text) for text in texts]
+        recent_oldest_first = texts[ACROSS_MESSAGES - 1 :: -1]
+        across = self.english.read_across(recent_oldest_first)
+        own = self.rules.get(self.detector.rules_language(texts[0]))
+        if own is not None and own is not self.english:  # "Mon père a un anévrisme. Il vient d'avoir une douleur soudaine"
+            across += own.read_across(recent_oldest_first)
+        if self.learned is not None:
+            for text in texts:
+                self.learned.prepare(text)
+        return _WithoutVectors(readings, across, self.language_of(texts[0]))
 
     def _read(self, text: str) -> Reading:
         return self._read_cached(text) if len(text) <= _CACHED_CHARS else self._read_rules(text)
@@ -166,9 +190,8 @@ class Triage:
             votes.append(SignMatch(vote.sign, vote.tier, vote.sign, "", 0, self._texts.get(vote.sign, "urgent"), source="learned"))
         return votes
 
-    def _vectors(self, texts: list[str], embed: Embed | None) -> np.ndarray | None:
-        if embed is None or self.learned is None:
-            return None
+    def _vectors(self, texts: list[str], embed: Embed) -> np.ndarray | None:
+        assert self.learned is not None
         try:
             vectors = np.asarray(embed(texts), dtype=np.float32).reshape(len(texts), -1)
         except Exception:  # the rules still decide: a broken embedder must never hide a red flag
