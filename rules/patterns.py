@@ -23,7 +23,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import NoReturn
 
@@ -111,48 +111,51 @@ def _lower_literals(pattern: str) -> str:
     return _LITERAL_CAPITAL.sub(lambda m: m.group() if m.group()[0] in "\\(" else m.group().lower(), pattern)
 
 
+def _syntax(pattern: str) -> Iterator[tuple[str, bool]]:
+    """Each character of a regex with whether it is syntax: not escaped and outside any character class."""
+    in_class = escaped = False
+    for i, ch in enumerate(pattern):
+        if escaped:
+            escaped = False
+            yield ch, False
+        elif ch == "\\":
+            escaped = True
+            yield ch, False
+        elif in_class:
+            in_class = ch != "]" or pattern[i - 1] == "["
+            yield ch, False
+        elif ch == "[":
+            in_class = True
+            yield ch, False
+        else:
+            yield ch, True
+
+
 def _widen_spaces(pattern: str) -> str:
     """A space outside a character class matches any separator run (" ?" an optional one)."""
     out: list[str] = []
-    in_class = escaped = False
-    i = 0
-    while i < len(pattern):
-        ch = pattern[i]
-        if escaped:
-            escaped = False
-        elif ch == "\\":
-            escaped = True
-        elif in_class:
-            in_class = ch != "]" or pattern[i - 1] == "["
-        elif ch == "[":
-            in_class = True
-        elif ch == " ":
-            if pattern.startswith(" ?", i):
-                out.append(f"(?:{SEP})?")
-                i += 2
+    optional = False  # the "?" after a space was taken with it
+    for ch, syntax in _syntax(pattern):
+        if optional:
+            optional = False
+            if ch == "?" and syntax:
+                out[-1] = f"(?:{SEP})?"
                 continue
+        if ch == " " and syntax:
             out.append(SPACE)
-            i += 1
+            optional = True
             continue
         out.append(ch)
-        i += 1
     return "".join(out)
 
 
 def _has_top_level_bar(pattern: str) -> bool:
     """Whether ``pattern`` is itself an alternation ("a|b") outside any group or character class."""
     depth = 0
-    in_class = escaped = False
-    for i, ch in enumerate(pattern):
-        if escaped:
-            escaped = False
-        elif ch == "\\":
-            escaped = True
-        elif in_class:
-            in_class = ch != "]" or pattern[i - 1] == "["
-        elif ch == "[":
-            in_class = True
-        elif ch == "(":
+    for ch, syntax in _syntax(pattern):
+        if not syntax:
+            continue
+        if ch == "(":
             depth += 1
         elif ch == ")":
             depth -= 1
