@@ -77,10 +77,10 @@ class DuringModelCall(Generic[T]):
         self._gate.set()  # never leave a worker waiting
 
     def result(self) -> T:
-        if self._claim.acquire(blocking=False):  # the worker has not started it (no model call here, or no free worker)
-            self._gate.set()
+        mine = self._claim.acquire(blocking=False)  # the worker has not started it (no model call here, or no free worker)
+        self._gate.set()  # the worker runs it now, or returns at once if this thread took it
+        if mine:
             return self._work()
-        self._gate.set()
         assert self._future is not None
         ran, value = self._future.result()
         assert ran
