@@ -161,7 +161,7 @@ class Assistant:
     def _triage(self, text: str, history: Any, timings: dict[str, float]) -> TriageResult:
         """Triage with the rules and the learned layer (which reads the query vectors: timed as "embed").
 
-        The rules read while the vectors are computed on a worker thread, so
+        The rules read on a worker thread while this one computes the vectors, so
         "triage" is the time it adds beyond the embedding, not its own CPU time.
         """
 

@@ -121,11 +121,11 @@ class Triage:
         texts = [content_text(message), *user_texts(history, MAX_USER_MESSAGES)]
         if embed is not None and self.learned is not None:
             # What needs no vector is read on a worker while this thread waits in the embedding's model call.
-            with DuringModelCall(partial(self._read_without_vectors, texts)) as reading:
+            with DuringModelCall(partial(self._read_without_vectors, texts, learned=True)) as reading:
                 vectors = self._vectors(texts, embed)
                 read = reading.result()
         else:
-            read, vectors = self._read_without_vectors(texts), None
+            read, vectors = self._read_without_vectors(texts, learned=False), None
         found: list[SignMatch] = []
         set_aside: list[str] = []
         for turn, (text, rules) in enumerate(zip(texts, read.readings, strict=True)):
@@ -142,15 +142,16 @@ class Triage:
 
     # -- the signals ---------------------------------------------------------------------------
 
-    def _read_without_vectors(self, texts: list[str]) -> _WithoutVectors:
-        """The rules on each message and across the newest ones, the language, and the n-grams the learned layer reads."""
+    def _read_without_vectors(self, texts: list[str], learned: bool) -> _WithoutVectors:
+        """The rules on each message and across the newest ones, the language, and (``learned``: when the vectors
+        are coming) the n-grams the learned layer will read."""
         readings = [self._read(text) for text in texts]
         recent_oldest_first = texts[ACROSS_MESSAGES - 1 :: -1]
         across = self.english.read_across(recent_oldest_first)
         own = self.rules.get(self.detector.rules_language(texts[0]))
         if own is not None and own is not self.english:  # "Mon père a un anévrisme. Il vient d'avoir une douleur soudaine"
             across += own.read_across(recent_oldest_first)
-        if self.learned is not None:
+        if learned and self.learned is not None:
             for text in texts:
                 self.learned.prepare(text)
         return _WithoutVectors(readings, across, self.language_of(texts[0]))
