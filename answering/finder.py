@@ -13,7 +13,6 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from functools import partial
 
 import numpy as np
 
@@ -88,10 +87,11 @@ class PassageFinder:
             missing = [t for t in dict.fromkeys(cut) if t not in self._vectors]
         if missing:
             vectors = self.retriever.query_vectors
-            # The lay words are looked up on a worker while this thread waits in the model call (they only move the vector after).
-            with DuringModelCall(partial(self._expansions_of, missing)) as expanding:
+            # The lay words are looked up, and where they move the vector worked out, on a worker while this
+            # thread waits in the model call: after it, only an addition is left.
+            with DuringModelCall(lambda: vectors.directions(self._expansions_of(missing))) as directions:
                 bare = vectors.embedded(missing)
-                rows = vectors.moved(bare, expanding.result())
+                rows = vectors.moved_by(bare, directions.result())
             with self._vectors_lock:
                 for text, row in zip(missing, np.asarray(rows, dtype=np.float32).reshape(len(missing), -1), strict=True):
                     self._vectors[text] = row

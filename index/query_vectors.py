@@ -70,15 +70,31 @@ class QueryVectors:
 
     def moved(self, bare: np.ndarray, expansions: Sequence[Expansion], hint: str = "") -> np.ndarray:
         """``bare`` rows moved toward their expansions' terms (and ``hint``, a topic title, for every row)."""
+        return self.moved_by(bare, self.directions(expansions, hint))
+
+    def directions(self, expansions: Sequence[Expansion], hint: str = "") -> list[np.ndarray | None]:
+        """What each expansion adds to its row: ``weight`` × the unit mean of its terms' vectors (None: nothing).
+
+        It needs no embedding of the message, so the finder reads it while the model call runs."""
         wanted = [(*x.terms, hint) if hint else x.terms for x in expansions]
         self.learn(t for terms in wanted for t in terms)  # a term not met at load (a clinic's new title): once
         with self._lock:  # only the lookups: the arithmetic runs outside it, concurrent requests do not queue here
             term_rows = [[self._terms[t] for t in dict.fromkeys(terms)] if self.weight else [] for terms in wanted]
-        out = np.array(bare, dtype=np.float32, copy=True).reshape(len(expansions), -1)
-        for row, rows in zip(out, term_rows, strict=True):
-            if rows:
-                mean = np.mean(rows, axis=0)
-                row += self.weight * mean / max(float(np.linalg.norm(mean)), 1e-12)
+        found: list[np.ndarray | None] = []
+        for rows in term_rows:
+            if not rows:
+                found.append(None)
+                continue
+            mean = np.mean(rows, axis=0)
+            found.append(self.weight * mean / max(float(np.linalg.norm(mean)), 1e-12))
+        return found
+
+    def moved_by(self, bare: np.ndarray, directions: Sequence[np.ndarray | None]) -> np.ndarray:
+        """``bare`` rows plus their ``directions``, each made a unit vector again."""
+        out = np.array(bare, dtype=np.float32, copy=True).reshape(len(directions), -1)
+        for row, direction in zip(out, directions, strict=True):
+            if direction is not None:
+                row += direction
         out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
         return out
 

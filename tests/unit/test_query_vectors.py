@@ -72,6 +72,19 @@ def test_several_terms_count_as_their_mean_and_a_topic_hint_is_embedded_once():
     assert model.calls[1:] == [["Heat and Cold"]]
 
 
+def test_directions_need_no_model_call_and_add_up_to_the_moved_vector():
+    """The finder works out the directions while the message is in the model, then only adds them."""
+    model = Model()
+    vectors = QueryVectors(model, 0.7, ["cold therapy", "ice pack"])
+    expansions = [_expansion("cold therapy", "ice pack"), _expansion()]
+    directions = vectors.directions(expansions)
+    assert len(model.calls) == 1  # the terms at load; the directions embed nothing
+    assert directions[1] is None
+    assert np.linalg.norm(directions[0]) == pytest.approx(0.7)
+    bare = vectors.embedded(["frozen peas?", "hello"])
+    assert np.array_equal(vectors.moved_by(bare, directions), vectors.moved(bare, expansions))
+
+
 def test_the_signature_a_learned_layer_records_changes_with_what_makes_the_vectors():
     from index.query_vectors import signature
 
