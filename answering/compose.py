@@ -83,6 +83,7 @@ class Composition:
     treatments: tuple[str, ...]
     kind: str = "answer"  # "answer" | "cross"
     passages: tuple[str, ...] = ()  # chunk ids quoted, in citation order
+    opening: str = ""  # the text of the sentence it opens with (a prose answer)
 
 
 def score_sentences(
@@ -159,6 +160,27 @@ def _opening(scored: list[Scored], firsts: dict[int, Scored], tuning: ComposerTu
         if s.prior >= tuning.generic_cut and (not _is_list_intro(s.sentence) or id(s) in items) and not _is_lead_in(s, tuning)
     ]
     return max(candidates or scored[:5], key=standalone)
+
+
+def best_standalone(scored: list[Scored], tuning: ComposerTuning) -> Scored | None:
+    """The best of ``scored`` (one treatment's sentences, best first) that reads alone as a line of its own: not
+    generic, not a list's introduction or a bullet's lead-in, not leaning on the sentence before it. For a side
+    of a choice ("chiro or physio?"), shown under that treatment's name."""
+    firsts = _bullet_firsts(scored)
+    for item in scored[:8]:
+        if item.score < tuning.min_score:
+            return None
+        first = firsts.get(item.sentence.block)
+        if (
+            item.prior < tuning.generic_cut
+            or _is_list_intro(item.sentence)
+            or _is_lead_in(item, tuning)
+            or _ANAPHORIC_OPENING.match(_body(item.sentence.text))
+            or (first is not None and needs_opener(item, first, tuning))
+        ):
+            continue
+        return item
+    return None
 
 
 def _is_lead_in(item: Scored, tuning: ComposerTuning) -> bool:
@@ -394,8 +416,13 @@ def compose(
     examples: Mapping[str, float] | None = None,
     heads: Mapping[str, float] | None = None,
     facts: Mapping[str, float] | None = None,
+    sides: Sequence[Scored] = (),
 ) -> Composition | None:
-    """A cited paragraph answering the question, or None when nothing scores high enough."""
+    """A cited paragraph answering the question, or None when nothing scores high enough.
+
+    ``sides``: for a choice ("chiro or physio?"), each side's best sentence (``best_standalone``), shown first, one
+    line each under its treatment's name, before the paragraph; unless the paragraph's opening already speaks of
+    both (``speaks_of_both``), which then answers the choice in one sentence."""
     prose = [i for i, s in enumerate(sentences) if not s.is_cell]
     scored = score_sentences(
         query_vector, query_tokens, [sentences[i] for i in prose], vectors[prose], chunk_rank, tuning, wanted, idf, priors,
@@ -409,6 +436,14 @@ def compose(
     while len(chosen) > tuning.max_sentences:  # context lines push out the weakest supporting sentence
         weakest = min(chosen[1:], key=lambda s: s.score)
         chosen.remove(weakest)
+    if sides:
+        shown = {s.sentence.id for s in sides}
+        rest = [c for c in chosen if c.sentence.id not in shown]
+        chosen = [*sides, *rest]
     lines, citations = cite(chosen, chunks, labels)
     treatments = tuple(dict.fromkeys(c.sentence.treatment for c in chosen))
-    return Composition(" ".join(lines), citations, chosen[0].score, treatments, passages=quoted_passages(chosen))
+    markdown = " ".join(lines)
+    if sides:
+        opening = "\n".join(f"- **{s.sentence.title}**: {line}" for s, line in zip(sides, lines))
+        markdown = f"{opening}\n\n{' '.join(lines[len(sides):])}".rstrip()
+    return Composition(markdown, citations, chosen[0].score, treatments, passages=quoted_passages(chosen), opening=chosen[0].sentence.text)

@@ -17,7 +17,7 @@ from collections.abc import Callable
 import numpy as np
 
 from answering.comparison import compose_comparison, with_table_row
-from answering.compose import ComposerTuning, Composition, compose
+from answering.compose import ComposerTuning, Composition, Scored, best_standalone, compose, score_sentences
 from answering.conversation import last_reply, user_turns
 from answering.exemplars import ExemplarBank, embed_in_batches
 from answering.followup import Focus, FollowUpResolver
@@ -181,17 +181,56 @@ class PassageFinder:
             )
         else:
             composition = self._compose_sentences(text, query_vector, tokens, search, focus)
+            sides = self._sides(text, query_vector, tokens, composition) if composition is not None and not focus else ()
+            if sides:
+                composition = self._compose_sentences(text, query_vector, tokens, search, focus, sides=sides)
             if composition is not None:
                 cells, vectors = self.retriever.table_cells()
                 composition = with_table_row(composition, query_vector, tokens, cells, vectors, chunks, self.tuning, search.expansion.treatments)
         turn.timings["compose"] = turn.timings.get("compose", 0.0) + _ms(t)
         return composition
 
+    def _sides(
+        self, text: str, query_vector: np.ndarray, tokens: tuple[set[str], set[str]], composition: Composition,
+    ) -> tuple[Scored, ...]:
+        """For a choice between two treatments ("chiro or physio?") that ``composition`` opens on one side of only,
+        each side's best sentence that reads alone (from all of that treatment's passages); () otherwise."""
+        pair = self.question_rules.sides(text, self._named_in_table)
+        if pair is None:
+            return ()
+        # "They are often prescribed when NSAIDs alone are insufficient" (of muscle relaxants) speaks of both already.
+        spoken_of = {*composition.treatments[:1], *self._named_in_table(composition.opening)}
+        if set(pair) <= spoken_of:
+            return ()
+        examples = self.examples.similarities(query_vector)
+        heads = self.heads.probabilities(query_vector)
+        wanted = self.question_rules.wanted_types(text)
+        found = []
+        for treatment in pair:
+            chunk_ids = [self.retriever.chunks[i].id for i in self.retriever.rows_by_treatment.get(treatment, [])]
+            sentences, vectors = self.retriever.sentences_of(chunk_ids)
+            prose = [i for i, s in enumerate(sentences) if not s.is_cell]
+            scored = score_sentences(
+                query_vector, tokens, [sentences[i] for i in prose], vectors[prose], {}, self.tuning, wanted, self.retriever.bm25.idf,
+                self.priors, examples, heads, self.facts,
+            )
+            best = best_standalone(scored, self.tuning)
+            if best is None:
+                return ()
+            found.append(best)
+        return tuple(found)
+
+    def _named_in_table(self, text: str) -> list[str]:
+        """The treatments ``text`` names that have a row of the comparison table, in order."""
+        rows = {c.treatment for c in self.retriever.table_cells()[0]}
+        return [t for t in dict.fromkeys(self.retriever.vocabulary.expand(text).named) if t in rows]
+
     def _compose_sentences(
         self, text: str, query_vector: np.ndarray, tokens: tuple[set[str], set[str]], search: SearchResult, focus: str | None,
-        keep: Callable[[Sentence], bool] | None = None,
+        keep: Callable[[Sentence], bool] | None = None, sides: tuple[Scored, ...] = (),
     ) -> Composition | None:
-        """The composer over the top passages (and those the learned layers are sure of), ``keep``'s sentences only."""
+        """The composer over the top passages (and those the learned layers are sure of), ``keep``'s sentences only;
+        ``sides`` (``_sides``) open it."""
         examples = self.examples.similarities(query_vector)
         heads = self.heads.probabilities(query_vector)
         composable = self._composable(search)
@@ -207,7 +246,7 @@ class PassageFinder:
             wanted.append(choice)
         return compose(
             query_vector, tokens, sentences, vectors, ranks, self.retriever.chunks_by_id, self.tuning, wanted, self.retriever.bm25.idf,
-            self.priors, examples, heads, self.facts,
+            self.priors, examples, heads, self.facts, sides,
         )
 
     def compose_within(self, turn: Turn, treatment: str, keep: Callable[[Sentence], bool]) -> Composition | None:

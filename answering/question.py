@@ -19,6 +19,8 @@ from rules.patterns import SENTENCE_ENDS, PatternLanguage, compile_patterns, com
 
 POLARITY_MEMO_LIMIT = 1 << 16
 _SENTENCES = re.compile(r"[^.!?]+[.!?]*")
+_SENTENCE_END = re.compile(r"[.!?]")
+SIDE_WORDS = 6  # how far before and after "or" / "than" a side of a choice is looked for
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,7 @@ class QuestionRules:
     beyond_named: re.Pattern[str] | None = None  # "than", "instead of": a comparison past the treatments named
     beyond_all_named: re.Pattern[str] | None = None  # "else", "besides": past the treatments named, however many
     question_turn: re.Pattern[str] | None = None  # "…, but how long…?": where a statement turns into the question
+    choice_joins: re.Pattern[str] | None = None  # "or", "than": between the two sides of a choice
     _polarity_memo: dict[str, dict[str, bool]] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
@@ -88,6 +91,7 @@ class QuestionRules:
             beyond_named=compile_patterns(data.beyond_named) if data.beyond_named else None,
             beyond_all_named=compile_patterns(data.beyond_all_named) if data.beyond_all_named else None,
             question_turn=compile_patterns(data.question_turn) if data.question_turn else None,
+            choice_joins=compile_patterns(data.choice_joins, whole_words=True) if data.choice_joins else None,
         )
 
     def asked_clauses(self, text: str) -> tuple[list[str], int]:
@@ -128,6 +132,25 @@ class QuestionRules:
             return None
         both = "".join(rf"(?=.*\b(?:{'|'.join(map(re.escape, sorted(side)))})\b)" for side in (a, b))
         return AnswerType("choice", m.re, re.compile("^" + both, re.DOTALL))
+
+    def sides(self, question: str, named_in: Callable[[str], Sequence[str]]) -> tuple[str, str] | None:
+        """"chiro or physio?", "is heat better than ibuprofen for this?": the two treatments a choice is between.
+
+        ``named_in`` gives the treatments a piece of text names, in order. The last one named in the few
+        words before a joining word (``[choice] joins``) and the first one named in the few words after it
+        are the sides; None when either names none, or both name the same one ("heat or ice?" is a choice
+        inside one treatment, which its own passages answer).
+        """
+        if self.choice_joins is None:
+            return None
+        prepared = plain(question)
+        for join in self.choice_joins.finditer(prepared):
+            before = _SENTENCE_END.split(prepared[: join.start()])[-1].split()[-SIDE_WORDS:]
+            after = _SENTENCE_END.split(prepared[join.end() :].removeprefix("."))[0].split()[:SIDE_WORDS]  # "vs." ends no sentence
+            left, right = named_in(" ".join(before)), named_in(" ".join(after))
+            if left and right and left[-1] != right[0]:
+                return left[-1], right[0]
+        return None
 
     def intent(self, question: str) -> str:
         """A one-word label of what the question wants, for the clinic's figures: "comparison",

@@ -193,9 +193,12 @@ def answer_misses(outcomes: list[Outcome]) -> list[str]:
 
 
 def first_sentence(answer: Any) -> str:
-    """The reply's first sentence of the guide (what the judge reads first), citation markers removed."""
+    """The reply's first sentence of the guide (what the judge reads first), citation markers removed; for a reply
+    that opens with a list (a comparison's rows, a choice's two sides), the list's lines."""
     body = next((p.markdown for p in answer.parts if p.kind in ("answer", "cross")), "")
     body = re.sub(r"\s*\[\d+\]", "", body).strip()
+    if body.startswith("- "):
+        return body.split("\n\n")[0][:800]
     match = re.match(r"(.+?[.!?])(?:\s|$)", body, re.DOTALL)
     return (match.group(1) if match else body)[:400]
 

@@ -453,6 +453,7 @@ class AnsweringData:
     beyond_named: tuple[str, ...] = ()  # "cheaper than physio?", "instead of massage": past the treatments named
     beyond_all_named: tuple[str, ...] = ()  # "what else besides massage and chiro?": past them however many are named
     question_turn: tuple[str, ...] = ()  # "I'm doing yoga too, but how long should I ice?": where a statement turns into the question
+    choice_joins: tuple[str, ...] = ()  # "or", "than": the words between the two sides of a choice
 
 
 @dataclass(frozen=True)
@@ -477,6 +478,8 @@ def read_answering(language: str = DEFAULT_LANGUAGE, path: Path | None = None) -
     choice_table = root.table("choice")
     choice = choice_table.text("asks")
     _check_patterns(choice_table, "asks", [choice], whole_words=False)
+    choice_joins = tuple(choice_table.strings("joins", default=[], nonempty=False))
+    _check_patterns(choice_table, "joins", choice_joins, whole_words=True)
     choice_table.done()
     comparison = root.table("comparison")
     asks = tuple(comparison.strings("asks"))
@@ -505,6 +508,7 @@ def read_answering(language: str = DEFAULT_LANGUAGE, path: Path | None = None) -
         beyond_named,
         question_turn=question_turn,
         beyond_all_named=beyond_all_named,
+        choice_joins=choice_joins,
     )
     comparison.done()
     root.done()

@@ -80,6 +80,18 @@ def test_a_choice_inside_one_treatment_is_answered_from_its_passages_not_the_tab
     assert "heat" in answer.parts[0].markdown.lower() and "cold" in answer.parts[0].markdown.lower()
 
 
+def test_a_choice_between_two_treatments_opens_with_each_side_under_its_name(mini_assistant, source):
+    answer = mini_assistant.answer("ice or ibuprofen for a spasm?", [])
+    opening = answer.parts[0].markdown.split("\n\n")[0].splitlines()
+    assert [line.split("**")[1] for line in opening] == ["Heat and Cold Therapy", "Nonsteroidal Anti-Inflammatory Drugs (NSAIDs)"], answer.text
+    assert [c.treatment for c in answer.citations[:2]] == ["heat-cold", "nsaids"]
+    quotes = {c.n: c for c in answer.citations}
+    for sentence, n in _claims(answer):  # each side is a quoted sentence with its citation, like any other
+        citation = quotes[n]
+        assert source[citation.start : citation.end] == citation.quote
+        assert all(number in citation.quote for number in NUMBER.findall(sentence)), (sentence, citation.quote)
+
+
 def test_a_comparison_between_named_treatments_lists_those_rows(mini_assistant):
     answer = mini_assistant.answer("is heat therapy expensive?", [])
     assert answer.parts[0].kind == "cross"

@@ -82,6 +82,31 @@ def test_choice_type_needs_two_different_sides(rules):
     assert rules.choice_type("ice or cold?", lambda w: {"ice": ["cold"], "cold": ["ice"]}[w]) is None
 
 
+TREATMENT_WORDS = {"chiro": "chiropractic", "physio": "physical-therapy", "ice": "heat-cold", "heat": "heat-cold",
+                   "ibuprofen": "nsaids", "massage": "massage"}
+
+
+def _named_in(text: str) -> list[str]:
+    return [TREATMENT_WORDS[w.strip("?,.")] for w in text.split() if w.strip("?,.") in TREATMENT_WORDS]
+
+
+@pytest.mark.parametrize(
+    ("question", "sides"),
+    [
+        ("chiro or physio, which is better for spasms that keep coming back?", ("chiropractic", "physical-therapy")),
+        ("is ice better than ibuprofen on the first day", ("heat-cold", "nsaids")),
+        ("massage vs. chiro", ("massage", "chiropractic")),
+        ("physio compared to massage for a desk job?", ("physical-therapy", "massage")),
+        ("heat or ice?", None),  # a choice inside one treatment
+        ("how long should I ice it?", None),  # no choice
+        ("physio is going well. or should I add something?", None),  # a side stops at the end of its sentence
+        ("I tried ibuprofen, heat, the lot, and a friend swears by a long walk every morning or evening", None),
+    ],
+)
+def test_the_sides_of_a_choice_are_read_around_the_word_that_joins_them(rules, question, sides):
+    assert rules.sides(question, _named_in) == sides
+
+
 @pytest.mark.parametrize(
     ("question", "compares"),
     [
