@@ -83,7 +83,7 @@ class Composition:
     treatments: tuple[str, ...]
     kind: str = "answer"  # "answer" | "cross"
     passages: tuple[str, ...] = ()  # chunk ids quoted, in citation order
-    opening: str = ""  # the text of the sentence it opens with (a prose answer)
+    opening: Sentence | None = None  # the sentence it opens with (a prose answer)
 
 
 def score_sentences(
@@ -446,4 +446,4 @@ def compose(
     if sides:
         opening = "\n".join(f"- **{s.sentence.title}**: {line}" for s, line in zip(sides, lines))
         markdown = f"{opening}\n\n{' '.join(lines[len(sides):])}".rstrip()
-    return Composition(markdown, citations, chosen[0].score, treatments, passages=quoted_passages(chosen), opening=chosen[0].sentence.text)
+    return Composition(markdown, citations, chosen[0].score, treatments, passages=quoted_passages(chosen), opening=chosen[0].sentence)

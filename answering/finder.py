@@ -196,14 +196,19 @@ class PassageFinder:
         """For a choice between two treatments ("chiro or physio?") that ``composition`` opens on one side of only,
         each side's best sentence that reads alone (from all of that treatment's passages); () otherwise."""
         pair = self.question_rules.sides(text, self._named_in_table)
-        if pair is None:
+        opening = composition.opening
+        if pair is None or opening is None:
             return ()
-        # "They are often prescribed when NSAIDs alone are insufficient" (of muscle relaxants) speaks of both already.
-        spoken_of = {*composition.treatments[:1], *self._named_in_table(composition.opening)}
+        heads = self.heads.probabilities(query_vector)
+        if heads.get(opening.id, 0.0) >= self.tuning.head_join:
+            return ()  # the learned head is sure the usual opening answers such questions ("They are often prescribed
+            # when NSAIDs alone are insufficient" for "ibuprofen or a muscle relaxant first?")
+        # An opening from one treatment's section speaks of that side (the lay words in the guide's own prose are too
+        # loose a sign of another: "muscle tension" is not massage); one from the closing plan, of those it names.
+        spoken_of = {opening.treatment} if opening.treatment in self._table_rows() else set(self._named_in_table(opening.text))
         if set(pair) <= spoken_of:
             return ()
         examples = self.examples.similarities(query_vector)
-        heads = self.heads.probabilities(query_vector)
         wanted = self.question_rules.wanted_types(text)
         found = []
         for treatment in pair:
@@ -220,9 +225,13 @@ class PassageFinder:
             found.append(best)
         return tuple(found)
 
+    def _table_rows(self) -> set[str]:
+        """The treatments with a row of the comparison table (one row per treatment)."""
+        return {c.treatment for c in self.retriever.table_cells()[0]}
+
     def _named_in_table(self, text: str) -> list[str]:
         """The treatments ``text`` names that have a row of the comparison table, in order."""
-        rows = {c.treatment for c in self.retriever.table_cells()[0]}
+        rows = self._table_rows()
         return [t for t in dict.fromkeys(self.retriever.vocabulary.expand(text).named) if t in rows]
 
     def _compose_sentences(
@@ -276,7 +285,7 @@ class PassageFinder:
         (the table has one row per treatment). A ranking ("is massage expensive?"), a question past the one named
         ("what else besides massage?") or for or against a concept ("any option without pills?") still reads the table."""
         rules = self.question_rules
-        rows = {c.treatment for c in self.retriever.table_cells()[0]}
+        rows = self._table_rows()
         in_table = [t for t in named if t in rows]  # "booking a massage": the clinic's desk has no row of its own
         return len(in_table) == 1 and rules.ranking(text) is None and not rules.looks_past(text) and not rules.polarity(text)
 
