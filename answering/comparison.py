@@ -132,7 +132,8 @@ def with_table_row(
     named: Sequence[str] = (),
 ) -> Composition:
     """A prose answer, followed by the table cell closest to the question of its lead treatment, and of each other
-    treatment the question ``named`` when it named more than one, when that cell is close enough.
+    treatment the question ``named`` when it named more than one (or any, when the lead has no row: an answer opened
+    by the closing plan), when that cell is close enough.
 
     The table says in a few words what the prose spreads over a section, or never says
     ("costly if frequent", "multiple sessions likely", "unresponsive to NSAIDs"): "is massage
@@ -144,7 +145,8 @@ def with_table_row(
     if composition.kind != "answer" or not composition.treatments:
         return composition
     treatments = [composition.treatments[0]]
-    if len(set(named)) > 1:
+    lead_has_row = any(c.treatment == treatments[0] for c in cells)
+    if len(set(named)) > 1 or not lead_has_row:  # "is physio a big time commitment?" opened from the closing plan: physio's row
         treatments += [t for t in dict.fromkeys(named) if t not in treatments]
     for treatment in treatments[: 1 + tuning.table_rows_named]:
         rows = np.array([i for i, c in enumerate(cells) if c.treatment == treatment], dtype=np.int64)

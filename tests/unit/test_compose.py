@@ -275,3 +275,19 @@ def test_a_question_naming_several_treatments_gains_each_ones_closest_cell(mini_
     assert [c.treatment for c in alone.citations[1:]] == [first]  # one treatment named: the lead's cell only
     none_more = ComposerTuning(table_row_min=0.0, table_rows_named=0)
     assert with_table_row(prose, vectors[0], (set(), set()), cells, vectors, mini_retriever.chunks_by_id, none_more, (first, other)).citations[1:] == both.citations[1:2]
+
+
+def test_an_answer_opened_from_the_closing_plan_gains_the_named_treatments_cell(mini_retriever):
+    """"Is physio a big time commitment?" opened by the plan's "weekly physical therapy" line: the plan has no row,
+    the treatment named has ("resource requirements: High (therapist visits, time commitment)")."""
+    from answering.comparison import with_table_row
+    from answering.compose import Composition
+    from contracts import Citation
+
+    cells, vectors = mini_retriever.table_cells()
+    named = cells[0].treatment
+    plan = Composition("A line of the closing plan. [1]", [Citation(1, "src", "integrated-plan", "T", "q", 0, 1)], 1.0, ("integrated-plan",))
+    tuning = ComposerTuning(table_row_min=0.0)
+    added = with_table_row(plan, vectors[0], (set(), set()), cells, vectors, mini_retriever.chunks_by_id, tuning, (named,))
+    assert [c.treatment for c in added.citations[1:]] == [named]
+    assert with_table_row(plan, vectors[0], (set(), set()), cells, vectors, mini_retriever.chunks_by_id, tuning) == plan  # none named
