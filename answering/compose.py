@@ -421,8 +421,7 @@ def compose(
     """A cited paragraph answering the question, or None when nothing scores high enough.
 
     ``sides``: for a choice ("chiro or physio?"), each side's best sentence (``best_standalone``), shown first, one
-    line each under its treatment's name, before the paragraph; unless the paragraph's opening already speaks of
-    both (``speaks_of_both``), which then answers the choice in one sentence."""
+    line each under its treatment's name, before the paragraph (the finder decides when: ``PassageFinder._sides``)."""
     prose = [i for i, s in enumerate(sentences) if not s.is_cell]
     scored = score_sentences(
         query_vector, query_tokens, [sentences[i] for i in prose], vectors[prose], chunk_rank, tuning, wanted, idf, priors,

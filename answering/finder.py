@@ -180,18 +180,25 @@ class PassageFinder:
                 self.question_rules.compares_only(text, named), named if self.question_rules.looks_past(text, named) else (),
             )
         else:
-            composition = self._compose_sentences(text, query_vector, tokens, search, focus)
-            sides = self._sides(text, query_vector, tokens, composition) if composition is not None and not focus else ()
+            signals = self._signals(query_vector)
+            composition = self._compose_sentences(text, query_vector, tokens, search, focus, signals=signals)
+            sides = self._sides(text, query_vector, tokens, composition, signals) if composition is not None and not focus else ()
             if sides:
-                composition = self._compose_sentences(text, query_vector, tokens, search, focus, sides=sides)
+                composition = self._compose_sentences(text, query_vector, tokens, search, focus, sides=sides, signals=signals)
             if composition is not None:
                 cells, vectors = self.retriever.table_cells()
                 composition = with_table_row(composition, query_vector, tokens, cells, vectors, chunks, self.tuning, search.expansion.treatments)
         turn.timings["compose"] = turn.timings.get("compose", 0.0) + _ms(t)
         return composition
 
+    def _signals(self, query_vector: np.ndarray) -> tuple[dict[str, float], dict[str, float]]:
+        """What the learned layers say of each sentence for this question: closeness to its example questions
+        (``answering.exemplars``) and its head's probability (``answering.sentence_heads``). Read once per composing."""
+        return self.examples.similarities(query_vector), self.heads.probabilities(query_vector)
+
     def _sides(
         self, text: str, query_vector: np.ndarray, tokens: tuple[set[str], set[str]], composition: Composition,
+        signals: tuple[dict[str, float], dict[str, float]],
     ) -> tuple[Scored, ...]:
         """For a choice between two treatments ("chiro or physio?") that ``composition`` opens on one side of only,
         each side's best sentence that reads alone (from all of that treatment's passages); () otherwise."""
@@ -199,7 +206,7 @@ class PassageFinder:
         opening = composition.opening
         if pair is None or opening is None:
             return ()
-        heads = self.heads.probabilities(query_vector)
+        examples, heads = signals
         if heads.get(opening.id, 0.0) >= self.tuning.head_join:
             return ()  # the learned head is sure the usual opening answers such questions ("They are often prescribed
             # when NSAIDs alone are insufficient" for "ibuprofen or a muscle relaxant first?")
@@ -208,7 +215,6 @@ class PassageFinder:
         spoken_of = {opening.treatment} if opening.treatment in self._table_rows() else set(self._named_in_table(opening.text))
         if set(pair) <= spoken_of:
             return ()
-        examples = self.examples.similarities(query_vector)
         wanted = self.question_rules.wanted_types(text)
         found = []
         for treatment in pair:
@@ -237,11 +243,11 @@ class PassageFinder:
     def _compose_sentences(
         self, text: str, query_vector: np.ndarray, tokens: tuple[set[str], set[str]], search: SearchResult, focus: str | None,
         keep: Callable[[Sentence], bool] | None = None, sides: tuple[Scored, ...] = (),
+        signals: tuple[dict[str, float], dict[str, float]] | None = None,
     ) -> Composition | None:
         """The composer over the top passages (and those the learned layers are sure of), ``keep``'s sentences only;
-        ``sides`` (``_sides``) open it."""
-        examples = self.examples.similarities(query_vector)
-        heads = self.heads.probabilities(query_vector)
+        ``sides`` (``_sides``) open it; ``signals`` (``_signals``) when the caller has read them already."""
+        examples, heads = signals if signals is not None else self._signals(query_vector)
         composable = self._composable(search)
         chunk_ids = composable + self._answered_by_example(examples, composable, focus, heads)
         sentences, vectors = self.retriever.sentences_of(chunk_ids)
