@@ -197,6 +197,7 @@ def test_negated_and_other_peoples_history_is_not_a_risk(mini_assistant):
         "asking for my 22 year old son who hurt his back lifting, how many advil can he take?",  # an adult son
         "my 17 year old son (he's 6ft 2) hurt his back at rugby training, how much ibuprofen can he take",  # the packet's adult dose
         "Hey, I'm 47 and healthy. Back went on me picking up my kid. How much Aleve can I take today?",  # the patient's day
+        "I'm 45 not 65 haha, my mum is the one who usually messages you. Naproxen dose please",  # the older age said to deny it
         "had my baby 8 months ago, stopped breastfeeding at 6 months. how many advil can i take now",  # no longer pregnant or feeding
         "my asthma is mild and ibuprofen has never bothered it. how many can i take for my back",
         "I had a kidney stone 10 yrs ago, kidneys fine since. Aleve dose?",
