@@ -9,7 +9,7 @@ line names its treatment and column and cites the cell it quotes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -130,6 +130,7 @@ def with_table_row(
     chunks: dict[str, Chunk],
     tuning: ComposerTuning,
     named: Sequence[str] = (),
+    columns: Collection[str] = (),
 ) -> Composition:
     """A prose answer, followed by the table cell closest to the question of its lead treatment, and of each other
     treatment the question ``named`` when it named more than one (or any, when the lead has no row: an answer opened
@@ -140,7 +141,9 @@ def with_table_row(
     going to get pricey?" is answered by massage's paragraphs and the resources cell of its row;
     "massage or chiro for a back that keeps seizing up?" by the prose and each one's "ideal use" cell.
     Each cell is a line of its own after the prose, cited like any quote; below ``table_row_min``
-    (tuned on the answers development sets) nothing is added.
+    (tuned on the answers development sets) nothing is added. When the question asks of some ``columns``
+    (``QuestionRules.asked_columns``: "which works better?" asks what each achieves), the cell is the closest of
+    those columns and needs only ``min_score``: the question asked for it, however it is worded.
     """
     if composition.kind != "answer" or not composition.treatments:
         return composition
@@ -149,11 +152,13 @@ def with_table_row(
     if len(set(named)) > 1 or not lead_has_row:  # "is physio a big time commitment?" opened from the closing plan: physio's row
         treatments += [t for t in dict.fromkeys(named) if t not in treatments]
     for treatment in treatments[: 1 + tuning.table_rows_named]:
-        rows = np.array([i for i, c in enumerate(cells) if c.treatment == treatment], dtype=np.int64)
+        row = [i for i, c in enumerate(cells) if c.treatment == treatment]
+        asked = [i for i in row if cells[i].label.lower() in columns]
+        rows = np.array(asked or row, dtype=np.int64)
         if not len(rows):
             continue
         best = score_sentences(query_vector, query_tokens, [cells[i] for i in rows], vectors[rows], {}, tuning)[0]
-        if best.score < tuning.table_row_min:
+        if best.score < (tuning.min_score if asked else tuning.table_row_min):
             continue
         [line], [citation] = cite([best], chunks)
         n = len(composition.citations) + 1

@@ -187,7 +187,10 @@ class PassageFinder:
                 composition = self._compose_sentences(text, query_vector, tokens, search, focus, sides=sides, signals=signals)
             if composition is not None:
                 cells, vectors = self.retriever.table_cells()
-                composition = with_table_row(composition, query_vector, tokens, cells, vectors, chunks, self.tuning, search.expansion.treatments)
+                composition = with_table_row(
+                    composition, query_vector, tokens, cells, vectors, chunks, self.tuning, search.expansion.treatments,
+                    self.question_rules.asked_columns(text),
+                )
         turn.timings["compose"] = turn.timings.get("compose", 0.0) + _ms(t)
         return composition
 

@@ -47,6 +47,12 @@ class Ranking:
 
 
 @dataclass(frozen=True)
+class ColumnAsk:
+    asks: re.Pattern[str]
+    columns: frozenset[str]  # lower case
+
+
+@dataclass(frozen=True)
 class Concept:
     name: str
     pattern: re.Pattern[str]  # any of its words, as whole words
@@ -65,6 +71,7 @@ class QuestionRules:
     beyond_all_named: re.Pattern[str] | None = None  # "else", "besides": past the treatments named, however many
     question_turn: re.Pattern[str] | None = None  # "…, but how long…?": where a statement turns into the question
     choice_joins: re.Pattern[str] | None = None  # "or", "than": between the two sides of a choice
+    columns: tuple[ColumnAsk, ...] = ()  # "which works better?": the comparison table's columns asked of
     _polarity_memo: dict[str, dict[str, bool]] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
@@ -92,6 +99,7 @@ class QuestionRules:
             beyond_all_named=compile_patterns(data.beyond_all_named) if data.beyond_all_named else None,
             question_turn=compile_patterns(data.question_turn) if data.question_turn else None,
             choice_joins=compile_patterns(data.choice_joins, whole_words=True) if data.choice_joins else None,
+            columns=tuple(ColumnAsk(compile_patterns(c.asks), frozenset(n.lower() for n in c.columns)) for c in data.columns),
         )
 
     def asked_clauses(self, text: str) -> tuple[list[str], int]:
@@ -188,6 +196,13 @@ class QuestionRules:
         if len(set(named)) < 2:
             return True
         return self.beyond_all_named is not None and self.beyond_all_named.search(prepared) is not None
+
+    def asked_columns(self, question: str) -> frozenset[str]:
+        """The comparison table's columns (lower case, as its header names them) ``question`` asks of, from the first
+        entry that matches: "which works better, massage or chiro?" asks what each achieves, "is physio pricey?" what
+        it costs, "which is better value for money?" too (the first entry decides)."""
+        prepared = plain(question)
+        return next((c.columns for c in self.columns if c.asks.search(prepared)), frozenset())
 
     def ranking(self, question: str) -> Ranking | None:
         prepared = plain(question)

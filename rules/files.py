@@ -429,6 +429,12 @@ class RankingEntry:
 
 
 @dataclass(frozen=True)
+class ColumnEntry:
+    asks: tuple[str, ...]
+    columns: tuple[str, ...]  # as the table's header names them
+
+
+@dataclass(frozen=True)
 class ConceptEntry:
     name: str
     words: tuple[str, ...]
@@ -454,6 +460,7 @@ class AnsweringData:
     beyond_all_named: tuple[str, ...] = ()  # "what else besides massage and chiro?": past them however many are named
     question_turn: tuple[str, ...] = ()  # "I'm doing yoga too, but how long should I ice?": where a statement turns into the question
     choice_joins: tuple[str, ...] = ()  # "or", "than": the words between the two sides of a choice
+    columns: tuple[ColumnEntry, ...] = ()  # "which works better?": the table's columns a question asks of
 
 
 @dataclass(frozen=True)
@@ -494,6 +501,12 @@ def read_answering(language: str = DEFAULT_LANGUAGE, path: Path | None = None) -
     _check_patterns(comparison, "beyond_named", beyond_named, whole_words=False)
     beyond_all_named = tuple(comparison.strings("beyond_all_named", default=[], nonempty=False))
     _check_patterns(comparison, "beyond_all_named", beyond_all_named, whole_words=False)
+    columns = []
+    for c in comparison.tables("column"):
+        column = ColumnEntry(tuple(c.strings("asks")), tuple(c.strings("columns")))
+        _check_patterns(c, "asks", column.asks, whole_words=False)
+        c.done()
+        columns.append(column)
     concepts = []
     for c in comparison.tables("concept"):
         concepts.append(ConceptEntry(c.text("name"), tuple(c.strings("words", default=[], nonempty=False)), c.flag("medicines", default=False)))
@@ -509,6 +522,7 @@ def read_answering(language: str = DEFAULT_LANGUAGE, path: Path | None = None) -
         question_turn=question_turn,
         beyond_all_named=beyond_all_named,
         choice_joins=choice_joins,
+        columns=tuple(columns),
     )
     comparison.done()
     root.done()

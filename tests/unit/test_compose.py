@@ -291,3 +291,21 @@ def test_an_answer_opened_from_the_closing_plan_gains_the_named_treatments_cell(
     added = with_table_row(plan, vectors[0], (set(), set()), cells, vectors, mini_retriever.chunks_by_id, tuning, (named,))
     assert [c.treatment for c in added.citations[1:]] == [named]
     assert with_table_row(plan, vectors[0], (set(), set()), cells, vectors, mini_retriever.chunks_by_id, tuning) == plan  # none named
+
+
+def test_a_question_asking_of_a_column_gains_that_columns_cell(mini_retriever):
+    """"Which works better?" asks what each achieves: the cell comes from the columns asked, and needs only
+    ``min_score`` (the question asked for it), where a cell of any column needs ``table_row_min``."""
+    from answering.comparison import with_table_row
+    from answering.compose import Composition
+    from contracts import Citation
+
+    cells, vectors = mini_retriever.table_cells()
+    treatment = cells[0].treatment
+    row = [c for c in cells if c.treatment == treatment]
+    wanted = row[-1].label.lower()
+    prose = Composition("A sentence of the section. [1]", [Citation(1, "src", treatment, "T", "q", 0, 1)], 1.0, (treatment,))
+    strict = ComposerTuning(table_row_min=9.0, min_score=-9.0)
+    assert with_table_row(prose, vectors[0], (set(), set()), cells, vectors, mini_retriever.chunks_by_id, strict) == prose
+    added = with_table_row(prose, vectors[0], (set(), set()), cells, vectors, mini_retriever.chunks_by_id, strict, columns={wanted})
+    assert wanted in added.markdown.split("\n\n")[1].lower()

@@ -140,6 +140,20 @@ def test_ranking(rules, question, column, descending):
 
 
 @pytest.mark.parametrize(
+    ("question", "columns"),
+    [
+        ("relaxers or anti-inflammatories - which actually works better?", {"expected outcomes", "key advantages", "ideal use cases"}),
+        ("is massage going to get pricey?", {"resource requirements"}),
+        ("which is more of a hassle to actually stick with, physio or chiro?", {"implementation complexity"}),
+        ("which is better value for money, massage or chiro?", {"resource requirements"}),  # the first entry that matches decides
+        ("how long should I ice it for?", set()),  # asks nothing of the table
+    ],
+)
+def test_asked_columns(rules, question, columns):
+    assert rules.asked_columns(question) == columns
+
+
+@pytest.mark.parametrize(
     ("question", "named", "compared"),
     [
         ("massage or chiropractor, which one?", ("massage", "chiropractic"), ("massage", "chiropractic")),
