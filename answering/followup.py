@@ -7,6 +7,8 @@ last asked about; failing that, the one the assistant's last reply was about ("W
 do first?" → ice → "how long for?" is about ice, and so is it after "it went lifting the car
 seat", a story naming a cause); failing that, the one their last messages named. A reply that
 spanned several treatments gives none: the message is searched with the question it answered.
+When that earlier question asked past something ("is there anything stronger?"), the reply's topic comes
+first: it is the next step the patient was given, and "how long would I be on it?" asks about it.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from dataclasses import dataclass
 
 from answering.scope import ScopeRules
 from index.vocabulary import Expansion, LayVocabulary
-from rules.files import read_followup, read_structure
+from rules.files import read_answering, read_followup, read_structure
 from rules.locale import DEFAULT_LANGUAGE
 from rules.patterns import compile_patterns, plain
 
@@ -56,8 +58,10 @@ class FollowUpResolver:
         names_subject: Callable[[str], bool] = lambda _: False,
         tried: re.Pattern[str] | None = None,
         asks_amount: Callable[[str], bool] = lambda _: False,
+        joins: re.Pattern[str] | None = None,
     ):
         self._pattern = pattern
+        self._joins = joins
         self._tried = tried
         self._asks_amount = asks_amount
         self._bare_max_words = bare_max_words
@@ -80,6 +84,7 @@ class FollowUpResolver:
             compile_patterns(data.patterns), vocabulary, lexical_treatment, compile_patterns(data.beyond) if data.beyond else None,
             read_structure().overview.id, data.bare_max_words, scope.mentions_topic, compile_patterns(data.tried) if data.tried else None,
             lambda text: scope.asks_for_dose(text) or scope.asks_label_limit(text),
+            compile_patterns(joins, whole_words=True) if (joins := read_answering(language).choice_joins) else None,
         )
 
     def _named(self, text: str) -> tuple[str, ...]:
@@ -99,6 +104,14 @@ class FollowUpResolver:
         if self._tried is None or self._beyond is None or not self._tried.search(prepared) or not self._beyond.search(prepared):
             return False
         return not self._asks_amount(message)
+
+    def _asked_past(self, message: str) -> bool:
+        """"Is there a stronger medicine?", "what's next?": asks past what it names or what came before; "are
+        relaxants stronger than ibuprofen?" joins two sides (``[choice] joins``) and compares them instead."""
+        prepared = plain(message)
+        if self._beyond is None or not self._beyond.search(prepared):
+            return False
+        return not (self._joins and len(self._named(message)) > 1 and self._joins.search(prepared))
 
     def is_bare(self, message: str, expansion: Expansion) -> bool:
         """A short message that names nothing of the guide's: no treatment, not its general part, no word of its subject
@@ -120,6 +133,12 @@ class FollowUpResolver:
             return Focus(None, "stands on its own")
         beyond = bool(self._beyond and self._beyond.search(plain(message)))
         named = self._named(earlier_user_messages[0])
+        if (
+            last_reply and self._asked_past(earlier_user_messages[0])
+            and (answered := self._lexical_treatment(last_reply)) is not None
+        ):  # "nothing's touching it, is there a stronger medicine?" → a muscle relaxant → "how long would I be on it?":
+            # the earlier question asked past something, so the reply's topic is the step it was given
+            return Focus(answered, f"the earlier question asked past something; the reply's topic: {last_reply[:60]!r}", beyond)
         if named and _asks(earlier_user_messages[0]):  # "can I take ibuprofen?" → "is it safe with food?"
             return Focus(named[0], f"asked about earlier: {earlier_user_messages[0][:60]!r}", beyond)
         if not named and last_reply and _spans_treatments(self._vocabulary.expand(last_reply).treatments):

@@ -173,3 +173,18 @@ def test_a_treatment_tried_without_success_is_asked_past_even_in_a_first_message
 )
 def test_a_question_about_the_treatment_itself_is_not_asked_past_it(vocabulary, message):
     assert not _resolve(vocabulary, message, []).beyond
+
+
+def test_after_asking_past_something_the_reply_gives_the_topic(vocabulary):
+    """"Is there a stronger medicine?" was answered with a muscle relaxant: "how long would I be on it?" is about the
+    relaxant, the step the patient was given, not the painkillers the question's words also name."""
+    resolver = FollowUpResolver.load(vocabulary, Lexical("muscle-relaxants"))
+    message = "and how long would i be on it for"
+    reply = "For severe spasms that don't respond to NSAIDs, a doctor may prescribe a muscle relaxant such as cyclobenzaprine."
+    earlier = ["Nothing I've tried is touching this spasm. Is there a stronger medicine?"]
+    assert resolver.resolve(message, vocabulary.expand(message), earlier, reply).treatment == "muscle-relaxants"
+    # a comparison of two named treatments ("stronger than") asks about what it named first, as before
+    compared = FollowUpResolver.load(vocabulary, Lexical("nsaids"))
+    focus = compared.resolve("how do i get hold of them", vocabulary.expand("how do i get hold of them"),
+                             ["are muscle relaxants stronger than ibuprofen?"], "They are kept for spasms that don't respond to NSAIDs.")
+    assert focus.treatment == "muscle-relaxants"
