@@ -144,6 +144,14 @@ class PassageFinder:
         """Search (within the treatment under discussion for a follow-up) and compose."""
         depth = max(self.settings.retrieval.k, RETRIEVED_REPORTED)
         focus = turn.focus
+        if focus.treatment and not focus.beyond and self.followups.asks_how_often(turn.text):
+            # "how often would I have to go?" about physio: a treatment's frequencies may sit in the closing plan
+            # ("weekly physical therapy..."), so the whole guide is searched with the treatment's title beside the words
+            topic = self.retriever.titles.get(focus.treatment, "")
+            search = self.retriever.search(f"{turn.text} {topic}", depth, turn.mode)
+            composition = self._compose(turn, search)
+            if composition is not None:
+                return _timed(turn, Found(search, composition, focus.treatment))
         if focus.beyond and focus.treatment:  # "what if it doesn't work?": the next step, past the earlier topic
             topic = self.retriever.titles.get(focus.treatment, "")
             search = self.retriever.search(f"{turn.text} {topic}", depth, turn.mode)

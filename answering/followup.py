@@ -59,8 +59,10 @@ class FollowUpResolver:
         tried: re.Pattern[str] | None = None,
         asks_amount: Callable[[str], bool] = lambda _: False,
         joins: re.Pattern[str] | None = None,
+        how_often: re.Pattern[str] | None = None,
     ):
         self._pattern = pattern
+        self._how_often = how_often
         self._joins = joins
         self._tried = tried
         self._asks_amount = asks_amount
@@ -85,6 +87,7 @@ class FollowUpResolver:
             read_structure().overview.id, data.bare_max_words, scope.mentions_topic, compile_patterns(data.tried) if data.tried else None,
             lambda text: scope.asks_for_dose(text) or scope.asks_label_limit(text),
             compile_patterns(joins, whole_words=True) if (joins := read_answering(language).choice_joins) else None,
+            compile_patterns(data.how_often) if data.how_often else None,
         )
 
     def _named(self, text: str) -> tuple[str, ...]:
@@ -104,6 +107,10 @@ class FollowUpResolver:
         if self._tried is None or self._beyond is None or not self._tried.search(prepared) or not self._beyond.search(prepared):
             return False
         return not self._asks_amount(message)
+
+    def asks_how_often(self, message: str) -> bool:
+        """"How often would I have to go?": searched over the whole guide, where the closing plan says how often."""
+        return bool(self._how_often and self._how_often.search(plain(message)))
 
     def _asked_past(self, message: str) -> bool:
         """"Is there a stronger medicine?", "what's next?": asks past what it names or what came before; "are

@@ -550,6 +550,7 @@ class FollowUpData:
     beyond: tuple[str, ...] = ()  # asks for what comes after the earlier topic (the next step), not more of it
     bare_max_words: int = 0  # a message this short naming no treatment leans on the conversation without a cue (0: never)
     tried: tuple[str, ...] = ()  # says the treatment it names was tried: with a `beyond` cue, asks past it
+    how_often: tuple[str, ...] = ()  # asks how often: searched over the whole guide (frequencies sit in the closing plan too)
 
 
 @cache
@@ -564,9 +565,11 @@ def read_followup(language: str = DEFAULT_LANGUAGE, path: Path | None = None) ->
     bare_max_words = table.integer("bare_max_words", default=0, minimum=0)
     tried = tuple(table.strings("tried", default=[], nonempty=False))
     _check_patterns(table, "tried", tried, whole_words=False)
+    how_often = tuple(table.strings("how_often", default=[], nonempty=False))
+    _check_patterns(table, "how_often", how_often, whole_words=False)
     table.done()
     root.done()
-    return FollowUpData(doc.path, patterns, beyond, bare_max_words, tried)
+    return FollowUpData(doc.path, patterns, beyond, bare_max_words, tried, how_often)
 
 
 # -- data/<lang>/red_flags.toml ----------------------------------------------------------------------

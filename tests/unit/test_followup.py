@@ -188,3 +188,14 @@ def test_after_asking_past_something_the_reply_gives_the_topic(vocabulary):
     focus = compared.resolve("how do i get hold of them", vocabulary.expand("how do i get hold of them"),
                              ["are muscle relaxants stronger than ibuprofen?"], "They are kept for spasms that don't respond to NSAIDs.")
     assert focus.treatment == "muscle-relaxants"
+
+
+@pytest.mark.parametrize(
+    ("message", "asks"),
+    [("how often would I have to go?", True), ("how many sessions will I need?", True), ("once a week or every other week?", True),
+     ("how long for?", False), ("is it safe with food?", False)],
+)
+def test_a_follow_up_asking_how_often_is_searched_over_the_whole_guide(vocabulary, message, asks):
+    """The closing plan says how often ("weekly physical therapy, bi-weekly massage"): such a follow-up is not kept
+    within the treatment's own section."""
+    assert FollowUpResolver.load(vocabulary, Lexical("massage")).asks_how_often(message) is asks
