@@ -129,6 +129,7 @@ def test_asks_comparison(rules, question, compares):
         ("which treatment is cheapest?", "Resource requirements", False),
         ("what is the least expensive option", "Resource requirements", False),
         ("what's the most expensive?", "Resource requirements", True),
+        ("out of all of them which one takes the most commitment", "Resource requirements", True),  # time and visits
         ("which is easiest to do by myself?", "Implementation complexity", False),
         ("which is the most complicated?", "Implementation complexity", True),
     ],
