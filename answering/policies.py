@@ -521,7 +521,7 @@ class ScopeStep:
         of the question's words, one of them specific to the guide), a close dense match, or a question very like
         one the guide is known to answer ("bent over to tie my shoe and now I can't stand up straight")."""
         search = turn.found.search
-        if self.scope.mentions_topic(turn.text) or search.expansion.treatments:
+        if self.scope.mentions_topic(turn.text) or search.expansion.treatments or self.scope.asks_care(turn.text):
             return True
         if search.query_vector is not None and self.finder.closest_example(search.query_vector) >= self.thresholds.min_example_in_scope:
             return True

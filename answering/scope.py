@@ -48,6 +48,7 @@ class ScopeRules:
     question_openers: frozenset[str] = frozenset()
     clause_fillers: frozenset[str] = frozenset()
     closing_max_words: int = 0
+    care_questions: re.Pattern[str] | None = None
 
     @classmethod
     def load(cls, language: str = DEFAULT_LANGUAGE) -> ScopeRules:
@@ -80,6 +81,7 @@ class ScopeRules:
             question_openers=frozenset(plain(w) for w in data.question_openers),
             clause_fillers=frozenset(plain(w) for w in data.clause_fillers),
             closing_max_words=data.closing_max_words,
+            care_questions=compile_patterns(data.care_questions) if data.care_questions else None,
         )
 
     def social(self, text: str) -> str | None:
@@ -133,6 +135,11 @@ class ScopeRules:
         """A back, care or general word: evidence the question is about the guide's subject."""
         prepared = plain(text)
         return bool(self.back.search(prepared) or self.care.search(prepared) or self.general.search(prepared))
+
+    def asks_care(self, text: str) -> bool:
+        """A question of self-care that names no subject ("how do I stop this from happening again?", "what are the
+        at-home basics?"): asked of a back-spasm assistant, it is about the patient's back."""
+        return bool(self.care_questions and self.care_questions.search(plain(text)))
 
     def is_off_topic(self, text: str, names_treatment: bool) -> bool:
         """Positive evidence of another subject (see data/<lang>/scope.toml [off_topic])."""

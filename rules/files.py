@@ -344,6 +344,7 @@ class ScopeData:
     question_openers: tuple[str, ...] = ()
     clause_fillers: tuple[str, ...] = ()
     closing_max_words: int = 0
+    care_questions: tuple[str, ...] = ()  # asks how to care for oneself without naming the subject ("how do I stop this happening again?")
 
 
 @cache
@@ -377,6 +378,7 @@ def read_scope(language: str = DEFAULT_LANGUAGE, path: Path | None = None) -> Sc
         tuple(greeting.strings("question_openers", default=[])),
         tuple(greeting.strings("clause_fillers", default=[])),
         greeting.integer("closing_max_words", default=0, minimum=0),
+        tuple(topic.strings("care_questions", default=[], nonempty=False)),
     )
     lang = PatternLanguage(medicine_macros(read_medicines()))
     _check_patterns(injection, "patterns", data.injection, whole_words=False, language=lang)
@@ -384,6 +386,7 @@ def read_scope(language: str = DEFAULT_LANGUAGE, path: Path | None = None) -> Sc
     _check_patterns(dose, "exceed_patterns", data.exceed, whole_words=False, language=lang)
     _check_patterns(dose, "label_limit_patterns", data.label_limit, whole_words=False, language=lang)
     _check_patterns(dose, "drug_free_patterns", data.drug_free, whole_words=False, language=lang)
+    _check_patterns(topic, "care_questions", data.care_questions, whole_words=False)
     for t in (greeting, injection, topic, off, dose, root):
         t.done()
     return data

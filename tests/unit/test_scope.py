@@ -250,3 +250,19 @@ def test_asking_about_medicines_is_not_asking_without_them(scope, message):
 )
 def test_amounts_in(text, amounts):
     assert amounts_in(text) == amounts
+
+
+@pytest.mark.parametrize(
+    ("message", "asks"),
+    [
+        ("How do I stop this from happening again once it settles down?", True),
+        ("what are the at-home basics", True),
+        ("do i need to see anyone at all or can i just deal with it myself", True),
+        ("how do i decide what's right for me", True),
+        ("how do I stop my dog from barking", False),  # names what it asks about
+        ("what time do you open", False),
+    ],
+)
+def test_a_self_care_question_naming_no_subject_is_the_guides(scope, message, asks):
+    """Asked of a back-spasm assistant, "how do I stop this from happening again?" is about the patient's back."""
+    assert scope.asks_care(message) is asks
