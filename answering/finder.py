@@ -146,15 +146,13 @@ class PassageFinder:
         focus = turn.focus
         if focus.treatment and not focus.beyond and self.followups.asks_how_often(turn.text):
             # "how often would I have to go?" about physio: a treatment's frequencies may sit in the closing plan
-            # ("weekly physical therapy..."), so the whole guide is searched with the treatment's title beside the words
-            topic = self.retriever.titles.get(focus.treatment, "")
-            search = self.retriever.search(f"{turn.text} {topic}", depth, turn.mode)
+            # ("weekly physical therapy..."), so the whole guide is searched, the treatment's title beside the words
+            search = self._search_beside_title(turn, focus.treatment, depth)
             composition = self._compose(turn, search)
             if composition is not None:
                 return _timed(turn, Found(search, composition, focus.treatment))
         if focus.beyond and focus.treatment:  # "what if it doesn't work?": the next step, past the earlier topic
-            topic = self.retriever.titles.get(focus.treatment, "")
-            search = self.retriever.search(f"{turn.text} {topic}", depth, turn.mode)
+            search = self._search_beside_title(turn, focus.treatment, depth)
             return _timed(turn, Found(search, self._compose(turn, search), focus.treatment))
         if focus.context and not focus.treatment:  # "and if it keeps coming back?" after a reply across treatments
             search = self.retriever.search(f"{focus.context} {turn.text}", depth, turn.mode)
@@ -167,6 +165,11 @@ class PassageFinder:
             composition = self._compose(turn, search)
             focus = Focus(None, "nothing found within the earlier topic")
         return _timed(turn, Found(search, composition, focus.treatment))
+
+    def _search_beside_title(self, turn: Turn, treatment: str, depth: int) -> SearchResult:
+        """The whole guide searched with the message and the treatment's title: a follow-up that looks past the
+        treatment's own section (the next step, how often) but is still about it."""
+        return self.retriever.search(f"{turn.text} {self.retriever.titles.get(treatment, '')}", depth, turn.mode)
 
     def _compose(self, turn: Turn, search: SearchResult, focus: str | None = None) -> Composition | None:
         t = time.perf_counter()

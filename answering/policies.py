@@ -518,8 +518,9 @@ class ScopeStep:
     def _in_scope(self, turn: Turn) -> bool:
         """Evidence that the guide is about this: back-care words, a treatment named in lay words, a comparison
         that ranks or sets a concept aside (the comparison table's questions), the guide's own vocabulary (most
-        of the question's words, one of them specific to the guide), a close dense match, or a question very like
-        one the guide is known to answer ("bent over to tie my shoe and now I can't stand up straight")."""
+        of the question's words, one of them specific to the guide), a close dense match, a question very like
+        one the guide is known to answer ("bent over to tie my shoe and now I can't stand up straight"), or a
+        self-care question that names no subject ("how do I stop this from happening again?")."""
         search = turn.found.search
         if self.scope.mentions_topic(turn.text) or search.expansion.treatments or self.scope.asks_care(turn.text):
             return True
