@@ -72,6 +72,23 @@ def _agrees(question_rules: QuestionRules, asked: dict[str, bool], item: Scored)
     return any(c in said and said[c] == negated for c, negated in asked.items())
 
 
+def _shared_column(scored: Sequence[Scored], treatments: Sequence[str], columns: Collection[str] = ()) -> list[Scored]:
+    """Each of ``treatments``' cells from one column, the one with the cell closest to the question (of ``columns``
+    when the question asks of some): "massage vs chiropractor for a back that keeps locking up?" reads both rows'
+    ideal uses side by side, not massage's ideal use beside the chiropractor's cost. [] when no column has them all."""
+    by_column: dict[str, dict[str, Scored]] = {}
+    for item in scored:
+        column = item.sentence.label.lower()
+        if columns and column not in columns:
+            continue
+        by_column.setdefault(column, {}).setdefault(item.sentence.treatment, item)
+    complete = [cells for cells in by_column.values() if all(t in cells for t in treatments)]
+    if not complete:
+        return []
+    best = max(complete, key=lambda cells: max(cells[t].score for t in treatments))
+    return [best[t] for t in treatments]
+
+
 def compose_comparison(
     question: str,
     query_vector: np.ndarray,
@@ -114,11 +131,40 @@ def compose_comparison(
             if named:  # "massage or a chiropractor?": those two, in the question's order (rows of others after)
                 chosen = sorted(ranked, key=lambda s: named.index(s.sentence.treatment) if s.sentence.treatment in named else len(named))
                 chosen = chosen[: tuning.cross_max_rows]
+                compared = [s.sentence.treatment for s in chosen if s.sentence.treatment in named]
+                if len(compared) >= 2:  # both sides from the same column
+                    columns = question_rules.asked_columns(question) or question_rules.choice_columns
+                    chosen = _shared_column(scored, compared, columns) or _shared_column(scored, compared) or chosen
     if not chosen:
         return None
     lines, citations = cite(chosen, chunks)
     treatments = tuple(s.sentence.treatment for s in chosen)
     return Composition("\n".join(f"- {line}" for line in lines), citations, chosen[0].score, treatments, kind="cross", passages=quoted_passages(chosen))
+
+
+def _cells_of(
+    query_vector: np.ndarray, query_tokens: tuple[set[str], set[str]], cells: Sequence[Sentence], vectors: np.ndarray,
+    tuning: ComposerTuning, treatments: Sequence[str], columns: Collection[str], compared: Sequence[str] = (),
+    choice_columns: Collection[str] = (),
+) -> list[tuple[str, Scored, bool]]:
+    """For each of ``treatments`` with a row, its cell closest to the question (of ``columns`` when asked), and
+    whether the question asked of that column. The two sides of a choice (``compared``) are read in one column
+    (of ``choice_columns`` when the question asked of none): "massage or chiro?" sets their uses side by side."""
+    rows = [i for i, c in enumerate(cells) if c.treatment in treatments]
+    if not rows:
+        return []
+    scored = score_sentences(query_vector, query_tokens, [cells[i] for i in rows], vectors[rows], {}, tuning)
+    found: dict[str, Scored] = {}
+    sides = [t for t in dict.fromkeys(compared) if t in treatments]
+    if len(sides) >= 2:
+        shared = _shared_column(scored, sides, columns or choice_columns) or _shared_column(scored, sides)
+        found = {s.sentence.treatment: s for s in shared}
+    for treatment in treatments:
+        row = [s for s in scored if s.sentence.treatment == treatment]
+        asked = [s for s in row if s.sentence.label.lower() in columns]
+        if row and treatment not in found:
+            found[treatment] = (asked or row)[0]
+    return [(t, found[t], found[t].sentence.label.lower() in columns) for t in treatments if t in found]
 
 
 def with_table_row(
@@ -131,6 +177,8 @@ def with_table_row(
     tuning: ComposerTuning,
     named: Sequence[str] = (),
     columns: Collection[str] = (),
+    compared: Sequence[str] = (),
+    choice_columns: Collection[str] = (),
 ) -> Composition:
     """A prose answer, followed by the table cell closest to the question of its lead treatment, and of each other
     treatment the question ``named`` when it named more than one (or any, when the lead has no row: an answer opened
@@ -143,7 +191,8 @@ def with_table_row(
     Each cell is a line of its own after the prose, cited like any quote; below ``table_row_min``
     (tuned on the answers development sets) nothing is added. When the question asks of some ``columns``
     (``QuestionRules.asked_columns``: "which works better?" asks what each achieves), the cell is the closest of
-    those columns and needs only ``min_score``: the question asked for it, however it is worded.
+    those columns and needs only ``min_score``: the question asked for it, however it is worded. The two sides
+    of a choice (``compared``: ``QuestionRules.sides``) are read in the same column (``_cells_of``).
     """
     if composition.kind != "answer" or not composition.treatments:
         return composition
@@ -151,14 +200,13 @@ def with_table_row(
     lead_has_row = any(c.treatment == treatments[0] for c in cells)
     if len(set(named)) > 1 or not lead_has_row:  # "is physio a big time commitment?" opened from the closing plan: physio's row
         treatments += [t for t in dict.fromkeys(named) if t not in treatments]
-    for treatment in treatments[: 1 + tuning.table_rows_named]:
-        row = [i for i, c in enumerate(cells) if c.treatment == treatment]
-        asked = [i for i in row if cells[i].label.lower() in columns]
-        rows = np.array(asked or row, dtype=np.int64)
-        if not len(rows):
-            continue
-        best = score_sentences(query_vector, query_tokens, [cells[i] for i in rows], vectors[rows], {}, tuning)[0]
-        if best.score < (tuning.min_score if asked else tuning.table_row_min):
+    treatments = treatments[: 1 + tuning.table_rows_named]
+    found = _cells_of(query_vector, query_tokens, cells, vectors, tuning, treatments, columns, compared, choice_columns)
+    close = {t for t, best, was_asked in found if best.score >= (tuning.min_score if was_asked else tuning.table_row_min)}
+    if close & set(compared):  # one side of a choice is close enough: the other is read beside it
+        close |= set(compared)
+    for treatment, best, _ in found:
+        if treatment not in close:
             continue
         [line], [citation] = cite([best], chunks)
         n = len(composition.citations) + 1

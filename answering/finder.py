@@ -200,7 +200,8 @@ class PassageFinder:
                 cells, vectors = self.retriever.table_cells()
                 composition = with_table_row(
                     composition, query_vector, tokens, cells, vectors, chunks, self.tuning, search.expansion.treatments,
-                    self.question_rules.asked_columns(text),
+                    self.question_rules.asked_columns(text), self.question_rules.sides(text, self._named_in_table) or (),
+                    self.question_rules.choice_columns,
                 )
         turn.timings["compose"] = turn.timings.get("compose", 0.0) + _ms(t)
         return composition

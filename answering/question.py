@@ -72,6 +72,7 @@ class QuestionRules:
     question_turn: re.Pattern[str] | None = None  # "…, but how long…?": where a statement turns into the question
     choice_joins: re.Pattern[str] | None = None  # "or", "than": between the two sides of a choice
     columns: tuple[ColumnAsk, ...] = ()  # "which works better?": the comparison table's columns asked of
+    choice_columns: frozenset[str] = frozenset()  # "massage or chiro?" asking of no column: read side by side in one of these
     _polarity_memo: dict[str, dict[str, bool]] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
@@ -100,6 +101,7 @@ class QuestionRules:
             question_turn=compile_patterns(data.question_turn) if data.question_turn else None,
             choice_joins=compile_patterns(data.choice_joins, whole_words=True) if data.choice_joins else None,
             columns=tuple(ColumnAsk(compile_patterns(c.asks), frozenset(n.lower() for n in c.columns)) for c in data.columns),
+            choice_columns=frozenset(n.lower() for n in data.choice_columns),
         )
 
     def asked_clauses(self, text: str) -> tuple[list[str], int]:

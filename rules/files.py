@@ -464,6 +464,7 @@ class AnsweringData:
     question_turn: tuple[str, ...] = ()  # "I'm doing yoga too, but how long should I ice?": where a statement turns into the question
     choice_joins: tuple[str, ...] = ()  # "or", "than": the words between the two sides of a choice
     columns: tuple[ColumnEntry, ...] = ()  # "which works better?": the table's columns a question asks of
+    choice_columns: tuple[str, ...] = ()  # "massage or chiro?" asking of no column: the columns the two sides are read in
 
 
 @dataclass(frozen=True)
@@ -510,6 +511,7 @@ def read_answering(language: str = DEFAULT_LANGUAGE, path: Path | None = None) -
         _check_patterns(c, "asks", column.asks, whole_words=False)
         c.done()
         columns.append(column)
+    choice_columns = tuple(comparison.strings("choice_columns", default=[], nonempty=False))
     concepts = []
     for c in comparison.tables("concept"):
         concepts.append(ConceptEntry(c.text("name"), tuple(c.strings("words", default=[], nonempty=False)), c.flag("medicines", default=False)))
@@ -526,6 +528,7 @@ def read_answering(language: str = DEFAULT_LANGUAGE, path: Path | None = None) -
         beyond_all_named=beyond_all_named,
         choice_joins=choice_joins,
         columns=tuple(columns),
+        choice_columns=choice_columns,
     )
     comparison.done()
     root.done()

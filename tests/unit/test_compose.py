@@ -309,3 +309,47 @@ def test_a_question_asking_of_a_column_gains_that_columns_cell(mini_retriever):
     assert with_table_row(prose, vectors[0], (set(), set()), cells, vectors, mini_retriever.chunks_by_id, strict) == prose
     added = with_table_row(prose, vectors[0], (set(), set()), cells, vectors, mini_retriever.chunks_by_id, strict, columns={wanted})
     assert wanted in added.markdown.split("\n\n")[1].lower()
+
+
+def _choice_cells(mini_retriever):
+    """Two treatments with a row each, and one cell of the first whose column the second has too."""
+    cells, vectors = mini_retriever.table_cells()
+    first = cells[0].treatment
+    other = next(c.treatment for c in cells if c.treatment != first)
+    target = next(i for i, c in enumerate(cells) if c.treatment == first and any(o.treatment == other and o.label == c.label for o in cells))
+    return cells, vectors, first, other, target
+
+
+def test_the_two_sides_of_a_choice_are_read_in_one_column(mini_retriever):
+    """"Massage or chiro for a back that keeps locking up?": both rows' cells of the same column, side by side, and the
+    other side is read beside the close one even when its own cell would not be close enough."""
+    from answering.comparison import with_table_row
+    from answering.compose import Composition
+    from contracts import Citation
+
+    cells, vectors, first, other, target = _choice_cells(mini_retriever)
+    column = cells[target].label.lower()
+    prose = Composition("A sentence of the section. [1]", [Citation(1, "src", first, "T", "q", 0, 1)], 1.0, (first,))
+    only_exact = ComposerTuning(table_row_min=0.999)  # the target cell is the query itself; no other cell is that close
+    read = with_table_row(prose, vectors[target], (set(), set()), cells, vectors, mini_retriever.chunks_by_id, only_exact, (first, other),
+                          compared=(first, other))
+    lines = read.markdown.split("\n\n")[1:]
+    assert [c.treatment for c in read.citations[1:]] == [first, other]
+    assert all(f": {column}:" in line.lower() for line in lines), lines
+    alone = with_table_row(prose, vectors[target], (set(), set()), cells, vectors, mini_retriever.chunks_by_id, only_exact, (first, other))
+    assert [c.treatment for c in alone.citations[1:]] == [first]  # not a choice: each cell stands on its own score
+
+
+def test_a_comparison_of_two_named_treatments_lists_one_column(mini_retriever, mini_assistant):
+    """"Massage vs chiro, which one?": each one's cell of the same column, never one's use beside the other's cost."""
+    from answering.comparison import compose_comparison
+
+    cells, vectors, first, other, target = _choice_cells(mini_retriever)
+    composition = compose_comparison(
+        "which one?", vectors[target], (set(), set()), cells, vectors, mini_retriever.chunks_by_id,
+        mini_assistant.question_rules, ComposerTuning(min_score=0.0), named=(first, other),
+    )
+    assert composition is not None and composition.treatments[:2] == (first, other)
+    columns = [line.split("**: ", 1)[1].split(":", 1)[0] for line in composition.markdown.splitlines()[:2]]
+    assert columns[0] == columns[1], composition.markdown  # both read in one column (a choice column: it asks of none)
+    assert columns[0] in mini_assistant.question_rules.choice_columns
