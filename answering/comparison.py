@@ -198,6 +198,7 @@ def with_table_row(
         return composition
     treatments = [composition.treatments[0]]
     lead_has_row = any(c.treatment == treatments[0] for c in cells)
+    treatments += [t for t in compared if t not in treatments]  # "a hot pack or booking in with a physio?": both sides first
     if len(set(named)) > 1 or not lead_has_row:  # "is physio a big time commitment?" opened from the closing plan: physio's row
         treatments += [t for t in dict.fromkeys(named) if t not in treatments]
     treatments = treatments[: 1 + tuning.table_rows_named]

@@ -338,6 +338,9 @@ def test_the_two_sides_of_a_choice_are_read_in_one_column(mini_retriever):
     assert all(f": {column}:" in line.lower() for line in lines), lines
     alone = with_table_row(prose, vectors[target], (set(), set()), cells, vectors, mini_retriever.chunks_by_id, only_exact, (first, other))
     assert [c.treatment for c in alone.citations[1:]] == [first]  # not a choice: each cell stands on its own score
+    unsearched = with_table_row(prose, vectors[target], (set(), set()), cells, vectors, mini_retriever.chunks_by_id, only_exact, (first,),
+                                compared=(first, other))
+    assert [c.treatment for c in unsearched.citations[1:]] == [first, other]  # a side the search did not name is still read
 
 
 def test_a_comparison_of_two_named_treatments_lists_one_column(mini_retriever, mini_assistant):
