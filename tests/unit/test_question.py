@@ -147,6 +147,10 @@ def test_ranking(rules, question, column, descending):
         ("is massage going to get pricey?", {"resource requirements"}),
         ("which is more of a hassle to actually stick with, physio or chiro?", {"implementation complexity"}),
         ("which is better value for money, massage or chiro?", {"resource requirements"}),  # the first entry that matches decides
+        ("best bang for buck: PT or massage?", {"resource requirements"}),
+        ("do i need a script for anti-inflammatories or can i just grab them at the chemist", {"resource requirements", "implementation complexity"}),
+        ("which has fewer side effects, resting or muscle relaxants?", {"key advantages"}),
+        ("any side effects with ibuprofen I should watch for?", set()),  # the advantages column lists no side effects
         ("how long should I ice it for?", set()),  # asks nothing of the table
     ],
 )
