@@ -201,7 +201,7 @@ class MedicationStep:
         risks = [r for r in said if set(r.applies_to) & classes]
         asked = asked_about_the_guide(text, self.finder)  # "I'm trying CBD oil as well, but how do I use the heat pad?"
         in_question = named if asked is None else self.medicines.find(asked)  # each name once: read the question's own
-        uncovered = [m for m in in_question if not m.covered and not m.context]
+        uncovered = [m for m in in_question if not m.covered and not m.context] + self._unnamed(in_question, asks_limit)
         names = _joined(list(dict.fromkeys(m.written for m in uncovered))) if uncovered else ""
         not_covered = turn.texts.part(PartKind.CAUTION, "not_covered", medicine=names) if uncovered else None
         if risks:
@@ -211,7 +211,7 @@ class MedicationStep:
             guide_treatments = set(turn.expansion.treatments) - self.scope.medication_treatments
             composition = turn.found.composition
             dose_nearby = composition is not None and bool(amounts_in(composition.markdown))  # another medicine's dose would mislead
-            if not any(m.covered for m in named) and (not guide_treatments or dose_nearby):
+            if not any(m.covered and m not in uncovered for m in named) and (not guide_treatments or dose_nearby):
                 return turn.reply(ReplyKind.DECLINE, not_covered, out_of_scope=True)
             turn.lead.append(not_covered)  # "tylenol with my advil?", "gabapentin and heat?": say so, then the guide
         if asks_limit and classes & self.medicines.covered_classes():
@@ -340,6 +340,17 @@ class MedicationStep:
             return None
         caution = turn.texts.part(PartKind.CAUTION, "medication_caution")
         return turn.reply(ReplyKind.DECLINE, turn.texts.part(PartKind.DECLINE, "dose_decline"), caution, out_of_scope=True)
+
+    def _unnamed(self, mentions: Sequence[MedicineMention], asks_limit: bool) -> list[MedicineMention]:
+        """Medicines of a kind the guide covers, by a name it never uses ("tizanidine", "Valium" are muscle relaxants
+        it does not name), when the question names no medicine the guide does: what the guide says of the kind is
+        not said of them. Not for "the most baclofen in a day?": the packet's limit answers that. A name the guide
+        uses beside them ("on valium for panic attacks, how often can I take robaxin?") is what is asked about."""
+        covered = [m for m in mentions if m.covered and not m.context]
+        unnamed = [m for m in covered if not self._guide_names(m)]
+        if asks_limit or len(unnamed) < len(covered):
+            return []
+        return unnamed
 
     def _guide_names(self, mention: MedicineMention) -> bool:
         """The medicine itself (or, when only its kind is named, the kind) is in its section of the guide."""

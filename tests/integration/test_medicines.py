@@ -125,6 +125,16 @@ def test_an_uncovered_medicine_asked_after_a_story_is_named_and_no_other_dose_fo
     assert "quinine" in body["parts"][0]["markdown"].lower() and not shows_dose(body)
 
 
+def test_a_medicine_of_a_covered_kind_the_guide_never_names_is_not_covered(client):
+    """Tizanidine is a muscle relaxant, but the guide names only cyclobenzaprine, methocarbamol and carisoprodol:
+    what it says of the kind is not said of tizanidine. Beside a medicine the guide names, the guide's is answered."""
+    body = ask(client, "what dose of zanaflex for lower back spasm")
+    assert prompts(body) == ["not_covered", "referral"], prompts(body)
+    assert "zanaflex" in body["parts"][0]["markdown"].lower() and not shows_dose(body)
+    beside = ask(client, "my doc has me on valium for panic attacks. how often can i take robaxin")
+    assert "not_covered" not in prompts(beside), prompts(beside)
+
+
 def test_a_child_who_swallowed_tablets_gets_poison_help_first(client):
     body = ask(client, "my 5 year old got into my handbag and swallowed two of my aleve, he seems fine")
     assert body["triage"] == "emergency" and "1-800-222-1222" in body["parts"][0]["markdown"], prompts(body)
