@@ -190,6 +190,9 @@ class MedicationStep:
         asks_limit = self.scope.asks_label_limit(text) or (
             not amounts_in(text) and self._learned_limit(text) and not self._medicine_is_background(text)
         )
+        if not (asks_dose or asks_limit) and self.finder.question_rules.polarity(text).get("medication"):
+            # "any natural way to ease it? I don't like taking tablets": never a dose (the gel or a drug-free row may stay)
+            self._without_amounts(turn)
         named = self._medicines_asked_about(turn, asks_dose, asks_limit)
         classes = {m.class_id for m in named}
         if not classes:
@@ -249,6 +252,12 @@ class MedicationStep:
         if others is None and amounts_in(composition.markdown):
             others = self.finder.recompose(turn, lambda s: not amounts_in(s.text))
         turn.found.composition = others or composition
+
+    def _without_amounts(self, turn: Turn) -> None:
+        """The answer composed again from the passages found without the sentences holding amounts, when it quotes one."""
+        composition = turn.found.composition
+        if composition is not None and amounts_in(composition.markdown):
+            turn.found.composition = self.finder.recompose(turn, lambda s: not amounts_in(s.text)) or composition
 
     def _learned_limit(self, text: str) -> bool:
         """The learned head's reading of the message's query vector (triage embedded it: no new model call)."""

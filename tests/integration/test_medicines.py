@@ -135,6 +135,11 @@ def test_a_medicine_of_a_covered_kind_the_guide_never_names_is_not_covered(clien
     assert "not_covered" not in prompts(beside), prompts(beside)
 
 
+def test_a_question_that_rules_out_tablets_is_answered_without_a_dose(client):
+    body = ask(client, "Any natural way to ease a back spasm? I don't like taking tablets")
+    assert body["kind"] == "answer" and body["citations"] and not shows_dose(body), body["answer"]
+
+
 def test_a_child_who_swallowed_tablets_gets_poison_help_first(client):
     body = ask(client, "my 5 year old got into my handbag and swallowed two of my aleve, he seems fine")
     assert body["triage"] == "emergency" and "1-800-222-1222" in body["parts"][0]["markdown"], prompts(body)
