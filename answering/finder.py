@@ -196,15 +196,22 @@ class PassageFinder:
             sides = self._sides(text, query_vector, tokens, composition, signals) if composition is not None and not focus else ()
             if sides:
                 composition = self._compose_sentences(text, query_vector, tokens, search, focus, sides=sides, signals=signals)
-            if composition is not None:
-                cells, vectors = self.retriever.table_cells()
-                composition = with_table_row(
-                    composition, query_vector, tokens, cells, vectors, chunks, self.tuning, search.expansion.treatments,
-                    self.question_rules.asked_columns(text), self.question_rules.sides(text, self._named_in_table) or (),
-                    self.question_rules.choice_columns,
-                )
+            composition = self._with_cells(text, query_vector, tokens, search, composition)
         turn.timings["compose"] = turn.timings.get("compose", 0.0) + _ms(t)
         return composition
+
+    def _with_cells(
+        self, text: str, query_vector: np.ndarray, tokens: tuple[set[str], set[str]], search: SearchResult, composition: Composition | None,
+    ) -> Composition | None:
+        """A prose answer followed by the table cells the question asks of (``answering.comparison.with_table_row``)."""
+        if composition is None:
+            return None
+        cells, vectors = self.retriever.table_cells()
+        return with_table_row(
+            composition, query_vector, tokens, cells, vectors, self.retriever.chunks_by_id, self.tuning, search.expansion.treatments,
+            self.question_rules.asked_columns(text), self.question_rules.sides(text, self._named_in_table) or (),
+            self.question_rules.choice_columns,
+        )
 
     def _signals(self, query_vector: np.ndarray) -> tuple[dict[str, float], dict[str, float]]:
         """What the learned layers say of each sentence for this question: closeness to its example questions
@@ -299,7 +306,7 @@ class PassageFinder:
     def _compose_kept(self, turn: Turn, search: SearchResult, focus: str | None, keep: Callable[[Sentence], bool]) -> Composition | None:
         query_vector = search.query_vector if search.query_vector is not None else self.message_vector(turn.text)
         tokens = (set(tokenize(turn.text)), set(tokenize(search.expansion.text)))
-        return self._compose_sentences(turn.text, query_vector, tokens, search, focus, keep)
+        return self._with_cells(turn.text, query_vector, tokens, search, self._compose_sentences(turn.text, query_vector, tokens, search, focus, keep))
 
     def _within_one_treatment(self, text: str, named: tuple[str, ...]) -> bool:
         """"Heat or ice?", "which massage is best?": a choice inside one treatment, which its own passages answer

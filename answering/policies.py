@@ -237,6 +237,8 @@ class MedicationStep:
             return False
         if any(self.medicines.find(q) or self.scope.is_about_medication(q, set()) for q in asked):
             return False
+        if rules.refers_back is not None and any(rules.refers_back.search(q) for q in asked):
+            return False  # "my relaxant has kicked in. should I do anything while it's working": it is the medicine
         question = " ".join(asked)
         other = set(self.finder.expansion_of(question).treatments) - self.scope.medication_treatments
         return rules.looks_past(question) or bool(other)

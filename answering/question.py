@@ -70,6 +70,8 @@ class QuestionRules:
     beyond_named: re.Pattern[str] | None = None  # "than", "instead of": a comparison past the treatments named
     beyond_all_named: re.Pattern[str] | None = None  # "else", "besides": past the treatments named, however many
     question_turn: re.Pattern[str] | None = None  # "…, but how long…?": where a statement turns into the question
+    asked_without_mark: re.Pattern[str] | None = None  # "how much ibuprofen for me": asked, though no "?" ends it
+    refers_back: re.Pattern[str] | None = None  # "it", "them": a question pointing back at what the message said
     choice_joins: re.Pattern[str] | None = None  # "or", "than": between the two sides of a choice
     columns: tuple[ColumnAsk, ...] = ()  # "which works better?": the comparison table's columns asked of
     choice_columns: frozenset[str] = frozenset()  # "massage or chiro?" asking of no column: read side by side in one of these
@@ -99,6 +101,8 @@ class QuestionRules:
             beyond_named=compile_patterns(data.beyond_named) if data.beyond_named else None,
             beyond_all_named=compile_patterns(data.beyond_all_named) if data.beyond_all_named else None,
             question_turn=compile_patterns(data.question_turn) if data.question_turn else None,
+            asked_without_mark=compile_patterns(data.asked_without_mark) if data.asked_without_mark else None,
+            refers_back=compile_patterns(data.refers_back) if data.refers_back else None,
             choice_joins=compile_patterns(data.choice_joins, whole_words=True) if data.choice_joins else None,
             columns=tuple(ColumnAsk(compile_patterns(c.asks), frozenset(n.lower() for n in c.columns)) for c in data.columns),
             choice_columns=frozenset(n.lower() for n in data.choice_columns),
@@ -109,13 +113,18 @@ class QuestionRules:
 
         A sentence ending in "?" is asked, from where a statement turns into its question
         ("I'm doing yoga too, but how long should I ice?" asks "how long should i ice?"; the
-        rest is said); any other sentence is said. Subjects named only in what is said are
-        background ("Back went during yoga. What ibuprofen dose?" asks about ibuprofen).
+        rest is said); so is a sentence that opens as a question (``asked_without_mark``) when no
+        sentence of the message ends in "?" ("my dog knocked me over. how much ibuprofen for me"); any
+        other sentence is said. Subjects named only in what is said are background ("Back went
+        during yoga. What ibuprofen dose?" asks about ibuprofen).
         """
         asked: list[str] = []
         parts = 0
-        for sentence in _SENTENCES.findall(plain(text)):
-            if not sentence.rstrip().endswith("?"):
+        sentences = _SENTENCES.findall(plain(text))
+        marked = any(s.rstrip().endswith("?") for s in sentences)
+        for sentence in sentences:
+            opens_a_question = not marked and self.asked_without_mark is not None and self.asked_without_mark.match(sentence.strip())
+            if not sentence.rstrip().endswith("?") and not opens_a_question:
                 parts += 1
                 continue
             turns = list(self.question_turn.finditer(sentence)) if self.question_turn else []

@@ -462,6 +462,8 @@ class AnsweringData:
     beyond_named: tuple[str, ...] = ()  # "cheaper than physio?", "instead of massage": past the treatments named
     beyond_all_named: tuple[str, ...] = ()  # "what else besides massage and chiro?": past them however many are named
     question_turn: tuple[str, ...] = ()  # "I'm doing yoga too, but how long should I ice?": where a statement turns into the question
+    asked_without_mark: tuple[str, ...] = ()  # "how much ibuprofen for me": a sentence asked without its question mark
+    refers_back: tuple[str, ...] = ()  # "... should I do anything while it's working": a question pointing back at what was said
     choice_joins: tuple[str, ...] = ()  # "or", "than": the words between the two sides of a choice
     columns: tuple[ColumnEntry, ...] = ()  # "which works better?": the table's columns a question asks of
     choice_columns: tuple[str, ...] = ()  # "massage or chiro?" asking of no column: the columns the two sides are read in
@@ -517,6 +519,10 @@ def read_answering(language: str = DEFAULT_LANGUAGE, path: Path | None = None) -
         concepts.append(ConceptEntry(c.text("name"), tuple(c.strings("words", default=[], nonempty=False)), c.flag("medicines", default=False)))
         c.done()
     question_turn = tuple(root.strings("question_turn", default=[], nonempty=False))
+    asked_without_mark = tuple(root.strings("asked_without_mark", default=[], nonempty=False))
+    _check_patterns(root, "asked_without_mark", asked_without_mark, whole_words=False)
+    refers_back = tuple(root.strings("refers_back", default=[], nonempty=False))
+    _check_patterns(root, "refers_back", refers_back, whole_words=False)
     _check_patterns(root, "question_turn", question_turn, whole_words=False)  # a lookahead: matches no words of its own
     data = AnsweringData(
         doc.path, tuple(types), choice, asks, tuple(lv.lower() for lv in comparison.strings("levels")), tuple(rankings),
@@ -525,6 +531,8 @@ def read_answering(language: str = DEFAULT_LANGUAGE, path: Path | None = None) -
         _roles(root),
         beyond_named,
         question_turn=question_turn,
+        asked_without_mark=asked_without_mark,
+        refers_back=refers_back,
         beyond_all_named=beyond_all_named,
         choice_joins=choice_joins,
         columns=tuple(columns),

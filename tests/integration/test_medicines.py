@@ -135,6 +135,12 @@ def test_a_medicine_of_a_covered_kind_the_guide_never_names_is_not_covered(clien
     assert "not_covered" not in prompts(beside), prompts(beside)
 
 
+def test_a_dose_asked_without_a_question_mark_is_about_the_medicine_not_the_story(client):
+    """The dog is how the back went, not who the ibuprofen is for: the question, with no "?", is the last sentence."""
+    body = ask(client, "my dog knocked me over on the stairs and now my back is in spasm. how much ibuprofen for me (I'm 29, healthy)")
+    assert body["kind"] == "answer" and shows_dose(body) and "risk_animal" not in prompts(body), prompts(body)
+
+
 def test_a_question_that_rules_out_tablets_is_answered_without_a_dose(client):
     body = ask(client, "Any natural way to ease a back spasm? I don't like taking tablets")
     assert body["kind"] == "answer" and body["citations"] and not shows_dose(body), body["answer"]

@@ -292,6 +292,9 @@ def test_intent_is_one_label_for_the_clinic(rules, question, intent):
         ("Back went during yoga. What ibuprofen dose?", [" what ibuprofen dose?"], 2),
         ("is yoga good for spasms?", ["is yoga good for spasms?"], 1),
         ("My back hurts.", [], 1),
+        # no "?" anywhere: a sentence that opens as a question is asked
+        ("my dog knocked me over. how much ibuprofen for me", [" how much ibuprofen for me"], 2),
+        ("my dog knocked me over. how much ibuprofen? I'm 29", [" how much ibuprofen?"], 3),  # a "?" elsewhere: only it
     ],
 )
 def test_asked_clauses_start_where_a_statement_turns_into_the_question(rules, message, asked, parts):
