@@ -74,18 +74,17 @@ def _agrees(question_rules: QuestionRules, asked: dict[str, bool], item: Scored)
 
 def _shared_column(scored: Sequence[Scored], treatments: Sequence[str], columns: Collection[str] = ()) -> list[Scored]:
     """Each of ``treatments``' cells from one column, the one with the cell closest to the question (of ``columns``
-    when the question asks of some): "massage vs chiropractor for a back that keeps locking up?" reads both rows'
-    ideal uses side by side, not massage's ideal use beside the chiropractor's cost. [] when no column has them all."""
+    when the question asks of some and they have them all, else of any): "massage vs chiropractor for a back that
+    keeps locking up?" reads both rows' ideal uses side by side, not massage's ideal use beside the chiropractor's
+    cost. [] when no column has them all."""
     by_column: dict[str, dict[str, Scored]] = {}
     for item in scored:
-        column = item.sentence.label.lower()
-        if columns and column not in columns:
-            continue
-        by_column.setdefault(column, {}).setdefault(item.sentence.treatment, item)
-    complete = [cells for cells in by_column.values() if all(t in cells for t in treatments)]
+        by_column.setdefault(item.sentence.label.lower(), {}).setdefault(item.sentence.treatment, item)
+    complete = {column: cells for column, cells in by_column.items() if all(t in cells for t in treatments)}
+    complete = {column: cells for column, cells in complete.items() if column in columns} or complete
     if not complete:
         return []
-    best = max(complete, key=lambda cells: max(cells[t].score for t in treatments))
+    best = max(complete.values(), key=lambda cells: max(cells[t].score for t in treatments))
     return [best[t] for t in treatments]
 
 
@@ -134,7 +133,7 @@ def compose_comparison(
                 compared = [s.sentence.treatment for s in chosen if s.sentence.treatment in named]
                 if len(compared) >= 2:  # both sides from the same column
                     columns = question_rules.asked_columns(question) or question_rules.choice_columns
-                    chosen = _shared_column(scored, compared, columns) or _shared_column(scored, compared) or chosen
+                    chosen = _shared_column(scored, compared, columns) or chosen
     if not chosen:
         return None
     lines, citations = cite(chosen, chunks)
@@ -157,8 +156,7 @@ def _cells_of(
     found: dict[str, Scored] = {}
     sides = [t for t in dict.fromkeys(compared) if t in treatments]
     if len(sides) >= 2:
-        shared = _shared_column(scored, sides, columns or choice_columns) or _shared_column(scored, sides)
-        found = {s.sentence.treatment: s for s in shared}
+        found = {s.sentence.treatment: s for s in _shared_column(scored, sides, columns or choice_columns)}
     for treatment in treatments:
         row = [s for s in scored if s.sentence.treatment == treatment]
         asked = [s for s in row if s.sentence.label.lower() in columns]

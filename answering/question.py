@@ -71,7 +71,7 @@ class QuestionRules:
     beyond_all_named: re.Pattern[str] | None = None  # "else", "besides": past the treatments named, however many
     question_turn: re.Pattern[str] | None = None  # "…, but how long…?": where a statement turns into the question
     asked_without_mark: re.Pattern[str] | None = None  # "how much ibuprofen for me": asked, though no "?" ends it
-    refers_back: re.Pattern[str] | None = None  # "it", "them": a question pointing back at what the message said
+    refers_back: re.Pattern[str] | None = None  # "while it's working": a question pointing back at what the message said
     choice_joins: re.Pattern[str] | None = None  # "or", "than": between the two sides of a choice
     columns: tuple[ColumnAsk, ...] = ()  # "which works better?": the comparison table's columns asked of
     choice_columns: frozenset[str] = frozenset()  # "massage or chiro?" asking of no column: read side by side in one of these
