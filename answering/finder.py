@@ -192,25 +192,27 @@ class PassageFinder:
             )
         else:
             signals = self._signals(query_vector)
+            pair = self.question_rules.sides(text, self._named_in_table)  # "chiro or physio?": read once, used twice
             composition = self._compose_sentences(text, query_vector, tokens, search, focus, signals=signals)
-            sides = self._sides(text, query_vector, tokens, composition, signals) if composition is not None and not focus else ()
+            sides = self._sides(text, pair, query_vector, tokens, composition, signals) if composition is not None and not focus else ()
             if sides:
                 composition = self._compose_sentences(text, query_vector, tokens, search, focus, sides=sides, signals=signals)
-            composition = self._with_cells(text, query_vector, tokens, search, composition)
+            composition = self._with_cells(text, query_vector, tokens, search, composition, pair)
         turn.timings["compose"] = turn.timings.get("compose", 0.0) + _ms(t)
         return composition
 
     def _with_cells(
         self, text: str, query_vector: np.ndarray, tokens: tuple[set[str], set[str]], search: SearchResult, composition: Composition | None,
+        pair: tuple[str, str] | None,
     ) -> Composition | None:
-        """A prose answer followed by the table cells the question asks of (``answering.comparison.with_table_row``)."""
+        """A prose answer followed by the table cells the question asks of, both sides of a choice (``pair``:
+        ``QuestionRules.sides``) in one column (``answering.comparison.with_table_row``)."""
         if composition is None:
             return None
         cells, vectors = self.retriever.table_cells()
         return with_table_row(
             composition, query_vector, tokens, cells, vectors, self.retriever.chunks_by_id, self.tuning, search.expansion.treatments,
-            self.question_rules.asked_columns(text), self.question_rules.sides(text, self._named_in_table) or (),
-            self.question_rules.choice_columns,
+            self.question_rules.asked_columns(text), pair or (), self.question_rules.choice_columns,
         )
 
     def _signals(self, query_vector: np.ndarray) -> tuple[dict[str, float], dict[str, float]]:
@@ -219,12 +221,11 @@ class PassageFinder:
         return self.examples.similarities(query_vector), self.heads.probabilities(query_vector)
 
     def _sides(
-        self, text: str, query_vector: np.ndarray, tokens: tuple[set[str], set[str]], composition: Composition,
+        self, text: str, pair: tuple[str, str] | None, query_vector: np.ndarray, tokens: tuple[set[str], set[str]], composition: Composition,
         signals: tuple[dict[str, float], dict[str, float]],
     ) -> tuple[Scored, ...]:
-        """For a choice between two treatments ("chiro or physio?") that ``composition`` opens on one side of only,
-        each side's best sentence that reads alone (from all of that treatment's passages); () otherwise."""
-        pair = self.question_rules.sides(text, self._named_in_table)
+        """For a choice between two treatments (``pair``: "chiro or physio?") that ``composition`` opens on one side of
+        only, each side's best sentence that reads alone (from all of that treatment's passages); () otherwise."""
         opening = composition.opening
         if pair is None or opening is None:
             return ()
@@ -306,7 +307,8 @@ class PassageFinder:
     def _compose_kept(self, turn: Turn, search: SearchResult, focus: str | None, keep: Callable[[Sentence], bool]) -> Composition | None:
         query_vector = search.query_vector if search.query_vector is not None else self.message_vector(turn.text)
         tokens = (set(tokenize(turn.text)), set(tokenize(search.expansion.text)))
-        return self._with_cells(turn.text, query_vector, tokens, search, self._compose_sentences(turn.text, query_vector, tokens, search, focus, keep))
+        composition = self._compose_sentences(turn.text, query_vector, tokens, search, focus, keep)
+        return self._with_cells(turn.text, query_vector, tokens, search, composition, self.question_rules.sides(turn.text, self._named_in_table))
 
     def _within_one_treatment(self, text: str, named: tuple[str, ...]) -> bool:
         """"Heat or ice?", "which massage is best?": a choice inside one treatment, which its own passages answer
