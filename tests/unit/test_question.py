@@ -295,6 +295,7 @@ def test_intent_is_one_label_for_the_clinic(rules, question, intent):
         # no "?" anywhere: a sentence that opens as a question is asked
         ("my dog knocked me over. how much ibuprofen for me", [" how much ibuprofen for me"], 2),
         ("my dog knocked me over. how much ibuprofen? I'm 29", [" how much ibuprofen?"], 3),  # a "?" elsewhere: only it
+        ("my cat sleeps on my back. 26, how much ibuprofen", [" 26, how much ibuprofen"], 2),  # an age may open it
     ],
 )
 def test_asked_clauses_start_where_a_statement_turns_into_the_question(rules, message, asked, parts):
