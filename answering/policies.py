@@ -251,9 +251,10 @@ class MedicationStep:
         if composition is None or not set(composition.treatments) & sections:
             return
         others = self.finder.recompose(turn, lambda s: s.treatment not in sections and not amounts_in(s.text))
-        if others is None and amounts_in(composition.markdown):
-            others = self.finder.recompose(turn, lambda s: not amounts_in(s.text))
-        turn.found.composition = others or composition
+        if others is not None:
+            turn.found.composition = others
+        else:
+            self._without_amounts(turn)
 
     def _without_amounts(self, turn: Turn) -> None:
         """The answer composed again from the passages found without the sentences holding amounts, when it quotes one."""
