@@ -54,7 +54,7 @@ class PassageFinder:
         self.settings = settings
         self.retriever = retriever
         self.question_rules = question_rules
-        self.followups = FollowUpResolver.load(retriever.vocabulary, retriever.lexical_treatment)
+        self.followups = FollowUpResolver.load(retriever.vocabulary, retriever.lexical_treatment, question_rules=question_rules)
         self.tuning = ComposerTuning(max_sentences=settings.answer.max_sentences, min_score=settings.retrieval.min_answer_score)
         # How informative each sentence is (generic ones never lead), read once from the loaded index.
         roles = RoleRules.load()

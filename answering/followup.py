@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from answering.question import QuestionRules
 from answering.scope import ScopeRules
 from index.vocabulary import Expansion, LayVocabulary
 from rules.files import read_answering, read_followup, read_structure
@@ -79,14 +80,22 @@ class FollowUpResolver:
         vocabulary: LayVocabulary,
         lexical_treatment: Callable[[str], str | None],
         language: str = DEFAULT_LANGUAGE,
+        question_rules: QuestionRules | None = None,
     ) -> FollowUpResolver:
+        """The follow-up rules of ``language``; ``question_rules``, when the caller holds them, lend their compiled
+        choice joins (the same ``[choice] joins`` of data/<lang>/answering.toml, compiled once)."""
         data = read_followup(language)
         scope = ScopeRules.load(language)
+        if question_rules is not None:
+            joins = question_rules.choice_joins
+        else:
+            words = read_answering(language).choice_joins
+            joins = compile_patterns(words, whole_words=True) if words else None
         return cls(
             compile_patterns(data.patterns), vocabulary, lexical_treatment, compile_patterns(data.beyond) if data.beyond else None,
             read_structure().overview.id, data.bare_max_words, scope.mentions_topic, compile_patterns(data.tried) if data.tried else None,
             lambda text: scope.asks_for_dose(text) or scope.asks_label_limit(text),
-            compile_patterns(joins, whole_words=True) if (joins := read_answering(language).choice_joins) else None,
+            joins,
             compile_patterns(data.how_often) if data.how_often else None,
         )
 

@@ -180,16 +180,20 @@ class MedicationStep:
     risks: MedicationRisks
     limits: LearnedLabelLimit | None = None  # past-the-label questions the phrasings miss (answering.label_limit)
     name: str = "medication"
+    # (medicine, treatment) -> whether the guide's section names it: read once, the index does not change under a step
+    _named_in_section: dict[tuple[str, str], bool] = field(default_factory=dict, init=False, repr=False)
 
     def __call__(self, turn: Turn) -> Reply | None:
         text = turn.text
         asks_dose = self.scope.asks_for_dose(text)
         # An amount of the patient's own is weighed against the guide's (``_no_dose_in_guide``), and a medicine said in
         # passing is not asked about; else the learned head may add to the phrasings. Whether the medicine is said in
-        # passing is read only where it decides something (most messages name no medicine at all).
-        asks_limit = self.scope.asks_label_limit(text) or (
-            not amounts_in(text) and self._learned_limit(text) and not self._medicine_is_background(text)
-        )
+        # passing is read only where it decides something (most messages name no medicine at all), and once.
+        background: bool | None = None
+        asks_limit = self.scope.asks_label_limit(text)
+        if not asks_limit and not amounts_in(text) and self._learned_limit(text):
+            background = self._medicine_is_background(text)
+            asks_limit = not background
         if not (asks_dose or asks_limit) and self.finder.question_rules.polarity(text).get("medication"):
             # "any natural way to ease it? I don't like taking tablets": never a dose (the gel or a drug-free row may stay)
             self._without_amounts(turn)
@@ -222,7 +226,7 @@ class MedicationStep:
             return None  # the guide's own sentence follows, with its citation: never a computed total
         if asks_dose and not self._guide_gives_dose(turn):
             return self._no_dose_in_guide(turn, named)
-        if not (asks_dose or asks_limit) and self._medicine_is_background(text):
+        if not (asks_dose or asks_limit) and (self._medicine_is_background(text) if background is None else background):
             self._past_the_medicines(turn, {m.treatment for m in named if m.treatment})
         return None
 
@@ -368,7 +372,10 @@ class MedicationStep:
         """The medicine itself (or, when only its kind is named, the kind) is in its section of the guide."""
         if mention.medicine is None or mention.treatment is None:
             return True
-        return bool(self._naming([mention.medicine], self.finder.treatment_sentences(mention.treatment)))
+        key = (mention.medicine, mention.treatment)
+        if key not in self._named_in_section:
+            self._named_in_section[key] = bool(self._naming([mention.medicine], self.finder.treatment_sentences(mention.treatment)))
+        return self._named_in_section[key]
 
     def _naming(self, medicines: Sequence[str], sentences: Sequence[str]) -> list[str]:
         """The sentences that name one of ``medicines`` by any of its names (generic, brand, misspelling)."""
