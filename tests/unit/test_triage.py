@@ -262,3 +262,32 @@ def test_a_sign_said_absent_is_recorded_but_a_phrasing_that_counts_still_counts(
 def test_an_absence_undone_by_what_follows_is_not_recorded():
     reading = RedFlagRules.load().read("I thought I was peeing fine but actually I haven't been since yesterday")
     assert "bladder-bowel" not in reading.absent_signs
+
+
+@pytest.mark.parametrize(
+    ("message", "sign"),
+    [
+        ("i took ibuprofen but my back still hurts", "overdose-sedation"),  # one medicine taken the usual way
+        ("had some advil this morning", "overdose-sedation"),
+        ("took a muscle relaxant, what else can I do?", "overdose-sedation"),
+        ("soma and a sleeping pill tonight ok? back is killing me", "overdose-sedation"),  # asked before taking them
+        ("my back spasm is way worse today", "leg-weakness-worsening"),  # the back worse, nothing else said
+        ("is it normal for a spasm to come back in the same spot every few months?", "not-a-spasm"),
+    ],
+)
+def test_everyday_messages_the_learned_layer_misread_say_the_sign_is_absent(message, sign):
+    assert sign in RedFlagRules.load().read(message).absent_signs
+
+
+@pytest.mark.parametrize(
+    ("message", "sign"),
+    [
+        ("Took my celebrex twice this morning. Is that dangerous? feel fine", "overdose-sedation"),  # a repeat
+        ("took ibuprofen and now my face has blown up like a balloon", "overdose-sedation"),  # a reaction
+        ("took flexeril and a few beers, what else can I do", "overdose-sedation"),  # something else sedating
+        ("Dropped nearly two stone since Christmas, wasn't trying to, and the back pain is getting worse", "leg-weakness-worsening"),
+        ("pain in my side that comes in waves, back spasm?", "not-a-spasm"),
+    ],
+)
+def test_the_same_words_with_a_warning_beside_them_are_left_to_the_learned_layer(message, sign):
+    assert sign not in RedFlagRules.load().read(message).absent_signs
