@@ -413,10 +413,14 @@ def _joined(names: Sequence[str]) -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
-def decline_with_nearest(turn: Turn, said: Part, closest: Part | None, guide_url: str) -> Reply:
+def decline_with_nearest(turn: Turn, said: Part, closest: Part | None, guide_url: str, finder: PassageFinder) -> Reply:
     """"The guide doesn't cover this", then (with ``closest``, the line that marks it as such) the
-    closest thing it does say, cited; or the plain statement alone when nothing close was found."""
+    closest thing it does say, cited, without its doses; or the plain statement alone when nothing
+    close was found. A dose is never the nearest thing to a question the guide does not answer:
+    "how many can I give him? he's only 5" must not get the adult dose."""
     composition = turn.found.composition if closest is not None else None
+    if composition is not None and amounts_in(composition.markdown):
+        composition = finder.recompose(turn, lambda s: not amounts_in(s.text))
     if composition is None or closest is None:
         return turn.reply(ReplyKind.DECLINE, said, out_of_scope=True)
     parts = [said, closest, Part(PartKind(composition.kind), composition.markdown),
@@ -456,7 +460,7 @@ class NotInGuideStep:
         subject, nearest = found
         said = turn.texts.part(PartKind.DECLINE, "not_in_guide", subject=subject)
         closest = turn.texts.part(PartKind.NOTICE, "nearest_in_guide", subject=subject)
-        return decline_with_nearest(turn, said, closest if nearest else None, self.guide_url)
+        return decline_with_nearest(turn, said, closest if nearest else None, self.guide_url, self.finder)
 
     def _match(self, text: str) -> tuple[str, bool] | None:
         """The first subject named (as the patient wrote it) in what is asked, and whether the nearest
@@ -515,7 +519,7 @@ class LearnedScopeStep:
         if label != "not_in_guide":
             return None
         said = turn.texts.part(PartKind.DECLINE, "guide_silent")
-        return decline_with_nearest(turn, said, turn.texts.part(PartKind.NOTICE, "nearest_general"), self.guide_url)
+        return decline_with_nearest(turn, said, turn.texts.part(PartKind.NOTICE, "nearest_general"), self.guide_url, self.finder)
 
     def _reads(self, turn: Turn) -> bool:
         """Only what the rules have not already placed: a single question (the layer learned from
