@@ -108,52 +108,31 @@ def score_sentences(
     the patient's words count fully, the added ones partly, so "bed rest" added
     for "stay in bed" helps without drowning what was actually asked. Words count
     by their rarity in the guide (``idf``): sharing "chronic" says more than sharing "back".
-
-    The terms are added one array at a time, in the order a sentence's score always summed them, so a
-    sentence scores the same to the last bit whichever sentences it is scored with.
     """
     if not len(sentences):
         return []
-    ids = [s.id for s in sentences]
-    scores = np.asarray(vectors @ query_vector.ravel(), dtype=np.float64)
-    scores += tuning.lexical_weight * _overlaps(query_tokens, sentences, idf, tuning.expansion_share)
-    scores += tuning.chunk_weight / _looked_up([s.chunk_id for s in sentences], chunk_rank, 10)
-    if wanted:  # each kind of answer asked for that the sentence holds counts ("which first?" + "ice or heat?")
-        scores += tuning.answer_type_bonus * np.array([sum(1 for t in wanted if t.met_by(s.text)) for s in sentences], dtype=np.float64)
-    prior = _looked_up(ids, priors)
-    scores += tuning.prior_weight * np.clip(prior, -3.0, 3.0)
-    if examples:
-        scores += tuning.example_weight * np.maximum(0.0, _looked_up(ids, examples) - tuning.example_floor)
-    if heads:
-        scores += tuning.head_weight * _looked_up(ids, heads)
-    fact = _looked_up(ids, facts)
-    order = np.argsort(-scores, kind="stable")  # best first; equal scores keep the sentences' order
-    return [Scored(sentences[i], vectors[i], float(scores[i]), float(prior[i]), float(fact[i])) for i in order.tolist()]
-
-
-def _overlaps(
-    query_tokens: tuple[set[str], set[str]], sentences: Sequence[Sentence], idf: Callable[[str], float], expansion_share: float
-) -> np.ndarray:
-    """Each sentence's share of the question's words (by rarity: ``idf``), the lay vocabulary's additions counting
-    ``expansion_share``; at most 1.5."""
     own, added = query_tokens
     added = added - own
     weight = {t: idf(t) for t in own | added}
     total = sum(weight[t] for t in own) or 1.0
-    counted = weight.__getitem__
-    shares = []
-    for sentence in sentences:
+    cosines = vectors @ query_vector.ravel()
+    scored = []
+    for sentence, vector, cosine in zip(sentences, vectors, cosines):
         words = _words(sentence.text)
-        shared = sum(map(counted, words & own)) + expansion_share * sum(map(counted, words & added))
-        shares.append(min(shared / total, 1.5))
-    return np.array(shares, dtype=np.float64)
-
-
-def _looked_up(keys: Sequence[str], values: Mapping[str, float] | None, default: float = 0.0) -> np.ndarray:
-    """``values`` of ``keys`` (``default`` where it has none), as an array."""
-    if not values:
-        return np.full(len(keys), default, dtype=np.float64)
-    return np.array([values.get(k, default) for k in keys], dtype=np.float64)
+        shared = sum(weight[t] for t in words & own) + tuning.expansion_share * sum(weight[t] for t in words & added)
+        overlap = min(shared / total, 1.5)
+        rank = chunk_rank.get(sentence.chunk_id, 10)
+        score = float(cosine) + tuning.lexical_weight * overlap + tuning.chunk_weight / rank
+        # Each kind of answer asked for that the sentence holds counts ("which first?" + "ice or heat?").
+        score += tuning.answer_type_bonus * sum(1 for t in wanted if t.met_by(sentence.text))
+        prior = priors.get(sentence.id, 0.0) if priors else 0.0
+        score += tuning.prior_weight * max(-3.0, min(3.0, prior))
+        if examples:
+            score += tuning.example_weight * max(0.0, examples.get(sentence.id, 0.0) - tuning.example_floor)
+        if heads:
+            score += tuning.head_weight * heads.get(sentence.id, 0.0)
+        scored.append(Scored(sentence, vector, score, prior, facts.get(sentence.id, 0.0) if facts else 0.0))
+    return sorted(scored, key=lambda s: -s.score)
 
 
 @functools.lru_cache(maxsize=1 << 18)
