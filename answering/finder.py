@@ -71,6 +71,7 @@ class PassageFinder:
         self._treatment_sentences: dict[str, list[str]] = {}
         self._drug_free: dict[str, Composition | None] = {}
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._bare: OrderedDict[str, np.ndarray] = OrderedDict()  # each message's own embedding, before ``moved_by``
         self._expansions: OrderedDict[str, Expansion] = OrderedDict()
         self._vectors_lock = threading.Lock()
 
@@ -93,10 +94,12 @@ class PassageFinder:
                 bare = vectors.embedded(missing)
                 rows = vectors.moved_by(bare, directions.result())
             with self._vectors_lock:
-                for text, row in zip(missing, np.asarray(rows, dtype=np.float32).reshape(len(missing), -1), strict=True):
+                for text, row, own in zip(missing, np.asarray(rows, dtype=np.float32).reshape(len(missing), -1), bare, strict=True):
                     self._vectors[text] = row
+                    self._bare[text] = own
                     if len(self._vectors) > VECTORS_KEPT:
                         self._vectors.popitem(last=False)
+                        self._bare.popitem(last=False)
         with self._vectors_lock:
             return np.stack([self._vectors[t] for t in cut])
 
@@ -109,12 +112,24 @@ class PassageFinder:
         """Drop the remembered query vectors (the latency benchmark measures each question as new)."""
         with self._vectors_lock:
             self._vectors.clear()
+            self._bare.clear()
             self._expansions.clear()
 
     def _known_vector(self, text: str) -> np.ndarray | None:
         with self._vectors_lock:
             row = self._vectors.get(text)
         return None if row is None else row.reshape(1, -1)
+
+    def _known_vector_within(self, turn: Turn, treatment: str) -> np.ndarray | None:
+        """The vector a search within ``treatment`` reads a follow-up with ("how long each time?" about heat): the
+        message's own embedding moved toward its terms and the treatment's title (``Retriever.search`` with ``within``),
+        from the embedding triage already made: no second model call. None when it was not made here."""
+        with self._vectors_lock:
+            bare = self._bare.get(turn.text)
+        if bare is None:
+            return None
+        vector: np.ndarray = self.retriever.query_vectors.moved(bare.reshape(1, -1), [turn.expansion], self.retriever.titles.get(treatment, ""))
+        return vector
 
     def expand(self, turn: Turn) -> Expansion:
         t = time.perf_counter()
@@ -157,7 +172,7 @@ class PassageFinder:
         if focus.context and not focus.treatment:  # "and if it keeps coming back?" after a reply across treatments
             search = self.retriever.search(f"{focus.context} {turn.text}", depth, turn.mode)
             return _timed(turn, Found(search, self._compose(turn, search), None))
-        known = None if focus.treatment else self._known_vector(turn.text)  # a follow-up embeds its topic with it
+        known = self._known_vector_within(turn, focus.treatment) if focus.treatment else self._known_vector(turn.text)
         search = self.retriever.search(turn.text, depth, turn.mode, query_vector=known, within=focus.treatment, expansion=turn.expansion)
         composition = self._compose(turn, search, focus.treatment)
         if focus.treatment and composition is None:  # the follow-up guess found nothing: search everything

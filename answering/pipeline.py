@@ -31,7 +31,7 @@ from index.retriever import Retriever
 from index.vocabulary import MAX_QUERY_CHARS
 from rules.locale import DEFAULT_LANGUAGE
 from rules.prompts import Prompts
-from safety.learned import LearnedSignal, text_features
+from safety.learned import LearnedSignal, forget_features
 from safety.medication import MedicationRisks
 from safety.notices import notice_parts
 from safety.risk_model import LearnedRisks
@@ -99,7 +99,7 @@ class Assistant:
         The guide's own sentences stay cached: they are read for every question.
         """
         self.finder.forget_vectors()
-        text_features.cache_clear()
+        forget_features()
         self.triage.forget_messages()
         self.risks.forget_messages()
 

@@ -23,6 +23,23 @@ from settings import Settings, load_settings
 log = logging.getLogger("answering.service")
 
 
+def one_thread_per_request() -> None:
+    """Hold FAISS's OpenMP and NumPy's BLAS to one thread, as the query embedding's ONNX call is (``embedding.onnx_queries``).
+
+    The server answers requests side by side, one per core. A FAISS search of a few hundred vectors gains
+    nothing from OpenMP threads, and OpenBLAS ran the learned layers' products (a few thousand rows) on a
+    second thread that spun after each one: 22 ms of CPU for an 11 ms answer, and on a busy machine the
+    product waited for that thread to get a core. Call it once the libraries are loaded (the limit reaches
+    only those): ``webapp.runner`` after its warm-up, and ``bench.latency`` before it measures, so the
+    benchmark times ``answer()`` as it is served.
+    """
+    import faiss
+    from threadpoolctl import threadpool_limits
+
+    faiss.omp_set_num_threads(1)
+    threadpool_limits(1)
+
+
 class AssistantService:
     """Answers with the newest good index; checks for a new build at most every ``check_every`` seconds."""
 

@@ -37,6 +37,7 @@ RETRIEVING_KINDS = ("answer", "no_answer")
 
 def run(rounds: int, index_dir: Path | None) -> dict[str, Any]:
     from answering.pipeline import Assistant
+    from answering.service import one_thread_per_request
 
     settings = load_settings()
     if index_dir is not None:
@@ -50,6 +51,7 @@ def run(rounds: int, index_dir: Path | None) -> dict[str, Any]:
     for q in questions:
         assistant.answer(q.text, q.history)
         embedder.encode_query(q.text)
+    one_thread_per_request()  # as the server runs (webapp.runner): the numeric libraries on one thread per request
 
     floor_ms: list[float] = []
     wall_ms: list[float] = []

@@ -95,18 +95,15 @@ def text_features(text: str, word_pair_weight: float) -> tuple[np.ndarray, np.nd
     """``char_features`` beside hashed pairs of adjacent words, the pairs' share set by ``word_pair_weight``
     (0: n-grams only): unit length together.
 
-    Cached, read-only: triage, the medicine risks and answerability each read the same message.
+    Cached, read-only: triage, the medicine risks and answerability each read the same message (triage with
+    the pairs, the others without; both from the n-grams counted once, ``_ngram_weights``).
 
     N-grams inside words cannot tell "I'd rather not be here" from "I'd rather not take pills", or "what's the
     point anymore" from "what's the point of stretches": the pairs ("not_be", "not_take", "point_of") can.
     """
-    padded = [f" {word} " for word in _WORDS.findall(text.lower().translate(_APOSTROPHES))]
-    counts = Counter(
-        zlib.crc32(p[i : i + n].encode()) & _BUCKET_MASK for p in padded for n in NGRAMS for i in range(len(p) - n + 1)
-    )
-    if not counts:
+    weights = dict(_ngram_weights(text))  # a copy: the pairs are added to it
+    if not weights:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-    weights = _sublinear_unit(counts)
     if word_pair_weight:
         words = _PAIR_WORDS.findall(text.lower().translate(_APOSTROPHES))
         pairs = Counter(zlib.crc32(f"\x01{a}_{b}".encode()) & _BUCKET_MASK for a, b in zip(words, words[1:]))
@@ -118,6 +115,25 @@ def text_features(text: str, word_pair_weight: float) -> tuple[np.ndarray, np.nd
     values /= np.linalg.norm(values)
     index.flags.writeable = values.flags.writeable = False
     return index, values
+
+
+@functools.lru_cache(maxsize=4096)
+def _ngram_weights(text: str) -> tuple[tuple[int, float], ...]:
+    """Each hashed n-gram of ``text`` (3 to 5 characters inside a word padded with spaces) with its sublinear count,
+    unit length, in the order first met. Counting them is most of a message's features, and the same for any
+    ``word_pair_weight``: triage reads them on a worker during the model call, the medicine risks and answerability
+    after it. Cached, like ``text_features``."""
+    padded = [f" {word} " for word in _WORDS.findall(text.lower().translate(_APOSTROPHES))]
+    counts = Counter(
+        zlib.crc32(p[i : i + n].encode()) & _BUCKET_MASK for p in padded for n in NGRAMS for i in range(len(p) - n + 1)
+    )
+    return tuple(_sublinear_unit(counts).items()) if counts else ()
+
+
+def forget_features() -> None:
+    """Drop every message's cached features (the latency benchmark reads each question as new)."""
+    text_features.cache_clear()
+    _ngram_weights.cache_clear()
 
 
 def _sublinear_unit(counts: Counter[int]) -> dict[int, float]:
@@ -137,7 +153,7 @@ class LogisticHeads:
 
     ids: tuple[str, ...]
     dense: np.ndarray  # (labels, dimension)
-    sparse: np.ndarray  # (labels, BUCKETS) float32, mostly zero
+    sparse: np.ndarray  # (labels, BUCKETS) float32, mostly zero; column-major (``from_arrays``)
     bias: np.ndarray  # (labels,)
     threshold: float
     meta: dict[str, Any]
@@ -147,7 +163,9 @@ class LogisticHeads:
     @classmethod
     def from_arrays(cls, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> Self:
         ids = tuple(meta[cls.IDS_KEY])
-        sparse = np.zeros((len(ids), BUCKETS), dtype=np.float32)
+        # Column-major: a message's few hundred n-grams each read one cache line for every label, not one per
+        # label (the medicine risks have twelve); ``sparse[:, index]`` comes out in the same layout either way.
+        sparse = np.zeros((len(ids), BUCKETS), dtype=np.float32, order="F")
         sparse[arrays["rows"], arrays["cols"]] = arrays["values"]
         return cls(ids, arrays["dense"], sparse, arrays["bias"], float(meta.get("threshold", 0.5)), meta)
 

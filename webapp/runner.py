@@ -54,26 +54,17 @@ WARM_UP_QUESTION = "how long should I use an ice pack?"
 
 def load_service(settings: Settings) -> Any:
     """The assistant service with its model and index loaded, or exit with the reason on one line."""
-    import faiss
-    from threadpoolctl import threadpool_limits
-
-    from answering.service import AssistantService
+    from answering.service import AssistantService, one_thread_per_request
     from index.store import IndexLoadError
     from rules.prompts import PromptError
 
-    # The server runs requests side by side; a FAISS search of a few hundred vectors
-    # gains nothing from OpenMP threads, whose spinning steals the other requests' CPU.
-    faiss.omp_set_num_threads(1)
     try:
         service = AssistantService(settings)
     except (IndexLoadError, PromptError, ConfigError) as exc:
         print(f"cannot start: {exc}", file=sys.stderr)
         raise SystemExit(EXIT_STARTUP) from None
     service.answer(WARM_UP_QUESTION)  # the first patient should not wait for lazy initialisation
-    # Nor do NumPy's products with the learned layers' few thousand rows: OpenBLAS's second
-    # thread spun after each one, as long as the request itself (22 ms of CPU for an 11 ms
-    # answer). Set once every BLAS library is loaded (the limit reaches only those).
-    threadpool_limits(1)
+    one_thread_per_request()  # requests run side by side, one per core
     # What start-up allocated (model, index, Gradio) lives as long as the process:
     # keep it out of the garbage collector's scans, which otherwise pause requests.
     gc.collect()
