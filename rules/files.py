@@ -699,7 +699,6 @@ class RiskEntry:
     other_person: bool  # someone else's situation is the point (a child, a pet): it counts when said of them
     after: str = "drug_free"  # what follows the caution: "drug_free" treatments, the "guide"'s own answer, or "nothing"
     red_flags: tuple[str, ...] = ()  # red-flag signs (red_flags.toml ids) that, found by triage in the patient's own words, are this risk
-    of_oneself: tuple[str, ...] = ()  # an other_person risk said of the patient ("I'm 15"): still theirs when they ask for themselves
 
 
 RISK_AFTER = ("drug_free", "guide", "nothing")
@@ -713,7 +712,6 @@ class MedicineRisksData:
     language: str
     risks: tuple[RiskEntry, ...]
     for_someone_else: tuple[str, ...] = ()  # the newest message asks for another person ("can she take ...")
-    for_oneself: tuple[str, ...] = ()  # the newest message asks for the patient ("how much should I take?")
     doubt: tuple[str, ...] = ()  # words that make a denial after them uncertain ("not sure if my kidneys are ok")
 
 
@@ -736,12 +734,10 @@ def read_medicine_risks(language: str = DEFAULT_LANGUAGE, path: Path | None = No
             risk_id, r.text("label"), applies_to, r.text("text", choices=RISK_TEXTS), tuple(r.strings("phrasings")),
             tuple(r.strings("not_when", default=[])), r.flag("other_person", default=False),
             r.text("after", default="drug_free", choices=RISK_AFTER), tuple(r.strings("red_flags", default=[])),
-            tuple(r.strings("of_oneself", default=[])),
         )
         r.each("red_flags", lambda sign: None if sign in signs else _raise(f"unknown red-flag sign {sign!r} (see {RED_FLAGS})"), entry.red_flags)
         _check_patterns(r, "phrasings", entry.phrasings, whole_words=True, language=lang)
         _check_patterns(r, "not_when", entry.not_when, whole_words=True, language=lang)
-        _check_patterns(r, "of_oneself", entry.of_oneself, whole_words=True, language=lang)
         r.done()
         risks.append(entry)
     ids = [r.id for r in risks]
@@ -749,12 +745,10 @@ def read_medicine_risks(language: str = DEFAULT_LANGUAGE, path: Path | None = No
         raise root.error("risk", f"id {duplicated[0]!r} is used twice", duplicated[0])
     for_someone_else = tuple(root.strings("for_someone_else", default=[]))
     _check_patterns(root, "for_someone_else", for_someone_else, whole_words=True, language=lang)
-    for_oneself = tuple(root.strings("for_oneself", default=[]))
-    _check_patterns(root, "for_oneself", for_oneself, whole_words=True, language=lang)
     doubt = tuple(root.strings("doubt", default=[]))
     _check_patterns(root, "doubt", doubt, whole_words=True, language=lang)
     root.done()
-    return MedicineRisksData(doc.path, language, tuple(risks), for_someone_else, for_oneself, doubt)
+    return MedicineRisksData(doc.path, language, tuple(risks), for_someone_else, doubt)
 
 
 def _raise(problem: str) -> None:

@@ -73,7 +73,6 @@ class _Reading:
     found: tuple[RiskMatch, ...]
     set_aside: frozenset[str]  # risk ids mentioned but negated or otherwise set aside ("not pregnant")
     what_if: bool = False  # a hypothetical question ("what if ibuprofen upsets my stomach?"): the learned layer stays out
-    of_oneself: frozenset[str] = frozenset()  # other_person risks the patient says of themselves here ("I'm 15")
 
 
 @dataclass(frozen=True)
@@ -81,7 +80,6 @@ class _Risk:
     entry: RiskEntry
     pattern: re.Pattern[str]
     not_when: re.Pattern[str] | None
-    of_oneself: re.Pattern[str] | None = None
 
 
 class MedicationRisks:
@@ -89,10 +87,9 @@ class MedicationRisks:
 
     def __init__(
         self, risks: tuple[_Risk, ...], context: ContextRules, for_someone_else: re.Pattern[str] | None = None, learned: LearnedRisks | None = None,
-        doubt: re.Pattern[str] | None = None, for_oneself: re.Pattern[str] | None = None,
+        doubt: re.Pattern[str] | None = None,
     ) -> None:
         self.risks = risks
-        self.for_oneself = for_oneself
         self.doubt = doubt
         self.learned = learned
         self._entries = {r.entry.id: r.entry for r in risks}
@@ -110,16 +107,12 @@ class MedicationRisks:
         flags = read_red_flags(language)
         language_rules = flags.pattern_language(medicine_macros(read_medicines()))
         risks = tuple(
-            _Risk(
-                r, language_rules.compile_overlapping(r.phrasings), language_rules.compile(r.not_when) if r.not_when else None,
-                language_rules.compile(r.of_oneself) if r.of_oneself else None,
-            )
+            _Risk(r, language_rules.compile_overlapping(r.phrasings), language_rules.compile(r.not_when) if r.not_when else None)
             for r in data.risks
         )
         asking_for = language_rules.compile(data.for_someone_else) if data.for_someone_else else None
         doubt = language_rules.compile(data.doubt) if data.doubt else None
-        oneself = language_rules.compile(data.for_oneself) if data.for_oneself else None
-        return cls(risks, ContextRules.compile(flags, language_rules), asking_for, learned, doubt, oneself)
+        return cls(risks, ContextRules.compile(flags, language_rules), asking_for, learned, doubt)
 
     def assess(self, message: Any, history: Any = None) -> tuple[RiskMatch, ...]:
         """Every risk said by the patient in the conversation (each once, its most recent mention)."""
@@ -133,30 +126,22 @@ class MedicationRisks:
         risk is about someone else by nature (a child, a pet). A learned risk counts
         unless the rules read it in that message as set aside or as someone else's, or the
         message is a what-if question (the layer reads the whole message, not a clause).
-        When the newest message asks for the patient themselves ("I coach a team of 10 year olds ...
-        how much ibuprofen should I take?", ``for_oneself``), a child or a pet said in the conversation
-        is not who the dose is for, unless the patient says it of themselves ("I'm 15", ``of_oneself``).
         """
         asks_for_someone_else = bool(texts) and self._asks_for_someone_else(texts[0])
-        asks_for_oneself = bool(texts) and not asks_for_someone_else and self._asks_for_oneself(texts[0])
         found: dict[str, RiskMatch] = {}
         for turn, text in enumerate(texts):
             reading = self._reading(text)
             theirs = set()
             for match in reading.found:
-                not_the_patients = asks_for_oneself and self._entries[match.risk].other_person and match.risk not in reading.of_oneself
-                if (match.someone_else and not asks_for_someone_else) or not_the_patients:
+                if match.someone_else and not asks_for_someone_else:
                     theirs.add(match.risk)
                     continue
                 found.setdefault(match.risk, replace(match, turn=turn))
             if self.learned is not None and vectors is not None and text.strip() and not reading.what_if:
                 for risk in self.learned.risks(text, vectors[turn]):
                     entry = self._entries.get(risk)
-                    if entry is None or risk in reading.set_aside or risk in theirs:
-                        continue
-                    if asks_for_oneself and entry.other_person and risk not in reading.of_oneself:
-                        continue
-                    found.setdefault(risk, RiskMatch.of(entry, turn=turn))
+                    if entry is not None and risk not in reading.set_aside and risk not in theirs:
+                        found.setdefault(risk, RiskMatch.of(entry, turn=turn))
         return tuple(found.values())
 
     def named_by_triage(self, signs: Sequence[SignMatch], texts: Sequence[str]) -> tuple[RiskMatch, ...]:
@@ -199,9 +184,6 @@ class MedicationRisks:
     def _asks_for_someone_else(self, text: str) -> bool:
         return self.for_someone_else is not None and self.for_someone_else.search(Text.prepare(text).plain) is not None
 
-    def _asks_for_oneself(self, text: str) -> bool:
-        return self.for_oneself is not None and self.for_oneself.search(Text.prepare(text).plain) is not None
-
     def _read(self, text: str) -> _Reading:
         prepared = Text.prepare(text)
         context = self.context.read(prepared.plain)
@@ -236,8 +218,7 @@ class MedicationRisks:
                     found.append(in_general)
                 elif in_general is not None or denied:
                     set_aside.add(entry.id)
-        of_oneself = frozenset(r.entry.id for r in self.risks if r.of_oneself is not None and r.of_oneself.search(prepared.plain))
-        return _Reading(tuple(found), frozenset(set_aside - {m.risk for m in found}), context.asks_what_if, of_oneself)
+        return _Reading(tuple(found), frozenset(set_aside - {m.risk for m in found}), context.asks_what_if)
 
 
 def _doubted(span: tuple[int, int], doubts: list[tuple[int, int]]) -> bool:

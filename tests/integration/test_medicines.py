@@ -207,30 +207,16 @@ def test_a_risk_named_in_general_terms_or_for_someone_else_still_withholds_the_d
 
 
 @pytest.mark.parametrize(
-    ("message", "earlier"),
-    [
-        ("I coach a team of 10 year olds and hurt my back demonstrating a drill. How much ibuprofen should I take?", []),
-        ("how much advil can I take?", ["my 9 year old has a cold so I've been up all night", "anyway my own back is spasming now"]),
-        ("got dragged by my german shepherd chasing a cat, now back spasms. how many aleve am i allowed", []),
-    ],
-)
-def test_a_child_or_pet_said_in_passing_is_not_who_the_patient_asks_for(client, message, earlier):
-    """A risk that is someone else by nature (a child, a pet) does not withhold the patient's own dose."""
-    body = ask(client, message, earlier)
-    assert not any(p.startswith("risk_") for p in prompts(body)), prompts(body)
-    assert shows_dose(body)
-
-
-@pytest.mark.parametrize(
     ("message", "caution"),
     [
         ("I'm 15 and my back hurts from football, how much ibuprofen can I take?", "risk_child"),  # the patient is the child
+        ("im in year 8 and hurt my back in pe today. how much aleve", "risk_child"),
         ("my son is 8 and has back spasms, how much ibuprofen can I give him?", "risk_child"),
         ("can I use voltaren gel on my 10 year olds back? how much do i use", "risk_child"),
         ("my dog is limping and his back seems sore. How much ibuprofen can I give a 30kg lab?", "risk_animal"),
     ],
 )
-def test_a_dose_for_a_child_or_pet_or_asked_by_a_child_is_still_withheld(client, message, caution):
+def test_a_dose_for_a_child_or_pet_or_asked_by_a_child_is_withheld(client, message, caution):
     body = ask(client, message)
     assert caution in prompts(body), prompts(body)
     assert not shows_dose(body)
