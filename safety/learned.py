@@ -446,7 +446,9 @@ def read_rows(paths: Iterable[Path]) -> list[dict[str, Any]]:
             if "question" in row and "message" not in row:  # a line of the answers' sets: its question and expected tier
                 row["message"], row["tier"], row["class"] = row["question"], row.get("expect_triage", "none"), f"answers-{row.get('intent', '')}"
                 # Its conversation as the patient's messages (triage reads no others), like every other set.
-                row["history"] = [h["content"] for h in row.get("history", []) if h.get("role") == "user"]
+                # (a set may give it as full turns or, like the blind sets, as the patient's messages alone).
+                turns = row.get("history", [])
+                row["history"] = [h if isinstance(h, str) else h["content"] for h in turns if isinstance(h, str) or h.get("role") == "user"]
             if "expect" in row and "tier" not in row:
                 row["tier"], row["class"] = _MEDICINE_TIERS.get(row["expect"], ("none", "medicine-question"))
             row["message"] = as_served(row["message"])

@@ -19,7 +19,7 @@ from contracts import PartKind, Tier
 from rules.files import read_medicine_risks
 from rules.prompts import Prompts
 from safety.language import LanguageDetector
-from safety.learned import BUCKETS, LearnedSignal, _Head, _matrix, char_features, fit, ngram_weights, text_features
+from safety.learned import BUCKETS, LearnedSignal, _Head, _matrix, char_features, fit, ngram_weights, read_rows, text_features
 from safety.notices import notice_parts
 from safety.red_flags import RedFlagRules, SignMatch
 from safety.risk_model import LearnedRisks
@@ -347,3 +347,15 @@ def test_clauses_are_the_sentences_of_a_longer_message():
         "First, is heat ok for longer?", "Third, I have a stash of pills for Friday.",
     ]
     assert len(clauses("腰疼了大半年，真的不想活了。热敷好还是冷敷好啊？")) == 2
+
+
+def test_training_rows_read_a_conversation_given_as_turns_or_as_the_patients_messages(tmp_path):
+    """The answers sets give a conversation as full turns, the blind sets as the patient's messages alone: the
+    refit (``make models``) reads both as the patient's messages (it once stopped on the second kind)."""
+    path = tmp_path / "answers_dev.jsonl"
+    path.write_text(
+        json.dumps({"question": "how often?", "history": [{"role": "user", "content": "heat or ice?"}, {"role": "assistant", "content": "..."}]})
+        + "\n" + json.dumps({"question": "any side effects?", "history": ["is flexeril ok?"]}) + "\n",
+        encoding="utf-8",
+    )
+    assert [row["history"] for row in read_rows([path])] == [["heat or ice?"], ["is flexeril ok?"]]
