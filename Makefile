@@ -58,7 +58,7 @@ postgres:                                 ## Debian's PostgreSQL for the insight
 rules: setup                              ## check every data file and prompt text (file, key and line of each problem)
 	$(PY) -m rules check
 
-models: setup                             ## refit the learned layers, re-embed the example questions (after editing their data or the lay words)
+models: index                             ## refit the learned layers, re-embed the example questions (after editing their data or the lay words)
 	$(PY) -m answering.exemplars embed
 	$(PY) -m safety.training train
 	$(PY) -m safety.risk_training train

@@ -30,6 +30,7 @@ SAFETY_TEXTS = (
 RISK_TEXTS = (
     "risk_pregnancy", "risk_breastfeeding", "risk_child", "risk_animal", "risk_stomach", "risk_anticoagulant",
     "risk_kidney", "risk_liver", "risk_heart", "risk_asthma", "risk_older", "risk_sedatives", "risk_interaction",
+    "risk_drinking",
 )  # fmt: skip
 PLACEHOLDERS: dict[str, frozenset[str]] = {
     **{name: SIGNS for name in SAFETY_TEXTS},
