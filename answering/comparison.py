@@ -9,6 +9,7 @@ line names its treatment and column and cites the cell it quotes.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Sequence
 from dataclasses import replace
 
@@ -165,6 +166,23 @@ def _cells_of(
     return [(t, found[t], found[t].sentence.label.lower() in columns) for t in treatments if t in found]
 
 
+_MARKER = re.compile(r"\[(\d+)\]")
+
+
+def _led_by_cells(composition: Composition, sides: Sequence[Scored], chunks: dict[str, Chunk]) -> Composition:
+    """The two sides' cells of one column ("expected outcomes: Long-term symptom relief and prevention" beside
+    "Temporary muscle tension relief") as the answer's first lines, the rest renumbered after them: of a choice's
+    answer, they are the part that says which one does what was asked."""
+    lines, citations = cite(list(sides), chunks)
+    shift = len(citations)
+    body = _MARKER.sub(lambda m: f"[{int(m.group(1)) + shift}]", composition.markdown)
+    moved = [replace(c, n=c.n + shift) for c in composition.citations]
+    return replace(
+        composition, markdown="\n".join(f"- {line}" for line in lines) + "\n\n" + body, citations=[*citations, *moved],
+        passages=tuple(dict.fromkeys([*(s.sentence.chunk_id for s in sides), *composition.passages])),
+    )
+
+
 def with_table_row(
     composition: Composition,
     query_vector: np.ndarray,
@@ -204,8 +222,12 @@ def with_table_row(
     close = {t for t, best, was_asked in found if best.score >= (tuning.min_score if was_asked else tuning.table_row_min)}
     if close & set(compared):  # one side of a choice is close enough: the other is read beside it
         close |= set(compared)
+    sides = [best for t, best, _ in found if t in compared and t in close]
+    led = tuning.choice_cells_first and len(sides) >= 2
+    if led:  # "physio or massage for a long-term fix?": the two cells lead
+        composition = _led_by_cells(composition, sides, chunks)
     for treatment, best, _ in found:
-        if treatment not in close:
+        if treatment not in close or (led and treatment in compared):
             continue
         [line], [citation] = cite([best], chunks)
         n = len(composition.citations) + 1

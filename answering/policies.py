@@ -254,11 +254,24 @@ class MedicationStep:
         composition = turn.found.composition
         if composition is None or not set(composition.treatments) & sections:
             return
-        others = self.finder.recompose(turn, lambda s: s.treatment not in sections and not amounts_in(s.text))
+        said = self._said_of_the_medicine(turn.text)
+        others = self.finder.recompose(
+            turn, lambda s: (s.treatment not in sections or bool(said & set(tokenize(s.text)))) and not amounts_in(s.text)
+        )
         if others is not None:
             turn.found.composition = others
         else:
             self._without_amounts(turn)
+
+    def _said_of_the_medicine(self, text: str) -> set[str]:
+        """The words of what the patient says besides the question, without the medicines' names and the words most of
+        the guide's passages hold (back, spasm, pain): "ibuprofen wrecks my stomach" says "wreck", "stomach". A sentence
+        of the medicine's own section that shares one answers what was said of it ("If oral NSAIDs cause stomach upset,
+        a topical diclofenac gel…") and stays when the answer looks past the medicine."""
+        asked, _ = self.finder.question_rules.asked_clauses(text)
+        names = {word for m in self.medicines.find(text) for word in tokenize(m.written)}
+        said = set(tokenize(text)) - set(tokenize(" ".join(asked))) - names
+        return {word for word in said if self.finder.retriever.bm25.idf(word) >= SAID_MIN_IDF}
 
     def _without_amounts(self, turn: Turn) -> None:
         """The answer composed again from the passages found without the sentences holding amounts, when it quotes one."""
@@ -406,6 +419,11 @@ class MedicationStep:
             return False
         guide_numbers = {n for s in dosed for n in amounts_in(s)}
         return not check_named or all(n in guide_numbers for n in amounts_in(turn.text))
+
+
+# A word said of a medicine counts when at most a few of the guide's passages hold it (BM25 idf; "back" and "spasm"
+# are 0.8 in this guide, "stomach" 3.2): a word nearly every passage holds says nothing of what the patient means.
+SAID_MIN_IDF = 2.0
 
 
 def _joined(names: Sequence[str]) -> str:

@@ -327,6 +327,22 @@ def test_a_medicine_said_in_passing_is_not_what_the_answer_is_about(assistant):
 
 
 @pytest.mark.parametrize(
+    "message",
+    [
+        "Ibuprofen always upsets my stomach. Is there anything else I can use for the pain?",
+        "Ibuprofen wrecks my stomach every time. Is there anything else I can use for the inflammation?",
+    ],
+)
+def test_a_medicines_side_effect_said_in_passing_keeps_the_sections_answer_to_it(assistant, message):
+    """It looks past ibuprofen, but ibuprofen's own section answers the upset stomach (the topical gel): that sentence
+    stays, without a dose (``MedicationStep._said_of_the_medicine``)."""
+    answer = assistant.answer(message, [])
+    text = " ".join(p.markdown for p in answer.parts if p.kind in ("answer", "cross"))
+    assert "topical diclofenac gel" in text, text
+    assert not amounts_in(text)
+
+
+@pytest.mark.parametrize(
     "question", ["My doctor mentioned carisoprodol. How long would I be on it for?", "My GP just gave me Flexeril for my back. What is it actually for?"]
 )
 def test_a_question_about_the_medicine_in_other_words_is_still_about_it(assistant, question):

@@ -168,6 +168,17 @@ def test_a_list_introduction_opens_only_with_its_list():
     assert [s.sentence.id for s in select([alone, after], {}, ComposerTuning(min_score=0.3))] == ["s5"]  # no list: not used
 
 
+def test_a_list_answer_is_followed_by_a_close_sentence_of_another_passage():
+    """"Should I stay in bed?": the harms of bed rest (a list) and then what to do instead, from another passage."""
+    intro = _scored(_sentence(1, "Lying still too long leads to three effects:", 1), 0.9, [1, 0, 0])
+    items = [_scored(_sentence(n, f"Effect {n}: what it does.", n * 100, "bullet"), 0.5, [0, 1, 0]) for n in (2, 3, 4)]
+    instead = _scored(replace(_sentence(5, "Walk around the house instead.", 5), chunk_id="other"), 0.6, [0, 0, 1])
+    chosen = select([intro, instead, *items], {}, ComposerTuning(min_score=0.3))
+    assert [s.sentence.id for s in chosen] == ["s1", "s2", "s3", "s4", "s5"]
+    assert [s.sentence.id for s in select([intro, instead, *items], {}, ComposerTuning(min_score=0.3, after_list=0))] == ["s1", "s2", "s3", "s4"]
+    assert len(select([intro, instead, *items], {}, ComposerTuning(min_score=0.3, after_list_within=0.2))) == 4  # too far below the list
+
+
 def test_a_list_item_that_would_open_brings_its_introduction_and_list():
     intro = _scored(_sentence(1, "Lying still too long leads to three effects:", 1), 0.7, [1, 0, 0])
     items = [_scored(_sentence(n, f"Effect {n}: what it does.", n * 100, "bullet"), s, [0, 1, n]) for n, s in ((2, 0.9), (3, 0.5), (4, 0.5))]
@@ -333,14 +344,18 @@ def test_the_two_sides_of_a_choice_are_read_in_one_column(mini_retriever):
     only_exact = ComposerTuning(table_row_min=0.999)  # the target cell is the query itself; no other cell is that close
     read = with_table_row(prose, vectors[target], (set(), set()), cells, vectors, mini_retriever.chunks_by_id, only_exact, (first, other),
                           compared=(first, other))
-    lines = read.markdown.split("\n\n")[1:]
-    assert [c.treatment for c in read.citations[1:]] == [first, other]
-    assert all(f": {column}:" in line.lower() for line in lines), lines
+    lines = read.markdown.split("\n\n")[0].splitlines()
+    assert [c.treatment for c in read.citations] == [first, other, first]  # the two cells lead, the prose follows
+    assert all(line.startswith("- ") and f": {column}:" in line.lower() for line in lines), lines
+    assert read.markdown.split("\n\n")[1] == "A sentence of the section. [3]"  # renumbered after them
+    after = with_table_row(prose, vectors[target], (set(), set()), cells, vectors, mini_retriever.chunks_by_id,
+                           replace(only_exact, choice_cells_first=False), (first, other), compared=(first, other))
+    assert [c.treatment for c in after.citations] == [first, first, other] and after.markdown.startswith("A sentence")
     alone = with_table_row(prose, vectors[target], (set(), set()), cells, vectors, mini_retriever.chunks_by_id, only_exact, (first, other))
     assert [c.treatment for c in alone.citations[1:]] == [first]  # not a choice: each cell stands on its own score
     unsearched = with_table_row(prose, vectors[target], (set(), set()), cells, vectors, mini_retriever.chunks_by_id, only_exact, (first,),
                                 compared=(first, other))
-    assert [c.treatment for c in unsearched.citations[1:]] == [first, other]  # a side the search did not name is still read
+    assert [c.treatment for c in unsearched.citations[:2]] == [first, other]  # a side the search did not name is still read
 
 
 def test_a_comparison_of_two_named_treatments_lists_one_column(mini_retriever, mini_assistant):
