@@ -10,7 +10,7 @@ line names its treatment and column and cites the cell it quotes.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -43,6 +43,21 @@ def _candidates(
         cosines = vectors[rows] @ query_vector.ravel()
         rows = np.sort(rows[np.argpartition(-cosines, MAX_CELLS_SCORED - 1)[:MAX_CELLS_SCORED]])
     return rows
+
+
+def _scored_cells(
+    query_vector: np.ndarray, query_tokens: tuple[set[str], set[str]], cells: Sequence[Sentence], vectors: np.ndarray,
+    rows: Sequence[int] | np.ndarray, tuning: ComposerTuning, heads: Mapping[str, float] | None,
+) -> list[Scored]:
+    """The cells of ``rows``, best first: the composer's score, plus their learned heads (``heads``: cell id ->
+    probability it answers, ``answering.sentence_heads``). A cell is a few words ("Long-term symptom relief and
+    prevention") whose closeness to a question says little of what the question asks of the table ("a long-term
+    fix?"); the heads learned it from the example questions whose key phrase a cell holds."""
+    scored = score_sentences(query_vector, query_tokens, [cells[int(i)] for i in rows], vectors[rows], {}, tuning)
+    if not heads or not tuning.cell_head_weight:
+        return scored
+    raised = [replace(s, score=s.score + tuning.cell_head_weight * heads.get(s.sentence.id, 0.0)) for s in scored]
+    return sorted(raised, key=lambda s: -s.score)
 
 
 def _ranked_by_level(question_rules: QuestionRules, column: str, descending: bool, scored: list[Scored]) -> list[Scored]:
@@ -100,6 +115,7 @@ def compose_comparison(
     tuning: ComposerTuning,
     named: Sequence[str] = (),
     past: Sequence[str] = (),
+    heads: Mapping[str, float] | None = None,
 ) -> Composition | None:
     """A list naming each fitting treatment with its cited table cell, or None without a table.
 
@@ -107,7 +123,7 @@ def compose_comparison(
     ``past``: those it names to look beyond (``QuestionRules.looks_past``), whose rows are left out."""
     ranking = question_rules.ranking(question)
     rows = _candidates(cells, vectors, query_vector, ranking.column if ranking else None, named, past)
-    scored = score_sentences(query_vector, query_tokens, [cells[i] for i in rows], vectors[rows], {}, tuning)
+    scored = _scored_cells(query_vector, query_tokens, cells, vectors, rows, tuning, heads)
     if not scored:
         return None
     if ranking is not None:
@@ -117,13 +133,16 @@ def compose_comparison(
         if any(asked.values()):  # "zero side effects? I'm on a bunch of meds": what it rules out is what it asks
             asked = {concept: True for concept, negated in asked.items() if negated}
         best_per_treatment: dict[str, Scored] = {}
+        agreeing_per_treatment: dict[str, Scored] = {}  # each treatment's best cell saying what was asked ("no meds")
         for item in _with_polarity(question_rules, asked, scored):
             best_per_treatment.setdefault(item.sentence.treatment, item)
+            if _agrees(question_rules, asked, item):
+                agreeing_per_treatment.setdefault(item.sentence.treatment, item)
         ranked = sorted(best_per_treatment.values(), key=lambda s: -s.score)
         if ranked[0].score < tuning.min_score:
             return None
-        agreeing = [s for s in ranked if _agrees(question_rules, asked, s)]
-        if agreeing:  # "no medication": every treatment whose cell says so
+        agreeing = sorted(agreeing_per_treatment.values(), key=lambda s: -s.score)
+        if agreeing:  # "no medication": every treatment whose cell says so, even where another of its cells is closer
             chosen = agreeing[: tuning.cross_max_rows]
         else:
             chosen = [s for s in ranked if s.score >= ranked[0].score - tuning.keep_within][: tuning.cross_max_rows]
@@ -145,7 +164,7 @@ def compose_comparison(
 def _cells_of(
     query_vector: np.ndarray, query_tokens: tuple[set[str], set[str]], cells: Sequence[Sentence], vectors: np.ndarray,
     tuning: ComposerTuning, treatments: Sequence[str], columns: Collection[str], compared: Sequence[str] = (),
-    choice_columns: Collection[str] = (),
+    choice_columns: Collection[str] = (), heads: Mapping[str, float] | None = None,
 ) -> list[tuple[str, Scored, bool]]:
     """For each of ``treatments`` with a row, its cell closest to the question (of ``columns`` when asked), and
     whether the question asked of that column. The two sides of a choice (``compared``) are read in one column
@@ -153,7 +172,7 @@ def _cells_of(
     rows = [i for i, c in enumerate(cells) if c.treatment in treatments]
     if not rows:
         return []
-    scored = score_sentences(query_vector, query_tokens, [cells[i] for i in rows], vectors[rows], {}, tuning)
+    scored = _scored_cells(query_vector, query_tokens, cells, vectors, rows, tuning, heads)
     found: dict[str, Scored] = {}
     sides = [t for t in dict.fromkeys(compared) if t in treatments]
     if len(sides) >= 2:
@@ -195,6 +214,7 @@ def with_table_row(
     columns: Collection[str] = (),
     compared: Sequence[str] = (),
     choice_columns: Collection[str] = (),
+    heads: Mapping[str, float] | None = None,
 ) -> Composition:
     """A prose answer, followed by the table cell closest to the question of its lead treatment, and of each other
     treatment the question ``named`` when it named more than one (or any, when the lead has no row: an answer opened
@@ -218,7 +238,7 @@ def with_table_row(
     if len(set(named)) > 1 or not lead_has_row:  # "is physio a big time commitment?" opened from the closing plan: physio's row
         treatments += [t for t in dict.fromkeys(named) if t not in treatments]
     treatments = treatments[: 1 + tuning.table_rows_named]
-    found = _cells_of(query_vector, query_tokens, cells, vectors, tuning, treatments, columns, compared, choice_columns)
+    found = _cells_of(query_vector, query_tokens, cells, vectors, tuning, treatments, columns, compared, choice_columns, heads)
     close = {t for t, best, was_asked in found if best.score >= (tuning.min_score if was_asked else tuning.table_row_min)}
     if close & set(compared):  # one side of a choice is close enough: the other is read beside it
         close |= set(compared)

@@ -55,6 +55,7 @@ class ComposerTuning:
     example_weight: float = 5.0  # closeness to questions a sentence is known to answer (answering.exemplars), per unit...
     example_floor: float = 0.6  # ...above this cosine (both tuned on eval/heldout/answers_dev*.jsonl)
     head_weight: float = 1.0  # the per-sentence heads' probability (answering.sentence_heads), per unit
+    cell_head_weight: float = 2.0  # a table cell's head's probability, per unit (answering.comparison; 1, 2 and 4 tried on the 15 answers dev sets: key facts 3,002 -> 3,067, 3,074, 3,079 of 3,969, none down at 1 or 2; 2 keeps fewer cells beside the point than 4)
     example_join: float = 0.65  # a passage outside the top k joins when one of its sentences' examples is this close
     head_join: float = 0.5  # ... or when one of its sentences' heads is this sure
     table_row_min: float = 0.7  # a prose answer gains its lead treatment's closest table cell scoring this much (answering.comparison.with_table_row; 0.6-0.9 tried on the dev sets: lower added more key facts and more cells beside the point)

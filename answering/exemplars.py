@@ -128,9 +128,12 @@ class ExemplarBank:
         return dict(zip(self._ids, np.maximum.reduceat(sims, self._starts).tolist()))
 
 
-def labelled_pairs(examples: Sequence[Example], sentences: Sequence[Sentence]) -> tuple[list[str], list[str]]:
-    """(question, sentence id) for each prose sentence of ``sentences`` that holds one of a question's phrases."""
-    prose = [s for s in sentences if not s.is_cell]
+def labelled_pairs(
+    examples: Sequence[Example], sentences: Sequence[Sentence], cells: bool = False
+) -> tuple[list[str], list[str]]:
+    """(question, sentence id) for each prose sentence of ``sentences`` (and each table cell, with ``cells``) that
+    holds one of a question's phrases."""
+    prose = [s for s in sentences if cells or not s.is_cell]
     texts = [normal_text(s.text) for s in prose]
     questions: list[str] = []
     labels: list[str] = []

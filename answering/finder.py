@@ -67,7 +67,10 @@ class PassageFinder:
             move=lambda questions, vectors: retriever.query_vectors.moved(vectors, [retriever.vocabulary.expand(q) for q in questions]),
         )
         # One learned head per sentence over the query vector (answering.sentence_heads), matched to this index.
-        self.heads = SentenceHeads.load().bind(retriever.index.sentences)
+        heads = SentenceHeads.load()
+        dimension = retriever.index.sentence_vectors.shape[1]
+        self.heads = heads.bind(retriever.index.sentences, dimension)
+        self.cell_heads = heads.bind(retriever.index.sentences, dimension, cells=True)  # which table cell answers (answering.comparison)
         self._treatment_sentences: dict[str, list[str]] = {}
         self._drug_free: dict[str, Composition | None] = {}
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -204,6 +207,7 @@ class PassageFinder:
             composition = compose_comparison(
                 text, query_vector, tokens, cells, vectors, chunks, self.question_rules, self.tuning,
                 self.question_rules.compares_only(text, named), named if self.question_rules.looks_past(text, named) else (),
+                self.cell_heads.probabilities(query_vector),
             )
         else:
             signals = self._signals(query_vector)
@@ -228,6 +232,7 @@ class PassageFinder:
         return with_table_row(
             composition, query_vector, tokens, cells, vectors, self.retriever.chunks_by_id, self.tuning, search.expansion.treatments,
             self.question_rules.asked_columns(text), pair or (), self.question_rules.choice_columns,
+            self.cell_heads.probabilities(query_vector),
         )
 
     def _signals(self, query_vector: np.ndarray) -> tuple[dict[str, float], dict[str, float]]:

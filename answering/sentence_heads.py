@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 import warnings
 from collections.abc import Sequence
@@ -51,6 +52,8 @@ from safety.learned import check_shipped, fingerprint, read_model
 
 WEIGHTS = DATA_DIR / "answers" / "sentence_heads.npz"
 META = DATA_DIR / "answers" / "sentence_heads.json"
+log = logging.getLogger("answering")
+
 RETRAIN = "python -m answering.sentence_heads train"
 # Logistic regularisation: weak, since each head sees a few dozen positives among some 3,800 questions
 # (C 16, 64 and 256 tried on the development sets: 64 ranked a key-phrase sentence first most often).
@@ -74,13 +77,20 @@ class SentenceHeads:
 
         return read_model(weights, meta_path, build, RETRAIN)
 
-    def bind(self, sentences: Sequence[Sentence]) -> BoundHeads:
-        """The heads of the loaded index's prose sentences, by sentence id."""
+    def bind(self, sentences: Sequence[Sentence], dimension: int, cells: bool = False) -> BoundHeads:
+        """The heads of the loaded index's prose sentences (or, with ``cells``, of its table cells), by sentence id.
+
+        The two are kept apart because they are scored apart: prose by the composer, cells by
+        ``answering.comparison``, which reads one cell per treatment. An index embedded in another
+        ``dimension`` than the heads were fitted in gets none (the rest of the score still chooses)."""
+        if dimension != self.weights.shape[1]:
+            log.warning("the sentence heads were fitted on %d-dimension vectors, not %d: not used", self.weights.shape[1], dimension)
+            return BoundHeads.empty()
         row_of = {key: i for i, key in enumerate(self.keys)}
         ids, rows = [], []
         for sentence in sentences:
             row = row_of.get(normal_text(sentence.text))
-            if row is not None and not sentence.is_cell:
+            if row is not None and sentence.is_cell == cells:
                 ids.append(sentence.id)
                 rows.append(row)
         return BoundHeads(tuple(ids), self.weights[rows], self.bias[rows])
@@ -123,7 +133,7 @@ def train() -> int:
     retriever = Retriever.from_settings(load_settings())
     sentences = retriever.index.sentences
     examples = read_examples(training_files())
-    questions, labels = labelled_pairs(examples, sentences)
+    questions, labels = labelled_pairs(examples, sentences, cells=True)
     vectors = example_vectors(  # every example question: one whose phrases no sentence holds is a negative for all
         [e.question for e in examples], lambda texts: embed_in_batches(retriever.embedder, texts), retriever.embedder.info.model,
         move=lambda keys, rows: retriever.query_vectors.moved(rows, [retriever.vocabulary.expand(k) for k in keys]),

@@ -362,3 +362,12 @@ def test_a_choice_inside_one_treatment_stays_in_its_passages_when_the_clinic_is_
     answer = assistant.answer("first time booking a massage for my back. swedish or deep tissue, which one do i pick", [])
     assert answer.parts[0].kind == "answer" and answer.citations[0].treatment == "massage", answer.text
     assert "Swedish" in answer.parts[0].markdown and "Deep Tissue" in answer.parts[0].markdown
+
+
+def test_a_choice_for_the_long_term_opens_with_what_each_side_achieves(assistant):
+    """"returning for good" asks what each side achieves, in words no column rule holds: the learned heads of the
+    table's cells (``answering.comparison._scored_cells``) pick the outcomes column for both sides."""
+    answer = assistant.answer("I want something that stops my back spasms returning for good: physio or massage?", [])
+    opening = answer.parts[0].markdown.splitlines()[:2]
+    assert "expected outcomes: Long-term symptom relief and prevention" in opening[0], answer.text
+    assert "expected outcomes: Temporary muscle tension relief" in opening[1], answer.text

@@ -304,6 +304,29 @@ def test_an_answer_opened_from_the_closing_plan_gains_the_named_treatments_cell(
     assert with_table_row(plan, vectors[0], (set(), set()), cells, vectors, mini_retriever.chunks_by_id, tuning) == plan  # none named
 
 
+def test_a_cells_learned_head_decides_which_of_its_rows_cells_is_added(mini_retriever):
+    """The closest cell of the row is added, unless a cell's head (``answering.sentence_heads``) says another answers:
+    its probability counts ``cell_head_weight`` per unit; at 0 the heads are not read."""
+    from answering.comparison import with_table_row
+    from answering.compose import Composition
+    from contracts import Citation
+
+    cells, vectors = mini_retriever.table_cells()
+    treatment = cells[0].treatment
+    row = [c for c in cells if c.treatment == treatment]
+    prose = Composition("A sentence of the section. [1]", [Citation(1, "src", treatment, "T", "q", 0, 1)], 1.0, (treatment,))
+    tokens = (set(), set())
+    chunks = mini_retriever.chunks_by_id
+    closest = with_table_row(prose, vectors[0], tokens, cells, vectors, chunks, ComposerTuning(table_row_min=0.0))
+    assert row[0].label.lower() in closest.markdown.split("\n\n")[1]
+    other = row[-1]
+    heads = {other.id: 1.0}
+    learned = with_table_row(prose, vectors[0], tokens, cells, vectors, chunks, ComposerTuning(table_row_min=0.0, cell_head_weight=9.0), heads=heads)
+    assert other.label.lower() in learned.markdown.split("\n\n")[1]
+    unread = with_table_row(prose, vectors[0], tokens, cells, vectors, chunks, ComposerTuning(table_row_min=0.0, cell_head_weight=0.0), heads=heads)
+    assert unread == closest
+
+
 def test_a_question_asking_of_a_column_gains_that_columns_cell(mini_retriever):
     """"Which works better?" asks what each achieves: the cell comes from the columns asked, and needs only
     ``min_score`` (the question asked for it), where a cell of any column needs ``table_row_min``."""

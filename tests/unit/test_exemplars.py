@@ -170,16 +170,20 @@ def _heads():
 
 def test_heads_follow_the_sentences_by_text_not_by_id():
     renumbered = [_sentence(7, s.text) for s in SENTENCES]  # the same guide, ingested with other ids
-    bound = _heads().bind(renumbered)
+    bound = _heads().bind(renumbered, 3)
     assert bound.ids == ("s7",)  # only the sentence the heads know; a head whose sentence is gone is dropped
     assert bound.probabilities(np.asarray([0.0, 1.0, 0.0]))["s7"] == pytest.approx(1 / (1 + np.exp(-3.0)))
+
+
+def test_heads_fitted_in_another_dimension_are_not_used():
+    assert len(_heads().bind(SENTENCES, 64)) == 0  # an index embedded by another model: no head, no error
 
 
 def test_a_sure_head_lifts_its_sentence_first():
     vectors = np.eye(3, dtype=np.float32)[:2]
     query = np.asarray([0.9, 0.1, 0.0], dtype=np.float32)  # closer to s0 by cosine
     tuning = ComposerTuning()
-    heads = _heads().bind(SENTENCES).probabilities(np.asarray([0.0, 1.0, 0.0]))
+    heads = _heads().bind(SENTENCES, 3).probabilities(np.asarray([0.0, 1.0, 0.0]))
     plain = score_sentences(query, (set(), set()), SENTENCES[:2], vectors, {"c1": 1}, tuning)
     helped = score_sentences(query, (set(), set()), SENTENCES[:2], vectors, {"c1": 1}, tuning, heads=heads)
     assert plain[0].sentence.id == "s0" and helped[0].sentence.id == "s1"
