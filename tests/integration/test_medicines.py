@@ -183,6 +183,8 @@ def test_a_risk_the_phrasings_miss_is_read_by_the_learned_layer(client):
         "I don't take blood thinners, how much aleve can I have?",
         "GP says my kidneys are totally fine after last month's bloods. How much naproxen is normal?",  # an adverb before "fine"
         "mother of two, 41, no longer pregnant or nursing. what's the usual nurofen dose?",  # one denial over "X or nursing"
+        "blood pressure normal, kidneys fine, not on anything. nurofen dose for my back?",  # said without a verb
+        "had my liver tested at a check-up and they're normal. how much ibuprofen?",
     ],
 )
 def test_a_denied_risk_still_gets_the_guides_dose(client, message):
@@ -193,12 +195,21 @@ def test_a_denied_risk_still_gets_the_guides_dose(client, message):
 
 
 
+def test_one_drink_long_past_is_not_drinking_with_a_relaxant(client):
+    """The guide gives no muscle relaxant's dose, so the point is the caution: none for a drink weeks ago."""
+    body = ask(client, "I had one beer at a barbecue three weeks ago and otherwise never drink. What dose is Flexeril?")
+    assert not any(p.startswith("risk_") for p in prompts(body)), prompts(body)
+    assert body["kind"] == "answer" and body["citations"]
+
+
 @pytest.mark.parametrize(
     ("message", "caution"),
     [
         ("Baclofen for back spasms when you have kidney failure - how much?", "risk_kidney"),  # asked of anyone with it
         ("can you take naproxen with stomach problems? how much", "risk_stomach"),
         ("my son's 19 and asthmatic - advil for his back spasm ok? how much", "risk_asthma"),  # "for his back": asked for him
+        ("on a baby aspirin every morning for my heart. how much aleve can I take?", "risk_anticoagulant"),  # not a baby's
+        ("I have 4 or 5 cans most nights after work. what's the ibuprofen dose?", "risk_drinking"),
     ],
 )
 def test_a_risk_named_in_general_terms_or_for_someone_else_still_withholds_the_dose(client, message, caution):
