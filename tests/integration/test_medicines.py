@@ -120,6 +120,13 @@ def test_an_uncovered_medicine_is_named_not_answered_with_a_neighbour(client):
     assert "tylenol" in body["parts"][0]["markdown"].lower() and not body["citations"]
 
 
+def test_an_uncovered_medicine_said_with_what_it_is_for_is_what_is_asked(client):
+    """"prednisone for back inflammation how much": a steroid the patient asks about, not one they are on."""
+    body = ask(client, "prednisone for lower back swelling, how much")
+    assert "not_covered" in prompts(body), prompts(body)
+    assert not shows_dose(body)
+
+
 def test_an_uncovered_medicine_asked_after_a_story_is_named_and_no_other_dose_follows(client):
     body = ask(client, "my gran swears by tonic water. would quinine tablets work for back spasms?")
     assert prompts(body) == ["not_covered", "referral"], prompts(body)
