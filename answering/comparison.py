@@ -17,7 +17,7 @@ import numpy as np
 
 from answering.compose import ComposerTuning, Composition, Scored, cite, quoted_passages, score_sentences
 from answering.question import QuestionRules
-from contracts import Chunk, Sentence
+from contracts import Chunk, Citation, Sentence
 
 POLARITY_WEIGHT = 0.3  # a cell that agrees with a "no X" question beats mere similarity
 MAX_CELLS_SCORED = 300  # the guide has 35 cells; a large corpus keeps its closest ones (a vector product) for word scoring
@@ -188,18 +188,49 @@ def _cells_of(
 _MARKER = re.compile(r"\[(\d+)\]")
 
 
+_CLAIM_END = re.compile(r"(?<=\])\s+")
+
+
+def _lines_before(composition: Composition, lines: str, citations: Sequence[Citation], passages: Sequence[str]) -> Composition:
+    """``composition`` (a prose answer) after ``lines`` (a table's cited lines and their ``citations``), its markers
+    renumbered to follow theirs."""
+    shift = len(citations)
+    body = _MARKER.sub(lambda m: f"[{int(m.group(1)) + shift}]", composition.markdown)
+    moved = [replace(c, n=c.n + shift) for c in composition.citations]
+    return replace(
+        composition, markdown=f"{lines}\n\n{body}", citations=[*citations, *moved],
+        passages=tuple(dict.fromkeys([*passages, *composition.passages])),
+    )
+
+
 def _led_by_cells(composition: Composition, sides: Sequence[Scored], chunks: dict[str, Chunk]) -> Composition:
     """The two sides' cells of one column ("expected outcomes: Long-term symptom relief and prevention" beside
     "Temporary muscle tension relief") as the answer's first lines, the rest renumbered after them: of a choice's
     answer, they are the part that says which one does what was asked."""
     lines, citations = cite(list(sides), chunks)
-    shift = len(citations)
-    body = _MARKER.sub(lambda m: f"[{int(m.group(1)) + shift}]", composition.markdown)
-    moved = [replace(c, n=c.n + shift) for c in composition.citations]
-    return replace(
-        composition, markdown="\n".join(f"- {line}" for line in lines) + "\n\n" + body, citations=[*citations, *moved],
-        passages=tuple(dict.fromkeys([*(s.sentence.chunk_id for s in sides), *composition.passages])),
-    )
+    return _lines_before(composition, "\n".join(f"- {line}" for line in lines), citations, [s.sentence.chunk_id for s in sides])
+
+
+def _first_claims(composition: Composition, claims: int) -> Composition:
+    """The first ``claims`` cited sentences of a prose answer, its citations renumbered from 1."""
+    kept = _CLAIM_END.split(composition.markdown.strip())[:claims]
+    numbers = list(dict.fromkeys(int(n) for unit in kept for n in _MARKER.findall(unit)))
+    new_n = {old: i + 1 for i, old in enumerate(numbers)}
+    by_n = {c.n: c for c in composition.citations}
+    body = " ".join(_MARKER.sub(lambda m: f"[{new_n[int(m.group(1))]}]", unit) for unit in kept)
+    return replace(composition, markdown=body, citations=[replace(by_n[old], n=new_n[old]) for old in numbers if old in by_n])
+
+
+def table_then_prose(table: Composition, prose: Composition | None, tuning: ComposerTuning) -> Composition:
+    """The table's lines, followed by the best ``cross_prose`` sentences the prose composer found for the same question
+    when it is sure enough of them (``cross_prose_min``): "which one do I take less often?" ranks rows, and the
+    guide's sentence with the doses says how often."""
+    if tuning.cross_prose <= 0 or prose is None or prose.kind != "answer" or prose.best_score < tuning.cross_prose_min:
+        return table
+    lead = _first_claims(prose, tuning.cross_prose)
+    # still the table's answer: its rows' treatments and its passages first (what it was composed from)
+    joined = _lines_before(lead, table.markdown, table.citations, table.passages)
+    return replace(joined, kind=table.kind, treatments=table.treatments, best_score=table.best_score, opening=None)
 
 
 def with_table_row(

@@ -50,6 +50,9 @@ class ComposerTuning:
     min_score: float = 0.30  # below this the guide has no answer worth quoting
     redundancy: float = 0.88  # cosine above which two sentences say the same thing
     cross_max_rows: int = 5
+    cross_prose: int = 2  # a table's answer across treatments is followed by up to this many of the prose composer's sentences
+    # of the rows shown... (0, 1, 2 tried on the 16 answers dev sets: key facts 3,190, 3,211, 3,219 of 4,112; none down, first cited unchanged)
+    cross_prose_min: float = 0.9  # ... when the best of them scores at least this (0.6 alike; answering.comparison.table_then_prose)
     prior_weight: float = 0.03  # how much a sentence's informativeness (answering.roles) counts, per unit (0.10 raised dev, lowered test: not kept)
     generic_cut: float = -1.0  # a prior below this marks a generic sentence: it does not lead an answer while a better one is near
     example_weight: float = 5.0  # closeness to questions a sentence is known to answer (answering.exemplars), per unit...

@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from answering.comparison import compose_comparison, with_table_row
+from answering.comparison import compose_comparison, table_then_prose, with_table_row
 from answering.compose import ComposerTuning, Composition, Scored, best_standalone, compose, score_sentences
 from answering.conversation import last_reply, user_turns
 from answering.exemplars import ExemplarBank, embed_in_batches
@@ -209,6 +209,10 @@ class PassageFinder:
                 self.question_rules.compares_only(text, named), named if self.question_rules.looks_past(text, named) else (),
                 self.cell_heads.probabilities(query_vector),
             )
+            if composition is not None and self.tuning.cross_prose > 0:  # the prose of the rows shown only
+                rows = set(composition.treatments)
+                prose = self._compose_sentences(text, query_vector, tokens, search, focus, lambda s: s.treatment in rows)
+                composition = table_then_prose(composition, prose, self.tuning)
         else:
             signals = self._signals(query_vector)
             pair = self.question_rules.sides(text, self._named_in_table)  # "chiro or physio?": read once, used twice

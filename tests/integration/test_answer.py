@@ -26,8 +26,10 @@ def answer_sentences(answer) -> list[str]:
     for part in answer.parts:
         if part.kind == "answer":
             lines += [s for s in re.split(r"(?<=\])\s+", part.markdown) if s.strip()]
-        elif part.kind == "cross":
-            lines += [line[2:] for line in part.markdown.splitlines()]
+        elif part.kind == "cross":  # the table's lines, then the prose of its rows (``cross_prose``)
+            table, _, prose = part.markdown.partition("\n\n")
+            lines += [line[2:] for line in table.splitlines()]
+            lines += [s for s in re.split(r"(?<=\])\s+", prose) if s.strip()]
     return lines
 
 

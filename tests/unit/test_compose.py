@@ -94,8 +94,9 @@ def test_a_choice_between_two_treatments_opens_with_each_side_under_its_name(min
 
 def test_a_comparison_between_named_treatments_lists_those_rows(mini_assistant):
     answer = mini_assistant.answer("is heat therapy expensive?", [])
-    assert answer.parts[0].kind == "cross"
-    assert answer.parts[0].markdown.count("\n- ") == 0 and "Heat and Cold Therapy" in answer.parts[0].markdown
+    table = answer.parts[0].markdown.split("\n\n")[0]  # the table's lines (the prose of the row may follow: ``cross_prose``)
+    assert table.startswith("- ") and table.count("\n- ") == 0 and "Heat and Cold Therapy" in table, answer.text
+    assert {c.treatment for c in answer.citations} == {"heat-cold"}
 
 
 def test_named_treatments_the_table_lacks_still_compare_every_row(mini_retriever, mini_assistant):
@@ -394,3 +395,25 @@ def test_a_comparison_of_two_named_treatments_lists_one_column(mini_retriever, m
     columns = [line.split("**: ", 1)[1].split(":", 1)[0] for line in composition.markdown.splitlines()[:2]]
     assert columns[0] == columns[1], composition.markdown  # both read in one column (a choice column: it asks of none)
     assert columns[0] in mini_assistant.question_rules.choice_columns
+
+
+def test_a_tables_answer_is_followed_by_the_first_prose_claims_renumbered_after_its_lines():
+    """``table_then_prose``: the table's lines first, then the prose composer's first ``cross_prose`` cited sentences,
+    their markers moved past the table's and only the citations they use kept; a prose answer below
+    ``cross_prose_min`` adds nothing."""
+    from answering.comparison import table_then_prose
+    from answering.compose import Composition
+    from contracts import Citation
+
+    def cited(n: int, treatment: str) -> Citation:
+        return Citation(n, "src", treatment, "T", f"q{n}", n, n + 1)
+
+    table = Composition("- **Rest**: a cell [1]\n- **Heat**: a cell [2]", [cited(1, "rest"), cited(2, "heat-cold")], 0.8, ("rest", "heat-cold"), kind="cross")
+    prose = Composition("One. [2] Two. [1] Three. [3]", [cited(1, "rest"), cited(2, "heat-cold"), cited(3, "rest")], 1.2, ("heat-cold",))
+    both = table_then_prose(table, prose, ComposerTuning(cross_prose=2, cross_prose_min=0.9))
+    assert both.markdown == "- **Rest**: a cell [1]\n- **Heat**: a cell [2]\n\nOne. [3] Two. [4]"
+    assert [(c.n, c.quote) for c in both.citations] == [(1, "q1"), (2, "q2"), (3, "q2"), (4, "q1")]
+    assert both.kind == "cross" and both.treatments == table.treatments and both.opening is None
+    assert table_then_prose(table, prose, ComposerTuning(cross_prose=2, cross_prose_min=1.5)) == table
+    assert table_then_prose(table, prose, ComposerTuning(cross_prose=0)) == table
+    assert table_then_prose(table, None, ComposerTuning(cross_prose=2)) == table
