@@ -24,6 +24,7 @@ from rules.patterns import SENTENCE_END, SENTENCE_ENDS, PatternLanguage
 
 _SENTENCE_START = re.compile(rf"(?:{SENTENCE_END})\s*")  # a sentence end and the spaces after it
 _SENTENCE_REACH = 400  # characters: what is said of another person in one sentence (bounds the work on a huge message)
+_FAMILY_WE = ("we ", "weve ", "us ", "our ")  # the family speaking of one of them ("we don't know why"): still about them
 
 
 def _bounded(pattern: str, spaced: bool = True) -> str:
@@ -168,10 +169,10 @@ class Context:
             return Verdict(None)
         if risk:  # a risk factor is history by nature: it counts when they have symptoms now, said in the present
             # not "her back was always bad"; the next sentence may tell it ("My wife had cancer in 2021. She's now got back pain")
-            now = self._their_symptoms(marker, True) and (self._happening_now(marker, end) or self._present_later(end, True))
+            now = self._their_symptoms(marker, end, True) and (self._happening_now(marker, end) or self._present_later(end, True))
             return Verdict(None, other_person=True) if now else Verdict(SetAside("other person", marker))
         # "my wife got T-boned ..., now she's got back spasms": the event is past, its symptoms are not.
-        if self._happening_now(marker, end) or (self._their_symptoms(marker) and self._present_later(end) and not self._long_past(marker)):
+        if self._happening_now(marker, end) or (self._their_symptoms(marker, end) and self._present_later(end) and not self._long_past(marker)):
             return Verdict(None, other_person=True)
         # "this afternoon he wet the bed and didn't realise": told in the past tense, but hours ago is now.
         if tier is Tier.EMERGENCY and self._recent(marker) and not self._long_past(marker):
@@ -199,23 +200,43 @@ class Context:
         sentence_end = SENTENCE_ENDS.search(self.plain, start, window)
         return sentence_end.start() if sentence_end else window
 
-    def _their_sentences_end(self, start: int) -> int:
-        """Where what is said of another person ends: the sentence going on from ``start``, and the next one too
-        when it opens on them ("My wife had kidney cancer in 2021. She's now got back pain")."""
-        end = self._sentence_end(start)
+    def _next_opening_on_them(self, end: int) -> int | None:
+        """Where the sentence after ``end`` speaks on of the other person ("She's now got back pain"), if it does."""
         following = _SENTENCE_START.match(self.plain, end)
         if following is None:
-            return end
+            return None
         opener = self.rules.other_person.match(self.plain, following.end())
         if opener is None or self.rules.first_person.match(self.plain, following.end()):
-            return end
-        return self._sentence_end(opener.end())
+            return None
+        return following.end()
 
-    def _their_symptoms(self, marker: int, next_sentence: bool = False) -> bool:
+    def _said_of_them(self, start: int, mention_end: int, next_sentence: bool) -> str:
+        """What is said of another person from ``start``: the sentence, up to where the patient speaks of
+        themselves after the mention (``_until_i``), and with ``next_sentence`` the next one when it opens on them."""
+        end = self._sentence_end(start)
+        words = self.plain[start : self._until_i(mention_end, end)]
+        following = self._next_opening_on_them(end) if next_sentence else None
+        if following is not None:
+            words += " " + self.plain[following : self._until_i(following, self._sentence_end(following))]
+        return words
+
+    def _their_symptoms(self, marker: int, mention_end: int, next_sentence: bool = False) -> bool:
         """Whether the sentence that speaks of another person (and with ``next_sentence``, the next one when it
-        opens on them) says they have symptoms now (``their_symptoms``)."""
-        end = self._their_sentences_end(marker) if next_sentence else self._sentence_end(marker)
-        return self.rules.their_symptoms.search(self.plain, marker, end) is not None
+        opens on them) says they have symptoms now (``their_symptoms``), before the patient speaks of themselves."""
+        return self.rules.their_symptoms.search(self._said_of_them(marker, mention_end, next_sentence)) is not None
+
+    def _until_i(self, start: int, end: int) -> int:
+        """Where what is said of another person gives way to the patient's own words ("I", "my") after ``start``:
+        "my grandad had cancer in his spine, so i always worry when my back hurts" tells nothing of the grandad now.
+        "my" opening another person ("... and now my son can't walk") and the family's "we" ("we don't know why")
+        do not end it."""
+        theirs = set(self._other_person.starts)
+        for position in self._first_person.starts[bisect_left(self._first_person.starts, start) :]:
+            if position >= end:
+                break
+            if position not in theirs and not self.plain.startswith(_FAMILY_WE, position):
+                return position
+        return end
 
     def _long_past(self, marker: int) -> bool:
         """Whether the sentence that speaks of another person dates it long ago ("years ago", "last year")."""
@@ -234,8 +255,7 @@ class Context:
     def _present_later(self, end: int, next_sentence: bool = False) -> bool:
         """Whether the rest of the sentence after a mention (and with ``next_sentence``, the next one when it
         opens on them) speaks of the present ("..., now she's got back spasms")."""
-        stop = self._their_sentences_end(end) if next_sentence else self._sentence_end(end)
-        return self._tells_of_now(self.plain[end:stop])
+        return self._tells_of_now(self._said_of_them(end, end, next_sentence))
 
     def _happening_now(self, marker: int, end: int) -> bool:
         """Whether what is said of another person, from ``marker`` to the end of that clause,

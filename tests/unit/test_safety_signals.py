@@ -263,6 +263,7 @@ RULES_IN_EACH_LANGUAGE = [
     ("fr", "est-ce qu'une crise cardiaque peut ressembler à un mal de dos ? simple curiosité", Tier.NONE),
     ("fr", "Mon père est suivi pour un lymphome. Il a mal au dos depuis trois jours.", Tier.URGENT),
     ("zh", "前几年脚麻的问题早就好了，现在就是腰有点紧", Tier.NONE),
+    ("zh", "背痛了半年了，有时候真希望自己睡着就不要醒过来了", Tier.CRISIS),
 ]
 
 
