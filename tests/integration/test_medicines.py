@@ -133,6 +133,15 @@ def test_an_uncovered_medicine_asked_after_a_story_is_named_and_no_other_dose_fo
     assert "quinine" in body["parts"][0]["markdown"].lower() and not shows_dose(body)
 
 
+def test_a_supplement_or_an_edible_by_its_short_name_is_not_covered_and_gets_no_dose(client):
+    """"vit d dose for back spasms??" once got the anti-inflammatories' dose; "no pain in my tummy" is not a gummy."""
+    for question in ("vit d dose for back spasms??", "edible dose for back spasm? like 5mg or 10mg gummies"):
+        body = ask(client, question)
+        assert prompts(body) == ["not_covered", "referral"], (question, prompts(body))
+        assert not shows_dose(body), question
+    assert "not_covered" not in prompts(ask(client, "No blood in my wee, no pain in my tummy, just the usual lower back ache"))
+
+
 def test_a_medicine_of_a_covered_kind_the_guide_never_names_is_not_covered(client):
     """Tizanidine is a muscle relaxant, but the guide names only cyclobenzaprine, methocarbamol and carisoprodol:
     what it says of the kind is not said of tizanidine. Beside a medicine the guide names, the guide's is answered."""
