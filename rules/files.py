@@ -699,6 +699,9 @@ class RiskEntry:
     other_person: bool  # someone else's situation is the point (a child, a pet): it counts when said of them
     after: str = "drug_free"  # what follows the caution: "drug_free" treatments, the "guide"'s own answer, or "nothing"
     red_flags: tuple[str, ...] = ()  # red-flag signs (red_flags.toml ids) that, found by triage in the patient's own words, are this risk
+    # said in passing ("my kids are at school"): not who the dose is for, unless the message asks for someone else or
+    # says someone has symptoms ("can he take advil? his back hurts"); not_when holds what is never the risk
+    in_passing: tuple[str, ...] = ()
 
 
 RISK_AFTER = ("drug_free", "guide", "nothing")
@@ -734,10 +737,12 @@ def read_medicine_risks(language: str = DEFAULT_LANGUAGE, path: Path | None = No
             risk_id, r.text("label"), applies_to, r.text("text", choices=RISK_TEXTS), tuple(r.strings("phrasings")),
             tuple(r.strings("not_when", default=[])), r.flag("other_person", default=False),
             r.text("after", default="drug_free", choices=RISK_AFTER), tuple(r.strings("red_flags", default=[])),
+            tuple(r.strings("in_passing", default=[])),
         )
         r.each("red_flags", lambda sign: None if sign in signs else _raise(f"unknown red-flag sign {sign!r} (see {RED_FLAGS})"), entry.red_flags)
         _check_patterns(r, "phrasings", entry.phrasings, whole_words=True, language=lang)
         _check_patterns(r, "not_when", entry.not_when, whole_words=True, language=lang)
+        _check_patterns(r, "in_passing", entry.in_passing, whole_words=True, language=lang)
         r.done()
         risks.append(entry)
     ids = [r.id for r in risks]

@@ -80,6 +80,7 @@ class _Risk:
     entry: RiskEntry
     pattern: re.Pattern[str]
     not_when: re.Pattern[str] | None
+    in_passing: re.Pattern[str] | None
 
 
 class MedicationRisks:
@@ -107,7 +108,10 @@ class MedicationRisks:
         flags = read_red_flags(language)
         language_rules = flags.pattern_language(medicine_macros(read_medicines()))
         risks = tuple(
-            _Risk(r, language_rules.compile_overlapping(r.phrasings), language_rules.compile(r.not_when) if r.not_when else None)
+            _Risk(
+                r, language_rules.compile_overlapping(r.phrasings), language_rules.compile(r.not_when) if r.not_when else None,
+                language_rules.compile(r.in_passing) if r.in_passing else None,
+            )
             for r in data.risks
         )
         asking_for = language_rules.compile(data.for_someone_else) if data.for_someone_else else None
@@ -190,11 +194,15 @@ class MedicationRisks:
         doubts = [m.span() for m in self.doubt.finditer(prepared.plain)] if self.doubt else []
         found = []
         set_aside = set()
+        # Said in passing ("my kids are at school") is not who the dose is for, unless the message asks for someone
+        # else or says someone has symptoms ("... can he take advil? his back hurts"): then it may be.
+        about_them = self._asks_for_someone_else(text) or self.context.their_symptoms.search(prepared.plain) is not None
         for risk in self.risks:
             entry = risk.entry
+            exclusions = [p for p in (risk.not_when, None if about_them else risk.in_passing) if p is not None]
             excluded = [
-                m.span() for m in risk.not_when.finditer(prepared.plain) if not _doubted(m.span(), doubts)
-            ] if risk.not_when else []  # fmt: skip
+                m.span() for pattern in exclusions for m in pattern.finditer(prepared.plain) if not _doubted(m.span(), doubts)
+            ]  # fmt: skip
             in_general: RiskMatch | None = None  # asked of anyone ("if you're pregnant"): counts unless denied here
             denied = bool(excluded)  # "my stomach's fine": a general mention later is not about this patient
             for match in risk.pattern.finditer(prepared.plain):

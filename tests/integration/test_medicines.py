@@ -242,12 +242,28 @@ def test_a_risk_named_in_general_terms_or_for_someone_else_still_withholds_the_d
         ("my son is 8 and has back spasms, how much ibuprofen can I give him?", "risk_child"),
         ("can I use voltaren gel on my 10 year olds back? how much do i use", "risk_child"),
         ("my dog is limping and his back seems sore. How much ibuprofen can I give a 30kg lab?", "risk_animal"),
+        # a child said in passing, but the message also asks for them or says their back hurts
+        ("my son is at school, can he take advil when he gets home? his back hurts", "risk_child"),
+        ("took my daughter to the doctor, she is 7 and her back hurts, how much advil", "risk_child"),
     ],
 )
 def test_a_dose_for_a_child_or_pet_or_asked_by_a_child_is_withheld(client, message, caution):
     body = ask(client, message)
     assert caution in prompts(body), prompts(body)
     assert not shows_dose(body)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "my kids are at school so I finally have time to ask - what's the dose of naproxen for a back spasm?",
+        "took my kids to the park and now my back's spasming. how much aleve should i take? i'm 32",
+    ],
+)
+def test_children_said_in_passing_do_not_withhold_the_patients_own_dose(client, message):
+    body = ask(client, message)
+    assert "risk_child" not in prompts(body), prompts(body)
+    assert shows_dose(body), prompts(body)
 
 
 def test_the_nearest_passage_to_a_question_the_guide_does_not_answer_holds_no_dose(client):
