@@ -488,11 +488,19 @@ class NotInGuideStep:
         "I'm doing yoga too, but how long should I ice?" asks about ice."""
         prepared = Text.prepare(text)
         asked = asked_about_the_guide(text, self.finder)
+        if self._asks_a_dose_of_the_guide(text if asked is None else asked):
+            return None
         for pattern, nearest in self._subjects():
             for m in pattern.finditer(prepared.plain):
                 if asked is None or m.group(0) in asked:
                     return prepared.as_written(*m.span()), nearest
         return None
+
+    def _asks_a_dose_of_the_guide(self, text: str) -> bool:
+        """Whether the message asks for a dose and names a treatment of the guide: "My cat knocked the Aleve off
+        the shelf lol, anyway how many should I take for my back?" asks about Aleve, not the cat (the medicine
+        step, before this one, has already withheld the dose wherever a risk applies)."""
+        return self.scope.asks_for_dose(text) and bool(self.finder.retriever.vocabulary.expand(text).treatments)
 
     def _subjects(self) -> list[tuple[re.Pattern[str], bool]]:
         """The groups' subjects the loaded guide lacks a word of (checked once per loaded index)."""

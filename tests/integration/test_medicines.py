@@ -127,6 +127,15 @@ def test_an_uncovered_medicine_said_with_what_it_is_for_is_what_is_asked(client)
     assert not shows_dose(body)
 
 
+def test_a_dose_question_about_a_covered_medicine_is_not_declined_for_a_pet_said_in_passing(client):
+    """"My cat knocked the Aleve off the shelf lol, anyway how many should I take?" asks about Aleve: the dose,
+    not "the guide doesn't cover my cat" (a dose asked for the pet still gets the pet's caution)."""
+    body = ask(client, "My cat knocked the Aleve off the shelf lol, anyway how many should I take for my back? I'm 45.")
+    assert shows_dose(body) and "not_in_guide" not in prompts(body), prompts(body)
+    pet = ask(client, "can my cat have some aleve? how much")
+    assert "risk_animal" in prompts(pet) and not shows_dose(pet), prompts(pet)
+
+
 def test_an_uncovered_medicine_asked_after_a_story_is_named_and_no_other_dose_follows(client):
     body = ask(client, "my gran swears by tonic water. would quinine tablets work for back spasms?")
     assert prompts(body) == ["not_covered", "referral"], prompts(body)
