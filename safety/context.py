@@ -201,7 +201,7 @@ class Context:
         return sentence_end.start() if sentence_end else window
 
     def _next_opening_on_them(self, end: int) -> int | None:
-        """Where the sentence after ``end`` speaks on of the other person ("She's now got back pain"), if it does."""
+        """Where the sentence after ``end`` begins, when it goes on about the other person ("She's now got back pain")."""
         following = _SENTENCE_START.match(self.plain, end)
         if following is None:
             return None
