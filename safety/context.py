@@ -24,7 +24,6 @@ from rules.patterns import SENTENCE_END, SENTENCE_ENDS, PatternLanguage
 
 _SENTENCE_START = re.compile(rf"(?:{SENTENCE_END})\s*")  # a sentence end and the spaces after it
 _SENTENCE_REACH = 400  # characters: what is said of another person in one sentence (bounds the work on a huge message)
-_FAMILY_WE = ("we ", "weve ", "us ", "our ")  # the family speaking of one of them ("we don't know why"): still about them
 
 
 def _bounded(pattern: str, spaced: bool = True) -> str:
@@ -66,6 +65,7 @@ class ContextRules:
     long_past: re.Pattern[str] | None = None
     not_present: re.Pattern[str] | None = None  # present-looking words that do not say it is happening ("she's fine now")
     recent: re.Pattern[str] | None = None  # a time that makes someone else's event current ("last night", "this afternoon")
+    first_person_plural: re.Pattern[str] | None = None  # the family speaking of one of them ("we don't know why"): still about them
 
     @classmethod
     def compile(cls, data: RedFlagsData, language: PatternLanguage) -> ContextRules:
@@ -90,6 +90,7 @@ class ContextRules:
             long_past=language.compile(lists["long_past"]) if lists.get("long_past") else None,
             not_present=language.compile(lists["not_present"]) if lists.get("not_present") else None,
             recent=language.compile(lists["recent"]) if lists.get("recent") else None,
+            first_person_plural=language.compile(lists["first_person_plural"]) if lists.get("first_person_plural") else None,
         )
 
     def read(self, plain: str) -> Context:
@@ -234,7 +235,8 @@ class Context:
         for position in self._first_person.starts[bisect_left(self._first_person.starts, start) :]:
             if position >= end:
                 break
-            if position not in theirs and not self.plain.startswith(_FAMILY_WE, position):
+            plural = self.rules.first_person_plural
+            if position not in theirs and not (plural is not None and plural.match(self.plain, position)):
                 return position
         return end
 
