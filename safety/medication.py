@@ -186,7 +186,14 @@ class MedicationRisks:
         return self._read_cached(text) if len(text) <= 4000 else self._read(text)
 
     def _asks_for_someone_else(self, text: str) -> bool:
-        return self.for_someone_else is not None and self.for_someone_else.search(Text.prepare(text).plain) is not None
+        return self._asks_for(Text.prepare(text).plain)
+
+    def _asks_for(self, plain: str) -> bool:
+        return self.for_someone_else is not None and self.for_someone_else.search(plain) is not None
+
+    def _about_someone_else(self, plain: str) -> bool:
+        """Whether a prepared message asks for someone else or says someone has symptoms ("his back hurts")."""
+        return self._asks_for(plain) or self.context.their_symptoms.search(plain) is not None
 
     def _read(self, text: str) -> _Reading:
         prepared = Text.prepare(text)
@@ -194,12 +201,17 @@ class MedicationRisks:
         doubts = [m.span() for m in self.doubt.finditer(prepared.plain)] if self.doubt else []
         found = []
         set_aside = set()
-        # Said in passing ("my kids are at school") is not who the dose is for, unless the message asks for someone
-        # else or says someone has symptoms ("... can he take advil? his back hurts"): then it may be.
-        about_them = self._asks_for_someone_else(text) or self.context.their_symptoms.search(prepared.plain) is not None
+        about_them: bool | None = None  # read once, and only for a risk with in_passing phrasings
         for risk in self.risks:
             entry = risk.entry
-            exclusions = [p for p in (risk.not_when, None if about_them else risk.in_passing) if p is not None]
+            exclusions = [risk.not_when] if risk.not_when is not None else []
+            if risk.in_passing is not None:
+                # Said in passing ("my kids are at school") is not who the dose is for, unless the message asks for
+                # someone else or says someone has symptoms ("... can he take advil? his back hurts"): then it may be.
+                if about_them is None:
+                    about_them = self._about_someone_else(prepared.plain)
+                if not about_them:
+                    exclusions.append(risk.in_passing)
             excluded = [
                 m.span() for pattern in exclusions for m in pattern.finditer(prepared.plain) if not _doubted(m.span(), doubts)
             ]  # fmt: skip
