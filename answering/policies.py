@@ -500,7 +500,7 @@ class NotInGuideStep:
         """Whether the message asks for a dose and names a treatment of the guide: "My cat knocked the Aleve off
         the shelf lol, anyway how many should I take for my back?" asks about Aleve, not the cat (the medicine
         step, before this one, has already withheld the dose wherever a risk applies)."""
-        return self.scope.asks_for_dose(text) and bool(self.finder.retriever.vocabulary.expand(text).treatments)
+        return self.scope.asks_for_dose(text) and bool(self.finder.expansion_of(text).treatments)  # the message's: read already
 
     def _subjects(self) -> list[tuple[re.Pattern[str], bool]]:
         """The groups' subjects the loaded guide lacks a word of (checked once per loaded index)."""
