@@ -232,10 +232,10 @@ class Context:
         "my" opening another person ("... and now my son can't walk") and the family's "we" ("we don't know why")
         do not end it."""
         theirs = set(self._other_person.starts)
+        plural = self.rules.first_person_plural
         for position in self._first_person.starts[bisect_left(self._first_person.starts, start) :]:
             if position >= end:
                 break
-            plural = self.rules.first_person_plural
             if position not in theirs and not (plural is not None and plural.match(self.plain, position)):
                 return position
         return end
