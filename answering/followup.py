@@ -134,8 +134,8 @@ class FollowUpResolver:
         (back, spasm, posture, pain). "Can I still have wine with dinner", "straight on the skin is fine tho right": in
         the middle of a conversation it is about what was being discussed, however it is worded ("how do I fix the
         posture part?" names its own subject)."""
-        if expansion.treatments or self._names_subject(message):
-            return False
+        if set(expansion.treatments) - {self._general} or self._names_subject(message):
+            return False  # "why though?" words only the guide's general part: still bare
         return 0 < len(_WORD.findall(plain(message))) <= self._bare_max_words
 
     def resolve(self, message: str, expansion: Expansion, earlier_user_messages: list[str], last_reply: str = "") -> Focus:

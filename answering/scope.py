@@ -49,6 +49,7 @@ class ScopeRules:
     clause_fillers: frozenset[str] = frozenset()
     closing_max_words: int = 0
     care_questions: re.Pattern[str] | None = None
+    figures_of_speech: re.Pattern[str] | None = None
 
     @classmethod
     def load(cls, language: str = DEFAULT_LANGUAGE) -> ScopeRules:
@@ -82,6 +83,7 @@ class ScopeRules:
             clause_fillers=frozenset(plain(w) for w in data.clause_fillers),
             closing_max_words=data.closing_max_words,
             care_questions=compile_patterns(data.care_questions) if data.care_questions else None,
+            figures_of_speech=compile_words(data.figures_of_speech) if data.figures_of_speech else None,
         )
 
     def social(self, text: str) -> str | None:
@@ -142,8 +144,11 @@ class ScopeRules:
         return bool(self.care_questions and self.care_questions.search(plain(text)))
 
     def is_off_topic(self, text: str, names_treatment: bool) -> bool:
-        """Positive evidence of another subject (see data/<lang>/scope.toml [off_topic])."""
+        """Positive evidence of another subject (see data/<lang>/scope.toml [off_topic]); a figure of speech
+        ("it's all in my head") names no body part."""
         prepared = plain(text)
+        if self.figures_of_speech:
+            prepared = self.figures_of_speech.sub(" ", prepared)
         if self.body_parts.search(prepared) and not (self.back.search(prepared) or names_treatment):
             return True
         other_subject = self.subjects.search(prepared) and not names_treatment

@@ -345,6 +345,7 @@ class ScopeData:
     clause_fillers: tuple[str, ...] = ()
     closing_max_words: int = 0
     care_questions: tuple[str, ...] = ()  # asks how to care for oneself without naming the subject ("how do I stop this happening again?")
+    figures_of_speech: tuple[str, ...] = ()  # body words that name no body part ("it's all in my head")
 
 
 @cache
@@ -379,6 +380,7 @@ def read_scope(language: str = DEFAULT_LANGUAGE, path: Path | None = None) -> Sc
         tuple(greeting.strings("clause_fillers", default=[])),
         greeting.integer("closing_max_words", default=0, minimum=0),
         tuple(topic.strings("care_questions", default=[], nonempty=False)),
+        tuple(off.strings("figures_of_speech", default=[], nonempty=False)),
     )
     lang = PatternLanguage(medicine_macros(read_medicines()))
     _check_patterns(injection, "patterns", data.injection, whole_words=False, language=lang)

@@ -128,6 +128,7 @@ def test_a_reply_across_several_treatments_leaves_the_question_it_answered_as_co
         ("why does that help?", ["can I use a heat pad?"], "heat-cold"),  # "why" names only the guide's general part
         ("so why not use it straight away?", ["why does a heating pad help?"], "heat-cold"),  # not "why" of the earlier question
         ("can I just leave it on overnight?", ["heat pad on day 2?"], "heat-cold"),  # "leave it" is not the general part here
+        ("why though", ["does massage help back spasms?"], "massage"),  # no cue word, only "why": still a bare follow-up
     ],
 )
 def test_the_guides_general_part_is_not_a_topic_of_its_own(vocabulary, message, earlier, treatment):

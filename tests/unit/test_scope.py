@@ -157,6 +157,9 @@ def test_no_topic_words(scope, message):
         ("my blood pressure is totally normal. so what dose of naproxen can I take?", True, False),
         ("how do I lower my blood pressure?", False, True),
         # nothing off topic
+        # a figure of speech names no body part ("head" still does)
+        ("Is this just a stress thing? It feels like it's all in my head sometimes.", False, False),
+        ("i have a pain in my head", False, True),
         ("my back spasms at night", False, False),
         ("what helps?", False, False),
         ("i hate exercise. do i really have to do the homework they give you", False, False),  # the physio's homework
@@ -259,6 +262,8 @@ def test_amounts_in(text, amounts):
         ("what are the at-home basics", True),
         ("do i need to see anyone at all or can i just deal with it myself", True),
         ("how do i decide what's right for me", True),
+        ("could it be stress?", True),  # the closing plan speaks of spasms linked to stress
+        ("is my job stressful", False),
         ("how do I stop my dog from barking", False),  # names what it asks about
         ("what time do you open", False),
     ],
