@@ -66,6 +66,7 @@ class ContextRules:
     not_present: re.Pattern[str] | None = None  # present-looking words that do not say it is happening ("she's fine now")
     recent: re.Pattern[str] | None = None  # a time that makes someone else's event current ("last night", "this afternoon")
     first_person_plural: re.Pattern[str] | None = None  # the family speaking of one of them ("we don't know why"): still about them
+    answered_no: re.Pattern[str] | None = None  # right after a mention, its answer is no ("fever? no."): negated
 
     @classmethod
     def compile(cls, data: RedFlagsData, language: PatternLanguage) -> ContextRules:
@@ -91,6 +92,7 @@ class ContextRules:
             not_present=language.compile(lists["not_present"]) if lists.get("not_present") else None,
             recent=language.compile(lists["recent"]) if lists.get("recent") else None,
             first_person_plural=language.compile(lists["first_person_plural"]) if lists.get("first_person_plural") else None,
+            answered_no=language.compile(lists["answered_no"], whole_words=False) if lists.get("answered_no") else None,
         )
 
     def read(self, plain: str) -> Context:
@@ -158,6 +160,8 @@ class Context:
         # The negation is the symptom ("can't feel", "no feeling down there"): nothing before it can negate it.
         if not self.rules.negation.triggers.search(mention) and (trigger := self.negation.negated_by(start)) is not None:
             return Verdict(SetAside("negated", trigger))
+        if self.rules.answered_no is not None and self.rules.answered_no.match(self.plain, end):  # a checklist: "fever? no."
+            return Verdict(SetAside("negated", start))
         careful = tier is Tier.CRISIS
         if not careful and (marker := self._in_scope(self._hypothetical, start, personal=False)) is not None:
             return Verdict(SetAside("hypothetical", marker))
