@@ -705,6 +705,9 @@ class RiskEntry:
     # said in passing ("my kids are at school"): not who the dose is for, unless the message asks for someone else or
     # says someone has symptoms ("can he take advil? his back hurts"); not_when holds what is never the risk
     in_passing: tuple[str, ...] = ()
+    # its words name a person who is the patient's part of it (the baby a mother feeds): a question asked for the
+    # patient ("can I take ...") never sets it aside as someone else's
+    patients_own: bool = False
 
 
 RISK_AFTER = ("drug_free", "guide", "nothing")
@@ -719,6 +722,7 @@ class MedicineRisksData:
     risks: tuple[RiskEntry, ...]
     for_someone_else: tuple[str, ...] = ()  # the newest message asks for another person ("can she take ...")
     doubt: tuple[str, ...] = ()  # words that make a denial after them uncertain ("not sure if my kidneys are ok")
+    for_myself: tuple[str, ...] = ()  # the newest message asks for the patient ("what's the dose for me?", "I'm 55")
 
 
 @cache
@@ -740,7 +744,7 @@ def read_medicine_risks(language: str = DEFAULT_LANGUAGE, path: Path | None = No
             risk_id, r.text("label"), applies_to, r.text("text", choices=RISK_TEXTS), tuple(r.strings("phrasings")),
             tuple(r.strings("not_when", default=[])), r.flag("other_person", default=False),
             r.text("after", default="drug_free", choices=RISK_AFTER), tuple(r.strings("red_flags", default=[])),
-            tuple(r.strings("in_passing", default=[])),
+            tuple(r.strings("in_passing", default=[])), r.flag("patients_own", default=False),
         )
         r.each("red_flags", lambda sign: None if sign in signs else _raise(f"unknown red-flag sign {sign!r} (see {RED_FLAGS})"), entry.red_flags)
         _check_patterns(r, "phrasings", entry.phrasings, whole_words=True, language=lang)
@@ -755,8 +759,10 @@ def read_medicine_risks(language: str = DEFAULT_LANGUAGE, path: Path | None = No
     _check_patterns(root, "for_someone_else", for_someone_else, whole_words=True, language=lang)
     doubt = tuple(root.strings("doubt", default=[]))
     _check_patterns(root, "doubt", doubt, whole_words=True, language=lang)
+    for_myself = tuple(root.strings("for_myself", default=[]))
+    _check_patterns(root, "for_myself", for_myself, whole_words=True, language=lang)
     root.done()
-    return MedicineRisksData(doc.path, language, tuple(risks), for_someone_else, doubt)
+    return MedicineRisksData(doc.path, language, tuple(risks), for_someone_else, doubt, for_myself)
 
 
 def _raise(problem: str) -> None:

@@ -61,11 +61,12 @@ class RiskMatch:
     turn: int  # 0 = the newest message
     after: str = "drug_free"  # what follows the caution (data/<lang>/medicine_risks.toml ``after``)
     someone_else: bool = False  # said of another person ("my wife is pregnant"): counts when the question is for them
+    names_someone: bool = False  # its words name another person ("my mum is 82", "my son", "my dog"): not the patient's own
 
     @classmethod
-    def of(cls, entry: RiskEntry, phrase: str = "", turn: int = 0, someone_else: bool = False) -> RiskMatch:
+    def of(cls, entry: RiskEntry, phrase: str = "", turn: int = 0, someone_else: bool = False, names_someone: bool = False) -> RiskMatch:
         """A match of ``entry`` (its label, caution and what follows it come from the data file)."""
-        return cls(entry.id, entry.label, entry.text, entry.applies_to, phrase, turn, entry.after, someone_else)
+        return cls(entry.id, entry.label, entry.text, entry.applies_to, phrase, turn, entry.after, someone_else, names_someone)
 
 
 @dataclass(frozen=True)
@@ -88,9 +89,10 @@ class MedicationRisks:
 
     def __init__(
         self, risks: tuple[_Risk, ...], context: ContextRules, for_someone_else: re.Pattern[str] | None = None, learned: LearnedRisks | None = None,
-        doubt: re.Pattern[str] | None = None,
+        doubt: re.Pattern[str] | None = None, for_myself: re.Pattern[str] | None = None,
     ) -> None:
         self.risks = risks
+        self.for_myself = for_myself
         self.doubt = doubt
         self.learned = learned
         self._entries = {r.entry.id: r.entry for r in risks}
@@ -116,7 +118,8 @@ class MedicationRisks:
         )
         asking_for = language_rules.compile(data.for_someone_else) if data.for_someone_else else None
         doubt = language_rules.compile(data.doubt) if data.doubt else None
-        return cls(risks, ContextRules.compile(flags, language_rules), asking_for, learned, doubt)
+        for_myself = language_rules.compile(data.for_myself) if data.for_myself else None
+        return cls(risks, ContextRules.compile(flags, language_rules), asking_for, learned, doubt, for_myself)
 
     def assess(self, message: Any, history: Any = None) -> tuple[RiskMatch, ...]:
         """Every risk said by the patient in the conversation (each once, its most recent mention)."""
@@ -130,14 +133,18 @@ class MedicationRisks:
         risk is about someone else by nature (a child, a pet). A learned risk counts
         unless the rules read it in that message as set aside or as someone else's, or the
         message is a what-if question (the layer reads the whole message, not a clause).
+        When the newest message asks for the patient ("what's the dose for me?", "I'm 55, how much?",
+        ``for_myself``) and for no one else, a risk whose words name another person ("my mum is 82",
+        "my son (he's 9)") is theirs too, a child's or a pet's included.
         """
         asks_for_someone_else = bool(texts) and self._asks_for_someone_else(texts[0])
+        for_me = bool(texts) and not asks_for_someone_else and self._asks_for_myself(texts[0])
         found: dict[str, RiskMatch] = {}
         for turn, text in enumerate(texts):
             reading = self._reading(text)
             theirs = set()
             for match in reading.found:
-                if match.someone_else and not asks_for_someone_else:
+                if (match.someone_else and not asks_for_someone_else) or (for_me and match.names_someone):
                     theirs.add(match.risk)
                     continue
                 found.setdefault(match.risk, replace(match, turn=turn))
@@ -191,6 +198,24 @@ class MedicationRisks:
     def _asks_for(self, plain: str) -> bool:
         return self.for_someone_else is not None and self.for_someone_else.search(plain) is not None
 
+    def _asks_for_myself(self, text: str) -> bool:
+        return self.for_myself is not None and self.for_myself.search(Text.prepare(text).plain) is not None
+
+    def _names_someone(self, plain: str, start: int, end: int) -> bool:
+        """Whether a risk's words (``plain[start:end]``), with the word before and the word after them, name another
+        person as the patient's ("my mum is 82", "my 85 year old dad", "my son"); never when they are the patient's own
+        ("I'm 70") or the patient names themselves ("great-grandad here": no "my")."""
+        said_of_me = self.context.first_person.search(plain, start, end) is not None
+        if said_of_me and self.context.other_person.search(plain, start, end) is None:
+            return False
+        before = plain.rfind(" ", 0, max(start - 1, 0)) + 1
+        after = plain.find(" ", min(end + 1, len(plain)))
+        end_of_window = len(plain) if after < 0 else after
+        return (
+            self.context.other_person.search(plain, before, end_of_window) is not None
+            and self.context.first_person.search(plain, before, end_of_window) is not None
+        )
+
     def _about_someone_else(self, plain: str) -> bool:
         """Whether a prepared message asks for someone else or says someone has symptoms ("his back hurts")."""
         return self._asks_for(plain) or self.context.their_symptoms.search(plain) is not None
@@ -227,7 +252,8 @@ class MedicationRisks:
                 theirs = verdict.other_person or (why is not None and why.reason == "other person")
                 if why is None or theirs:
                     someone_else = theirs and not entry.other_person  # a child's or a pet's situation is always the point
-                    found.append(RiskMatch.of(entry, prepared.as_written(start, end), someone_else=someone_else))
+                    names_someone = not entry.patients_own and self._names_someone(prepared.plain, start, end)
+                    found.append(RiskMatch.of(entry, prepared.as_written(start, end), someone_else=someone_else, names_someone=names_someone))
                     break
                 if why.reason in ASKED_IN_GENERAL:
                     in_general = in_general or RiskMatch.of(entry, prepared.as_written(start, end))

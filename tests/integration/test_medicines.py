@@ -235,6 +235,10 @@ def test_one_drink_long_past_is_not_drinking_with_a_relaxant(client):
         ("my son's 19 and asthmatic - advil for his back spasm ok? how much", "risk_asthma"),  # "for his back": asked for him
         ("on a baby aspirin every morning for my heart. how much aleve can I take?", "risk_anticoagulant"),  # not a baby's
         ("I have 4 or 5 cans most nights after work. what's the ibuprofen dose?", "risk_drinking"),
+        ("stag do this weekend so lots of drinking, how much nurofen can I take for my back beforehand?", "risk_drinking"),
+        # the patient's own age said beside another person's: "for me" does not set the patient's own aside
+        ("I'm 67 and my husband is 70, how much advil can I take for my back?", "risk_older"),
+        ("Great-grandma here, my back's gone again. How much naproxen is right for me?", "risk_older"),  # naming herself
     ],
 )
 def test_a_risk_named_in_general_terms_or_for_someone_else_still_withholds_the_dose(client, message, caution):
@@ -254,6 +258,7 @@ def test_a_risk_named_in_general_terms_or_for_someone_else_still_withholds_the_d
         # a child said in passing, but the message also asks for them or says their back hurts
         ("my son is at school, can he take advil when he gets home? his back hurts", "risk_child"),
         ("took my daughter to the doctor, she is 7 and her back hurts, how much advil", "risk_child"),
+        ("my teenage son hurt his back at rugby, how much ibuprofen can he have?", "risk_child"),
     ],
 )
 def test_a_dose_for_a_child_or_pet_or_asked_by_a_child_is_withheld(client, message, caution):
@@ -267,6 +272,13 @@ def test_a_dose_for_a_child_or_pet_or_asked_by_a_child_is_withheld(client, messa
     [
         "my kids are at school so I finally have time to ask - what's the dose of naproxen for a back spasm?",
         "took my kids to the park and now my back's spasming. how much aleve should i take? i'm 32",
+        # someone else named with their risk, and the question said to be for the patient ("for_myself")
+        "my dad is 84 and gets back spasms too, but this one's for me - how much aleve?",
+        "helped my 90 year old nan move house and hurt my back. I'm 41. how much ibuprofen?",
+        "my little girl keeps asking why mummy is lying on the floor. how much nurofen should I take for my back?",
+        # a pet in the room, and a blood pressure said to be normal
+        "my dog is snoring next to me as I type, how much naproxen for a back spasm?",
+        "blood pressure was checked last month, all normal. what dose of advil for my back?",
     ],
 )
 def test_children_said_in_passing_do_not_withhold_the_patients_own_dose(client, message):
