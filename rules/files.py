@@ -723,6 +723,7 @@ class MedicineRisksData:
     for_someone_else: tuple[str, ...] = ()  # the newest message asks for another person ("can she take ...")
     doubt: tuple[str, ...] = ()  # words that make a denial after them uncertain ("not sure if my kidneys are ok")
     for_myself: tuple[str, ...] = ()  # the newest message asks for the patient ("what's the dose for me?", "I'm 55")
+    names_another: tuple[str, ...] = ()  # besides red_flags.toml's other_person: words naming the patient's child ("my teenage daughter")
 
 
 @cache
@@ -761,8 +762,10 @@ def read_medicine_risks(language: str = DEFAULT_LANGUAGE, path: Path | None = No
     _check_patterns(root, "doubt", doubt, whole_words=True, language=lang)
     for_myself = tuple(root.strings("for_myself", default=[]))
     _check_patterns(root, "for_myself", for_myself, whole_words=True, language=lang)
+    names_another = tuple(root.strings("names_another", default=[]))
+    _check_patterns(root, "names_another", names_another, whole_words=True, language=lang)
     root.done()
-    return MedicineRisksData(doc.path, language, tuple(risks), for_someone_else, doubt, for_myself)
+    return MedicineRisksData(doc.path, language, tuple(risks), for_someone_else, doubt, for_myself, names_another)
 
 
 def _raise(problem: str) -> None:

@@ -89,10 +89,11 @@ class MedicationRisks:
 
     def __init__(
         self, risks: tuple[_Risk, ...], context: ContextRules, for_someone_else: re.Pattern[str] | None = None, learned: LearnedRisks | None = None,
-        doubt: re.Pattern[str] | None = None, for_myself: re.Pattern[str] | None = None,
+        doubt: re.Pattern[str] | None = None, for_myself: re.Pattern[str] | None = None, names_another: re.Pattern[str] | None = None,
     ) -> None:
         self.risks = risks
         self.for_myself = for_myself
+        self.names_another = names_another
         self.doubt = doubt
         self.learned = learned
         self._entries = {r.entry.id: r.entry for r in risks}
@@ -119,7 +120,8 @@ class MedicationRisks:
         asking_for = language_rules.compile(data.for_someone_else) if data.for_someone_else else None
         doubt = language_rules.compile(data.doubt) if data.doubt else None
         for_myself = language_rules.compile(data.for_myself) if data.for_myself else None
-        return cls(risks, ContextRules.compile(flags, language_rules), asking_for, learned, doubt, for_myself)
+        names_another = language_rules.compile(data.names_another) if data.names_another else None
+        return cls(risks, ContextRules.compile(flags, language_rules), asking_for, learned, doubt, for_myself, names_another)
 
     def assess(self, message: Any, history: Any = None) -> tuple[RiskMatch, ...]:
         """Every risk said by the patient in the conversation (each once, its most recent mention)."""
@@ -206,15 +208,18 @@ class MedicationRisks:
         person as the patient's ("my mum is 82", "my 85 year old dad", "my son"); never when they are the patient's own
         ("I'm 70") or the patient names themselves ("great-grandad here": no "my")."""
         said_of_me = self.context.first_person.search(plain, start, end) is not None
-        if said_of_me and self.context.other_person.search(plain, start, end) is None:
+        if said_of_me and not self._names_a_person(plain, start, end):
             return False
         before = plain.rfind(" ", 0, max(start - 1, 0)) + 1
         after = plain.find(" ", min(end + 1, len(plain)))
         end_of_window = len(plain) if after < 0 else after
-        return (
-            self.context.other_person.search(plain, before, end_of_window) is not None
-            and self.context.first_person.search(plain, before, end_of_window) is not None
-        )
+        return self._names_a_person(plain, before, end_of_window) and self.context.first_person.search(plain, before, end_of_window) is not None
+
+    def _names_a_person(self, plain: str, start: int, end: int) -> bool:
+        """Another person named in ``plain[start:end]`` (red_flags.toml's other_person, or this file's names_another)."""
+        if self.context.other_person.search(plain, start, end) is not None:
+            return True
+        return self.names_another is not None and self.names_another.search(plain, start, end) is not None
 
     def _about_someone_else(self, plain: str) -> bool:
         """Whether a prepared message asks for someone else or says someone has symptoms ("his back hurts")."""
