@@ -139,8 +139,9 @@ class MedicationRisks:
         ``for_myself``) and for no one else, a risk whose words name another person ("my mum is 82",
         "my son (he's 9)") is theirs too, a child's or a pet's included.
         """
-        asks_for_someone_else = bool(texts) and self._asks_for_someone_else(texts[0])
-        for_me = bool(texts) and not asks_for_someone_else and self._asks_for_myself(texts[0])
+        newest = Text.prepare(texts[0]).plain if texts else ""  # prepared once for both readings
+        asks_for_someone_else = bool(texts) and self._asks_for(newest)
+        for_me = bool(texts) and not asks_for_someone_else and self.for_myself is not None and self.for_myself.search(newest) is not None
         found: dict[str, RiskMatch] = {}
         for turn, text in enumerate(texts):
             reading = self._reading(text)
@@ -194,14 +195,8 @@ class MedicationRisks:
     def _reading(self, text: str) -> _Reading:
         return self._read_cached(text) if len(text) <= 4000 else self._read(text)
 
-    def _asks_for_someone_else(self, text: str) -> bool:
-        return self._asks_for(Text.prepare(text).plain)
-
     def _asks_for(self, plain: str) -> bool:
         return self.for_someone_else is not None and self.for_someone_else.search(plain) is not None
-
-    def _asks_for_myself(self, text: str) -> bool:
-        return self.for_myself is not None and self.for_myself.search(Text.prepare(text).plain) is not None
 
     def _names_someone(self, plain: str, start: int, end: int) -> bool:
         """Whether a risk's words (``plain[start:end]``), with the word before and the word after them, name another
