@@ -256,6 +256,10 @@ RULES_IN_EACH_LANGUAGE = [
     ("zh", "今天左脚连拖鞋都勾不住了，走两步就掉，比前两天更没劲", Tier.EMERGENCY),
     ("zh", "腰扭了以后这两天小便特别难尿出来，要使很大劲，是不是肌肉痉挛压到了", Tier.EMERGENCY),
     ("zh", "我的腿比昨天更有劲了，腰也好多了", Tier.NONE),
+    ("zh", "没节食也瘦了八斤，背一直疼", Tier.URGENT),  # weight lost without dieting: the dieting exclusion is denied
+    ("zh", "在减肥，瘦了八斤，背有点酸", Tier.NONE),
+    ("zh", "左腿没啥力气，上楼梯很吃力", Tier.URGENT),
+    ("zh", "右腿后面一直麻到小腿都是", Tier.URGENT),  # one leg: "小腿都" is not "both legs"
     # a known aneurysm in one sentence, the sudden pain in the next (``across_sentences`` in each language)
     ("fr", "Ma mère a un anévrisme de l'aorte. Elle vient d'avoir une douleur brutale dans le dos.", Tier.EMERGENCY),
     ("es", "Mi abuelo tiene un aneurisma en la aorta. Ahora le ha dado un dolor de espalda de golpe.", Tier.EMERGENCY),
