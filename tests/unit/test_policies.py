@@ -361,6 +361,22 @@ def test_a_clinic_question_is_answered_from_its_settings_or_sends_to_the_clinic(
     assert told(turn(mini_assistant, "is massage expensive?")) is None  # the cost of a treatment is the guide's
 
 
+@pytest.mark.parametrize("message", ["does medicare cover chiropractic", "Do you accept Medicare?", "is physio free on the nhs",
+                                     "can I claim massage on my health insurance"])
+def test_a_question_about_paying_through_a_payer_is_the_clinics(mini_assistant, message):
+    from settings import ClinicSettings
+
+    assert ClinicStep(mini_assistant.scope, ClinicSettings(name="Spine Clinic"))(turn(mini_assistant, message)) is not None
+
+
+@pytest.mark.parametrize("message", ["On Medicare since last year and my back's in spasms. What dose of Flexeril is right?",
+                                     "my NHS physio gave me stretches, how long should I hold each one?"])
+def test_a_payer_named_as_the_patients_circumstance_is_not_a_clinic_question(mini_assistant, message):
+    from settings import ClinicSettings
+
+    assert ClinicStep(mini_assistant.scope, ClinicSettings(name="Spine Clinic"))(turn(mini_assistant, message)) is None
+
+
 def test_booking_leads_with_the_clinic_contact_and_lets_the_guide_answer_too(mini_assistant):
     from settings import ClinicSettings
 
