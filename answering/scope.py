@@ -154,7 +154,8 @@ class ScopeRules:
         other_subject = self.subjects.search(prepared) and not names_treatment
         if not (self.conditions.search(prepared) or other_subject):
             return False
-        about_back = self.back.search(prepared) and self.general.search(prepared)
+        # the back named with a general word, or with a treatment: "had covid last month, ibuprofen for my back?"
+        about_back = self.back.search(prepared) and (self.general.search(prepared) or names_treatment)
         return not (self.care.search(prepared) or about_back)
 
     def asks_for_dose(self, text: str) -> bool:
