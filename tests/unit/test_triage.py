@@ -274,6 +274,7 @@ def test_an_absence_undone_by_what_follows_is_not_recorded():
         ("havent taken anything yet, how much aleve for a spasm?", "overdose-sedation"),  # nothing taken
         ("ok to take a robaxin now? had two pints at lunch", "overdose-sedation"),  # a drink said after the question
         ("drank a bottle of wine at the christening", "overdose-sedation"),  # drinks alone, no medicine
+        ("I'm 61 and have had a bad back for years, it's flared up again", "age-over-50-new"),  # long-standing
         ("what would happen if someone takes too many robaxin?", "overdose-sedation"),  # asked in general
         ("my back spasm is way worse today", "leg-weakness-worsening"),  # the back worse, nothing else said
         ("is it normal for a spasm to come back in the same spot every few months?", "not-a-spasm"),
@@ -291,6 +292,7 @@ def test_everyday_messages_the_learned_layer_misread_say_the_sign_is_absent(mess
         ("took flexeril and a few beers, what else can I do", "overdose-sedation"),  # something else sedating
         ("took nothing yet but I feel really drowsy and confused", "overdose-sedation"),  # a symptom said
         ("can i take flexeril? ive had 4 pints and feel really woozy", "overdose-sedation"),
+        ("I'm 61, had a bad back for years but this is a new kind of pain", "age-over-50-new"),
         ("what happens if you take too many? I took 8 this morning", "overdose-sedation"),  # taken
         ("Dropped nearly two stone since Christmas, wasn't trying to, and the back pain is getting worse", "leg-weakness-worsening"),
         ("pain in my side that comes in waves, back spasm?", "not-a-spasm"),
