@@ -724,6 +724,7 @@ class MedicineRisksData:
     doubt: tuple[str, ...] = ()  # words that make a denial after them uncertain ("not sure if my kidneys are ok")
     for_myself: tuple[str, ...] = ()  # the newest message asks for the patient ("what's the dose for me?", "I'm 55")
     names_another: tuple[str, ...] = ()  # besides red_flags.toml's other_person: words naming the patient's child ("my teenage daughter")
+    patient_is_young: tuple[str, ...] = ()  # the patient says they are the child ("I'm 15", "in year 8"): a child's risk stays theirs
 
 
 @cache
@@ -764,8 +765,10 @@ def read_medicine_risks(language: str = DEFAULT_LANGUAGE, path: Path | None = No
     _check_patterns(root, "for_myself", for_myself, whole_words=True, language=lang)
     names_another = tuple(root.strings("names_another", default=[]))
     _check_patterns(root, "names_another", names_another, whole_words=True, language=lang)
+    patient_is_young = tuple(root.strings("patient_is_young", default=[]))
+    _check_patterns(root, "patient_is_young", patient_is_young, whole_words=True, language=lang)
     root.done()
-    return MedicineRisksData(doc.path, language, tuple(risks), for_someone_else, doubt, for_myself, names_another)
+    return MedicineRisksData(doc.path, language, tuple(risks), for_someone_else, doubt, for_myself, names_another, patient_is_young)
 
 
 def _raise(problem: str) -> None:

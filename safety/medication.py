@@ -90,8 +90,10 @@ class MedicationRisks:
     def __init__(
         self, risks: tuple[_Risk, ...], context: ContextRules, for_someone_else: re.Pattern[str] | None = None, learned: LearnedRisks | None = None,
         doubt: re.Pattern[str] | None = None, for_myself: re.Pattern[str] | None = None, names_another: re.Pattern[str] | None = None,
+        patient_is_young: re.Pattern[str] | None = None,
     ) -> None:
         self.risks = risks
+        self.patient_is_young = patient_is_young
         self.for_myself = for_myself
         self.names_another = names_another
         self.doubt = doubt
@@ -121,7 +123,8 @@ class MedicationRisks:
         doubt = language_rules.compile(data.doubt) if data.doubt else None
         for_myself = language_rules.compile(data.for_myself) if data.for_myself else None
         names_another = language_rules.compile(data.names_another) if data.names_another else None
-        return cls(risks, ContextRules.compile(flags, language_rules), asking_for, learned, doubt, for_myself, names_another)
+        young = language_rules.compile(data.patient_is_young) if data.patient_is_young else None
+        return cls(risks, ContextRules.compile(flags, language_rules), asking_for, learned, doubt, for_myself, names_another, young)
 
     def assess(self, message: Any, history: Any = None) -> tuple[RiskMatch, ...]:
         """Every risk said by the patient in the conversation (each once, its most recent mention)."""
@@ -137,17 +140,21 @@ class MedicationRisks:
         message is a what-if question (the layer reads the whole message, not a clause).
         When the newest message asks for the patient ("what's the dose for me?", "I'm 55, how much?",
         ``for_myself``) and for no one else, a risk whose words name another person ("my mum is 82",
-        "my son (he's 9)") is theirs too, a child's or a pet's included.
+        "my son (he's 9)") is theirs too, a child's or a pet's included. Asked so, with no one else's symptoms said, a
+        child or a pet in the conversation is not who takes the medicine ("I coach a team of 10 year olds and hurt my
+        back. How much ibuprofen should I take?"), unless the patient says they are the child (``patient_is_young``).
         """
         newest = Text.prepare(texts[0]).plain if texts else ""  # prepared once for both readings
         asks_for_someone_else = bool(texts) and self._asks_for(newest)
         for_me = bool(texts) and not asks_for_someone_else and self.for_myself is not None and self.for_myself.search(newest) is not None
+        only_for_me = for_me and not any(self._about_someone_else(Text.prepare(t).plain) or self._young(t) for t in texts)
         found: dict[str, RiskMatch] = {}
         for turn, text in enumerate(texts):
             reading = self._reading(text)
             theirs = set()
             for match in reading.found:
-                if (match.someone_else and not asks_for_someone_else) or (for_me and match.names_someone):
+                by_nature_another = self._entries[match.risk].other_person  # a child, a pet
+                if (match.someone_else and not asks_for_someone_else) or (for_me and match.names_someone) or (only_for_me and by_nature_another):
                     theirs.add(match.risk)
                     continue
                 found.setdefault(match.risk, replace(match, turn=turn))
@@ -194,6 +201,9 @@ class MedicationRisks:
 
     def _reading(self, text: str) -> _Reading:
         return self._read_cached(text) if len(text) <= 4000 else self._read(text)
+
+    def _young(self, text: str) -> bool:
+        return self.patient_is_young is not None and self.patient_is_young.search(Text.prepare(text).plain) is not None
 
     def _asks_for(self, plain: str) -> bool:
         return self.for_someone_else is not None and self.for_someone_else.search(plain) is not None

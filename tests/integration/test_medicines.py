@@ -259,6 +259,9 @@ def test_a_risk_named_in_general_terms_or_for_someone_else_still_withholds_the_d
         ("my son is at school, can he take advil when he gets home? his back hurts", "risk_child"),
         ("took my daughter to the doctor, she is 7 and her back hurts, how much advil", "risk_child"),
         ("my teenage son hurt his back at rugby, how much ibuprofen can he have?", "risk_child"),
+        # the patient says they are the child, and asks for themselves
+        ("how much advil should I take? im 14 and hurt my back at football", "risk_child"),
+        ("what dose of naproxen for me, I'm a 16 year old lad with a sore back from the gym", "risk_child"),
     ],
 )
 def test_a_dose_for_a_child_or_pet_or_asked_by_a_child_is_withheld(client, message, caution):
@@ -276,6 +279,9 @@ def test_a_dose_for_a_child_or_pet_or_asked_by_a_child_is_withheld(client, messa
         "my dad is 84 and gets back spasms too, but this one's for me - how much aleve?",
         "helped my 90 year old nan move house and hurt my back. I'm 41. how much ibuprofen?",
         "my little girl keeps asking why mummy is lying on the floor. how much nurofen should I take for my back?",
+        # a child or a pet who caused the strain, the question asked for the patient and no one else's symptoms said
+        "I run a toddler swim class and my back has seized from bending over. How much ibuprofen should I take?",
+        "I muck out four horses every morning and my lower back has seized. what's the naproxen dose for me?",
         # a pet in the room, and a blood pressure said to be normal
         "my dog is snoring next to me as I type, how much naproxen for a back spasm?",
         "blood pressure was checked last month, all normal. what dose of advil for my back?",
@@ -283,7 +289,7 @@ def test_a_dose_for_a_child_or_pet_or_asked_by_a_child_is_withheld(client, messa
 )
 def test_children_said_in_passing_do_not_withhold_the_patients_own_dose(client, message):
     body = ask(client, message)
-    assert "risk_child" not in prompts(body), prompts(body)
+    assert "risk_child" not in prompts(body) and "risk_animal" not in prompts(body), prompts(body)
     assert shows_dose(body), prompts(body)
 
 
