@@ -725,6 +725,7 @@ class MedicineRisksData:
     for_myself: tuple[str, ...] = ()  # the newest message asks for the patient ("what's the dose for me?", "I'm 55")
     names_another: tuple[str, ...] = ()  # besides red_flags.toml's other_person: words naming the patient's child ("my teenage daughter")
     patient_is_young: tuple[str, ...] = ()  # the patient says they are the child ("I'm 15", "in year 8"): a child's risk stays theirs
+    may_be_nursing: tuple[str, ...] = ()  # a baby named ("my 3 month old"): the patient may be breastfeeding, so a child's risk stays
 
 
 @cache
@@ -767,8 +768,10 @@ def read_medicine_risks(language: str = DEFAULT_LANGUAGE, path: Path | None = No
     _check_patterns(root, "names_another", names_another, whole_words=True, language=lang)
     patient_is_young = tuple(root.strings("patient_is_young", default=[]))
     _check_patterns(root, "patient_is_young", patient_is_young, whole_words=True, language=lang)
+    may_be_nursing = tuple(root.strings("may_be_nursing", default=[]))
+    _check_patterns(root, "may_be_nursing", may_be_nursing, whole_words=True, language=lang)
     root.done()
-    return MedicineRisksData(doc.path, language, tuple(risks), for_someone_else, doubt, for_myself, names_another, patient_is_young)
+    return MedicineRisksData(doc.path, language, tuple(risks), for_someone_else, doubt, for_myself, names_another, patient_is_young, may_be_nursing)
 
 
 def _raise(problem: str) -> None:

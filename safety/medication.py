@@ -47,6 +47,8 @@ DOUBT_REACH_CHARS = 30
 # when you have kidney failure?") is still who the question is about: the dose is not shown to that reader,
 # unless the same message denies it ("my stomach's fine ... or is food only for people with stomach problems?").
 ASKED_IN_GENERAL = frozenset({"hypothetical", "general"})
+# The risk a baby in the conversation may stand for (medicine_risks.toml may_be_nursing), when not denied.
+BREASTFEEDING = "breastfeeding"
 
 
 @dataclass(frozen=True)
@@ -90,10 +92,11 @@ class MedicationRisks:
     def __init__(
         self, risks: tuple[_Risk, ...], context: ContextRules, for_someone_else: re.Pattern[str] | None = None, learned: LearnedRisks | None = None,
         doubt: re.Pattern[str] | None = None, for_myself: re.Pattern[str] | None = None, names_another: re.Pattern[str] | None = None,
-        patient_is_young: re.Pattern[str] | None = None,
+        patient_is_young: re.Pattern[str] | None = None, may_be_nursing: re.Pattern[str] | None = None,
     ) -> None:
         self.risks = risks
         self.patient_is_young = patient_is_young
+        self.may_be_nursing = may_be_nursing
         self.for_myself = for_myself
         self.names_another = names_another
         self.doubt = doubt
@@ -124,7 +127,8 @@ class MedicationRisks:
         for_myself = language_rules.compile(data.for_myself) if data.for_myself else None
         names_another = language_rules.compile(data.names_another) if data.names_another else None
         young = language_rules.compile(data.patient_is_young) if data.patient_is_young else None
-        return cls(risks, ContextRules.compile(flags, language_rules), asking_for, learned, doubt, for_myself, names_another, young)
+        nursing = language_rules.compile(data.may_be_nursing) if data.may_be_nursing else None
+        return cls(risks, ContextRules.compile(flags, language_rules), asking_for, learned, doubt, for_myself, names_another, young, nursing)
 
     def assess(self, message: Any, history: Any = None) -> tuple[RiskMatch, ...]:
         """Every risk said by the patient in the conversation (each once, its most recent mention)."""
@@ -142,18 +146,21 @@ class MedicationRisks:
         ``for_myself``) and for no one else, a risk whose words name another person ("my mum is 82",
         "my son (he's 9)") is theirs too, a child's or a pet's included. Asked so, with no one else's symptoms said, a
         child or a pet in the conversation is not who takes the medicine ("I coach a team of 10 year olds and hurt my
-        back. How much ibuprofen should I take?"), unless the patient says they are the child (``patient_is_young``).
+        back. How much ibuprofen should I take?"), unless the patient says they are the child (``patient_is_young``) or
+        names a baby they may be feeding (``may_be_nursing``) and does not say they are not breastfeeding.
         """
         newest = Text.prepare(texts[0]).plain if texts else ""  # prepared once for both readings
         asks_for_someone_else = bool(texts) and self._asks_for(newest)
         for_me = bool(texts) and not asks_for_someone_else and self.for_myself is not None and self.for_myself.search(newest) is not None
         only_for_me = for_me and not any(self._about_someone_else(Text.prepare(t).plain) or self._young(t) for t in texts)
+        nursing_denied = only_for_me and any(BREASTFEEDING in self._reading(t).set_aside for t in texts)
         found: dict[str, RiskMatch] = {}
         for turn, text in enumerate(texts):
             reading = self._reading(text)
             theirs = set()
             for match in reading.found:
-                by_nature_another = self._entries[match.risk].other_person  # a child, a pet
+                # a child or a pet; a baby only when the patient says they are not feeding it themselves
+                by_nature_another = self._entries[match.risk].other_person and (nursing_denied or not self._may_be_nursing(match.phrase))
                 if (match.someone_else and not asks_for_someone_else) or (for_me and match.names_someone) or (only_for_me and by_nature_another):
                     theirs.add(match.risk)
                     continue
@@ -201,6 +208,9 @@ class MedicationRisks:
 
     def _reading(self, text: str) -> _Reading:
         return self._read_cached(text) if len(text) <= 4000 else self._read(text)
+
+    def _may_be_nursing(self, phrase: str) -> bool:
+        return self.may_be_nursing is not None and self.may_be_nursing.search(Text.prepare(phrase).plain) is not None
 
     def _young(self, text: str) -> bool:
         return self.patient_is_young is not None and self.patient_is_young.search(Text.prepare(text).plain) is not None

@@ -262,6 +262,9 @@ def test_a_risk_named_in_general_terms_or_for_someone_else_still_withholds_the_d
         # the patient says they are the child, and asks for themselves
         ("how much advil should I take? im 14 and hurt my back at football", "risk_child"),
         ("what dose of naproxen for me, I'm a 16 year old lad with a sore back from the gym", "risk_child"),
+        ("im twelve and my back hurts from football, how much advil should i take", "risk_child"),
+        # a baby named: the patient may be feeding it, so the dose is withheld even asked "for me"
+        ("my 3 month old finally sleeps through, how much ibuprofen should I take for my back?", "risk_child"),
     ],
 )
 def test_a_dose_for_a_child_or_pet_or_asked_by_a_child_is_withheld(client, message, caution):
@@ -282,6 +285,7 @@ def test_a_dose_for_a_child_or_pet_or_asked_by_a_child_is_withheld(client, messa
         # a child or a pet who caused the strain, the question asked for the patient and no one else's symptoms said
         "I run a toddler swim class and my back has seized from bending over. How much ibuprofen should I take?",
         "I muck out four horses every morning and my lower back has seized. what's the naproxen dose for me?",
+        "not breastfeeding, the baby is on formula. how much ibuprofen should i take for my back?",
         # a pet in the room, and a blood pressure said to be normal
         "my dog is snoring next to me as I type, how much naproxen for a back spasm?",
         "blood pressure was checked last month, all normal. what dose of advil for my back?",

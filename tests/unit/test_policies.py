@@ -155,6 +155,7 @@ def test_a_background_medicine_asked_about_is_not_covered(mini_assistant, messag
         ("what dose of soma is safe with both?", ["I'm on Klonopin for panic attacks"], "risk_sedatives"),
         ("I'm 61, sorry, 67 now. What's the aleve dose?", [], "risk_older"),  # a younger age said too: the older one counts
         ("is 2 motrin enough or should I take 3? I'm 33 weeks", [], "risk_pregnancy"),  # weeks along, the word "pregnant" unsaid
+        ("I'm thirty-two weeks, can i take aleve and how many?", [], "risk_pregnancy"),  # the weeks in words
         ("I'm 5 months along now. Can I take half a flexeril at night?", [], "risk_pregnancy"),
         ("My own baby shower was yesterday and I pulled something setting up chairs. How much Aleve is ok?", [], "risk_pregnancy"),
         ("hep c (treated but there's still some scarring). how many ibuprofen a day", [], "risk_liver"),
