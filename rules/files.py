@@ -758,20 +758,16 @@ def read_medicine_risks(language: str = DEFAULT_LANGUAGE, path: Path | None = No
     ids = [r.id for r in risks]
     if duplicated := sorted({i for i in ids if ids.count(i) > 1}):
         raise root.error("risk", f"id {duplicated[0]!r} is used twice", duplicated[0])
-    for_someone_else = tuple(root.strings("for_someone_else", default=[]))
-    _check_patterns(root, "for_someone_else", for_someone_else, whole_words=True, language=lang)
-    doubt = tuple(root.strings("doubt", default=[]))
-    _check_patterns(root, "doubt", doubt, whole_words=True, language=lang)
-    for_myself = tuple(root.strings("for_myself", default=[]))
-    _check_patterns(root, "for_myself", for_myself, whole_words=True, language=lang)
-    names_another = tuple(root.strings("names_another", default=[]))
-    _check_patterns(root, "names_another", names_another, whole_words=True, language=lang)
-    patient_is_young = tuple(root.strings("patient_is_young", default=[]))
-    _check_patterns(root, "patient_is_young", patient_is_young, whole_words=True, language=lang)
-    may_be_nursing = tuple(root.strings("may_be_nursing", default=[]))
-    _check_patterns(root, "may_be_nursing", may_be_nursing, whole_words=True, language=lang)
+    lists = {key: _checked_patterns(root, key, lang) for key in ("for_someone_else", "doubt", "for_myself", "names_another", "patient_is_young", "may_be_nursing")}
     root.done()
-    return MedicineRisksData(doc.path, language, tuple(risks), for_someone_else, doubt, for_myself, names_another, patient_is_young, may_be_nursing)
+    return MedicineRisksData(doc.path, language, tuple(risks), **lists)
+
+
+def _checked_patterns(table: Table, key: str, language: PatternLanguage) -> tuple[str, ...]:
+    """An optional list of whole-word patterns (empty when absent), each checked to compile."""
+    patterns = tuple(table.strings(key, default=[]))
+    _check_patterns(table, key, patterns, whole_words=True, language=language)
+    return patterns
 
 
 def _raise(problem: str) -> None:
