@@ -152,16 +152,20 @@ class MedicationRisks:
         newest = Text.prepare(texts[0]).plain if texts else ""  # prepared once for both readings
         asks_for_someone_else = bool(texts) and self._asks_for(newest)
         for_me = bool(texts) and not asks_for_someone_else and self.for_myself is not None and self.for_myself.search(newest) is not None
-        only_for_me = for_me and not any(self._about_someone_else(Text.prepare(t).plain) or self._young(t) for t in texts)
+        # each message prepared once (the newest already is), and only when the question is for the patient
+        plains = [newest, *(Text.prepare(t).plain for t in texts[1:])] if for_me else []
+        only_for_me = for_me and not any(self._about_someone_else(p) or self._young(p) for p in plains)
         nursing_denied = only_for_me and any(BREASTFEEDING in self._reading(t).set_aside for t in texts)
         found: dict[str, RiskMatch] = {}
         for turn, text in enumerate(texts):
             reading = self._reading(text)
             theirs = set()
             for match in reading.found:
-                # a child or a pet; a baby only when the patient says they are not feeding it themselves
-                by_nature_another = self._entries[match.risk].other_person and (nursing_denied or not self._may_be_nursing(match.phrase))
-                if (match.someone_else and not asks_for_someone_else) or (for_me and match.names_someone) or (only_for_me and by_nature_another):
+                if (
+                    (match.someone_else and not asks_for_someone_else)
+                    or (for_me and match.names_someone)
+                    or (only_for_me and self._taken_by_another(match, nursing_denied))
+                ):
                     theirs.add(match.risk)
                     continue
                 found.setdefault(match.risk, replace(match, turn=turn))
@@ -209,11 +213,16 @@ class MedicationRisks:
     def _reading(self, text: str) -> _Reading:
         return self._read_cached(text) if len(text) <= 4000 else self._read(text)
 
-    def _may_be_nursing(self, phrase: str) -> bool:
-        return self.may_be_nursing is not None and self.may_be_nursing.search(Text.prepare(phrase).plain) is not None
+    def _taken_by_another(self, match: RiskMatch, nursing_denied: bool) -> bool:
+        """A child's or a pet's risk, which would be theirs to take; a baby's only when the patient says they are not
+        breastfeeding (``may_be_nursing``: the mother may be feeding it)."""
+        if not self._entries[match.risk].other_person:
+            return False
+        may_be_nursing = self.may_be_nursing is not None and self.may_be_nursing.search(Text.prepare(match.phrase).plain) is not None
+        return nursing_denied or not may_be_nursing
 
-    def _young(self, text: str) -> bool:
-        return self.patient_is_young is not None and self.patient_is_young.search(Text.prepare(text).plain) is not None
+    def _young(self, plain: str) -> bool:
+        return self.patient_is_young is not None and self.patient_is_young.search(plain) is not None
 
     def _asks_for(self, plain: str) -> bool:
         return self.for_someone_else is not None and self.for_someone_else.search(plain) is not None
