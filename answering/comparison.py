@@ -16,7 +16,7 @@ from dataclasses import replace
 import numpy as np
 
 from answering.compose import ComposerTuning, Composition, Scored, cite, quoted_passages, score_sentences
-from answering.question import QuestionRules
+from answering.question import QuestionRules, Ranking
 from contracts import Chunk, Citation, Sentence
 
 POLARITY_WEIGHT = 0.3  # a cell that agrees with a "no X" question beats mere similarity
@@ -69,6 +69,26 @@ def _ranked_by_level(question_rules: QuestionRules, column: str, descending: boo
     levelled.sort(key=lambda pair: (-pair[0] if descending else pair[0], -pair[1].score))
     distinct = sorted({lv for lv, _ in levelled}, reverse=descending)[:2]
     return [s for lv, s in levelled if lv in distinct]
+
+
+def _row_cells_saying(item: Scored, says: re.Pattern[str], cells: Sequence[Sentence], vectors: np.ndarray, column: str) -> list[Scored]:
+    """The other cells of ``item``'s row, outside ``column`` (lower case), that say outright what was asked (``says``):
+    "Immediate relief, inexpensive" beside heat's resources level, "prescription needed" beside the relaxants' resources
+    cell. Scored as ``item``: they are shown with it."""
+    return [
+        Scored(cell, vectors[i], item.score)
+        for i, cell in enumerate(cells)
+        if cell.treatment == item.sentence.treatment and cell.label.lower() != column and says.search(cell.text.lower())
+    ]
+
+
+def _with_cells_saying(chosen: list[Scored], ranking: Ranking, cells: Sequence[Sentence], vectors: np.ndarray) -> list[Scored]:
+    """``chosen`` (rows ranked by one column), each followed by its row's cells of other columns that say the ranked
+    quality outright (``Ranking.says``): the level ranks, the advantage ("inexpensive") is what a patient asking
+    what is cheap wants to read."""
+    if ranking.says is None:
+        return chosen
+    return [cell for item in chosen for cell in (item, *_row_cells_saying(item, ranking.says, cells, vectors, ranking.column.lower()))]
 
 
 def _with_polarity(question_rules: QuestionRules, asked: dict[str, bool], scored: list[Scored]) -> list[Scored]:
@@ -128,6 +148,7 @@ def compose_comparison(
         return None
     if ranking is not None:
         chosen = _ranked_by_level(question_rules, ranking.column, ranking.descending, scored)[: tuning.cross_max_rows]
+        chosen = _with_cells_saying(chosen, ranking, cells, vectors)
     else:
         asked = question_rules.polarity(question)
         if any(asked.values()):  # "zero side effects? I'm on a bunch of meds": what it rules out is what it asks
@@ -246,6 +267,7 @@ def with_table_row(
     compared: Sequence[str] = (),
     choice_columns: Collection[str] = (),
     heads: Mapping[str, float] | None = None,
+    says: re.Pattern[str] | None = None,
 ) -> Composition:
     """A prose answer, followed by the table cell closest to the question of its lead treatment, and of each other
     treatment the question ``named`` when it named more than one (or any, when the lead has no row: an answer opened
@@ -259,7 +281,9 @@ def with_table_row(
     (tuned on the answers development sets) nothing is added. When the question asks of some ``columns``
     (``QuestionRules.asked_columns``: "which works better?" asks what each achieves), the cell is the closest of
     those columns and needs only ``min_score``: the question asked for it, however it is worded. The two sides
-    of a choice (``compared``: ``QuestionRules.sides``) are read in the same column (``_cells_of``).
+    of a choice (``compared``: ``QuestionRules.sides``) are read in the same column (``_cells_of``). A row's other
+    cells that say outright what the question asks (``says``, of the column entry it matched: "prescription needed"
+    for "can I buy muscle relaxers over the counter?") follow its cell.
     """
     if composition.kind != "answer" or not composition.treatments:
         return composition
@@ -278,13 +302,17 @@ def with_table_row(
     if led:  # "physio or massage for a long-term fix?": the two cells lead
         composition = _led_by_cells(composition, sides, chunks)
     for treatment, best, _ in found:
-        if treatment not in close or (led and treatment in compared):
+        if treatment not in close:
             continue
-        [line], [citation] = cite([best], chunks)
-        n = len(composition.citations) + 1
-        line = line.removesuffix(" [1]") + f" [{n}]"
-        composition = replace(
-            composition, markdown=f"{composition.markdown}\n\n{line}", citations=[*composition.citations, replace(citation, n=n)],
-            passages=tuple(dict.fromkeys([*composition.passages, best.sentence.chunk_id])),
-        )
+        shown = [] if led and treatment in compared else [best]
+        if says is not None:
+            shown += [c for c in _row_cells_saying(best, says, cells, vectors, "") if c.sentence.id != best.sentence.id]
+        for item in shown:
+            [line], [citation] = cite([item], chunks)
+            n = len(composition.citations) + 1
+            line = line.removesuffix(" [1]") + f" [{n}]"
+            composition = replace(
+                composition, markdown=f"{composition.markdown}\n\n{line}", citations=[*composition.citations, replace(citation, n=n)],
+                passages=tuple(dict.fromkeys([*composition.passages, item.sentence.chunk_id])),
+            )
     return composition

@@ -233,10 +233,11 @@ class PassageFinder:
         if composition is None:
             return None
         cells, vectors = self.retriever.table_cells()
+        asked = self.question_rules.column_ask(text)
         return with_table_row(
             composition, query_vector, tokens, cells, vectors, self.retriever.chunks_by_id, self.tuning, search.expansion.treatments,
-            self.question_rules.asked_columns(text), pair or (), self.question_rules.choice_columns,
-            self.cell_heads.probabilities(query_vector),
+            asked.columns if asked else frozenset(), pair or (), self.question_rules.choice_columns,
+            self.cell_heads.probabilities(query_vector), asked.says if asked else None,
         )
 
     def _signals(self, query_vector: np.ndarray) -> tuple[dict[str, float], dict[str, float]]:

@@ -44,12 +44,14 @@ class Ranking:
     asks: re.Pattern[str]
     column: str
     descending: bool
+    says: re.Pattern[str] | None = None  # other columns' cells that say the ranked quality outright ("inexpensive")
 
 
 @dataclass(frozen=True)
 class ColumnAsk:
     asks: re.Pattern[str]
     columns: frozenset[str]  # lower case
+    says: re.Pattern[str] | None = None  # a shown row's cells (any column) that say outright what is asked
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,10 @@ class QuestionRules:
             answer_types=tuple(AnswerType(t.name, compile_patterns(t.asks), compile_patterns(t.expects)) for t in data.answer_types),
             comparison=compile_patterns(data.comparison),
             levels=data.levels,
-            rankings=tuple(Ranking(compile_patterns(r.asks), r.column, r.descending) for r in data.rankings),
+            rankings=tuple(
+                Ranking(compile_patterns(r.asks), r.column, r.descending, compile_patterns(r.says) if r.says else None)
+                for r in data.rankings
+            ),
             concepts=tuple(
                 Concept(c.name, compile_words((*c.words, *(medicine_words if c.medicines else ()))))
                 for c in data.concepts
@@ -104,7 +109,10 @@ class QuestionRules:
             asked_without_mark=compile_patterns(data.asked_without_mark) if data.asked_without_mark else None,
             refers_back=compile_patterns(data.refers_back) if data.refers_back else None,
             choice_joins=compile_patterns(data.choice_joins, whole_words=True) if data.choice_joins else None,
-            columns=tuple(ColumnAsk(compile_patterns(c.asks), frozenset(n.lower() for n in c.columns)) for c in data.columns),
+            columns=tuple(
+                ColumnAsk(compile_patterns(c.asks), frozenset(n.lower() for n in c.columns), compile_patterns(c.says) if c.says else None)
+                for c in data.columns
+            ),
             choice_columns=frozenset(n.lower() for n in data.choice_columns),
         )
 
@@ -212,8 +220,13 @@ class QuestionRules:
         """The comparison table's columns (lower case, as its header names them) ``question`` asks of, from the first
         entry that matches: "which works better, massage or chiro?" asks what each achieves, "is physio pricey?" what
         it costs, "which is better value for money?" too (the first entry decides)."""
+        asked = self.column_ask(question)
+        return asked.columns if asked else frozenset()
+
+    def column_ask(self, question: str) -> ColumnAsk | None:
+        """The first ``[[comparison.column]]`` entry ``question`` matches (its columns, and what a cell saying it outright says)."""
         prepared = plain(question)
-        return next((c.columns for c in self.columns if c.asks.search(prepared)), frozenset())
+        return next((c for c in self.columns if c.asks.search(prepared)), None)
 
     def ranking(self, question: str) -> Ranking | None:
         prepared = plain(question)

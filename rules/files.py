@@ -431,12 +431,14 @@ class RankingEntry:
     asks: tuple[str, ...]
     column: str
     descending: bool
+    says: tuple[str, ...] = ()  # a ranked row's cells of other columns that say the quality outright ("inexpensive")
 
 
 @dataclass(frozen=True)
 class ColumnEntry:
     asks: tuple[str, ...]
     columns: tuple[str, ...]  # as the table's header names them
+    says: tuple[str, ...] = ()  # a shown row's cells, of any column, that say outright what is asked ("prescription needed")
 
 
 @dataclass(frozen=True)
@@ -501,8 +503,12 @@ def read_answering(language: str = DEFAULT_LANGUAGE, path: Path | None = None) -
     _check_patterns(comparison, "asks", asks, whole_words=False)
     rankings = []
     for r in comparison.tables("ranking"):
-        ranking = RankingEntry(tuple(r.strings("asks")), r.text("column"), r.text("order", choices=("ascending", "descending")) == "descending")
+        ranking = RankingEntry(
+            tuple(r.strings("asks")), r.text("column"), r.text("order", choices=("ascending", "descending")) == "descending",
+            tuple(r.strings("says", default=[], nonempty=False)),
+        )
         _check_patterns(r, "asks", ranking.asks, whole_words=False)
+        _check_patterns(r, "says", ranking.says, whole_words=False)
         r.done()
         rankings.append(ranking)
     beyond_named = tuple(comparison.strings("beyond_named", default=[], nonempty=False))
@@ -511,8 +517,9 @@ def read_answering(language: str = DEFAULT_LANGUAGE, path: Path | None = None) -
     _check_patterns(comparison, "beyond_all_named", beyond_all_named, whole_words=False)
     columns = []
     for c in comparison.tables("column"):
-        column = ColumnEntry(tuple(c.strings("asks")), tuple(c.strings("columns")))
+        column = ColumnEntry(tuple(c.strings("asks")), tuple(c.strings("columns")), tuple(c.strings("says", default=[], nonempty=False)))
         _check_patterns(c, "asks", column.asks, whole_words=False)
+        _check_patterns(c, "says", column.says, whole_words=False)
         c.done()
         columns.append(column)
     choice_columns = tuple(comparison.strings("choice_columns", default=[], nonempty=False))

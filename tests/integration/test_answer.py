@@ -87,6 +87,19 @@ def test_comparison_without_medication_names_the_drug_free_treatments(assistant)
     assert "**Rest and Activity Modification**" in answer.text
 
 
+def test_a_question_of_access_shows_each_cell_that_says_prescription(assistant):
+    """The access entry of answering.toml names two columns; a row's cells that say "prescription" are all shown,
+    not only the closest (blind writers expect "prescription needed", which is not the closest)."""
+    answer = assistant.answer("can i buy muscle relaxers over the counter?", [])
+    cells = [line for line in answer.parts[0].markdown.split("\n") if line.startswith("**Muscle Relaxants**")]
+    assert any("prescription needed" in c for c in cells) and any("prescription meds" in c for c in cells), answer.text
+
+
+def test_the_cheapest_rows_show_the_advantage_that_says_inexpensive(assistant):
+    answer = assistant.answer("which of the treatments is the cheapest", [])
+    assert "Immediate relief, inexpensive" in answer.parts[0].markdown, answer.text
+
+
 def test_cheapest_ranks_rows_by_resources(assistant):
     answer = assistant.answer("what is the cheapest treatment?", [])
     assert_grounded(answer)

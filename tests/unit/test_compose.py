@@ -95,8 +95,12 @@ def test_a_choice_between_two_treatments_opens_with_each_side_under_its_name(min
 def test_a_comparison_between_named_treatments_lists_those_rows(mini_assistant):
     answer = mini_assistant.answer("is heat therapy expensive?", [])
     table = answer.parts[0].markdown.split("\n\n")[0]  # the table's lines (the prose of the row may follow: ``cross_prose``)
-    assert table.startswith("- ") and table.count("\n- ") == 0 and "Heat and Cold Therapy" in table, answer.text
+    lines = table.split("\n")
+    assert all(line.startswith("- **Heat and Cold Therapy**") for line in lines), answer.text
+    # the level ranks; the advantage that says the price outright is shown beside it (``says`` in answering.toml)
+    assert "resource requirements: Low" in lines[0] and "inexpensive" in lines[1], answer.text
     assert {c.treatment for c in answer.citations} == {"heat-cold"}
+
 
 
 def test_named_treatments_the_table_lacks_still_compare_every_row(mini_retriever, mini_assistant):
