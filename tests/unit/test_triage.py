@@ -281,6 +281,8 @@ def test_an_absence_undone_by_what_follows_is_not_recorded():
         ("whats the point of a relaxant if it just knocks me out", "crisis-passive"),  # the point of a treatment
         ("what's the point of doing stretches if the pain goes anyway", "crisis-passive"),
         ("3 days of ibuprofen and NOTHING has changed. i'm in agony. next step?", "overdose-sedation"),  # not working
+        ("I'd rather not take pills at all. what else is there", "crisis-passive"),  # rather not take a medicine
+        ("can I stay on my muscle relaxant for a couple of months? its the only thing that works", "crisis-active"),
     ],
 )
 def test_everyday_messages_the_learned_layer_misread_say_the_sign_is_absent(message, sign):
@@ -302,6 +304,9 @@ def test_everyday_messages_the_learned_layer_misread_say_the_sign_is_absent(mess
         ("whats the point of taking my meds anymore", "crisis-passive"),  # darker words beside the treatment
         ("what's the point of physio when I'd rather be dead", "crisis-passive"),
         ("the flexeril isnt working so I took 4 more", "overdose-sedation"),  # more taken on top
+        ("id rather not take my pills, I'd rather be dead", "crisis-passive"),
+        ("id rather not take another breath", "crisis-passive"),  # a breath is not a medicine
+        ("can i keep taking my pills until I have enough", "crisis-active"),
     ],
 )
 def test_the_same_words_with_a_warning_beside_them_are_left_to_the_learned_layer(message, sign):
