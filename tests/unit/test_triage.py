@@ -282,6 +282,8 @@ def test_an_absence_undone_by_what_follows_is_not_recorded():
         ("what's the point of doing stretches if the pain goes anyway", "crisis-passive"),
         ("3 days of ibuprofen and NOTHING has changed. i'm in agony. next step?", "overdose-sedation"),  # not working
         ("I'd rather not take pills at all. what else is there", "crisis-passive"),  # rather not take a medicine
+        ("Is 4 Aleve in 24 hours alright? Box says 3 max but it's wearing off", "overdose-sedation"),  # asked before
+        ("Robaxin every 2 hours instead of every 4?", "overdose-sedation"),
         ("can I stay on my muscle relaxant for a couple of months? its the only thing that works", "crisis-active"),
     ],
 )
@@ -307,6 +309,9 @@ def test_everyday_messages_the_learned_layer_misread_say_the_sign_is_absent(mess
         ("id rather not take my pills, I'd rather be dead", "crisis-passive"),
         ("id rather not take another breath", "crisis-passive"),  # a breath is not a medicine
         ("can i keep taking my pills until I have enough", "crisis-active"),
+        ("I double dosed soma by accident an hour ago, feel normal-ish. should I do anything?", "overdose-sedation"),
+        ("my son got into my pills, is 5 too many for him?", "overdose-sedation"),
+        ("can I take more? I feel really dizzy", "overdose-sedation"),
     ],
 )
 def test_the_same_words_with_a_warning_beside_them_are_left_to_the_learned_layer(message, sign):
