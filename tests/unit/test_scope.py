@@ -167,6 +167,11 @@ def test_no_topic_words(scope, message):
         ("what helps?", False, False),
         ("i hate exercise. do i really have to do the homework they give you", False, False),  # the physio's homework
         ("can you help with my maths homework", False, True),
+        # the back going said with another subject: the patient's back, not the cat or the trip
+        ("ouch ouch ouch. bent to pick up the cat. whole lower back clamped. what do i do", False, False),
+        ("please tell me i dont have to be stuck in bed the whole bank holiday weekend", False, False),  # a date
+        ("where should I go on holiday this year", False, True),
+        ("my cat has a knotted tail, what do I do", False, True),
     ],
 )
 def test_off_topic(scope, message, names_treatment, off):
