@@ -733,8 +733,6 @@ class MedicineRisksData:
     names_another: tuple[str, ...] = ()  # besides red_flags.toml's other_person: words naming the patient's child ("my teenage daughter")
     patient_is_young: tuple[str, ...] = ()  # the patient says they are the child ("I'm 15", "in year 8"): a child's risk stays theirs
     may_be_nursing: tuple[str, ...] = ()  # a baby named ("my 3 month old"): the patient may be breastfeeding, so a child's risk stays
-    own_trouble: tuple[str, ...] = ()  # the patient's own back hurts ("I tweaked my back"): a dose asked is likely theirs
-    others_unwell: tuple[str, ...] = ()  # someone named is unwell now ("my 6 year old has a sore back"): the dose may be theirs
 
 
 @cache
@@ -767,9 +765,7 @@ def read_medicine_risks(language: str = DEFAULT_LANGUAGE, path: Path | None = No
     ids = [r.id for r in risks]
     if duplicated := sorted({i for i in ids if ids.count(i) > 1}):
         raise root.error("risk", f"id {duplicated[0]!r} is used twice", duplicated[0])
-    lists = {key: _checked_patterns(root, key, lang) for key in (
-        "for_someone_else", "doubt", "for_myself", "names_another", "patient_is_young", "may_be_nursing", "own_trouble", "others_unwell",
-    )}
+    lists = {key: _checked_patterns(root, key, lang) for key in ("for_someone_else", "doubt", "for_myself", "names_another", "patient_is_young", "may_be_nursing")}
     root.done()
     return MedicineRisksData(doc.path, language, tuple(risks), **lists)
 

@@ -93,11 +93,8 @@ class MedicationRisks:
         self, risks: tuple[_Risk, ...], context: ContextRules, for_someone_else: re.Pattern[str] | None = None, learned: LearnedRisks | None = None,
         doubt: re.Pattern[str] | None = None, for_myself: re.Pattern[str] | None = None, names_another: re.Pattern[str] | None = None,
         patient_is_young: re.Pattern[str] | None = None, may_be_nursing: re.Pattern[str] | None = None,
-        own_trouble: re.Pattern[str] | None = None, others_unwell: re.Pattern[str] | None = None,
     ) -> None:
         self.risks = risks
-        self.own_trouble = own_trouble
-        self.others_unwell = others_unwell
         self.patient_is_young = patient_is_young
         self.may_be_nursing = may_be_nursing
         self.for_myself = for_myself
@@ -131,11 +128,7 @@ class MedicationRisks:
         names_another = language_rules.compile(data.names_another) if data.names_another else None
         young = language_rules.compile(data.patient_is_young) if data.patient_is_young else None
         nursing = language_rules.compile(data.may_be_nursing) if data.may_be_nursing else None
-        own = language_rules.compile(data.own_trouble) if data.own_trouble else None
-        unwell = language_rules.compile(data.others_unwell) if data.others_unwell else None
-        return cls(
-            risks, ContextRules.compile(flags, language_rules), asking_for, learned, doubt, for_myself, names_another, young, nursing, own, unwell,
-        )
+        return cls(risks, ContextRules.compile(flags, language_rules), asking_for, learned, doubt, for_myself, names_another, young, nursing)
 
     def assess(self, message: Any, history: Any = None) -> tuple[RiskMatch, ...]:
         """Every risk said by the patient in the conversation (each once, its most recent mention)."""
@@ -154,20 +147,14 @@ class MedicationRisks:
         "my son (he's 9)") is theirs too, a child's or a pet's included. Asked so, with no one else's symptoms said, a
         child or a pet in the conversation is not who takes the medicine ("I coach a team of 10 year olds and hurt my
         back. How much ibuprofen should I take?"), unless the patient says they are the child (``patient_is_young``) or
-        names a baby they may be feeding (``may_be_nursing``) and does not say they are not breastfeeding. A question that
-        names no one but says the patient's own back hurts ("tweaked my back walking the dog. Motrin dose?",
-        ``own_trouble``) is read as theirs in this one respect, unless it says someone named is unwell (``others_unwell``:
-        "my 6 year old has a sore back too").
+        names a baby they may be feeding (``may_be_nursing``) and does not say they are not breastfeeding.
         """
         newest = Text.prepare(texts[0]).plain if texts else ""  # prepared once for both readings
         asks_for_someone_else = bool(texts) and self._asks_for(newest)
-        for_me = bool(texts) and not asks_for_someone_else and _finds(self.for_myself, newest)
-        theirs_it_seems = for_me or (
-            bool(texts) and not asks_for_someone_else and _finds(self.own_trouble, newest) and not _finds(self.others_unwell, newest)
-        )
+        for_me = bool(texts) and not asks_for_someone_else and self.for_myself is not None and self.for_myself.search(newest) is not None
         # each message prepared once (the newest already is), and only when the question is for the patient
-        plains = [newest, *(Text.prepare(t).plain for t in texts[1:])] if theirs_it_seems else []
-        only_for_me = theirs_it_seems and not any(self._about_someone_else(p) or self._young(p) for p in plains)
+        plains = [newest, *(Text.prepare(t).plain for t in texts[1:])] if for_me else []
+        only_for_me = for_me and not any(self._about_someone_else(p) or self._young(p) for p in plains)
         nursing_denied = only_for_me and any(BREASTFEEDING in self._reading(t).set_aside for t in texts)
         found: dict[str, RiskMatch] = {}
         for turn, text in enumerate(texts):
@@ -307,11 +294,6 @@ class MedicationRisks:
                 elif in_general is not None or denied:
                     set_aside.add(entry.id)
         return _Reading(tuple(found), frozenset(set_aside - {m.risk for m in found}), context.asks_what_if)
-
-
-def _finds(pattern: re.Pattern[str] | None, plain: str) -> bool:
-    """Whether an optional pattern list of the data file matches a prepared message."""
-    return pattern is not None and pattern.search(plain) is not None
 
 
 def _doubted(span: tuple[int, int], doubts: list[tuple[int, int]]) -> bool:

@@ -265,7 +265,7 @@ def test_a_risk_named_in_general_terms_or_for_someone_else_still_withholds_the_d
         ("im twelve and my back hurts from football, how much advil should i take", "risk_child"),
         # a baby named: the patient may be feeding it, so the dose is withheld even asked "for me"
         ("my 3 month old finally sleeps through, how much ibuprofen should I take for my back?", "risk_child"),
-        # the patient's own back said, but a named child unwell now or a child's own back: the dose may be theirs
+        # the patient's own back said, but no first-person question: a child named may be who takes it
         ("my 6 year old has a sore back and I tweaked my back too, how much ibuprofen?", "risk_child"),
         ("teenager (14) with back spasms from carrying a ridiculous school bag all day. 400mg advil ok or too much?", "risk_child"),
         ("my back went picking up my 4 year old, how much motrin can she have?", "risk_child"),
@@ -290,8 +290,7 @@ def test_a_dose_for_a_child_or_pet_or_asked_by_a_child_is_withheld(client, messa
         "I run a toddler swim class and my back has seized from bending over. How much ibuprofen should I take?",
         "I muck out four horses every morning and my lower back has seized. what's the naproxen dose for me?",
         "not breastfeeding, the baby is on formula. how much ibuprofen should i take for my back?",
-        # the patient's own back said (own_trouble) or asked in the first person, a child or a pet as the cause
-        "My dog keeps me active but I tweaked my back on our walk this morning. Motrin dose?",
+        # asked in the first person ("can I have", "adult here"), a child or a pet as the cause
         "how much nurofen can i have in a day? back is in spasm after a weekend of carrying my nephew on my shoulders at the fair",
         "ok so i lifted the 25kg bag of dog food and my back went. adult here obviously. ibuprofen dose",
         # a pet in the room, and a blood pressure said to be normal

@@ -278,8 +278,6 @@ def test_an_absence_undone_by_what_follows_is_not_recorded():
         ("what would happen if someone takes too many robaxin?", "overdose-sedation"),  # asked in general
         ("my back spasm is way worse today", "leg-weakness-worsening"),  # the back worse, nothing else said
         ("is it normal for a spasm to come back in the same spot every few months?", "not-a-spasm"),
-        ("whats the point of a relaxant if it just knocks me out", "crisis-passive"),  # the point of a treatment
-        ("what's the point of doing stretches if the pain goes anyway", "crisis-passive"),
         ("3 days of ibuprofen and NOTHING has changed. i'm in agony. next step?", "overdose-sedation"),  # not working
         ("I'd rather not take pills at all. what else is there", "crisis-passive"),  # rather not take a medicine
         ("Is 4 Aleve in 24 hours alright? Box says 3 max but it's wearing off", "overdose-sedation"),  # asked before
@@ -303,8 +301,6 @@ def test_everyday_messages_the_learned_layer_misread_say_the_sign_is_absent(mess
         ("what happens if you take too many? I took 8 this morning", "overdose-sedation"),  # taken
         ("Dropped nearly two stone since Christmas, wasn't trying to, and the back pain is getting worse", "leg-weakness-worsening"),
         ("pain in my side that comes in waves, back spasm?", "not-a-spasm"),
-        ("whats the point of taking my meds anymore", "crisis-passive"),  # darker words beside the treatment
-        ("what's the point of physio when I'd rather be dead", "crisis-passive"),
         ("the flexeril isnt working so I took 4 more", "overdose-sedation"),  # more taken on top
         ("id rather not take my pills, I'd rather be dead", "crisis-passive"),
         ("id rather not take another breath", "crisis-passive"),  # a breath is not a medicine
@@ -316,3 +312,9 @@ def test_everyday_messages_the_learned_layer_misread_say_the_sign_is_absent(mess
 )
 def test_the_same_words_with_a_warning_beside_them_are_left_to_the_learned_layer(message, sign):
     assert sign not in RedFlagRules.load().read(message).absent_signs
+
+
+def test_the_point_of_a_treatment_asked_stays_with_the_learned_layer():
+    """'What's the point of taking them?' may be a dark question about the tablets: an absent_when for it (tuned on the
+    answers dev sets) lowered crisis recall on four triage test sets and was withdrawn."""
+    assert "crisis-passive" not in RedFlagRules.load().read("whats the point of a relaxant if it just knocks me out").absent_signs
