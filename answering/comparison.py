@@ -306,7 +306,7 @@ def with_table_row(
             continue
         shown = [] if led and treatment in compared else [best]
         if says is not None:
-            shown += [c for c in _row_cells_saying(best, says, cells, vectors, "") if c.sentence.id != best.sentence.id]
+            shown += _row_cells_saying(best, says, cells, vectors, best.sentence.label.lower())  # a row has one cell a column
         for item in shown:
             [line], [citation] = cite([item], chunks)
             n = len(composition.citations) + 1
