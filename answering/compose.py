@@ -232,10 +232,27 @@ def _whole_list(item: Scored, scored: list[Scored], tuning: ComposerTuning) -> l
     the list's introduction ("Lying immobile for more than a day or two can lead to a cascade of negative effects:")
     and its items, when the introduction is about as close to the question (``list_intro_gap``) and does not itself
     lean on an earlier sentence ("This mechanism offers…"). Empty when the item should open alone."""
-    if item.sentence.block_kind != "bullet":
+    intro = _close_list_intro(item, scored, tuning)
+    if intro is None:
         return []
     same_chunk = sorted((s for s in scored if s.sentence.chunk_id == item.sentence.chunk_id), key=lambda s: s.sentence.position)
-    before = [s for s in same_chunk if s.sentence.position < item.sentence.position]
+    lists = _list_items([intro, *same_chunk], tuning.max_sentences - 1, within=1)
+    bullets = lists.get(id(intro), [])
+    if not any(b is item for b in bullets):
+        return []
+    return [intro, *bullets]
+
+
+def _close_list_intro(item: Scored, scored: list[Scored], tuning: ComposerTuning) -> Scored | None:
+    """The introduction of the list a bullet ``item`` belongs to ("Lying immobile for more than a day or two can lead
+    to a cascade of negative effects:"), when it is about as close to the question (``list_intro_gap``) and does not
+    itself lean on an earlier sentence ("This mechanism offers…"); else None."""
+    if item.sentence.block_kind != "bullet":
+        return None
+    before = sorted(
+        (s for s in scored if s.sentence.chunk_id == item.sentence.chunk_id and s.sentence.position < item.sentence.position),
+        key=lambda s: s.sentence.position,
+    )
     intro = next((s for s in reversed(before) if s.sentence.block_kind != "bullet"), None)
     if (
         intro is None
@@ -243,12 +260,8 @@ def _whole_list(item: Scored, scored: list[Scored], tuning: ComposerTuning) -> l
         or intro.score < item.score - tuning.list_intro_gap
         or _ANAPHORIC_OPENING.match(_body(intro.sentence.text))
     ):
-        return []
-    lists = _list_items([intro, *same_chunk], tuning.max_sentences - 1, within=1)
-    bullets = lists.get(id(intro), [])
-    if not any(b is item for b in bullets):
-        return []
-    return [intro, *bullets]
+        return None
+    return intro
 
 
 def _bullet_firsts(pool: list[Scored]) -> dict[int, Scored]:
@@ -298,6 +311,12 @@ def select(scored: list[Scored], firsts: dict[int, Scored], tuning: ComposerTuni
         if any(float(candidate.vector @ c.vector) > tuning.redundancy for c in chosen) or _is_list_intro(candidate.sentence):
             continue
         chosen.append(candidate)
+    # A list item shown without its introduction ("Delayed Healing: gentle movement promotes blood flow") is read
+    # with it ("Lying immobile for more than a day or two can lead to a cascade of negative effects:").
+    for item in list(chosen[1:]):
+        intro = _close_list_intro(item, scored, tuning)
+        if intro is not None and all(intro is not c for c in chosen):
+            chosen.append(intro)
     # Answer first, then the rest in the order the guide tells it.
     rest = sorted(chosen[1:], key=lambda s: (s.sentence.source, s.sentence.position))
     return [best] + rest

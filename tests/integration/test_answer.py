@@ -100,6 +100,15 @@ def test_the_cheapest_rows_show_the_advantage_that_says_inexpensive(assistant):
     assert "Immediate relief, inexpensive" in answer.parts[0].markdown, answer.text
 
 
+@pytest.mark.parametrize("question", ["any downsides to just taking it easy for a while?", "walking or bed rest, which one?"])
+def test_a_list_item_is_read_with_its_introduction(assistant, question):
+    """'Delayed Healing: gentle movement promotes blood flow' means little without 'Lying immobile for more than a day
+    or two can lead to a cascade of negative effects:' (answering.compose.select)."""
+    answer = assistant.answer(question, [])
+    assert_grounded(answer)
+    assert "Lying immobile for more than a day or two" in answer.parts[0].markdown, answer.text
+
+
 def test_cheapest_ranks_rows_by_resources(assistant):
     answer = assistant.answer("what is the cheapest treatment?", [])
     assert_grounded(answer)
