@@ -249,11 +249,12 @@ def _close_list_intro(item: Scored, scored: list[Scored], tuning: ComposerTuning
     itself lean on an earlier sentence ("This mechanism offers…"); else None."""
     if item.sentence.block_kind != "bullet":
         return None
-    before = sorted(
-        (s for s in scored if s.sentence.chunk_id == item.sentence.chunk_id and s.sentence.position < item.sentence.position),
+    here = item.sentence
+    intro = max(  # the nearest sentence before it, in its passage, that is not a bullet
+        (s for s in scored if s.sentence.chunk_id == here.chunk_id and s.sentence.position < here.position and s.sentence.block_kind != "bullet"),
         key=lambda s: s.sentence.position,
+        default=None,
     )
-    intro = next((s for s in reversed(before) if s.sentence.block_kind != "bullet"), None)
     if (
         intro is None
         or not _is_list_intro(intro.sentence)
