@@ -16,7 +16,10 @@ Two readings must agree (each alone refuses too many answerable questions):
 
 - ``not_in_guide``: near the subject, but the guide has no answer to it;
 - ``clinic``: a question only the clinic can answer (its hours, prices, visits);
-- ``complaint``: unhappy with the assistant ("that didn't help at all").
+- ``complaint``: unhappy with the assistant ("that didn't help at all");
+- ``closing``: a thank-you, goodbye or compliment in the patient's own words ("nice one, have a
+  good day", "you've been more helpful than my GP"): read by the greeting step, and only for a
+  message that asks nothing and leaves nothing open (``ScopeRules.leaves_nothing_open``).
 
 One threshold on the heads, chosen on the development sets (the most unanswerable
 questions caught while the layer refuses at most ``FALSE_REFUSAL_BUDGET`` of
@@ -42,7 +45,7 @@ from safety.learned import LogisticHeads, read_model
 MODEL_DIR = DATA_DIR / "answers"
 WEIGHTS = MODEL_DIR / "model.npz"
 META = MODEL_DIR / "model.json"
-LABELS = ("not_in_guide", "clinic", "complaint")
+LABELS = ("not_in_guide", "clinic", "complaint", "closing")
 RETRAIN = "python -m answering.answerability_training train"
 NEIGHBOURS_AGREEING = 2
 

@@ -63,7 +63,7 @@ def training_examples(paths: Sequence[Path]) -> list[tuple[str, set[str]]]:
                 raise ValueError(f"{row.get('id')}: label {label!r} is none of answerable, {', '.join(LABELS)}")
             examples.append((row["question"], set() if label == "answerable" else {label}))
         elif row.get("intent") == "social":
-            continue  # greetings and thanks are the rules' (scope.toml), as in the development sets
+            continue  # labelled one by one in answerability/answerability_train_social.jsonl (closing, complaint or neither)
         elif row.get("expect_answerable", True):
             examples.append((row["question"], set()))
         else:
@@ -100,6 +100,13 @@ def choose_threshold(model: Answerability, dev: tuple[list[str], list[str]], vec
     )
 
 
+def _lines_right(figures: dict[str, float], dev: tuple[list[str], list[str]]) -> tuple[float]:
+    """Development lines caught minus answerable lines refused: the settings are compared in lines, not rates (a
+    refused answerable question costs as much as an unanswerable one let through, and they are 4 to 1 in number)."""
+    answerable, unanswerable = dev
+    return (figures["unanswerable_caught"] * len(unanswerable) - figures["answerable_refused"] * len(answerable),)
+
+
 def train(embed: Embed | None = None) -> int:
     from safety.training import default_embedder
 
@@ -125,7 +132,7 @@ def train(embed: Embed | None = None) -> int:
     fit_best_setting(
         "answerability", SETTINGS_GRID, fit_one,
         lambda arrays, meta: choose_threshold(Answerability.from_arrays(arrays, meta), dev, dev_vectors),
-        lambda figures: (figures["unanswerable_caught"], -figures["answerable_refused"]), WEIGHTS, META,
+        lambda figures: _lines_right(figures, dev), WEIGHTS, META,
     )  # fmt: skip
     return 0
 

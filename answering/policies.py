@@ -108,14 +108,29 @@ class InjectionStep:
 
 @dataclass
 class GreetingStep:
+    """Greetings and thank-yous get a short reply, not the guide. The rules (``scope.toml``) read the usual words;
+    the learned layer (``answering.answerability``, label ``closing``) reads a goodbye or a compliment in the
+    patient's own words ("that's all for now, have a good one"), from the query vector triage already computed,
+    and only in a message that leaves nothing open (no question, number, "but" or request)."""
+
     scope: ScopeRules
+    model: Answerability | None = None
+    finder: PassageFinder | None = None
     name: str = "greeting"
 
     def __call__(self, turn: Turn) -> Reply | None:
         social = self.scope.social(turn.text)  # "greeting" | "thanks" | None
+        if social is None and self._learned_closing(turn.text):
+            social = "thanks"
         if social is None:
             return None
         return turn.reply(ReplyKind.GREETING, turn.texts.part(PartKind.GREETING, social))
+
+    def _learned_closing(self, text: str) -> bool:
+        if self.model is None or self.finder is None or not self.scope.leaves_nothing_open(text):
+            return False
+        vector = self.finder.message_vector(text)
+        return vector.shape[-1] == self.model.dimension and self.model.label(text, vector) == "closing"
 
 
 @dataclass
@@ -644,7 +659,7 @@ def policy_steps(
         LanguageStep(),
         EmptyStep(),
         InjectionStep(scope),
-        GreetingStep(scope),
+        GreetingStep(scope, answerability, finder),
         ClinicStep(scope, settings.clinic),
         MedicationStep(scope, finder, medicines, risks, limits),
         NotInGuideStep(scope, finder, settings.clinic.guide_url),

@@ -112,10 +112,15 @@ class ScopeRules:
     def is_closing(self, text: str) -> bool:
         """A thank-you or goodbye with words of the patient's own ("ok thank u, going to go lie down now"): it thanks,
         asks nothing and leaves nothing open (``closing`` and its neighbours in ``data/<lang>/scope.toml``)."""
+        return self.closing is not None and bool(self.closing.search(plain(text))) and self.leaves_nothing_open(text)
+
+    def leaves_nothing_open(self, text: str) -> bool:
+        """Short, with no question, number, "but", denial or request in it: nothing more may follow, so a closing
+        the learned layer reads without a thanks word ("nice one, have a good day") may be taken as one."""
         if self.closing is None or "?" in text or any(c.isdigit() for c in text):
             return False
         prepared = plain(text)
-        if not self.closing.search(prepared) or len(prepared.split()) > self.closing_max_words:
+        if len(prepared.split()) > self.closing_max_words:
             return False
         if self.closing_unless is not None and self.closing_unless.search(prepared):
             return False

@@ -277,6 +277,21 @@ def test_thanks_gets_a_short_reply_not_a_greeting(assistant):
     assert "Hello" not in answer.parts[0].markdown and answer.parts[-1].prompt == "referral"
 
 
+@pytest.mark.parametrize("message", ["nice one, have a good day", "that's all for now, have a good one", "you've been more helpful than my GP haha"])
+def test_a_goodbye_in_the_patients_own_words_is_read_by_the_learned_layer(assistant, message):
+    """No thanks word of scope.toml in them: the answerability layer's ``closing`` label reads them (from the vector
+    triage computed). Without the layer they get the guide's sentences, so this test can fail."""
+    answer = assistant.answer(message, [])
+    assert answer.kind == "greeting" and answer.parts[0].prompt == "thanks" and not answer.citations
+    assert answer.parts[-1].prompt == "referral"
+    assert assistant.scope.social(message) is None  # the rules alone do not read it
+
+
+@pytest.mark.parametrize("message", ["nice one, but how long should I ice it", "have a good day? my back won't let me", "heat pack it is then"])
+def test_a_goodbye_that_leaves_something_open_is_answered(assistant, message):
+    assert assistant.answer(message, []).parts[0].prompt != "thanks"
+
+
 def test_sources_list_names_section_of_each_citation(assistant):
     answer = assistant.answer("ice or heat first?", [])
     sources = next(p.markdown for p in answer.parts if p.kind == "sources")
