@@ -173,8 +173,13 @@ def compose_comparison(
                 chosen = chosen[: tuning.cross_max_rows]
                 compared = [s.sentence.treatment for s in chosen if s.sentence.treatment in named]
                 if len(compared) >= 2:  # both sides from the same column
-                    columns = question_rules.asked_columns(question) or question_rules.choice_columns
-                    chosen = _shared_column(scored, compared, columns) or chosen
+                    asked_columns = question_rules.asked_columns(question)
+                    shared = _shared_column(scored, compared, asked_columns or question_rules.choice_columns)
+                    if shared and not asked_columns:  # a choice that asked of no column: a second choice column beside it
+                        shared += _next_choice_column(
+                            query_vector, query_tokens, cells, vectors, tuning, shared, question_rules.choice_columns, heads
+                        )
+                    chosen = shared or chosen
     if not chosen:
         return None
     lines, citations = cite(chosen, chunks)
@@ -204,6 +209,21 @@ def _cells_of(
         if row and treatment not in found:
             found[treatment] = (asked or row)[0]
     return [(t, found[t], found[t].sentence.label.lower() in columns) for t in treatments if t in found]
+
+
+def _next_choice_column(
+    query_vector: np.ndarray, query_tokens: tuple[set[str], set[str]], cells: Sequence[Sentence], vectors: np.ndarray,
+    tuning: ComposerTuning, sides: Sequence[Scored], choice_columns: Collection[str], heads: Mapping[str, float] | None = None,
+) -> list[Scored]:
+    """The sides' cells of the closest other choice column (what each suits, then what it achieves or gives): a choice
+    asked of no column is answered by more than one of the row's words. [] when no other choice column has them all."""
+    shown = {s.sentence.label.lower() for s in sides}
+    treatments = [s.sentence.treatment for s in sides]
+    rest = {c for c in choice_columns if c not in shown}
+    rows = [i for i, c in enumerate(cells) if c.treatment in treatments and c.label.lower() in rest]
+    if not rows:
+        return []
+    return _shared_column(_scored_cells(query_vector, query_tokens, cells, vectors, rows, tuning, heads), treatments, rest)
 
 
 _MARKER = re.compile(r"\[(\d+)\]")
@@ -300,6 +320,8 @@ def with_table_row(
     sides = [best for t, best, _ in found if t in compared and t in close]
     led = tuning.choice_cells_first and len(sides) >= 2
     if led:  # "physio or massage for a long-term fix?": the two cells lead
+        if not columns:  # a choice that asked of no column: a second choice column beside the first
+            sides = [*sides, *_next_choice_column(query_vector, query_tokens, cells, vectors, tuning, sides, choice_columns, heads)]
         composition = _led_by_cells(composition, sides, chunks)
     for treatment, best, _ in found:
         if treatment not in close:

@@ -410,3 +410,13 @@ def test_a_choice_for_the_long_term_opens_with_what_each_side_achieves(assistant
     opening = answer.parts[0].markdown.splitlines()[:2]
     assert "expected outcomes: Long-term symptom relief and prevention" in opening[0], answer.text
     assert "expected outcomes: Temporary muscle tension relief" in opening[1], answer.text
+
+
+@pytest.mark.parametrize("question", ["physio vs chiropractor for spasms that come back every few months?", "massage or chiro for stress knots?"])
+def test_a_choice_asked_of_no_column_reads_two_choice_columns_side_by_side(assistant, question):
+    """Both sides' closest choice column first, then both sides' next one: what each suits and what each gives or
+    achieves ("Chronic or recurrent spasms" beside "Long-term symptom relief"), never one column twice."""
+    lines = [line for line in assistant.answer(question, []).parts[0].markdown.splitlines() if line.startswith("- **")][:4]
+    columns = [re.search(r"\*\*: ([a-z ]+):", line).group(1) for line in lines]
+    assert len(lines) == 4 and columns[0] == columns[1] and columns[2] == columns[3] and columns[0] != columns[2], lines
+    assert set(columns) <= {"ideal use cases", "expected outcomes", "key advantages"}
