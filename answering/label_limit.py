@@ -53,12 +53,15 @@ META = DATA_DIR / "medicines" / "label_limit.json"
 RETRAIN = "python -m answering.label_limit train"
 LABEL = "label-limit"
 HELDOUT = DATA_DIR.parent / "eval" / "heldout"
-DEV_SETS = tuple(HELDOUT / f"medication_dev{n}.jsonl" for n in ("", "2", "3", "4", "5", "6"))
+DEV_SETS = tuple(sorted(HELDOUT.glob("medication_dev*.jsonl")))  # every medicine dev set: a new one joins the next fit
 # Medicine questions that teach "not past the label": a plain dose question, a medicine the guide does not
 # cover, a drug-free question. A risk's question is answered by its caution whatever it asks, and an amount
 # already taken by triage: neither teaches this head anything.
 NEGATIVE_EXPECTS = {"dose_ok", "not_covered", "non_medicine"}
-FALSE_ALARM_MARGIN = 0.03
+# A false alarm puts one true line ("follow the packet; ask a pharmacist") before a plain dose answer, which still
+# follows with its citation; a miss lets "every 2-3 hours?" or "3 aleves now?" read the guide's range as permission.
+# At 0.03 the answers to medication_dev5 and dev6's past-the-label questions led with it for 69% and 59%: now 0.05.
+FALSE_ALARM_MARGIN = 0.05
 THRESHOLD_GRID = (0.5, 0.6, 0.7, 0.8, 0.9)
 SETTINGS_GRID = ((1.0, 4.0, 0.0), (1.0, 16.0, 0.0), (4.0, 4.0, 1.0))  # (n-gram weight beside the embedding, logistic C, idf power)
 

@@ -201,12 +201,13 @@ class MedicationStep:
     def __call__(self, turn: Turn) -> Reply | None:
         text = turn.text
         asks_dose = self.scope.asks_for_dose(text)
-        # An amount of the patient's own is weighed against the guide's (``_no_dose_in_guide``), and a medicine said in
-        # passing is not asked about; else the learned head may add to the phrasings. Whether the medicine is said in
+        # A medicine said in passing is not asked about; else the learned head may add to the phrasings, with or without
+        # an amount of the patient's own ("can I take two 10mg flexerils back to back?"; one it does not read as past the
+        # label is weighed against the guide's in ``_no_dose_in_guide``). Whether the medicine is said in
         # passing is read only where it decides something (most messages name no medicine at all), and once.
         background: bool | None = None
-        asks_limit = self.scope.asks_label_limit(text)
-        if not asks_limit and not amounts_in(text) and self._learned_limit(text):
+        asks_limit = said_limit = self.scope.asks_label_limit(text)
+        if not asks_limit and self._learned_limit(text):
             background = self._medicine_is_background(text)
             asks_limit = not background
         if not (asks_dose or asks_limit) and self.finder.question_rules.polarity(text).get("medication"):
@@ -223,7 +224,7 @@ class MedicationStep:
         risks = [r for r in said if set(r.applies_to) & classes]
         asked = asked_about_the_guide(text, self.finder)  # "I'm trying CBD oil as well, but how do I use the heat pad?"
         in_question = named if asked is None else self.medicines.find(asked)  # each name once: read the question's own
-        uncovered = [m for m in in_question if not m.covered and not m.context] + self._unnamed(in_question, asks_limit)
+        uncovered = [m for m in in_question if not m.covered and not m.context] + self._unnamed(in_question, said_limit)
         names = _joined(list(dict.fromkeys(m.written for m in uncovered))) if uncovered else ""
         not_covered = turn.texts.part(PartKind.CAUTION, "not_covered", medicine=names) if uncovered else None
         if risks:
@@ -385,14 +386,15 @@ class MedicationStep:
         caution = turn.texts.part(PartKind.CAUTION, "medication_caution")
         return turn.reply(ReplyKind.DECLINE, turn.texts.part(PartKind.DECLINE, "dose_decline"), caution, out_of_scope=True)
 
-    def _unnamed(self, mentions: Sequence[MedicineMention], asks_limit: bool) -> list[MedicineMention]:
+    def _unnamed(self, mentions: Sequence[MedicineMention], said_limit: bool) -> list[MedicineMention]:
         """Medicines of a kind the guide covers, by a name it never uses ("tizanidine", "Valium" are muscle relaxants
         it does not name), when the question names no medicine the guide does: what the guide says of the kind is
-        not said of them. Not for "the most baclofen in a day?": the packet's limit answers that. A name the guide
+        not said of them. Not for "the most baclofen in a day?" in the phrasings' words (``said_limit``): the packet's
+        limit answers that; the learned head's reading alone is too loose for it ("aspirin instead? how many?"). A name the guide
         uses beside them ("on valium for panic attacks, how often can I take robaxin?") is what is asked about."""
         covered = [m for m in mentions if m.covered and not m.context]
         unnamed = [m for m in covered if not self._guide_names(m)]
-        if asks_limit or len(unnamed) < len(covered):
+        if said_limit or len(unnamed) < len(covered):
             return []
         return unnamed
 

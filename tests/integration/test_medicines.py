@@ -359,6 +359,20 @@ def test_asking_past_the_label_in_words_no_phrasing_lists_leads_with_the_label_t
     assert prompts(body)[0] == "label_limit" and body["citations"], prompts(body)
 
 
+@pytest.mark.parametrize(
+    "message", ["what happens if I take 10 ibuprofen a day for a few days, just till it settles", "can I take two 10mg flexerils back to back, one now and one in an hour?"]
+)
+def test_the_learned_head_reads_past_the_label_with_or_without_an_amount_of_the_patients_own(client, message):
+    """A count of tablets no phrasing lists, and an amount in mg: both ask past the packet, and its line leads."""
+    assert prompts(ask(client, message))[0] == "label_limit"
+
+
+def test_a_medicine_the_guide_does_not_name_stays_not_covered_when_only_the_learned_head_reads_a_limit(client):
+    """"aspirin instead? how many?" is not answered with ibuprofen's dose: the guide doesn't cover aspirin."""
+    body = ask(client, "Can I take aspirin for back spasms instead? How many?")
+    assert prompts(body)[0] == "not_covered" and not shows_dose(body), prompts(body)
+
+
 @pytest.mark.parametrize("message", ["how often can I take ibuprofen?", "how much naproxen should I take?"])
 def test_plain_dose_questions_do_not_get_the_label_text(client, message):
     assert "label_limit" not in prompts(ask(client, message))
