@@ -201,13 +201,13 @@ class MedicationStep:
     def __call__(self, turn: Turn) -> Reply | None:
         text = turn.text
         asks_dose = self.scope.asks_for_dose(text)
-        # A medicine said in passing is not asked about; else the learned head may add to the phrasings, with or without
-        # an amount of the patient's own ("can I take two 10mg flexerils back to back?"; one it does not read as past the
-        # label is weighed against the guide's in ``_no_dose_in_guide``). Whether the medicine is said in
+        # An amount of the patient's own is weighed against the guide's (``_no_dose_in_guide``: "900mg of methocarbamol?"
+        # gets "the guide gives no dose" and none of a neighbour's amounts), and a medicine said in passing is not asked
+        # about; else the learned head may add to the phrasings. Whether the medicine is said in
         # passing is read only where it decides something (most messages name no medicine at all), and once.
         background: bool | None = None
         asks_limit = said_limit = self.scope.asks_label_limit(text)
-        if not asks_limit and self._learned_limit(text):
+        if not asks_limit and not amounts_in(text) and self._learned_limit(text):
             background = self._medicine_is_background(text)
             asks_limit = not background
         if not (asks_dose or asks_limit) and self.finder.question_rules.polarity(text).get("medication"):
