@@ -77,7 +77,7 @@ class RetrievalSettings:
     expansion_weight: float = DEFAULT_EXPANSION_WEIGHT
     min_dense_in_scope: float = 0.30
     min_idf_in_scope: float = 2.0
-    min_example_in_scope: float = 0.75
+    min_example_in_scope: float = 0.65
     min_answer_score: float = 0.30
 
 

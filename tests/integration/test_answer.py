@@ -420,3 +420,11 @@ def test_a_choice_asked_of_no_column_reads_two_choice_columns_side_by_side(assis
     columns = [re.search(r"\*\*: ([a-z ]+):", line).group(1) for line in lines]
     assert len(lines) == 4 and columns[0] == columns[1] and columns[2] == columns[3] and columns[0] != columns[2], lines
     assert set(columns) <= {"ideal use cases", "expected outcomes", "key advantages"}
+
+
+@pytest.mark.parametrize("question", ["whats the quickest thing to grab from the kitchen", "what can I do that's basically free? no insurance and payday is 2 weeks away"])
+def test_a_question_with_no_back_word_but_like_the_example_questions_is_answered(assistant, question):
+    """No back-care word and little of the guide's vocabulary, but close to questions the guide answers (cosine at
+    least ``min_example_in_scope``): in a back-spasm chat, it is about the back."""
+    answer = assistant.answer(question, [])
+    assert answer.kind == "answer" and answer.citations and not answer.out_of_scope, [p.prompt for p in answer.parts]
