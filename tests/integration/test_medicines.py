@@ -362,8 +362,8 @@ def test_asking_past_the_label_in_words_no_phrasing_lists_leads_with_the_label_t
 @pytest.mark.parametrize(
     "message", ["what happens if I take 10 ibuprofen a day for a few days, just till it settles", "can I take 5 advil at once if the pain is really bad?"]
 )
-def test_the_learned_head_reads_more_tablets_and_doubling_up_as_past_the_label(client, message):
-    """A count of tablets no phrasing lists, five at once: both ask past the packet, and its line leads."""
+def test_the_learned_head_reads_more_tablets_than_the_packet_allows_as_past_the_label(client, message):
+    """Ten a day, five at once: counts of tablets no phrasing lists ask past the packet, and its line leads."""
     assert prompts(ask(client, message))[0] == "label_limit"
 
 
