@@ -63,7 +63,7 @@ def training_examples(paths: Sequence[Path]) -> list[tuple[str, set[str]]]:
                 raise ValueError(f"{row.get('id')}: label {label!r} is none of answerable, {', '.join(LABELS)}")
             examples.append((row["question"], set() if label == "answerable" else {label}))
         elif row.get("intent") == "social":
-            continue  # labelled one by one in answerability/answerability_train_social.jsonl (closing, complaint or neither)
+            continue  # labelled line by line in answerability/answerability_train_social.jsonl (closing, complaint or neither)
         elif row.get("expect_answerable", True):
             examples.append((row["question"], set()))
         else:
