@@ -253,8 +253,13 @@ def _led_by_cells(composition: Composition, sides: Sequence[Scored], chunks: dic
 
 
 def _first_claims(composition: Composition, claims: int) -> Composition:
-    """The first ``claims`` cited sentences of a prose answer, its citations renumbered from 1."""
-    kept = _CLAIM_END.split(composition.markdown.strip())[:claims]
+    """The first ``claims`` cited sentences of a prose answer, its citations renumbered from 1; a list's introduction
+    ("… a cascade of negative effects:") keeps the item after it, never ends the cut."""
+    units = _CLAIM_END.split(composition.markdown.strip())
+    end = min(claims, len(units))
+    while 0 < end < len(units) and _MARKER.sub("", units[end - 1]).rstrip().endswith(":"):
+        end += 1
+    kept = units[:end]
     numbers = list(dict.fromkeys(int(n) for unit in kept for n in _MARKER.findall(unit)))
     new_n = {old: i + 1 for i, old in enumerate(numbers)}
     by_n = {c.n: c for c in composition.citations}

@@ -109,6 +109,23 @@ def test_a_list_item_is_read_with_its_introduction(assistant, question):
     assert "Lying immobile for more than a day or two" in answer.parts[0].markdown, answer.text
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        # these showed "… a cascade of negative effects:" followed by another passage's sentence: trimming the answer
+        # to its length pushed out the one item shown; the prose after a table was cut after the introduction
+        "my back just went into spasm bending over to pick up the kids toys. should i just lie in bed til it goes away??",
+        "Which is easier to do on my own, rest or physio? I live alone",
+    ],
+)
+def test_a_list_introduction_is_never_shown_without_an_item_after_it(assistant, question):
+    answer = assistant.answer(question, [])
+    assert_grounded(answer)
+    text = answer.parts[0].markdown
+    for intro in re.finditer(r":\s*\[\d+\]", text):
+        assert re.match(r"\s*\*\*[^*]+:\*\*", text[intro.end():]), text
+
+
 def test_cheapest_ranks_rows_by_resources(assistant):
     answer = assistant.answer("what is the cheapest treatment?", [])
     assert_grounded(answer)
