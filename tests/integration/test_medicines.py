@@ -351,6 +351,15 @@ def test_amounts_still_lead_with_the_label_text(client, message):
 
 
 @pytest.mark.parametrize(
+    "message", ["Been taking ibuprofen every single day for 5 weeks for my back. Fine to keep going another month right?"]
+)
+def test_going_on_for_a_further_stretch_leads_with_the_label_text(client, message):
+    """Longer than the packet allows, in the words of a blind medicine set (medication_dev24): the dose was shown."""
+    body = ask(client, message)
+    assert prompts(body)[0] == "label_limit", prompts(body)
+
+
+@pytest.mark.parametrize(
     "message", ["can I keep taking ibuprofen every 3 hours if it wears off?", "can I put the diclofenac gel on four or five times a day?"]
 )
 def test_asking_past_the_label_in_words_no_phrasing_lists_leads_with_the_label_text(client, message):
