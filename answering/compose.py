@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -23,6 +23,7 @@ from contracts import Chunk, Citation, Sentence
 from index.text import bullet_label, tokenize
 
 _EMOJI_MARKERS = re.compile(r"\s*[🔄⚡📊💡⭐]\s*")
+_MARKER = re.compile(r"\[(\d+)\]")
 # A sentence that leans on the one before it reads badly as an opening line.
 _ANAPHORIC_OPENING = re.compile(
     r"^(this|these|that|those|it|its|they|their|such|by (following|breaking|calming|providing|integrating)|instead(?! of)|conversely|"
@@ -442,6 +443,33 @@ def cite(
         key = f"{s.chunk_id}#{s.id}" if s.is_cell else s.chunk_id
         lines.append(f"{render_sentence(s, labels.get(s.id))} [{number[key]}]")
     return lines, citations
+
+
+def one_citation_per_section(composition: Composition, texts: Mapping[str, str]) -> Composition:
+    """``composition`` with one citation per section of the guide: sentences from two passages of one section
+    ("Heat and Cold Therapy › … › Practical Examples" is two chunks) or two cells of one table row were listed twice
+    under the same label. Their citations become one, quoting the source from the first to the last of them, and the
+    markers are renumbered in order. ``texts`` are the sources' texts by name (``source_texts``); a source missing
+    there, or whose text no longer holds a quote, keeps its citations as they are."""
+    groups: dict[tuple[str, str], list[Citation]] = {}
+    for citation in composition.citations:
+        groups.setdefault((citation.source, citation.section), []).append(citation)
+    if all(len(group) == 1 for group in groups.values()):
+        return composition
+    renumbered: dict[int, int] = {}
+    citations: list[Citation] = []
+    for (source, _), group in groups.items():
+        text = texts.get(source)
+        if len(group) > 1 and text is not None and all(text[c.start : c.end] == c.quote for c in group):
+            start, end = min(c.start for c in group), max(c.end for c in group)
+            citations.append(replace(group[0], n=len(citations) + 1, quote=text[start:end], start=start, end=end))
+            renumbered.update((c.n, len(citations)) for c in group)
+            continue
+        for citation in group:
+            citations.append(replace(citation, n=len(citations) + 1))
+            renumbered[citation.n] = len(citations)
+    markdown = _MARKER.sub(lambda m: f"[{renumbered.get(int(m.group(1)), int(m.group(1)))}]", composition.markdown)
+    return replace(composition, markdown=markdown, citations=citations)
 
 
 def quoted_passages(chosen: list[Scored]) -> tuple[str, ...]:

@@ -13,11 +13,20 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
 from answering.comparison import compose_comparison, table_then_prose, with_table_row
-from answering.compose import ComposerTuning, Composition, Scored, best_standalone, compose, score_sentences
+from answering.compose import (
+    ComposerTuning,
+    Composition,
+    Scored,
+    best_standalone,
+    compose,
+    one_citation_per_section,
+    score_sentences,
+)
 from answering.conversation import last_reply, user_turns
 from answering.exemplars import ExemplarBank, embed_in_batches
 from answering.followup import Focus, FollowUpResolver
@@ -30,7 +39,8 @@ from embedding.background import DuringModelCall
 from index.retriever import Retriever, SearchResult
 from index.text import tokenize
 from index.vocabulary import MAX_QUERY_CHARS, Expansion
-from settings import Settings
+from ingest.sources import SourceError, read_source
+from settings import PROJECT_ROOT, Settings
 
 RETRIEVED_REPORTED = 10  # passages listed in Answer.retrieved (the evaluation's MRR@10); k of them are composed from
 VECTORS_KEPT = 2048  # query vectors remembered (a conversation's earlier messages come back with every new one)
@@ -45,6 +55,20 @@ def _timed(turn: Turn, found: Found) -> Found:
     for stage, ms in found.search.timings_ms.items():
         turn.timings[stage] = turn.timings.get(stage, 0.0) + ms
     return found
+
+
+def source_texts(manifest: dict[str, Any]) -> dict[str, str]:
+    """The text of each source the index was built from, by name, where the file is still the one indexed (same
+    sha256): citations quote spans of it. A source edited or gone since is left out (its citations stay per passage)."""
+    texts: dict[str, str] = {}
+    for source in manifest.get("sources", []):
+        try:
+            document = read_source(PROJECT_ROOT / source["path"])
+        except (SourceError, OSError, KeyError, TypeError):
+            continue
+        if document.sha256 == source.get("sha256"):
+            texts[document.name] = document.text
+    return texts
 
 
 class PassageFinder:
@@ -77,6 +101,8 @@ class PassageFinder:
         self._bare: OrderedDict[str, np.ndarray] = OrderedDict()  # each message's own embedding, before ``moved_by``
         self._expansions: OrderedDict[str, Expansion] = OrderedDict()
         self._vectors_lock = threading.Lock()
+        # The sources' texts, for one citation per section (answering.compose.one_citation_per_section).
+        self.source_texts = source_texts(retriever.index.manifest)
 
     def embed_messages(self, texts: list[str]) -> np.ndarray:
         """The query vector of each message (what retrieval searches with), one row each.
@@ -222,7 +248,7 @@ class PassageFinder:
                 composition = self._compose_sentences(text, query_vector, tokens, search, focus, sides=sides, signals=signals)
             composition = self._with_cells(text, query_vector, tokens, search, composition, pair)
         turn.timings["compose"] = turn.timings.get("compose", 0.0) + _ms(t)
-        return composition
+        return self._cited_once(composition)
 
     def _with_cells(
         self, text: str, query_vector: np.ndarray, tokens: tuple[set[str], set[str]], search: SearchResult, composition: Composition | None,
@@ -333,7 +359,13 @@ class PassageFinder:
         query_vector = search.query_vector if search.query_vector is not None else self.message_vector(turn.text)
         tokens = (set(tokenize(turn.text)), set(tokenize(search.expansion.text)))
         composition = self._compose_sentences(turn.text, query_vector, tokens, search, focus, keep)
-        return self._with_cells(turn.text, query_vector, tokens, search, composition, self.question_rules.sides(turn.text, self._named_in_table))
+        return self._cited_once(
+            self._with_cells(turn.text, query_vector, tokens, search, composition, self.question_rules.sides(turn.text, self._named_in_table))
+        )
+
+    def _cited_once(self, composition: Composition | None) -> Composition | None:
+        """``composition`` with one citation per section of the guide (``one_citation_per_section``)."""
+        return one_citation_per_section(composition, self.source_texts) if composition is not None else None
 
     def _within_one_treatment(self, text: str, named: tuple[str, ...]) -> bool:
         """"Heat or ice?", "which massage is best?": a choice inside one treatment, which its own passages answer
@@ -389,7 +421,9 @@ class PassageFinder:
             vector = self.retriever.embedder.encode_query(question)
             tokens: tuple[set[str], set[str]] = (set(tokenize(question)), set())
             chunks = self.retriever.chunks_by_id
-            self._drug_free[question] = compose_comparison(question, vector, tokens, cells, vectors, chunks, self.question_rules, self.tuning)
+            self._drug_free[question] = self._cited_once(
+                compose_comparison(question, vector, tokens, cells, vectors, chunks, self.question_rules, self.tuning)
+            )
         return self._drug_free[question]
 
     def treatment_sentences(self, treatment: str) -> list[str]:

@@ -126,6 +126,22 @@ def test_a_list_introduction_is_never_shown_without_an_item_after_it(assistant, 
         assert re.match(r"\s*\*\*[^*]+:\*\*", text[intro.end():]), text
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        # two passages of one section ("… › The Problem with Prolonged Bed Rest" is two chunks) were two sources
+        "my back just went into spasm bending over to pick up the kids toys. should i just lie in bed til it goes away??",
+        "how do i use ice and heat, step by step?",  # the practical examples of heat and cold are two chunks
+        "Which is easier to do on my own, rest or physio? I live alone",  # table cells and prose
+    ],
+)
+def test_each_section_of_the_guide_is_one_source(assistant, question):
+    answer = assistant.answer(question, [])
+    assert_grounded(answer)
+    labels = [(c.source, c.section) for c in answer.citations]
+    assert len(labels) == len(set(labels)), answer.text
+
+
 def test_cheapest_ranks_rows_by_resources(assistant):
     answer = assistant.answer("what is the cheapest treatment?", [])
     assert_grounded(answer)

@@ -14,8 +14,18 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from answering.compose import ComposerTuning, Scored, cite, compose, render_sentence, select, with_bullet_context
-from contracts import Sentence
+from answering.compose import (
+    ComposerTuning,
+    Composition,
+    Scored,
+    cite,
+    compose,
+    one_citation_per_section,
+    render_sentence,
+    select,
+    with_bullet_context,
+)
+from contracts import Citation, Sentence
 from tests.unit.conftest import MINI_GUIDE
 
 NUMBER = re.compile(r"\d+(?:-\d+)?")
@@ -421,3 +431,28 @@ def test_a_tables_answer_is_followed_by_the_first_prose_claims_renumbered_after_
     assert table_then_prose(table, prose, ComposerTuning(cross_prose=2, cross_prose_min=1.5)) == table
     assert table_then_prose(table, prose, ComposerTuning(cross_prose=0)) == table
     assert table_then_prose(table, None, ComposerTuning(cross_prose=2)) == table
+
+
+def _citation(n: int, start: int, end: int, text: str, section: str = "Heat › Practical Examples") -> Citation:
+    return Citation(n, "guide.txt", "heat-cold", section, text[start:end], start, end)
+
+
+def test_two_passages_of_one_section_become_one_citation_quoting_the_source_between_them():
+    text = "Ice first. Then heat.\n\nAlternate them. Rest too."
+    composition = Composition(
+        "Ice first. [1] Rest too. [2] Alternate them. [3]",
+        [_citation(1, 0, 10, text), _citation(2, 39, 48, text, "Rest"), _citation(3, 23, 38, text)],
+        1.0,
+        ("heat-cold",),
+    )
+    merged = one_citation_per_section(composition, {"guide.txt": text})
+    assert merged.markdown == "Ice first. [1] Rest too. [2] Alternate them. [1]"
+    assert [(c.n, c.section, c.start, c.end) for c in merged.citations] == [(1, "Heat › Practical Examples", 0, 38), (2, "Rest", 39, 48)]
+    assert merged.citations[0].quote == text[0:38]
+
+
+@pytest.mark.parametrize("texts", [{}, {"guide.txt": "a guide edited since the index was built, so no quote matches"}])
+def test_without_the_source_as_indexed_citations_stay_per_passage(texts):
+    text = "Ice first. Then heat.\n\nAlternate them."
+    composition = Composition("Ice first. [1] Alternate them. [2]", [_citation(1, 0, 10, text), _citation(2, 23, 38, text)], 1.0, ("heat-cold",))
+    assert one_citation_per_section(composition, texts) == composition
