@@ -15,7 +15,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from answering.compose import ComposerTuning, Composition, Scored, cite, quoted_passages, score_sentences
+from answering.compose import CITATION_MARKER, ComposerTuning, Composition, Scored, cite, quoted_passages, score_sentences
 from answering.question import QuestionRules, Ranking
 from contracts import Chunk, Citation, Sentence
 
@@ -226,9 +226,6 @@ def _next_choice_column(
     return _shared_column(_scored_cells(query_vector, query_tokens, cells, vectors, rows, tuning, heads), treatments, rest)
 
 
-_MARKER = re.compile(r"\[(\d+)\]")
-
-
 _CLAIM_END = re.compile(r"(?<=\])\s+")
 
 
@@ -236,7 +233,7 @@ def _lines_before(composition: Composition, lines: str, citations: Sequence[Cita
     """``composition`` (a prose answer) after ``lines`` (a table's cited lines and their ``citations``), its markers
     renumbered to follow theirs."""
     shift = len(citations)
-    body = _MARKER.sub(lambda m: f"[{int(m.group(1)) + shift}]", composition.markdown)
+    body = CITATION_MARKER.sub(lambda m: f"[{int(m.group(1)) + shift}]", composition.markdown)
     moved = [replace(c, n=c.n + shift) for c in composition.citations]
     return replace(
         composition, markdown=f"{lines}\n\n{body}", citations=[*citations, *moved],
@@ -257,13 +254,13 @@ def _first_claims(composition: Composition, claims: int) -> Composition:
     ("… a cascade of negative effects:") keeps the item after it, never ends the cut."""
     units = _CLAIM_END.split(composition.markdown.strip())
     end = min(claims, len(units))
-    while 0 < end < len(units) and _MARKER.sub("", units[end - 1]).rstrip().endswith(":"):
+    while 0 < end < len(units) and CITATION_MARKER.sub("", units[end - 1]).rstrip().endswith(":"):
         end += 1
     kept = units[:end]
-    numbers = list(dict.fromkeys(int(n) for unit in kept for n in _MARKER.findall(unit)))
+    numbers = list(dict.fromkeys(int(n) for unit in kept for n in CITATION_MARKER.findall(unit)))
     new_n = {old: i + 1 for i, old in enumerate(numbers)}
     by_n = {c.n: c for c in composition.citations}
-    body = " ".join(_MARKER.sub(lambda m: f"[{new_n[int(m.group(1))]}]", unit) for unit in kept)
+    body = " ".join(CITATION_MARKER.sub(lambda m: f"[{new_n[int(m.group(1))]}]", unit) for unit in kept)
     return replace(composition, markdown=body, citations=[replace(by_n[old], n=new_n[old]) for old in numbers if old in by_n])
 
 

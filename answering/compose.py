@@ -23,7 +23,7 @@ from contracts import Chunk, Citation, Sentence
 from index.text import bullet_label, tokenize
 
 _EMOJI_MARKERS = re.compile(r"\s*[🔄⚡📊💡⭐]\s*")
-_MARKER = re.compile(r"\[(\d+)\]")
+CITATION_MARKER = re.compile(r"\[(\d+)\]")  # "[2]" after a claim: its citation's number
 # A sentence that leans on the one before it reads badly as an opening line.
 _ANAPHORIC_OPENING = re.compile(
     r"^(this|these|that|those|it|its|they|their|such|by (following|breaking|calming|providing|integrating)|instead(?! of)|conversely|"
@@ -476,7 +476,7 @@ def one_citation_per_section(composition: Composition, texts: Mapping[str, str])
         for citation in group:
             citations.append(replace(citation, n=len(citations) + 1))
             renumbered[citation.n] = len(citations)
-    markdown = _MARKER.sub(lambda m: f"[{renumbered.get(int(m.group(1)), int(m.group(1)))}]", composition.markdown)
+    markdown = CITATION_MARKER.sub(lambda m: f"[{renumbered.get(int(m.group(1)), int(m.group(1)))}]", composition.markdown)
     return replace(composition, markdown=markdown, citations=citations)
 
 
