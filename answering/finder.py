@@ -40,7 +40,7 @@ from index.retriever import Retriever, SearchResult
 from index.text import tokenize
 from index.vocabulary import MAX_QUERY_CHARS, Expansion
 from ingest.sources import SourceError, read_source
-from settings import PROJECT_ROOT, Settings
+from settings import Settings
 
 RETRIEVED_REPORTED = 10  # passages listed in Answer.retrieved (the evaluation's MRR@10); k of them are composed from
 VECTORS_KEPT = 2048  # query vectors remembered (a conversation's earlier messages come back with every new one)
@@ -57,13 +57,13 @@ def _timed(turn: Turn, found: Found) -> Found:
     return found
 
 
-def source_texts(manifest: dict[str, Any]) -> dict[str, str]:
+def source_texts(manifest: dict[str, Any], settings: Settings) -> dict[str, str]:
     """The text of each source the index was built from, by name, where the file is still the one indexed (same
     sha256): citations quote spans of it. A source edited or gone since is left out (its citations stay per passage)."""
     texts: dict[str, str] = {}
     for source in manifest.get("sources", []):
         try:
-            document = read_source(PROJECT_ROOT / source["path"])
+            document = read_source(settings.path(source["path"]))
         except (SourceError, OSError, KeyError, TypeError):
             continue
         if document.sha256 == source.get("sha256"):
@@ -102,7 +102,7 @@ class PassageFinder:
         self._expansions: OrderedDict[str, Expansion] = OrderedDict()
         self._vectors_lock = threading.Lock()
         # The sources' texts, for one citation per section (answering.compose.one_citation_per_section).
-        self.source_texts = source_texts(retriever.index.manifest)
+        self.source_texts = source_texts(retriever.index.manifest, settings)
 
     def embed_messages(self, texts: list[str]) -> np.ndarray:
         """The query vector of each message (what retrieval searches with), one row each.
