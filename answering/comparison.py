@@ -290,6 +290,7 @@ def with_table_row(
     choice_columns: Collection[str] = (),
     heads: Mapping[str, float] | None = None,
     says: re.Pattern[str] | None = None,
+    cells_lead: bool = False,
 ) -> Composition:
     """A prose answer, followed by the table cell closest to the question of its lead treatment, and of each other
     treatment the question ``named`` when it named more than one (or any, when the lead has no row: an answer opened
@@ -305,7 +306,9 @@ def with_table_row(
     those columns and needs only ``min_score``: the question asked for it, however it is worded. The two sides
     of a choice (``compared``: ``QuestionRules.sides``) are read in the same column (``_cells_of``). A row's other
     cells that say outright what the question asks (``says``, of the column entry it matched: "prescription needed"
-    for "can I buy muscle relaxers over the counter?") follow its cell.
+    for "can I buy muscle relaxers over the counter?") follow its cell. Where the entry says the cells lead
+    (``cells_lead``: what a treatment costs, which the table says and the prose never does), the asked cells open
+    the answer instead.
     """
     if composition.kind != "answer" or not composition.treatments:
         return composition
@@ -325,12 +328,16 @@ def with_table_row(
         if not columns:  # a choice that asked of no column: a second choice column beside the first
             sides = [*sides, *_next_choice_column(query_vector, query_tokens, cells, vectors, tuning, sides, choice_columns, heads)]
         composition = _led_by_cells(composition, sides, chunks)
-    for treatment, best, _ in found:
+    leading: list[Scored] = []
+    for treatment, best, was_asked in found:
         if treatment not in close:
             continue
         shown = [] if led and treatment in compared else [best]
         if says is not None:
             shown += _row_cells_saying(best, says, cells, vectors, best.sentence.label.lower())  # a row has one cell a column
+        if cells_lead and was_asked:  # "what will massage set me back?": "resource requirements: Moderate to High (costly if frequent)"
+            leading += shown
+            continue
         for item in shown:
             [line], [citation] = cite([item], chunks)
             n = len(composition.citations) + 1
@@ -339,4 +346,6 @@ def with_table_row(
                 composition, markdown=f"{composition.markdown}\n\n{line}", citations=[*composition.citations, replace(citation, n=n)],
                 passages=tuple(dict.fromkeys([*composition.passages, item.sentence.chunk_id])),
             )
+    if leading:
+        composition = _led_by_cells(composition, leading, chunks)
     return composition

@@ -52,6 +52,7 @@ class ColumnAsk:
     asks: re.Pattern[str]
     columns: frozenset[str]  # lower case
     says: re.Pattern[str] | None = None  # a shown row's cells (any column) that say outright what is asked
+    leads: bool = False  # the asked cells open the answer, before the prose
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,9 @@ class QuestionRules:
             refers_back=compile_patterns(data.refers_back) if data.refers_back else None,
             choice_joins=compile_patterns(data.choice_joins, whole_words=True) if data.choice_joins else None,
             columns=tuple(
-                ColumnAsk(compile_patterns(c.asks), frozenset(n.lower() for n in c.columns), compile_patterns(c.says) if c.says else None)
+                ColumnAsk(
+                    compile_patterns(c.asks), frozenset(n.lower() for n in c.columns), compile_patterns(c.says) if c.says else None, c.leads,
+                )
                 for c in data.columns
             ),
             choice_columns=frozenset(n.lower() for n in data.choice_columns),

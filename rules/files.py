@@ -439,6 +439,7 @@ class ColumnEntry:
     asks: tuple[str, ...]
     columns: tuple[str, ...]  # as the table's header names them
     says: tuple[str, ...] = ()  # a shown row's cells, of any column, that say outright what is asked ("prescription needed")
+    leads: bool = False  # the asked cells open the answer: the table says it ("costly if frequent"), the prose never does
 
 
 @dataclass(frozen=True)
@@ -517,7 +518,10 @@ def read_answering(language: str = DEFAULT_LANGUAGE, path: Path | None = None) -
     _check_patterns(comparison, "beyond_all_named", beyond_all_named, whole_words=False)
     columns = []
     for c in comparison.tables("column"):
-        column = ColumnEntry(tuple(c.strings("asks")), tuple(c.strings("columns")), tuple(c.strings("says", default=[], nonempty=False)))
+        column = ColumnEntry(
+            tuple(c.strings("asks")), tuple(c.strings("columns")), tuple(c.strings("says", default=[], nonempty=False)),
+            c.flag("leads", default=False),
+        )
         _check_patterns(c, "asks", column.asks, whole_words=False)
         _check_patterns(c, "says", column.says, whole_words=False)
         c.done()

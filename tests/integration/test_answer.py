@@ -100,6 +100,26 @@ def test_the_cheapest_rows_show_the_advantage_that_says_inexpensive(assistant):
     assert "Immediate relief, inexpensive" in answer.parts[0].markdown, answer.text
 
 
+@pytest.mark.parametrize(
+    ("question", "cell"),
+    [
+        ("is massage going to get pricey?", "costly if frequent"),
+        ("is chiro a one off or is it going to cost me a fortune", "multiple sessions likely"),
+    ],
+)
+def test_what_a_treatment_costs_opens_with_its_table_cell(assistant, question, cell):
+    """Only the comparison table says what each costs; the prose under it never does (answering.toml ``leads``)."""
+    answer = assistant.answer(question, [])
+    assert_grounded(answer)
+    first_line = answer.parts[0].markdown.split("\n")[0]
+    assert "resource requirements" in first_line and cell in first_line, answer.text
+
+
+def test_a_question_that_mentions_money_in_passing_keeps_its_prose_first(assistant):
+    answer = assistant.answer("I work in a warehouse and my back keeps seizing up. Should I still go in? I can't really afford time off", [])
+    assert not answer.parts[0].markdown.startswith("- "), answer.text
+
+
 @pytest.mark.parametrize("question", ["any downsides to just taking it easy for a while?", "walking or bed rest, which one?"])
 def test_a_list_item_is_read_with_its_introduction(assistant, question):
     """'Delayed Healing: gentle movement promotes blood flow' means little without 'Lying immobile for more than a day
