@@ -176,6 +176,13 @@ def test_a_question_about_the_treatment_itself_is_not_asked_past_it(vocabulary, 
     assert not _resolve(vocabulary, message, []).beyond
 
 
+def test_still_meaning_motionless_does_not_ask_past_the_topic(vocabulary):
+    """"Why is lying still bad?" asks about resting, not what comes after it ("still bad" in ``beyond``)."""
+    focus = _resolve(vocabulary, "why is lying still bad?", ["should I rest or keep moving with a back spasm?"])
+    assert focus.treatment == "rest" and not focus.beyond
+    assert _resolve(vocabulary, "still bad, what now?", ["should I rest or keep moving with a back spasm?"]).beyond
+
+
 def test_after_asking_past_something_the_reply_gives_the_topic(vocabulary):
     """"Is there a stronger medicine?" was answered with a muscle relaxant: "how long would I be on it?" is about the
     relaxant, the step the patient was given, not the painkillers the question's words also name."""
