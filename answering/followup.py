@@ -142,6 +142,8 @@ class FollowUpResolver:
         """The treatment a context-dependent message is about (``earlier_user_messages`` newest first;
         ``last_reply``: the assistant's reply to the newest of them, "" if none came back)."""
         own = [t for t in expansion.treatments if t != self._general]  # "why those ones?" names no treatment of its own
+        if own == [self._vocabulary.combination] and earlier_user_messages and self._asked_past(message):
+            own = []  # "didn't really do much, what now?" after a massage: the next step past it, not the closing plan
         tried = set(expansion.named or own) - {self._general, self._vocabulary.combination}  # "the next step" names the plan
         if len(tried) == 1 and self._tried_and_past(message):
             return Focus(tried.pop(), "tried it and asks past it", beyond=True)
@@ -169,5 +171,8 @@ class FollowUpResolver:
             named = self._named(earlier)
             if named:
                 return Focus(named[0], f"named earlier: {earlier[:60]!r}", beyond)
+        if not _asks(earlier_user_messages[0]):  # "threw my back out picking up my toddler" → "ok so what do i do first?":
+            # a story that asked nothing is the question's context, not a treatment to stay within
+            return Focus(None, f"a story told earlier: {earlier_user_messages[0][:60]!r}", beyond, earlier_user_messages[0])
         treatment = self._lexical_treatment(earlier_user_messages[0])
         return Focus(treatment, f"topic of: {earlier_user_messages[0][:60]!r}", beyond) if treatment else Focus(None, "no topic found")

@@ -176,6 +176,20 @@ def test_a_question_about_the_treatment_itself_is_not_asked_past_it(vocabulary, 
     assert not _resolve(vocabulary, message, []).beyond
 
 
+def test_a_story_that_asked_nothing_is_context_not_a_treatment_to_stay_within(vocabulary):
+    """"Threw my back out" reads as chiropractic to the lexical guess; the patient asked nothing about it."""
+    story = "I think I threw my back out this morning picking up my toddler, its spasming like crazy"
+    focus = _resolve(vocabulary, "ok so what do i do first", [story])
+    assert focus.treatment is None and focus.context == story
+
+
+def test_what_now_after_a_treatment_asks_past_it_not_for_the_closing_plan(vocabulary):
+    """"What now" alone names the closing plan ("your next steps"); after a massage that did little, it asks past massage."""
+    focus = _resolve(vocabulary, "didnt really do much, what now", ["i tried a swedish massage for my recurring back spasms"])
+    assert focus.treatment == "massage" and focus.beyond
+    assert _resolve(vocabulary, "what now?", []).treatment is None
+
+
 def test_still_meaning_motionless_does_not_ask_past_the_topic(vocabulary):
     """"Why is lying still bad?" asks about resting, not what comes after it ("still bad" in ``beyond``)."""
     focus = _resolve(vocabulary, "why is lying still bad?", ["should I rest or keep moving with a back spasm?"])
