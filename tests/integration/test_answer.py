@@ -105,10 +105,13 @@ def test_the_cheapest_rows_show_the_advantage_that_says_inexpensive(assistant):
     [
         ("is massage going to get pricey?", "costly if frequent"),
         ("is chiro a one off or is it going to cost me a fortune", "multiple sessions likely"),
+        ("how many chiro visits am i looking at", "multiple sessions likely"),  # visits and time: the same cell
+        ("Is PT a big time commitment? I'm pretty busy.", "therapist visits, time commitment"),
     ],
 )
 def test_what_a_treatment_costs_opens_with_its_table_cell(assistant, question, cell):
-    """Only the comparison table says what each costs; the prose under it never does (answering.toml ``leads``)."""
+    """Only the comparison table says what each costs, or how many visits it takes; the prose under it never does
+    (answering.toml ``leads``)."""
     answer = assistant.answer(question, [])
     assert_grounded(answer)
     first_line = answer.parts[0].markdown.split("\n")[0]
