@@ -242,9 +242,10 @@ def _lines_before(composition: Composition, lines: str, citations: Sequence[Cita
 
 
 def _led_by_cells(composition: Composition, sides: Sequence[Scored], chunks: dict[str, Chunk]) -> Composition:
-    """The two sides' cells of one column ("expected outcomes: Long-term symptom relief and prevention" beside
-    "Temporary muscle tension relief") as the answer's first lines, the rest renumbered after them: of a choice's
-    answer, they are the part that says which one does what was asked."""
+    """Cells as the answer's first lines, the rest renumbered after them: a choice's two sides in one column
+    ("expected outcomes: Long-term symptom relief and prevention" beside "Temporary muscle tension relief"), the
+    part that says which one does what was asked; or the cells a question asks for outright (what it costs, how
+    many visits it takes), which only the table says."""
     lines, citations = cite(list(sides), chunks)
     return _lines_before(composition, "\n".join(f"- {line}" for line in lines), citations, [s.sentence.chunk_id for s in sides])
 
@@ -307,8 +308,8 @@ def with_table_row(
     of a choice (``compared``: ``QuestionRules.sides``) are read in the same column (``_cells_of``). A row's other
     cells that say outright what the question asks (``says``, of the column entry it matched: "prescription needed"
     for "can I buy muscle relaxers over the counter?") follow its cell. Where the entry says the cells lead
-    (``cells_lead``: what a treatment costs, which the table says and the prose never does), the asked cells open
-    the answer instead.
+    (``cells_lead``: what a treatment costs, how many visits it takes: the table says it, the prose never does), the
+    asked cells open the answer instead.
     """
     if composition.kind != "answer" or not composition.treatments:
         return composition
