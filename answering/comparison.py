@@ -15,6 +15,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from answering.cell_reading import CellReading
 from answering.compose import CITATION_MARKER, ComposerTuning, Composition, Scored, cite, quoted_passages, score_sentences
 from answering.question import QuestionRules, Ranking
 from contracts import Chunk, Citation, Sentence
@@ -182,7 +183,7 @@ def compose_comparison(
                     chosen = shared or chosen
     if not chosen:
         return None
-    lines, citations = cite(chosen, chunks)
+    lines, citations = cite(chosen, chunks, cell_reading=question_rules.cell_reading)
     treatments = tuple(s.sentence.treatment for s in chosen)
     return Composition("\n".join(f"- {line}" for line in lines), citations, chosen[0].score, treatments, kind="cross", passages=quoted_passages(chosen))
 
@@ -241,12 +242,12 @@ def _lines_before(composition: Composition, lines: str, citations: Sequence[Cita
     )
 
 
-def _led_by_cells(composition: Composition, sides: Sequence[Scored], chunks: dict[str, Chunk]) -> Composition:
+def _led_by_cells(composition: Composition, sides: Sequence[Scored], chunks: dict[str, Chunk], cell_reading: CellReading) -> Composition:
     """Cells as the answer's first lines, the rest renumbered after them: a choice's two sides in one column
     ("expected outcomes: Long-term symptom relief and prevention" beside "Temporary muscle tension relief"), the
     part that says which one does what was asked; or the cells a question asks for outright (what it costs, how
     many visits it takes), which only the table says."""
-    lines, citations = cite(list(sides), chunks)
+    lines, citations = cite(list(sides), chunks, cell_reading=cell_reading)
     return _lines_before(composition, "\n".join(f"- {line}" for line in lines), citations, [s.sentence.chunk_id for s in sides])
 
 
@@ -292,6 +293,7 @@ def with_table_row(
     heads: Mapping[str, float] | None = None,
     says: re.Pattern[str] | None = None,
     cells_lead: bool = False,
+    cell_reading: CellReading = CellReading(),
 ) -> Composition:
     """A prose answer, followed by the table cell closest to the question of its lead treatment, and of each other
     treatment the question ``named`` when it named more than one (or any, when the lead has no row: an answer opened
@@ -328,7 +330,7 @@ def with_table_row(
     if led:  # "physio or massage for a long-term fix?": the two cells lead
         if not columns:  # a choice that asked of no column: a second choice column beside the first
             sides = [*sides, *_next_choice_column(query_vector, query_tokens, cells, vectors, tuning, sides, choice_columns, heads)]
-        composition = _led_by_cells(composition, sides, chunks)
+        composition = _led_by_cells(composition, sides, chunks, cell_reading)
     leading: list[Scored] = []
     for treatment, best, was_asked in found:
         if treatment not in close:
@@ -340,7 +342,7 @@ def with_table_row(
             leading += shown
             continue
         for item in shown:
-            [line], [citation] = cite([item], chunks)
+            [line], [citation] = cite([item], chunks, cell_reading=cell_reading)
             n = len(composition.citations) + 1
             line = line.removesuffix(" [1]") + f" [{n}]"
             composition = replace(
@@ -348,5 +350,5 @@ def with_table_row(
                 passages=tuple(dict.fromkeys([*composition.passages, item.sentence.chunk_id])),
             )
     if leading:
-        composition = _led_by_cells(composition, leading, chunks)
+        composition = _led_by_cells(composition, leading, chunks, cell_reading)
     return composition

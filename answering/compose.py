@@ -17,12 +17,12 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from answering.cell_reading import CellReading
 from answering.question import AnswerType
 from answering.scope import amounts_in
 from contracts import Chunk, Citation, Sentence
 from index.text import bullet_label, tokenize
 
-_EMOJI_MARKERS = re.compile(r"\s*[🔄⚡📊💡⭐]\s*")
 CITATION_MARKER = re.compile(r"\[(\d+)\]")  # "[2]" after a claim: its citation's number
 # A sentence that leans on the one before it reads badly as an opening line.
 _ANAPHORIC_OPENING = re.compile(
@@ -423,11 +423,13 @@ def _span(chunk: Chunk, start: int, end: int) -> str:
 
 
 def cite(
-    chosen: list[Scored], chunks: dict[str, Chunk], labels: Mapping[str, Sentence] | None = None
+    chosen: list[Scored], chunks: dict[str, Chunk], labels: Mapping[str, Sentence] | None = None,
+    cell_reading: CellReading = CellReading(),
 ) -> tuple[list[str], list[Citation]]:
     """Sentences with markers; the sentences of one passage share one citation, whose quote is the
     verbatim span from the first to the last of them (one source entry per passage, not one per line).
-    A sentence shown under a borrowed bullet label (``labels``) quotes from the label on."""
+    A sentence shown under a borrowed bullet label (``labels``) quotes from the label on; a table cell reads
+    as ``cell_reading`` words it."""
     labels = labels or {}
     by_chunk: dict[str, list[Sentence]] = {}
     for item in chosen:
@@ -449,7 +451,7 @@ def cite(
     for item in chosen:
         s = item.sentence
         key = f"{s.chunk_id}#{s.id}" if s.is_cell else s.chunk_id
-        lines.append(f"{render_sentence(s, labels.get(s.id))} [{number[key]}]")
+        lines.append(f"{render_sentence(s, labels.get(s.id), cell_reading)} [{number[key]}]")
     return lines, citations
 
 
@@ -485,13 +487,12 @@ def quoted_passages(chosen: list[Scored]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(c.sentence.chunk_id for c in chosen))
 
 
-def render_sentence(sentence: Sentence, labelled_by: Sentence | None = None) -> str:
-    """A quoted sentence as shown: a table cell gets its row and column names; a list item's
-    label reads as a bold lead-in ("**Contrast Therapy:** For stubborn spasms …"), not a fragment;
+def render_sentence(sentence: Sentence, labelled_by: Sentence | None = None, cell_reading: CellReading = CellReading()) -> str:
+    """A quoted sentence as shown: a table cell reads as a sentence naming its row and column (``cell_reading``);
+    a list item's label reads as a bold lead-in ("**Contrast Therapy:** For stubborn spasms …"), not a fragment;
     a later sentence of a list item shown without the item's first one (``labelled_by``) gets its label."""
     if sentence.is_cell:
-        value = _EMOJI_MARKERS.sub(" ", sentence.text).strip()
-        return f"**{sentence.title}**: {sentence.label.lower()}: {value}"
+        return cell_reading.read(sentence)
     text = sentence.text.strip()
     if labelled_by is not None and (borrowed := bullet_label(labelled_by.text)):
         return f"**{borrowed}:** {text}"

@@ -264,6 +264,7 @@ class PassageFinder:
             composition, query_vector, tokens, cells, vectors, self.retriever.chunks_by_id, self.tuning, search.expansion.treatments,
             asked.columns if asked else frozenset(), pair or (), self.question_rules.choice_columns,
             self.cell_heads.probabilities(query_vector), asked.says if asked else None, bool(asked and asked.leads),
+            self.question_rules.cell_reading,
         )
 
     def _signals(self, query_vector: np.ndarray) -> tuple[dict[str, float], dict[str, float]]:

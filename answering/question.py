@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
+from answering.cell_reading import CellReading
 from rules.files import read_answering, read_medicines
 from rules.locale import DEFAULT_LANGUAGE
 from rules.negation import NegationRules
@@ -78,6 +79,7 @@ class QuestionRules:
     choice_joins: re.Pattern[str] | None = None  # "or", "than": between the two sides of a choice
     columns: tuple[ColumnAsk, ...] = ()  # "which works better?": the comparison table's columns asked of
     choice_columns: frozenset[str] = frozenset()  # "massage or chiro?" asking of no column: read side by side in one of these
+    cell_reading: CellReading = CellReading()  # the sentence a table cell reads as in an answer
     _polarity_memo: dict[str, dict[str, bool]] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
@@ -117,6 +119,7 @@ class QuestionRules:
                 for c in data.columns
             ),
             choice_columns=frozenset(n.lower() for n in data.choice_columns),
+            cell_reading=CellReading(data.cell_reads, {c.column.lower(): c.reads for c in data.cell_readings}),
         )
 
     def asked_clauses(self, text: str) -> tuple[list[str], int]:

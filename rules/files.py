@@ -443,6 +443,12 @@ class ColumnEntry:
 
 
 @dataclass(frozen=True)
+class CellReadingEntry:
+    column: str  # as the table's header names it
+    reads: str  # the sentence a cell of that column reads as: {treatment}, {column}, {value}
+
+
+@dataclass(frozen=True)
 class ConceptEntry:
     name: str
     words: tuple[str, ...]
@@ -472,6 +478,8 @@ class AnsweringData:
     choice_joins: tuple[str, ...] = ()  # "or", "than": the words between the two sides of a choice
     columns: tuple[ColumnEntry, ...] = ()  # "which works better?": the table's columns a question asks of
     choice_columns: tuple[str, ...] = ()  # "massage or chiro?" asking of no column: the columns the two sides are read in
+    cell_reads: str = "**{treatment}**: {column}: {value}"  # how a table cell reads in an answer...
+    cell_readings: tuple[CellReadingEntry, ...] = ()  # ... and, for some columns, how theirs read
 
 
 @dataclass(frozen=True)
@@ -527,6 +535,14 @@ def read_answering(language: str = DEFAULT_LANGUAGE, path: Path | None = None) -
         c.done()
         columns.append(column)
     choice_columns = tuple(comparison.strings("choice_columns", default=[], nonempty=False))
+    cell_reads = comparison.text("cell_reads", default=AnsweringData.cell_reads)
+    _check_cell_reading(comparison, "cell_reads", cell_reads)
+    cell_readings = []
+    for c in comparison.tables("cell", default=[], nonempty=False):
+        reading = CellReadingEntry(c.text("column"), c.text("reads"))
+        _check_cell_reading(c, "reads", reading.reads)
+        c.done()
+        cell_readings.append(reading)
     concepts = []
     for c in comparison.tables("concept"):
         concepts.append(ConceptEntry(c.text("name"), tuple(c.strings("words", default=[], nonempty=False)), c.flag("medicines", default=False)))
@@ -550,10 +566,20 @@ def read_answering(language: str = DEFAULT_LANGUAGE, path: Path | None = None) -
         choice_joins=choice_joins,
         columns=tuple(columns),
         choice_columns=choice_columns,
+        cell_reads=cell_reads,
+        cell_readings=tuple(cell_readings),
     )
     comparison.done()
     root.done()
     return data
+
+
+def _check_cell_reading(table: Table, key: str, template: str) -> None:
+    """A cell's reading must show the cell itself, and may name only its row and column: a typo in a
+    placeholder fails at start-up, naming the file and key, not in a patient's answer."""
+    names = set(re.findall(r"{(\w*)}", template))
+    if "value" not in names or names - {"treatment", "column", "value"}:
+        raise table.error(key, "must contain {value} and no placeholder but {treatment}, {column} and {value}", template)
 
 
 def _roles(root: Table) -> RolesData:

@@ -108,7 +108,7 @@ def test_a_comparison_between_named_treatments_lists_those_rows(mini_assistant):
     lines = table.split("\n")
     assert all(line.startswith("- **Heat and Cold Therapy**") for line in lines), answer.text
     # the level ranks; the advantage that says the price outright is shown beside it (``says`` in answering.toml)
-    assert "resource requirements: Low" in lines[0] and "inexpensive" in lines[1], answer.text
+    assert "resource requirements as low" in lines[0] and "inexpensive" in lines[1], answer.text
     assert {c.treatment for c in answer.citations} == {"heat-cold"}
 
 
@@ -128,7 +128,7 @@ def test_named_treatments_the_table_lacks_still_compare_every_row(mini_retriever
 def test_the_cheapest_is_ranked_by_the_resources_column(mini_assistant):
     answer = mini_assistant.answer("what is the cheapest treatment for a back spasm?", [])
     first = answer.parts[0].markdown.splitlines()[0]
-    assert "Rest and Activity Modification" in first and "resource requirements: Minimal" in first
+    assert "Rest and Activity Modification" in first and "resource requirements as minimal" in first
 
 
 def _sentence(n: int, text: str, block: int, block_kind: str = "paragraph", start: int | None = None) -> Sentence:
@@ -406,7 +406,8 @@ def test_a_comparison_of_two_named_treatments_lists_one_column(mini_retriever, m
         mini_assistant.question_rules, ComposerTuning(min_score=0.0), named=(first, other),
     )
     assert composition is not None and composition.treatments[:2] == (first, other)
-    columns = [line.split("**: ", 1)[1].split(":", 1)[0] for line in composition.markdown.splitlines()[:2]]
+    column_of = {f"- {mini_assistant.question_rules.cell_reading.read(c)}": c.label.lower() for c in cells}
+    columns = [column_of[line.rsplit(" [", 1)[0]] for line in composition.markdown.splitlines()[:2]]
     assert columns[0] == columns[1], composition.markdown  # both read in one column (a choice column: it asks of none)
     assert columns[0] in mini_assistant.question_rules.choice_columns
 
@@ -456,3 +457,33 @@ def test_without_the_source_as_indexed_citations_stay_per_passage(texts):
     text = "Ice first. Then heat.\n\nAlternate them."
     composition = Composition("Ice first. [1] Alternate them. [2]", [_citation(1, 0, 10, text), _citation(2, 23, 38, text)], 1.0, ("heat-cold",))
     assert one_citation_per_section(composition, texts) == composition
+
+
+def _cell(column: str, text: str, title: str = "Muscle Relaxants") -> Sentence:
+    return Sentence("c1", "t#0", "guide.txt", "muscle-relaxants", title, "Comparison", text, 0, len(text), "cell", column, 0, 0, "table_row")
+
+
+def test_a_table_cell_reads_as_a_sentence_in_its_columns_words():
+    """A cell under its row's name, worded by its column (answering.toml ``[[comparison.cell]]``), in lower case after
+    a word but for the capitals of "OTC" and "NSAIDs"; a column without its own words reads the default."""
+    from answering.cell_reading import CellReading
+
+    reading = CellReading("**{treatment}**: the guide lists the {column} as {value}.", {"ideal use cases": "**{treatment}**: ideal for {value}."})
+    assert reading.read(_cell("Ideal use cases", "Severe muscle spasms unresponsive to NSAIDs 💡")) == (
+        "**Muscle Relaxants**: ideal for severe muscle spasms unresponsive to NSAIDs."
+    )
+    assert reading.read(_cell("Resource requirements", "Moderate ⚡ (OTC or prescription drugs)")) == (
+        "**Muscle Relaxants**: the guide lists the resource requirements as moderate (OTC or prescription drugs)."
+    )
+    assert CellReading().read(_cell("Key advantages", "Highly effective for spasms ⭐")) == (
+        "**Muscle Relaxants**: key advantages: Highly effective for spasms"  # after a colon, the cell keeps its case
+    )
+
+
+def test_the_shipped_cell_readings_claim_nothing_beyond_the_cell(mini_assistant):
+    """Every column's reading adds only the row's and column's names, and no number of its own (grounding checks
+    compare an answer's numbers with its quotes)."""
+    reading = mini_assistant.question_rules.cell_reading
+    for template in (reading.default, *reading.by_column.values()):
+        words = template.format(treatment="", column="", value="")
+        assert not NUMBER.search(words) and words.startswith("****: "), template

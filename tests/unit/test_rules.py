@@ -411,6 +411,7 @@ def test_every_shipped_data_file_reads(fresh_readers):
     assert [t.name for t in answering.answer_types] == ["amount", "duration", "timing", "kind", "mechanism", "instruction", "caution", "next step", "gentler"]
     assert answering.levels[0] == "minimal" and answering.negation_window >= 1
     assert {r.column for r in answering.rankings} <= {name for name, _ in structure.table_columns}
+    assert {c.column for c in answering.cell_readings} <= {name for name, _ in structure.table_columns}
 
     assert read_followup().patterns
 
@@ -479,6 +480,14 @@ def test_an_unknown_key_in_the_scope_file_is_refused(fresh_readers, tmp_path):
     assert str(info.value).startswith(
         f"{copy}:{_line_containing(copy, 'min_known_shar =')}: [topic] min_known_shar: unknown key; a typo for 'min_known_share'?"
     )
+
+
+def test_a_mistyped_placeholder_in_a_cell_reading_names_file_and_line(fresh_readers, tmp_path):
+    """A typo in how a table cell reads would otherwise fail in a patient's answer (``str.format``), not at start-up."""
+    copy = _copy_with(tmp_path, rules.locale.data_file("answering.toml"), "ideal, says the guide, for {value}.", "ideal for {valu}.")
+    with pytest.raises(RulesError) as info:
+        read_answering(path=copy)
+    assert str(info.value).startswith(f"{copy}:{_line_containing(copy, 'ideal for {valu}.')}: [[comparison.cell]] reads: must contain {{value}}")
 
 
 def test_a_broad_pattern_in_a_data_file_names_its_line(fresh_readers, tmp_path):
