@@ -1,12 +1,11 @@
 """How a cell of the guide's comparison table reads in an answer.
 
 A cell is a few words under a column's name ("Moderate to High (costly if frequent)" under "Resource
-requirements"). Shown as "**Massage Therapy**: resource requirements: Moderate to High …" it reads as a label
-fragment, and a patient asked "will massage get pricey?" has to piece the answer together. Each column gets a
-sentence instead ("… the comparison table rates its resource requirements as moderate to high (costly if
-frequent)."), worded in ``data/<lang>/answering.toml`` (``[comparison] cell_reads`` and ``[[comparison.cell]]``):
-the words around the cell are the table's own row and column names, so the sentence claims nothing the cell
-does not say.
+requirements"). Shown as "- **Massage Therapy**: resource requirements: Moderate to High …" it read as a label
+fragment: blind judges scored every such opening 2. Each column gets a sentence instead ("The guide rates the
+resource requirements of **Massage Therapy** as moderate to high (costly if frequent)."), worded in
+``data/<lang>/answering.toml`` (``[comparison] cell_reads`` and ``[[comparison.cell]]``): the words around the
+cell are the table's own row and column names, so the sentence claims nothing the cell does not say.
 """
 
 from __future__ import annotations

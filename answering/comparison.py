@@ -185,7 +185,7 @@ def compose_comparison(
         return None
     lines, citations = cite(chosen, chunks, cell_reading=question_rules.cell_reading)
     treatments = tuple(s.sentence.treatment for s in chosen)
-    return Composition("\n".join(f"- {line}" for line in lines), citations, chosen[0].score, treatments, kind="cross", passages=quoted_passages(chosen))
+    return Composition(_listed(lines), citations, chosen[0].score, treatments, kind="cross", passages=quoted_passages(chosen))
 
 
 def _cells_of(
@@ -248,7 +248,12 @@ def _led_by_cells(composition: Composition, sides: Sequence[Scored], chunks: dic
     part that says which one does what was asked; or the cells a question asks for outright (what it costs, how
     many visits it takes), which only the table says."""
     lines, citations = cite(list(sides), chunks, cell_reading=cell_reading)
-    return _lines_before(composition, "\n".join(f"- {line}" for line in lines), citations, [s.sentence.chunk_id for s in sides])
+    return _lines_before(composition, _listed(lines), citations, [s.sentence.chunk_id for s in sides])
+
+
+def _listed(lines: Sequence[str]) -> str:
+    """Cells' cited lines as a list, or one cell alone as a sentence (a one-item list reads as a fragment)."""
+    return lines[0] if len(lines) == 1 else "\n".join(f"- {line}" for line in lines)
 
 
 def _first_claims(composition: Composition, claims: int) -> Composition:
@@ -338,7 +343,7 @@ def with_table_row(
         shown = [] if led and treatment in compared else [best]
         if says is not None:
             shown += _row_cells_saying(best, says, cells, vectors, best.sentence.label.lower())  # a row has one cell a column
-        if cells_lead and was_asked:  # "what will massage set me back?": "resource requirements: Moderate to High (costly if frequent)"
+        if cells_lead and was_asked:  # "what will massage set me back?": its resource requirements, "Moderate to High (costly if frequent)"
             leading += shown
             continue
         for item in shown:

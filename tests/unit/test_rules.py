@@ -484,10 +484,10 @@ def test_an_unknown_key_in_the_scope_file_is_refused(fresh_readers, tmp_path):
 
 def test_a_mistyped_placeholder_in_a_cell_reading_names_file_and_line(fresh_readers, tmp_path):
     """A typo in how a table cell reads would otherwise fail in a patient's answer (``str.format``), not at start-up."""
-    copy = _copy_with(tmp_path, rules.locale.data_file("answering.toml"), "ideal, says the guide, for {value}.", "ideal for {valu}.")
+    copy = _copy_with(tmp_path, rules.locale.data_file("answering.toml"), "as ideal for {value}.", "as ideal for {valu}.")
     with pytest.raises(RulesError) as info:
         read_answering(path=copy)
-    assert str(info.value).startswith(f"{copy}:{_line_containing(copy, 'ideal for {valu}.')}: [[comparison.cell]] reads: must contain {{value}}")
+    assert str(info.value).startswith(f"{copy}:{_line_containing(copy, 'as ideal for {valu}.')}: [[comparison.cell]] reads: must contain {{value}}")
 
 
 def test_a_broad_pattern_in_a_data_file_names_its_line(fresh_readers, tmp_path):
