@@ -13,6 +13,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -149,7 +150,7 @@ class PassageFinder:
             row = self._vectors.get(text)
         return None if row is None else row.reshape(1, -1)
 
-    def _known_vector_within(self, turn: Turn, treatment: str) -> np.ndarray | None:
+    def _known_vector_within(self, turn: Turn, treatment: str, earlier: str = "") -> np.ndarray | None:
         """The vector a search within ``treatment`` reads a follow-up with ("how long each time?" about heat): the
         message's own embedding moved toward its terms and the treatment's title (``Retriever.search`` with ``within``),
         from the embedding triage already made: no second model call. None when it was not made here."""
@@ -157,7 +158,10 @@ class PassageFinder:
             bare = self._bare.get(turn.text)
         if bare is None:
             return None
-        vector: np.ndarray = self.retriever.query_vectors.moved(bare.reshape(1, -1), [turn.expansion], self.retriever.titles.get(treatment, ""))
+        expansion = turn.expansion
+        if earlier:  # "how do i handle work while it heals?" after "my back keeps spasming after shifts": toward its terms too
+            expansion = replace(expansion, terms=tuple(dict.fromkeys([*expansion.terms, *self.expansion_of(earlier).terms])))
+        vector: np.ndarray = self.retriever.query_vectors.moved(bare.reshape(1, -1), [expansion], self.retriever.titles.get(treatment, ""))
         return vector
 
     def expand(self, turn: Turn) -> Expansion:
@@ -201,7 +205,7 @@ class PassageFinder:
         if focus.context and not focus.treatment:  # "and if it keeps coming back?" after a reply across treatments
             search = self.retriever.search(f"{focus.context} {turn.text}", depth, turn.mode)
             return _timed(turn, Found(search, self._compose(turn, search), None))
-        known = self._known_vector_within(turn, focus.treatment) if focus.treatment else self._known_vector(turn.text)
+        known = self._known_vector_within(turn, focus.treatment, focus.context) if focus.treatment else self._known_vector(turn.text)
         search = self.retriever.search(turn.text, depth, turn.mode, query_vector=known, within=focus.treatment, expansion=turn.expansion)
         composition = self._compose(turn, search, focus.treatment)
         if focus.treatment and composition is None:  # the follow-up guess found nothing: search everything

@@ -30,7 +30,9 @@ class Focus:
     treatment: str | None  # None: the message stands on its own
     because: str  # why, for debugging ("named in: 'I took advil'")
     beyond: bool = False  # asks what comes after the treatment ("what if it doesn't work?"): search past it
-    context: str = ""  # no one treatment, but the earlier question it leans on: searched together with the message
+    context: str = ""  # no one treatment, but the earlier question it leans on: searched together with the message;
+    # with a treatment, the earlier message that named it ("my chiropractor wants to use the activator method"), whose
+    # terms steer the search within the treatment
 
 
 _WORD = re.compile(r"[^\W_]+")
@@ -158,7 +160,7 @@ class FollowUpResolver:
             # the earlier question asked past something, so the reply's topic is the step it was given
             return Focus(answered, f"the earlier question asked past something; the reply's topic: {last_reply[:60]!r}", beyond)
         if named and _asks(earlier_user_messages[0]):  # "can I take ibuprofen?" → "is it safe with food?"
-            return Focus(named[0], f"asked about earlier: {earlier_user_messages[0][:60]!r}", beyond)
+            return Focus(named[0], f"asked about earlier: {earlier_user_messages[0][:60]!r}", beyond, earlier_user_messages[0])
         if not named and last_reply and _spans_treatments(self._vocabulary.expand(last_reply).treatments):
             # "best treatment for a sudden spasm?" → rest, cold and anti-inflammatories → "and if it keeps coming back?":
             # about the question asked, not the last treatment the reply happened to name
@@ -166,11 +168,11 @@ class FollowUpResolver:
         if last_reply and (treatment := self._lexical_treatment(last_reply)):
             return Focus(treatment, f"topic of the last reply: {last_reply[:60]!r}", beyond)
         if named:  # a story ("it went lifting the car seat") names what caused it, not what to do: the reply's topic came first
-            return Focus(named[0], f"named earlier: {earlier_user_messages[0][:60]!r}", beyond)
+            return Focus(named[0], f"named earlier: {earlier_user_messages[0][:60]!r}", beyond, earlier_user_messages[0])
         for earlier in earlier_user_messages[1:]:
             named = self._named(earlier)
             if named:
-                return Focus(named[0], f"named earlier: {earlier[:60]!r}", beyond)
+                return Focus(named[0], f"named earlier: {earlier[:60]!r}", beyond, earlier)
         if not _asks(earlier_user_messages[0]):  # "threw my back out picking up my toddler" → "ok so what do i do first?":
             # a story that asked nothing is the question's context, not a treatment to stay within
             return Focus(None, f"a story told earlier: {earlier_user_messages[0][:60]!r}", beyond, earlier_user_messages[0])

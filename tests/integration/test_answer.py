@@ -222,6 +222,21 @@ def test_follow_up_about_ibuprofen_and_food(assistant):
     assert "food or milk" in answer.text
 
 
+@pytest.mark.parametrize(
+    ("earlier", "question", "opening"),
+    [
+        ("my chiropractor wants to use the activator method on me", "how does that work exactly? is it like the cracking thing?", "**Activator Method:**"),
+        ("my back keeps spasming after shifts", "how do i handle work while it heals?", "**Work Adjustments:**"),
+    ],
+)
+def test_a_follow_up_is_searched_toward_what_the_earlier_message_said_of_the_treatment(assistant, earlier, question, opening):
+    """Within the treatment named earlier, the earlier message's own terms steer the search ("activator method",
+    "after shifts" → work adjustments): not just the treatment's title (``PassageFinder._known_vector_within``)."""
+    answer = assistant.answer(question, [{"role": "user", "content": earlier}])
+    assert_grounded(answer)
+    assert answer.parts[0].markdown.startswith(opening), answer.text
+
+
 def test_follow_up_with_gradio_content_blocks(assistant):
     history = [
         {"role": "user", "content": [{"type": "text", "text": "does a massage help?"}]},

@@ -222,3 +222,10 @@ def test_a_follow_up_asking_how_often_is_searched_over_the_whole_guide(vocabular
     """The closing plan says how often ("weekly physical therapy, bi-weekly massage"): such a follow-up is not kept
     within the treatment's own section."""
     assert FollowUpResolver.load(vocabulary, Lexical("massage")).asks_how_often(message) is asks
+
+
+def test_a_treatment_named_earlier_keeps_the_message_that_named_it(vocabulary):
+    """The message that named the treatment comes with the focus: its terms steer the search within the treatment."""
+    earlier = "my chiropractor wants to use the activator method on me"
+    focus = _resolve(vocabulary, "how does that work exactly?", [earlier])
+    assert focus.treatment == "chiropractic" and focus.context == earlier
