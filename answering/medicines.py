@@ -53,6 +53,8 @@ class MedicineNames:
         for key, entry in list(self._by_key.items()):  # "Nurofen's" reads "nurofens": a plural or possessive is the name
             if not key.endswith("s"):
                 self._by_key.setdefault(f"{key}s", entry)
+        for word in data.not_names:  # "pulling weeds" is gardening: a plural that is another word
+            self._by_key.pop(_key(word), None)
         self._pattern = compile_words(tuple(self._by_key))
         self._classes = {c.id: c for c in data.classes}
         self._asked_before = compile_patterns(data.asked_before) if data.asked_before else None

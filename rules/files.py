@@ -184,6 +184,7 @@ class MedicinesData:
     # ("can I try prednisone instead?"): then "the guide doesn't cover it" is said after all.
     asked_before: tuple[str, ...] = ()
     asked_after: tuple[str, ...] = ()
+    not_names: tuple[str, ...] = ()  # everyday words that read as a name's plural ("pulling weeds" is not cannabis)
 
     def klass(self, class_id: str) -> MedicineClass:
         return next(c for c in self.classes if c.id == class_id)
@@ -217,6 +218,7 @@ def read_medicines(path: Path | None = None) -> MedicinesData:
     asked_after = tuple(general.strings("asked_after", default=[], nonempty=False))
     _check_patterns(general, "asked_before", asked_before, whole_words=False)
     _check_patterns(general, "asked_after", asked_after, whole_words=False)
+    not_names = tuple(w.lower() for w in general.strings("not_names", default=[], nonempty=False))
     general.done()
     classes: list[MedicineClass] = []
     for c in root.tables("class"):
@@ -249,7 +251,7 @@ def read_medicines(path: Path | None = None) -> MedicinesData:
     if duplicated := sorted({i for i in ids if ids.count(i) > 1}):
         raise root.error("medicine", f"id {duplicated[0]!r} is used twice", duplicated[0])
     root.done()
-    return MedicinesData(doc.path, tuple(general_words), general_means, tuple(classes), tuple(medicines), asked_before, asked_after)
+    return MedicinesData(doc.path, tuple(general_words), general_means, tuple(classes), tuple(medicines), asked_before, asked_after, not_names)
 
 
 # -- data/<lang>/vocabulary.toml ----------------------------------------------------------------------------

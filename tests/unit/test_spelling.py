@@ -37,6 +37,14 @@ def test_the_medicine_vocabulary_finds_a_misspelt_name():
     assert [(m.medicine, m.covered) for m in found] == [("methocarbamol", True)]
 
 
+def test_a_plural_that_is_an_everyday_word_is_not_the_name():
+    """Every name also reads with an "s" ("nurofens"), but "pulling weeds" is gardening (medicines.toml ``not_names``)."""
+    names = MedicineNames.load()
+    assert names.find("I was pulling weeds for four hours and my back seized") == ()
+    assert [m.class_id for m in names.find("does smoking weed help a back spasm?")] == ["cannabis"]
+    assert [m.medicine for m in names.find("are nurofens ok with food?")] == ["ibuprofen"]
+
+
 def test_the_shipped_everyday_word_list_is_current_for_the_medicine_names():
     """Built from wordfreq by `python -m rules.spelling build`; the server reads only the list."""
     assert sorted(read_everyday_words()) == build_everyday_words(), "run `python -m rules.spelling build`"
