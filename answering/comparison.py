@@ -271,6 +271,23 @@ def _first_claims(composition: Composition, claims: int) -> Composition:
     return replace(composition, markdown=body, citations=[replace(by_n[old], n=new_n[old]) for old in numbers if old in by_n])
 
 
+def then_step_past(composition: Composition, past: Composition | None) -> Composition:
+    """``composition`` followed by the first claim of ``past`` (an answer from other treatments' passages), unless that
+    claim is already in it: "ibuprofen isn't cutting it, what next?" reads the stronger NSAID, then the muscle
+    relaxants' "often prescribed when NSAIDs alone are insufficient"."""
+    if past is None or past.kind != "answer":
+        return composition
+    step = _first_claims(past, 1)
+    if CITATION_MARKER.sub("", step.markdown).strip() in CITATION_MARKER.sub("", composition.markdown):
+        return composition
+    shift = len(composition.citations)
+    body = CITATION_MARKER.sub(lambda m: f"[{int(m.group(1)) + shift}]", step.markdown)
+    return replace(
+        composition, markdown=f"{composition.markdown}\n\n{body}", citations=[*composition.citations, *(replace(c, n=c.n + shift) for c in step.citations)],
+        passages=tuple(dict.fromkeys([*composition.passages, *past.passages[:1]])),
+    )
+
+
 def table_then_prose(table: Composition, prose: Composition | None, tuning: ComposerTuning) -> Composition:
     """The table's lines, followed by the best ``cross_prose`` sentences the prose composer found for the same question
     when it is sure enough of them (``cross_prose_min``): "which one do I take less often?" ranks rows, and the

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from answering.comparison import compose_comparison, table_then_prose, with_table_row
+from answering.comparison import compose_comparison, table_then_prose, then_step_past, with_table_row
 from answering.compose import (
     ComposerTuning,
     Composition,
@@ -201,7 +201,10 @@ class PassageFinder:
                 return _timed(turn, Found(search, composition, focus.treatment))
         if focus.beyond and focus.treatment:  # "what if it doesn't work?": the next step, past the earlier topic
             search = self._search_beside_title(turn, focus.treatment, depth)
-            return _timed(turn, Found(search, self._compose(turn, search), focus.treatment))
+            composition = self._compose(turn, search)
+            if composition is not None and composition.kind == "answer" and self.followups.says_it_failed(turn.text):
+                composition = self._cited_once(then_step_past(composition, self._step_past(turn, search, focus.treatment)))
+            return _timed(turn, Found(search, composition, focus.treatment))
         if focus.context and not focus.treatment:  # "and if it keeps coming back?" after a reply across treatments
             search = self.retriever.search(f"{focus.context} {turn.text}", depth, turn.mode)
             return _timed(turn, Found(search, self._compose(turn, search), None))
@@ -213,6 +216,12 @@ class PassageFinder:
             composition = self._compose(turn, search)
             focus = Focus(None, "nothing found within the earlier topic")
         return _timed(turn, Found(search, composition, focus.treatment))
+
+    def _step_past(self, turn: Turn, search: SearchResult, treatment: str) -> Composition | None:
+        """The answer from the passages found that are not ``treatment``'s: what comes after it."""
+        query_vector = search.query_vector if search.query_vector is not None else self.retriever.query_vector(turn.text, search.expansion, "")
+        tokens = (set(tokenize(turn.text)), set(tokenize(search.expansion.text)))
+        return self._compose_sentences(turn.text, query_vector, tokens, search, None, lambda s: s.treatment != treatment and not s.is_cell)
 
     def _search_beside_title(self, turn: Turn, treatment: str, depth: int) -> SearchResult:
         """The whole guide searched with the message and the treatment's title: a follow-up that looks past the

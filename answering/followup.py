@@ -63,8 +63,10 @@ class FollowUpResolver:
         asks_amount: Callable[[str], bool] = lambda _: False,
         joins: re.Pattern[str] | None = None,
         how_often: re.Pattern[str] | None = None,
+        failed: re.Pattern[str] | None = None,
     ):
         self._pattern = pattern
+        self._failed = failed
         self._how_often = how_often
         self._joins = joins
         self._tried = tried
@@ -93,12 +95,14 @@ class FollowUpResolver:
         else:
             words = read_answering(language).choice_joins
             joins = compile_patterns(words, whole_words=True) if words else None
+        asks_past = (*data.beyond, *data.failed)  # saying it failed asks past it too
         return cls(
-            compile_patterns(data.patterns), vocabulary, lexical_treatment, compile_patterns(data.beyond) if data.beyond else None,
+            compile_patterns(data.patterns), vocabulary, lexical_treatment, compile_patterns(asks_past) if asks_past else None,
             read_structure().overview.id, data.bare_max_words, scope.mentions_topic, compile_patterns(data.tried) if data.tried else None,
             lambda text: scope.asks_for_dose(text) or scope.asks_label_limit(text),
             joins,
             compile_patterns(data.how_often) if data.how_often else None,
+            compile_patterns(data.failed) if data.failed else None,
         )
 
     def _named(self, text: str) -> tuple[str, ...]:
@@ -118,6 +122,11 @@ class FollowUpResolver:
         if self._tried is None or self._beyond is None or not self._tried.search(prepared) or not self._beyond.search(prepared):
             return False
         return not self._asks_amount(message)
+
+    def says_it_failed(self, message: str) -> bool:
+        """"What if it still doesn't get better?", "been on ibuprofen 3 days, what next?": the treatment failed, so the
+        answer adds the next step beyond it (``answering.comparison.then_step_past``), not only more of the same."""
+        return bool(self._failed and self._failed.search(plain(message))) or self._tried_and_past(message)
 
     def asks_how_often(self, message: str) -> bool:
         """"How often would I have to go?": searched over the whole guide, where the closing plan says how often."""

@@ -606,6 +606,7 @@ class FollowUpData:
     bare_max_words: int = 0  # a message this short naming no treatment leans on the conversation without a cue (0: never)
     tried: tuple[str, ...] = ()  # says the treatment it names was tried: with a `beyond` cue, asks past it
     how_often: tuple[str, ...] = ()  # asks how often: searched over the whole guide (frequencies sit in the closing plan too)
+    failed: tuple[str, ...] = ()  # says the treatment failed: asks past it, and the answer adds another treatment's step
 
 
 @cache
@@ -622,9 +623,11 @@ def read_followup(language: str = DEFAULT_LANGUAGE, path: Path | None = None) ->
     _check_patterns(table, "tried", tried, whole_words=False)
     how_often = tuple(table.strings("how_often", default=[], nonempty=False))
     _check_patterns(table, "how_often", how_often, whole_words=False)
+    failed = tuple(table.strings("failed", default=[], nonempty=False))
+    _check_patterns(table, "failed", failed, whole_words=False)
     table.done()
     root.done()
-    return FollowUpData(doc.path, patterns, beyond, bare_max_words, tried, how_often)
+    return FollowUpData(doc.path, patterns, beyond, bare_max_words, tried, how_often, failed)
 
 
 # -- data/<lang>/red_flags.toml ----------------------------------------------------------------------

@@ -237,6 +237,15 @@ def test_a_follow_up_is_searched_toward_what_the_earlier_message_said_of_the_tre
     assert answer.parts[0].markdown.startswith(opening), answer.text
 
 
+def test_a_treatment_that_failed_is_followed_by_the_next_step_beyond_it(assistant):
+    """Three weeks of heat that did not work: heat's own passages, then the best sentence found outside them (the
+    closing plan's "Seek a Professional Diagnosis"), never the same treatment alone (``then_step_past``)."""
+    answer = assistant.answer("I've had this spasm for 3 weeks now and it's not getting better with heat. What else can I try?", [])
+    assert_grounded(answer)
+    assert answer.citations[0].treatment == "heat-cold", answer.text
+    assert "Seek a Professional Diagnosis" in answer.parts[0].markdown, answer.text
+
+
 def test_follow_up_with_gradio_content_blocks(assistant):
     history = [
         {"role": "user", "content": [{"type": "text", "text": "does a massage help?"}]},

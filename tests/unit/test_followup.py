@@ -229,3 +229,19 @@ def test_a_treatment_named_earlier_keeps_the_message_that_named_it(vocabulary):
     earlier = "my chiropractor wants to use the activator method on me"
     focus = _resolve(vocabulary, "how does that work exactly?", [earlier])
     assert focus.treatment == "chiropractic" and focus.context == earlier
+
+
+@pytest.mark.parametrize(
+    ("message", "failed"),
+    [
+        ("what if it still doesnt get better?", True),
+        ("massage didnt help. whats next", True),
+        ("been taking ibuprofen for 3 days, what next?", True),  # tried, and asks past it
+        ("is there anything else i can add?", False),  # past it, but nothing failed
+        ("why is lying still bad?", False),
+    ],
+)
+def test_saying_a_treatment_failed_is_read_apart_from_asking_past_it(vocabulary, message, failed):
+    """A failure ("didn't help", "still bad", "no better") gets the next step added, not only more of the same."""
+    resolver = FollowUpResolver.load(vocabulary, lambda text: None)
+    assert resolver.says_it_failed(message) is failed
