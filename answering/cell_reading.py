@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from contracts import Sentence
+from rules.files import DEFAULT_CELL_READS
 
 _EMOJI_MARKERS = re.compile(r"\s*[🔄⚡📊💡⭐]\s*")
 _MID_SENTENCE = re.compile(r"[a-z,] $")  # "… as {value}": the cell continues a sentence
@@ -32,7 +33,7 @@ class CellReading:
     where a column reads better in its own words ("ideal for …", "expects …"). Placeholders: ``{treatment}``
     (the row's name), ``{column}`` (the column's name, lower case), ``{value}`` (the cell)."""
 
-    default: str = "**{treatment}**: {column}: {value}"
+    default: str = DEFAULT_CELL_READS
     by_column: Mapping[str, str] = field(default_factory=dict)
 
     def read(self, cell: Sentence) -> str:

@@ -444,6 +444,10 @@ class ColumnEntry:
     leads: bool = False  # the asked cells open the answer: the table says it ("costly if frequent"), the prose never does
 
 
+# A table cell as shown when answering.toml words none: its row, its column and the cell.
+DEFAULT_CELL_READS = "**{treatment}**: {column}: {value}"
+
+
 @dataclass(frozen=True)
 class CellReadingEntry:
     column: str  # as the table's header names it
@@ -480,7 +484,7 @@ class AnsweringData:
     choice_joins: tuple[str, ...] = ()  # "or", "than": the words between the two sides of a choice
     columns: tuple[ColumnEntry, ...] = ()  # "which works better?": the table's columns a question asks of
     choice_columns: tuple[str, ...] = ()  # "massage or chiro?" asking of no column: the columns the two sides are read in
-    cell_reads: str = "**{treatment}**: {column}: {value}"  # how a table cell reads in an answer...
+    cell_reads: str = DEFAULT_CELL_READS  # how a table cell reads in an answer...
     cell_readings: tuple[CellReadingEntry, ...] = ()  # ... and, for some columns, how theirs read
 
 
