@@ -16,7 +16,16 @@ from dataclasses import replace
 import numpy as np
 
 from answering.cell_reading import CellReading
-from answering.compose import CITATION_MARKER, ComposerTuning, Composition, Scored, cite, quoted_passages, score_sentences
+from answering.compose import (
+    CITATION_MARKER,
+    ComposerTuning,
+    Composition,
+    Scored,
+    cite,
+    first_claims,
+    quoted_passages,
+    score_sentences,
+)
 from answering.question import QuestionRules, Ranking
 from contracts import Chunk, Citation, Sentence
 
@@ -227,7 +236,6 @@ def _next_choice_column(
     return _shared_column(_scored_cells(query_vector, query_tokens, cells, vectors, rows, tuning, heads), treatments, rest)
 
 
-_CLAIM_END = re.compile(r"(?<=\])\s+")
 
 
 def _lines_before(composition: Composition, lines: str, citations: Sequence[Citation], passages: Sequence[str]) -> Composition:
@@ -256,45 +264,13 @@ def _listed(lines: Sequence[str]) -> str:
     return lines[0] if len(lines) == 1 else "\n".join(f"- {line}" for line in lines)
 
 
-def _first_claims(composition: Composition, claims: int) -> Composition:
-    """The first ``claims`` cited sentences of a prose answer, its citations renumbered from 1; a list's introduction
-    ("… a cascade of negative effects:") keeps the item after it, never ends the cut."""
-    units = _CLAIM_END.split(composition.markdown.strip())
-    end = min(claims, len(units))
-    while 0 < end < len(units) and CITATION_MARKER.sub("", units[end - 1]).rstrip().endswith(":"):
-        end += 1
-    kept = units[:end]
-    numbers = list(dict.fromkeys(int(n) for unit in kept for n in CITATION_MARKER.findall(unit)))
-    new_n = {old: i + 1 for i, old in enumerate(numbers)}
-    by_n = {c.n: c for c in composition.citations}
-    body = " ".join(CITATION_MARKER.sub(lambda m: f"[{new_n[int(m.group(1))]}]", unit) for unit in kept)
-    return replace(composition, markdown=body, citations=[replace(by_n[old], n=new_n[old]) for old in numbers if old in by_n])
-
-
-def then_step_past(composition: Composition, past: Composition | None) -> Composition:
-    """``composition`` followed by the first claim of ``past`` (an answer from other treatments' passages), unless that
-    claim is already in it: "ibuprofen isn't cutting it, what next?" reads the stronger NSAID, then the muscle
-    relaxants' "often prescribed when NSAIDs alone are insufficient"."""
-    if past is None or past.kind != "answer":
-        return composition
-    step = _first_claims(past, 1)
-    if CITATION_MARKER.sub("", step.markdown).strip() in CITATION_MARKER.sub("", composition.markdown):
-        return composition
-    shift = len(composition.citations)
-    body = CITATION_MARKER.sub(lambda m: f"[{int(m.group(1)) + shift}]", step.markdown)
-    return replace(
-        composition, markdown=f"{composition.markdown}\n\n{body}", citations=[*composition.citations, *(replace(c, n=c.n + shift) for c in step.citations)],
-        passages=tuple(dict.fromkeys([*composition.passages, *past.passages[:1]])),
-    )
-
-
 def table_then_prose(table: Composition, prose: Composition | None, tuning: ComposerTuning) -> Composition:
     """The table's lines, followed by the best ``cross_prose`` sentences the prose composer found for the same question
     when it is sure enough of them (``cross_prose_min``): "which one do I take less often?" ranks rows, and the
     guide's sentence with the doses says how often."""
     if tuning.cross_prose <= 0 or prose is None or prose.kind != "answer" or prose.best_score < tuning.cross_prose_min:
         return table
-    lead = _first_claims(prose, tuning.cross_prose)
+    lead = first_claims(prose, tuning.cross_prose)
     # still the table's answer: its rows' treatments and its passages first (what it was composed from)
     joined = _lines_before(lead, table.markdown, table.citations, table.passages)
     return replace(joined, kind=table.kind, treatments=table.treatments, best_score=table.best_score, opening=None)

@@ -24,6 +24,7 @@ from contracts import Chunk, Citation, Sentence
 from index.text import bullet_label, tokenize
 
 CITATION_MARKER = re.compile(r"\[(\d+)\]")  # "[2]" after a claim: its citation's number
+_CLAIM_END = re.compile(r"(?<=\])\s+")  # between two cited claims
 # A sentence that leans on the one before it reads badly as an opening line.
 _ANAPHORIC_OPENING = re.compile(
     r"^(this|these|that|those|it|its|they|their|such|by (following|breaking|calming|providing|integrating)|instead(?! of)|conversely|"
@@ -549,3 +550,35 @@ def compose(
         opening = "\n".join(f"- **{s.sentence.title}**: {line}" for s, line in zip(sides, lines))
         markdown = f"{opening}\n\n{' '.join(lines[len(sides):])}".rstrip()
     return Composition(markdown, citations, chosen[0].score, treatments, passages=quoted_passages(chosen), opening=chosen[0].sentence)
+
+
+def first_claims(composition: Composition, claims: int) -> Composition:
+    """The first ``claims`` cited sentences of a prose answer, its citations renumbered from 1; a list's introduction
+    ("… a cascade of negative effects:") keeps the item after it, never ends the cut."""
+    units = _CLAIM_END.split(composition.markdown.strip())
+    end = min(claims, len(units))
+    while 0 < end < len(units) and CITATION_MARKER.sub("", units[end - 1]).rstrip().endswith(":"):
+        end += 1
+    kept = units[:end]
+    numbers = list(dict.fromkeys(int(n) for unit in kept for n in CITATION_MARKER.findall(unit)))
+    new_n = {old: i + 1 for i, old in enumerate(numbers)}
+    by_n = {c.n: c for c in composition.citations}
+    body = " ".join(CITATION_MARKER.sub(lambda m: f"[{new_n[int(m.group(1))]}]", unit) for unit in kept)
+    return replace(composition, markdown=body, citations=[replace(by_n[old], n=new_n[old]) for old in numbers if old in by_n])
+
+
+def then_step_past(composition: Composition, past: Composition | None) -> Composition:
+    """``composition`` followed by the first claim of ``past`` (an answer from other treatments' passages), unless that
+    claim is already in it: "ibuprofen isn't cutting it, what next?" reads the stronger NSAID, then the muscle
+    relaxants' "often prescribed when NSAIDs alone are insufficient"."""
+    if past is None or past.kind != "answer":
+        return composition
+    step = first_claims(past, 1)
+    if CITATION_MARKER.sub("", step.markdown).strip() in CITATION_MARKER.sub("", composition.markdown):
+        return composition
+    shift = len(composition.citations)
+    body = CITATION_MARKER.sub(lambda m: f"[{int(m.group(1)) + shift}]", step.markdown)
+    return replace(
+        composition, markdown=f"{composition.markdown}\n\n{body}", citations=[*composition.citations, *(replace(c, n=c.n + shift) for c in step.citations)],
+        passages=tuple(dict.fromkeys([*composition.passages, *past.passages[:1]])),
+    )

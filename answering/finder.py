@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from answering.comparison import compose_comparison, table_then_prose, then_step_past, with_table_row
+from answering.comparison import compose_comparison, table_then_prose, with_table_row
 from answering.compose import (
     ComposerTuning,
     Composition,
@@ -27,6 +27,7 @@ from answering.compose import (
     compose,
     one_citation_per_section,
     score_sentences,
+    then_step_past,
 )
 from answering.conversation import last_reply, user_turns
 from answering.exemplars import ExemplarBank, embed_in_batches

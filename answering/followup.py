@@ -125,7 +125,7 @@ class FollowUpResolver:
 
     def says_it_failed(self, message: str) -> bool:
         """"What if it still doesn't get better?", "been on ibuprofen 3 days, what next?": the treatment failed, so the
-        answer adds the next step beyond it (``answering.comparison.then_step_past``), not only more of the same."""
+        answer adds the next step beyond it (``answering.compose.then_step_past``), not only more of the same."""
         return bool(self._failed and self._failed.search(plain(message))) or self._tried_and_past(message)
 
     def asks_how_often(self, message: str) -> bool:
