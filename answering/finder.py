@@ -220,8 +220,7 @@ class PassageFinder:
 
     def _step_past(self, turn: Turn, search: SearchResult, treatment: str) -> Composition | None:
         """The answer from the passages found that are not ``treatment``'s: what comes after it."""
-        query_vector = search.query_vector if search.query_vector is not None else self.retriever.query_vector(turn.text, search.expansion, "")
-        tokens = (set(tokenize(turn.text)), set(tokenize(search.expansion.text)))
+        query_vector, tokens = self._read_again(turn, search)
         return self._compose_sentences(turn.text, query_vector, tokens, search, None, lambda s: s.treatment != treatment and not s.is_cell)
 
     def _search_beside_title(self, turn: Turn, treatment: str, depth: int) -> SearchResult:
@@ -370,9 +369,13 @@ class PassageFinder:
         """The answer to the search already made (``turn.found``), ``keep``'s sentences only: no new search."""
         return self._compose_kept(turn, turn.found.search, turn.found.followed, keep)
 
-    def _compose_kept(self, turn: Turn, search: SearchResult, focus: str | None, keep: Callable[[Sentence], bool]) -> Composition | None:
+    def _read_again(self, turn: Turn, search: SearchResult) -> tuple[np.ndarray, tuple[set[str], set[str]]]:
+        """The query vector and words of a search already made, to compose from its passages a second time."""
         query_vector = search.query_vector if search.query_vector is not None else self.message_vector(turn.text)
-        tokens = (set(tokenize(turn.text)), set(tokenize(search.expansion.text)))
+        return query_vector, (set(tokenize(turn.text)), set(tokenize(search.expansion.text)))
+
+    def _compose_kept(self, turn: Turn, search: SearchResult, focus: str | None, keep: Callable[[Sentence], bool]) -> Composition | None:
+        query_vector, tokens = self._read_again(turn, search)
         composition = self._compose_sentences(turn.text, query_vector, tokens, search, focus, keep)
         return self._cited_once(
             self._with_cells(turn.text, query_vector, tokens, search, composition, self.question_rules.sides(turn.text, self._named_in_table))
