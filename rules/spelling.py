@@ -5,16 +5,18 @@ the answer: "Mehtocarbamol how many hrs apart" was declined as off-topic. Each
 word of a message that is not a name is compared with the single-word names and
 brands of ``data/medicines.toml``: one edit away for names of up to eight
 letters, two for longer ones (a swap of two neighbouring letters counts as one
-edit). Everyday English words are never changed, so "alive" never becomes
-"aleve": ``data/medicines_everyday_words.txt`` lists the common words (by
-``wordfreq``'s frequency list) that are that close to a name. ``python -m
-rules.spelling build`` rewrites it after the names change, and ``make test``
-checks it is current; the server reads only the list. Lookups use deletion
-neighbourhoods (the SymSpell idea): a few dictionary lookups per long word, not
-a comparison with every name.
+edit), or any number of vowels away ("xeralto" → "xarelto": a vowel heard, not
+seen, is the commonest slip in a drug's name). Everyday English words are never
+changed, so "alive" never becomes "aleve": ``data/medicines_everyday_words.txt``
+lists the common words (by ``wordfreq``'s frequency list) that are that close
+to a name. ``python -m rules.spelling build`` rewrites it after the names
+change, and ``make test`` checks it is current; the server reads only the list.
+Lookups use deletion neighbourhoods (the SymSpell idea): a few dictionary
+lookups per long word, not a comparison with every name.
 
-Read by the medicine vocabulary (which medicine a message names) and the lay-word
-expansion (what retrieval searches for); triage reads the message as written.
+Read by the medicine vocabulary (which medicine a message names), the medicine
+risks ("on elliquis") and the lay-word expansion (what retrieval searches for);
+triage reads the message as written.
 """
 
 from __future__ import annotations
@@ -30,6 +32,12 @@ LONG_NAME = 9  # names this long may be two edits away
 EVERYDAY_ZIPF = 3.0  # wordfreq's scale: 3 is about once per million words ("aspirin" 3.3, "alive" 4.8)
 EVERYDAY_CANDIDATES = 100_000  # wordfreq's most frequent English words read when building the list
 _WORD = re.compile(r"[^\W\d_]+")
+_VOWELS = re.compile(r"[aeiou]")
+
+
+def _vowels_blanked(word: str) -> str:
+    """``word`` with every vowel as ``*``: two words alike but for their vowels ("xeralto", "xarelto") read the same."""
+    return _VOWELS.sub("*", word)
 
 
 def _deletions(word: str, most: int) -> set[str]:
@@ -94,6 +102,9 @@ class NameSpelling:
         for name in self.names:
             for variant in _deletions(name, _allowed(name)):
                 self._by_deletion.setdefault(variant, set()).add(name)
+        self._by_consonants: dict[str, set[str]] = {}
+        for name in self.names:
+            self._by_consonants.setdefault(_vowels_blanked(name), set()).add(name)
         self._longest = max((len(n) for n in self.names), default=0)
         self.name_of = functools.lru_cache(maxsize=8192)(self._name_of)
 
@@ -104,6 +115,8 @@ class NameSpelling:
         candidates = {n for variant in _deletions(word, 2) for n in self._by_deletion.get(variant, ())}
         close = sorted((edit_distance(word, n), n) for n in candidates)
         close = [(d, n) for d, n in close if d <= _allowed(n)]
+        if not close:  # alike but for the vowels, however many: one name, or no guess
+            close = [(0, n) for n in sorted(self._by_consonants.get(_vowels_blanked(word), ()))]
         if not close or (len(close) > 1 and close[0][0] == close[1][0]):
             return None  # nothing close, or two names equally close: no guess
         return close[0][1]

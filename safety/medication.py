@@ -31,6 +31,7 @@ from contracts import Tier, content_text, user_texts
 from rules.files import RiskEntry, medicine_macros, read_medicine_risks, read_medicines, read_red_flags
 from rules.locale import DEFAULT_LANGUAGE
 from rules.patterns import Text
+from rules.spelling import NameSpelling, medicine_spelling
 from safety.context import ContextRules
 from safety.red_flags import SignMatch
 from safety.risk_model import LearnedRisks
@@ -93,8 +94,10 @@ class MedicationRisks:
         self, risks: tuple[_Risk, ...], context: ContextRules, for_someone_else: re.Pattern[str] | None = None, learned: LearnedRisks | None = None,
         doubt: re.Pattern[str] | None = None, for_myself: re.Pattern[str] | None = None, names_another: re.Pattern[str] | None = None,
         patient_is_young: re.Pattern[str] | None = None, may_be_nursing: re.Pattern[str] | None = None,
+        spelling: NameSpelling | None = None,
     ) -> None:
         self.risks = risks
+        self.spelling = spelling  # "on xeralto" is on Xarelto: misspelt names read as the names before any phrasing
         self.patient_is_young = patient_is_young
         self.may_be_nursing = may_be_nursing
         self.for_myself = for_myself
@@ -128,7 +131,10 @@ class MedicationRisks:
         names_another = language_rules.compile(data.names_another) if data.names_another else None
         young = language_rules.compile(data.patient_is_young) if data.patient_is_young else None
         nursing = language_rules.compile(data.may_be_nursing) if data.may_be_nursing else None
-        return cls(risks, ContextRules.compile(flags, language_rules), asking_for, learned, doubt, for_myself, names_another, young, nursing)
+        return cls(
+            risks, ContextRules.compile(flags, language_rules), asking_for, learned, doubt, for_myself, names_another, young, nursing,
+            medicine_spelling(),
+        )
 
     def assess(self, message: Any, history: Any = None) -> tuple[RiskMatch, ...]:
         """Every risk said by the patient in the conversation (each once, its most recent mention)."""
@@ -250,7 +256,7 @@ class MedicationRisks:
         return self._asks_for(plain) or self.context.their_symptoms.search(plain) is not None
 
     def _read(self, text: str) -> _Reading:
-        prepared = Text.prepare(text)
+        prepared = Text.prepare(self.spelling.correct(text) if self.spelling else text)
         context = self.context.read(prepared.plain)
         doubts = [m.span() for m in self.doubt.finditer(prepared.plain)] if self.doubt else []
         found = []

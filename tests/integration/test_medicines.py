@@ -172,6 +172,17 @@ def test_a_question_that_rules_out_tablets_is_answered_without_a_dose(client):
     assert body["kind"] == "answer" and body["citations"] and not shows_dose(body), body["answer"]
 
 
+def test_a_question_that_would_rather_skip_medicines_is_answered_without_a_dose(client):
+    body = ask(client, "Ibuprofen upsets my stomach so I'd rather skip meds - should I use ice or heat?")
+    assert body["kind"] == "answer" and body["citations"] and not shows_dose(body), body["answer"]
+
+
+def test_a_misspelt_blood_thinner_or_a_bottle_most_evenings_withholds_the_dose():
+    risks = MedicationRisks.load()
+    assert [r.risk for r in risks.assess("im on xeralto, how much advil can i take")] == ["anticoagulant"]
+    assert "heavy-drinking" in [r.risk for r in risks.assess("I get through a bottle of wine most evenings. What's the ibuprofen dose?")]
+
+
 def test_a_child_who_swallowed_tablets_gets_poison_help_first(client):
     body = ask(client, "my 5 year old got into my handbag and swallowed two of my aleve, he seems fine")
     assert body["triage"] == "emergency" and "1-800-222-1222" in body["parts"][0]["markdown"], prompts(body)

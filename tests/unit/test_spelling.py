@@ -22,6 +22,14 @@ def test_everyday_words_and_short_words_stay_as_written(text):
     assert medicine_spelling().correct(text) == text
 
 
+def test_a_name_with_other_vowels_reads_as_the_name():
+    """"xeralto" is two letters off "xarelto", more than a seven-letter name allows, but only its vowels differ."""
+    assert medicine_spelling().correct("im on xeralto") == "im on xarelto"
+    assert medicine_spelling().correct("elliquis and warfrin") == "eliquis and warfarin"
+    spelling = NameSpelling(["bandor", "bendir"], is_everyday=lambda word: False)
+    assert spelling.correct("bondur") == "bondur"  # two names alike but for their vowels: no guess
+
+
 def test_two_names_equally_close_are_not_guessed():
     spelling = NameSpelling(["abcdef", "abcdeg"], is_everyday=lambda word: False)
     assert spelling.correct("abcdex") == "abcdex"
