@@ -42,6 +42,7 @@ class ComposerTuning:
     lexical_weight: float = 0.25  # share of the question's words a sentence contains
     chunk_weight: float = 0.15  # how much the retrieval rank of the sentence's chunk counts
     answer_type_bonus: float = 0.15  # the sentence holds the kind of answer asked for (an amount, a duration)
+    named_label_bonus: float = 0.5  # the sentence's bullet is named by its label in the conversation ("the gonstead technique")
     expansion_share: float = 0.5  # a word that only the lay-vocabulary expansion added counts this much
     opening_penalty: float = 0.2  # "This …", "They …": keep such sentences out of first place (0.08 -> 0.2, 0.3, 0.4 on the
     # 18 answers dev sets: first cited right up on 5, 9, 10 sets; key facts lost on none at 0.2, on 4-5 sets above it)...
@@ -112,10 +113,12 @@ def score_sentences(
     examples: Mapping[str, float] | None = None,
     heads: Mapping[str, float] | None = None,
     facts: Mapping[str, float] | None = None,
+    named: frozenset[str] = frozenset(),
 ) -> list[Scored]:
     """Cosine to the question, plus word overlap, chunk rank, the answer type asked for, informativeness,
     closeness to example questions the sentence answers (``examples``: sentence id -> cosine), and the
-    sentence's learned head (``heads``: sentence id -> probability it answers this question).
+    sentence's learned head (``heads``: sentence id -> probability it answers this question). A sentence of a bullet
+    the conversation names by its label (``named``: ``answering.labels``) gains ``named_label_bonus``.
 
     ``query_tokens`` is (the patient's own words, words the lay vocabulary added):
     the patient's words count fully, the added ones partly, so "bed rest" added
@@ -144,6 +147,8 @@ def score_sentences(
             score += tuning.example_weight * max(0.0, examples.get(sentence.id, 0.0) - tuning.example_floor)
         if heads:
             score += tuning.head_weight * heads.get(sentence.id, 0.0)
+        if sentence.id in named:
+            score += tuning.named_label_bonus
         scored.append(Scored(sentence, vector, score, prior, facts.get(sentence.id, 0.0) if facts else 0.0))
     return sorted(scored, key=lambda s: -s.score)
 
@@ -516,6 +521,7 @@ def compose(
     heads: Mapping[str, float] | None = None,
     facts: Mapping[str, float] | None = None,
     sides: Sequence[Scored] = (),
+    named: frozenset[str] = frozenset(),
 ) -> Composition | None:
     """A cited paragraph answering the question, or None when nothing scores high enough.
 
@@ -524,7 +530,7 @@ def compose(
     prose = [i for i, s in enumerate(sentences) if not s.is_cell]
     scored = score_sentences(
         query_vector, query_tokens, [sentences[i] for i in prose], vectors[prose], chunk_rank, tuning, wanted, idf, priors,
-        examples, heads, facts,
+        examples, heads, facts, named,
     )
     firsts = _bullet_firsts(scored)
     chosen = select(scored, firsts, tuning)

@@ -32,6 +32,7 @@ from answering.compose import (
 from answering.conversation import last_reply, user_turns
 from answering.exemplars import ExemplarBank, embed_in_batches
 from answering.followup import Focus, FollowUpResolver
+from answering.labels import NamedLabels
 from answering.question import QuestionRules
 from answering.roles import RoleRules, sentence_priors
 from answering.sentence_heads import SentenceHeads
@@ -87,6 +88,8 @@ class PassageFinder:
         self.priors = sentence_priors(retriever.index.sentences, retriever.index.sentence_vectors, roles)
         # What concrete content each holds (a time, a dose, a named technique): such a sentence may join an answer from farther.
         self.facts = {s.id: roles.concreteness(s.text) for s in retriever.index.sentences}
+        # The guide's labelled items a message may name ("the gonstead technique"): their sentences lead.
+        self.labels = NamedLabels(retriever.index.sentences)
         # Patients' questions each sentence is known to answer (data/answers/training), embedded as questions are.
         self.examples = ExemplarBank.build(
             retriever.index.sentences, lambda texts: embed_in_batches(retriever.embedder, texts), retriever.embedder.info.model,
@@ -237,6 +240,7 @@ class PassageFinder:
             query_vector = self.retriever.query_vector(text, search.expansion, topic)
             search.query_vector = query_vector
         tokens = (set(tokenize(text)), set(tokenize(f"{search.expansion.text} {topic}")))
+        earlier = self._named_earlier(turn, focus)
         composition: Composition | None
         chunks = self.retriever.chunks_by_id
         if self.question_rules.asks_comparison(text) and not self._within_one_treatment(text, search.expansion.treatments):
@@ -250,15 +254,15 @@ class PassageFinder:
             )
             if composition is not None and self.tuning.cross_prose > 0:  # the prose of the rows shown only
                 rows = set(composition.treatments)
-                prose = self._compose_sentences(text, query_vector, tokens, search, focus, lambda s: s.treatment in rows)
+                prose = self._compose_sentences(text, query_vector, tokens, search, focus, lambda s: s.treatment in rows, earlier=earlier)
                 composition = table_then_prose(composition, prose, self.tuning)
         else:
             signals = self._signals(query_vector)
             pair = self.question_rules.sides(text, self._named_in_table)  # "chiro or physio?": read once, used twice
-            composition = self._compose_sentences(text, query_vector, tokens, search, focus, signals=signals)
+            composition = self._compose_sentences(text, query_vector, tokens, search, focus, signals=signals, earlier=earlier)
             sides = self._sides(text, pair, query_vector, tokens, composition, signals) if composition is not None and not focus else ()
             if sides:
-                composition = self._compose_sentences(text, query_vector, tokens, search, focus, sides=sides, signals=signals)
+                composition = self._compose_sentences(text, query_vector, tokens, search, focus, sides=sides, signals=signals, earlier=earlier)
             composition = self._with_cells(text, query_vector, tokens, search, composition, pair)
         turn.timings["compose"] = turn.timings.get("compose", 0.0) + _ms(t)
         return self._cited_once(composition)
@@ -328,13 +332,22 @@ class PassageFinder:
         rows = self._table_rows()
         return [t for t in dict.fromkeys(self.retriever.vocabulary.expand(text).named) if t in rows]
 
+    def _named_earlier(self, turn: Turn, focus: str | None) -> str:
+        """The earlier message a follow-up about ``focus`` leans on ("she uses the gonstead technique"), whose labelled
+        items lead its answer, unless the follow-up turns to another ("vs the normal cracking one?"); "" otherwise."""
+        if not focus or not turn.focus.context or self.followups.looks_elsewhere(turn.text):
+            return ""
+        return turn.focus.context
+
     def _compose_sentences(
         self, text: str, query_vector: np.ndarray, tokens: tuple[set[str], set[str]], search: SearchResult, focus: str | None,
         keep: Callable[[Sentence], bool] | None = None, sides: tuple[Scored, ...] = (),
-        signals: tuple[dict[str, float], dict[str, float]] | None = None,
+        signals: tuple[dict[str, float], dict[str, float]] | None = None, earlier: str = "",
     ) -> Composition | None:
         """The composer over the top passages (and those the learned layers are sure of), ``keep``'s sentences only;
-        ``sides`` (``_sides``) open it; ``signals`` (``_signals``) when the caller has read them already."""
+        ``sides`` (``_sides``) open it; ``signals`` (``_signals``) when the caller has read them already. A labelled
+        item of the guide named in the message, or in the ``earlier`` message a follow-up leans on ("she uses the
+        gonstead technique" before "what does she do with that one?"), leads (``answering.labels``)."""
         examples, heads = signals if signals is not None else self._signals(query_vector)
         composable = self._composable(search)
         chunk_ids = composable + self._answered_by_example(examples, composable, focus, heads)
@@ -347,9 +360,11 @@ class PassageFinder:
         choice = self.question_rules.choice_type(text, self._also_called)
         if choice:
             wanted.append(choice)
+        # "swedish or deep tissue?" names two items, one perhaps by a label too common to count: a choice favours neither
+        named = frozenset() if choice else self.labels.named_in(f"{earlier} {text}")
         return compose(
             query_vector, tokens, sentences, vectors, ranks, self.retriever.chunks_by_id, self.tuning, wanted, self.retriever.bm25.idf,
-            self.priors, examples, heads, self.facts, sides,
+            self.priors, examples, heads, self.facts, sides, named,
         )
 
     def compose_within(self, turn: Turn, treatment: str, keep: Callable[[Sentence], bool]) -> Composition | None:
@@ -376,7 +391,7 @@ class PassageFinder:
 
     def _compose_kept(self, turn: Turn, search: SearchResult, focus: str | None, keep: Callable[[Sentence], bool]) -> Composition | None:
         query_vector, tokens = self._read_again(turn, search)
-        composition = self._compose_sentences(turn.text, query_vector, tokens, search, focus, keep)
+        composition = self._compose_sentences(turn.text, query_vector, tokens, search, focus, keep, earlier=self._named_earlier(turn, focus))
         return self._cited_once(
             self._with_cells(turn.text, query_vector, tokens, search, composition, self.question_rules.sides(turn.text, self._named_in_table))
         )

@@ -64,9 +64,11 @@ class FollowUpResolver:
         joins: re.Pattern[str] | None = None,
         how_often: re.Pattern[str] | None = None,
         failed: re.Pattern[str] | None = None,
+        elsewhere: re.Pattern[str] | None = None,
     ):
         self._pattern = pattern
         self._failed = failed
+        self._elsewhere = elsewhere
         self._how_often = how_often
         self._joins = joins
         self._tried = tried
@@ -103,6 +105,7 @@ class FollowUpResolver:
             joins,
             compile_patterns(data.how_often) if data.how_often else None,
             compile_patterns(data.failed) if data.failed else None,
+            compile_patterns(data.elsewhere) if data.elsewhere else None,
         )
 
     def _named(self, text: str) -> tuple[str, ...]:
@@ -127,6 +130,12 @@ class FollowUpResolver:
         """"What if it still doesn't get better?", "been on ibuprofen 3 days, what next?": the treatment failed, so the
         answer adds the next step beyond it (``answering.compose.then_step_past``), not only more of the same."""
         return bool(self._failed and self._failed.search(plain(message))) or self._tried_and_past(message)
+
+    def looks_elsewhere(self, message: str) -> bool:
+        """"vs the normal cracking one?", "what else?", "or massage?": the follow-up turns from the item the earlier
+        message named, so that item's label (``answering.labels``) does not lead its answer."""
+        prepared = plain(message)
+        return any(p is not None and p.search(prepared) for p in (self._elsewhere, self._beyond, self._joins))
 
     def asks_how_often(self, message: str) -> bool:
         """"How often would I have to go?": searched over the whole guide, where the closing plan says how often."""

@@ -611,6 +611,7 @@ class FollowUpData:
     tried: tuple[str, ...] = ()  # says the treatment it names was tried: with a `beyond` cue, asks past it
     how_often: tuple[str, ...] = ()  # asks how often: searched over the whole guide (frequencies sit in the closing plan too)
     failed: tuple[str, ...] = ()  # says the treatment failed: asks past it, and the answer adds another treatment's step
+    elsewhere: tuple[str, ...] = ()  # turns from the item the earlier message named to another ("vs the normal one?")
 
 
 @cache
@@ -629,9 +630,11 @@ def read_followup(language: str = DEFAULT_LANGUAGE, path: Path | None = None) ->
     _check_patterns(table, "how_often", how_often, whole_words=False)
     failed = tuple(table.strings("failed", default=[], nonempty=False))
     _check_patterns(table, "failed", failed, whole_words=False)
+    elsewhere = tuple(table.strings("elsewhere", default=[], nonempty=False))
+    _check_patterns(table, "elsewhere", elsewhere, whole_words=False)
     table.done()
     root.done()
-    return FollowUpData(doc.path, patterns, beyond, bare_max_words, tried, how_often, failed)
+    return FollowUpData(doc.path, patterns, beyond, bare_max_words, tried, how_often, failed, elsewhere)
 
 
 # -- data/<lang>/red_flags.toml ----------------------------------------------------------------------

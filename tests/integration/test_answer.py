@@ -237,6 +237,24 @@ def test_a_follow_up_is_searched_toward_what_the_earlier_message_said_of_the_tre
     assert answer.parts[0].markdown.startswith(opening), answer.text
 
 
+@pytest.mark.parametrize(
+    ("earlier", "question", "opening"),
+    [
+        ("my chiropractor said she uses the gonstead technique", "what does she actually do with that one", "**Gonstead Technique:**"),
+        ("my chiropractor wants to use the activator method on me", "how does that work exactly?", "**Activator Method:**"),
+        ("what's the activator method", "vs the normal cracking one?", "**Diversified Technique:**"),
+        ("whats the activator method my chiro mentioned", "ok and whats the normal one they do if its not that", "**Diversified Technique:**"),
+    ],
+)
+def test_an_item_the_conversation_names_by_its_label_leads_unless_the_follow_up_turns_from_it(assistant, earlier, question, opening):
+    """The guide's label ("Gonstead Technique") named in the earlier message leads the follow-up about it
+    (``answering.labels``), even where the search would rank a neighbouring technique first; "vs the normal one"
+    turns from it (``FollowUpResolver.looks_elsewhere``)."""
+    answer = assistant.answer(question, [{"role": "user", "content": earlier}])
+    assert_grounded(answer)
+    assert answer.parts[0].markdown.startswith(opening), answer.text
+
+
 def test_a_treatment_that_failed_is_followed_by_the_next_step_beyond_it(assistant):
     """Three weeks of heat that did not work: heat's own passages, then the best sentence found outside them (the
     closing plan's "Seek a Professional Diagnosis"), never the same treatment alone (``then_step_past``)."""
