@@ -258,7 +258,8 @@ class PassageFinder:
                 composition = table_then_prose(composition, prose, self.tuning)
         else:
             signals = self._signals(query_vector)
-            pair = self.question_rules.sides(text, self._named_in_table)  # "chiro or physio?": read once, used twice
+            # "chiro or physio?", or "is that better than advil?" after "is ice good?": read once, used twice
+            pair = self.question_rules.sides(text, self._named_in_table, self._named_before(turn))
             composition = self._compose_sentences(text, query_vector, tokens, search, focus, signals=signals, earlier=earlier)
             sides = self._sides(text, pair, query_vector, tokens, composition, signals) if composition is not None and not focus else ()
             if sides:
@@ -322,6 +323,14 @@ class PassageFinder:
                 return ()
             found.append(best)
         return tuple(found)
+
+    def _named_before(self, turn: Turn) -> list[str]:
+        """The treatments with a table row that the patient's previous message named, in order; none for a question
+        that asks why ("why is that gentler than the tablets?" asks how the gel works, not which to choose)."""
+        earlier = user_turns(turn.history)
+        if not earlier or any(t.name == "mechanism" for t in self.question_rules.wanted_types(turn.text)):
+            return []
+        return self._named_in_table(earlier[0])
 
     def _table_rows(self) -> set[str]:
         """The treatments with a row of the comparison table (one row per treatment)."""

@@ -22,6 +22,7 @@ POLARITY_MEMO_LIMIT = 1 << 16
 _SENTENCES = re.compile(r"[^.!?]+[.!?]*")
 _SENTENCE_END = re.compile(r"[.!?]")
 SIDE_WORDS = 6  # how far before and after "or" / "than" a side of a choice is looked for
+_POINTS_BACK = re.compile(r"\b(that|this|it|its|these|those|they|them)\b")  # "is that better than advil?"
 
 
 @dataclass(frozen=True)
@@ -166,13 +167,16 @@ class QuestionRules:
         both = "".join(rf"(?=.*\b(?:{'|'.join(map(re.escape, sorted(side)))})\b)" for side in (a, b))
         return AnswerType("choice", m.re, re.compile("^" + both, re.DOTALL))
 
-    def sides(self, question: str, named_in: Callable[[str], Sequence[str]]) -> tuple[str, str] | None:
+    def sides(self, question: str, named_in: Callable[[str], Sequence[str]], earlier: Sequence[str] = ()) -> tuple[str, str] | None:
         """"chiro or physio?", "is heat better than ibuprofen for this?": the two treatments a choice is between.
 
         ``named_in`` gives the treatments a piece of text names, in order. The last one named in the few
         words before a joining word (``[choice] joins``) and the first one named in the few words after it
         are the sides; None when either names none, or both name the same one ("heat or ice?" is a choice
-        inside one treatment, which its own passages answer).
+        inside one treatment, which its own passages answer; "ibuprofen tablets or the gel?" too, though "tablets"
+        also names the muscle relaxants). Words before the join that name none but point
+        back ("is that better than advil?") stand for the last of ``earlier``, the treatments the patient's
+        previous message named ("is ice good?").
         """
         if self.choice_joins is None:
             return None
@@ -181,6 +185,10 @@ class QuestionRules:
             before = _SENTENCE_END.split(prepared[: join.start()])[-1].split()[-SIDE_WORDS:]
             after = _SENTENCE_END.split(prepared[join.end() :].removeprefix("."))[0].split()[:SIDE_WORDS]  # "vs." ends no sentence
             left, right = named_in(" ".join(before)), named_in(" ".join(after))
+            if not left and earlier and _POINTS_BACK.search(" ".join(before)):
+                left = earlier
+            if right and len(near := named_in(" ".join(before[-2:]))) > 1 and right[0] in near:
+                return None  # "ibuprofen tablets or the gel?": "tablets" names both medicine sections, the gel one of them
             if left and right and left[-1] != right[0]:
                 return left[-1], right[0]
         return None

@@ -255,6 +255,22 @@ def test_an_item_the_conversation_names_by_its_label_leads_unless_the_follow_up_
     assert answer.parts[0].markdown.startswith(opening), answer.text
 
 
+@pytest.mark.parametrize(
+    ("earlier", "question"),
+    [
+        ("", "is a heating pad just as good as taking anti inflammatory pills?"),
+        ("for a spasm that just happened, is ice good?", "is that better than just taking an advil?"),
+    ],
+)
+def test_a_choice_said_as_good_as_or_pointing_back_sets_both_rows_side_by_side(assistant, earlier, question):
+    """"as good as" joins a choice like "or" and "than"; "that" stands for what the previous message named: the
+    two treatments' table cells open the answer, heat's and the anti-inflammatories' (``QuestionRules.sides``)."""
+    answer = assistant.answer(question, [{"role": "user", "content": earlier}] if earlier else [])
+    assert answer.kind == "answer" and answer.citations, answer.text
+    opening = answer.parts[0].markdown.split("\n\n")[0]
+    assert "**Heat and Cold Therapy**" in opening and "**Nonsteroidal Anti-Inflammatory Drugs (NSAIDs)**" in opening, answer.text
+
+
 def test_a_treatment_that_failed_is_followed_by_the_next_step_beyond_it(assistant):
     """Three weeks of heat that did not work: heat's own passages, then the best sentence found outside them (the
     closing plan's "Seek a Professional Diagnosis"), never the same treatment alone (``then_step_past``)."""

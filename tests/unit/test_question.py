@@ -97,6 +97,7 @@ def _named_in(text: str) -> list[str]:
         ("is ice better than ibuprofen on the first day", ("heat-cold", "nsaids")),
         ("massage vs. chiro", ("massage", "chiropractic")),
         ("physio compared to massage for a desk job?", ("physical-therapy", "massage")),
+        ("is heat just as good as taking ibuprofen?", ("heat-cold", "nsaids")),
         ("heat or ice?", None),  # a choice inside one treatment
         ("how long should I ice it?", None),  # no choice
         ("physio is going well. or should I add something?", None),  # a side stops at the end of its sentence
@@ -105,6 +106,24 @@ def _named_in(text: str) -> list[str]:
 )
 def test_the_sides_of_a_choice_are_read_around_the_word_that_joins_them(rules, question, sides):
     assert rules.sides(question, _named_in) == sides
+
+
+def test_a_word_naming_two_sections_beside_a_specific_one_is_no_choice_between_them(rules):
+    """"tablets" names both medicine sections; "ibuprofen tablets or the gel?" is a choice inside the NSAIDs."""
+    words = {"ibuprofen": ["nsaids"], "tablets": ["nsaids", "muscle-relaxants"], "gel": ["nsaids"], "massage": ["massage"]}
+
+    def named_in(text: str) -> list[str]:
+        return [t for w in text.split() for t in words.get(w.strip("?,."), [])]
+
+    assert rules.sides("ibuprofen tablets or the gel?", named_in) is None
+    assert rules.sides("tablets or a massage?", named_in) == ("muscle-relaxants", "massage")
+
+
+def test_words_that_point_back_stand_for_what_the_previous_message_named(rules):
+    """"is that better than just taking ibuprofen?" after "is ice good?": ice against ibuprofen."""
+    assert rules.sides("is that better than just taking ibuprofen?", _named_in, ["heat-cold"]) == ("heat-cold", "nsaids")
+    assert rules.sides("is that better than just taking ibuprofen?", _named_in) is None
+    assert rules.sides("better than ibuprofen?", _named_in, ["heat-cold"]) is None  # nothing points back
 
 
 @pytest.mark.parametrize(
