@@ -5,14 +5,15 @@ the answer: "Mehtocarbamol how many hrs apart" was declined as off-topic. Each
 word of a message that is not a name is compared with the single-word names and
 brands of ``data/medicines.toml``: one edit away for names of up to eight
 letters, two for longer ones (a swap of two neighbouring letters counts as one
-edit), or any number of vowels away ("xeralto" → "xarelto": a vowel heard, not
-seen, is the commonest slip in a drug's name). Everyday English words are never
-changed, so "alive" never becomes "aleve": ``data/medicines_everyday_words.txt``
-lists the common words (by ``wordfreq``'s frequency list) that are that close
-to a name. ``python -m rules.spelling build`` rewrites it after the names
-change, and ``make test`` checks it is current; the server reads only the list.
-Lookups use deletion neighbourhoods (the SymSpell idea): a few dictionary
-lookups per long word, not a comparison with every name.
+edit), or any number of vowels or spellings of one sound away ("xeralto" →
+"xarelto", "plavicks" → "plavix": a name heard, not seen, is spelt as it
+sounds). Everyday English words are never changed, so "alive" never becomes
+"aleve": ``data/medicines_everyday_words.txt`` lists the common words (by
+``wordfreq``'s frequency list) that are that close to a name. ``python -m
+rules.spelling build`` rewrites it after the names change, and ``make test``
+checks it is current; the server reads only the list. Lookups use deletion
+neighbourhoods (the SymSpell idea): a few dictionary lookups per long word, not
+a comparison with every name.
 
 Read by the medicine vocabulary (which medicine a message names), the medicine
 risks ("on elliquis") and the lay-word expansion (what retrieval searches for);
@@ -33,11 +34,19 @@ EVERYDAY_ZIPF = 3.0  # wordfreq's scale: 3 is about once per million words ("asp
 EVERYDAY_CANDIDATES = 100_000  # wordfreq's most frequent English words read when building the list
 _WORD = re.compile(r"[^\W\d_]+")
 _VOWELS = re.compile(r"[aeiou]")
+# Spellings of one sound ("plavicks" is "plavix", "zanaflecks" is "zanaflex"): written as one before comparing.
+_SOUNDS = (("ph", "f"), ("ck", "k"), ("x", "ks"), ("q", "k"), ("z", "s"))
+_SOFT_C = re.compile(r"c(?=[eiy])")
+_DOUBLED = re.compile(r"(.)\1+")
 
 
-def _vowels_blanked(word: str) -> str:
-    """``word`` with every vowel as ``*``: two words alike but for their vowels ("xeralto", "xarelto") read the same."""
-    return _VOWELS.sub("*", word)
+def _heard(word: str) -> str:
+    """``word`` as it sounds, every vowel as ``*``: two names alike but for their vowels ("xeralto", "xarelto") or for
+    how a sound is spelt ("plavicks", "plavix") read the same."""
+    for written, sound in _SOUNDS:
+        word = word.replace(written, sound)
+    word = _SOFT_C.sub("s", word).replace("c", "k")
+    return _VOWELS.sub("*", _DOUBLED.sub(r"\1", word))
 
 
 def _deletions(word: str, most: int) -> set[str]:
@@ -102,9 +111,9 @@ class NameSpelling:
         for name in self.names:
             for variant in _deletions(name, _allowed(name)):
                 self._by_deletion.setdefault(variant, set()).add(name)
-        self._by_consonants: dict[str, set[str]] = {}
+        self._by_sound: dict[str, set[str]] = {}
         for name in self.names:
-            self._by_consonants.setdefault(_vowels_blanked(name), set()).add(name)
+            self._by_sound.setdefault(_heard(name), set()).add(name)
         self._longest = max((len(n) for n in self.names), default=0)
         self.name_of = functools.lru_cache(maxsize=8192)(self._name_of)
 
@@ -115,8 +124,8 @@ class NameSpelling:
         candidates = {n for variant in _deletions(word, 2) for n in self._by_deletion.get(variant, ())}
         close = sorted((edit_distance(word, n), n) for n in candidates)
         close = [(d, n) for d, n in close if d <= _allowed(n)]
-        if not close:  # alike but for the vowels, however many: one name, or no guess
-            close = [(0, n) for n in sorted(self._by_consonants.get(_vowels_blanked(word), ()))]
+        if not close:  # alike but for the vowels or how a sound is spelt: one name, or no guess
+            close = [(0, n) for n in sorted(self._by_sound.get(_heard(word), ()))]
         if not close or (len(close) > 1 and close[0][0] == close[1][0]):
             return None  # nothing close, or two names equally close: no guess
         return close[0][1]

@@ -183,6 +183,22 @@ def test_a_misspelt_blood_thinner_or_a_bottle_most_evenings_withholds_the_dose()
     assert "heavy-drinking" in [r.risk for r in risks.assess("I get through a bottle of wine most evenings. What's the ibuprofen dose?")]
 
 
+@pytest.mark.parametrize(
+    ("texts", "risk"),
+    [
+        (["rub voltaren on the pooch's back?? how often"], "animal"),
+        (["She's been twitching along her back. How much ibuprofen is safe for her?", "a question about Luna, she's our ragdoll"], "animal"),
+        (["on my bus pass now so everything creaks. 600mg ibuprofen every 6 hours ok?"], "age-65-plus"),
+        (["I have a few drinks after every shift (most nights tbh). How many aleve a day?"], "heavy-drinking"),
+        (["right so how many ibuprofen can i take in a day", "been on plavicks since last year fyi"], "anticoagulant"),
+    ],
+)
+def test_risks_said_in_everyday_words_possessives_breeds_and_spelt_as_heard(texts, risk):
+    """A pet's possessive ("the pooch's back") or its breed, a pensioner's bus pass, drinks after every shift, and a
+    blood thinner spelt as it sounds ("plavicks"), said in the message or earlier (medication_dev28)."""
+    assert risk in [r.risk for r in MedicationRisks.load().assess_texts(texts)]
+
+
 def test_a_child_who_swallowed_tablets_gets_poison_help_first(client):
     body = ask(client, "my 5 year old got into my handbag and swallowed two of my aleve, he seems fine")
     assert body["triage"] == "emergency" and "1-800-222-1222" in body["parts"][0]["markdown"], prompts(body)

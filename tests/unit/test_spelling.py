@@ -22,10 +22,12 @@ def test_everyday_words_and_short_words_stay_as_written(text):
     assert medicine_spelling().correct(text) == text
 
 
-def test_a_name_with_other_vowels_reads_as_the_name():
-    """"xeralto" is two letters off "xarelto", more than a seven-letter name allows, but only its vowels differ."""
+def test_a_name_with_other_vowels_or_spelt_as_it_sounds_reads_as_the_name():
+    """"xeralto" is two letters off "xarelto", more than a seven-letter name allows, but only its vowels differ;
+    "plavicks" is three off "plavix", but sounds the same."""
     assert medicine_spelling().correct("im on xeralto") == "im on xarelto"
     assert medicine_spelling().correct("elliquis and warfrin") == "eliquis and warfarin"
+    assert medicine_spelling().correct("been on plavicks since last year") == "been on plavix since last year"  # x said "ks"
     spelling = NameSpelling(["bandor", "bendir"], is_everyday=lambda word: False)
     assert spelling.correct("bondur") == "bondur"  # two names alike but for their vowels: no guess
 
