@@ -258,8 +258,7 @@ class PassageFinder:
                 composition = table_then_prose(composition, prose, self.tuning)
         else:
             signals = self._signals(query_vector)
-            # "chiro or physio?", or "is that better than advil?" after "is ice good?": read once, used twice
-            pair = self.question_rules.sides(text, self._named_in_table, self._named_before(turn))
+            pair = self._choice(turn)  # read once, used twice
             composition = self._compose_sentences(text, query_vector, tokens, search, focus, signals=signals, earlier=earlier)
             sides = self._sides(text, pair, query_vector, tokens, composition, signals) if composition is not None and not focus else ()
             if sides:
@@ -323,6 +322,11 @@ class PassageFinder:
                 return ()
             found.append(best)
         return tuple(found)
+
+    def _choice(self, turn: Turn) -> tuple[str, str] | None:
+        """The two treatments the message chooses between: "chiro or physio?", or "is that better than advil?" after
+        "is ice good?" (``QuestionRules.sides``), the same whether the answer is composed or composed again."""
+        return self.question_rules.sides(turn.text, self._named_in_table, self._named_before(turn))
 
     def _named_before(self, turn: Turn) -> list[str]:
         """The treatments with a table row that the patient's previous message named, in order; none for a question
@@ -402,7 +406,7 @@ class PassageFinder:
         query_vector, tokens = self._read_again(turn, search)
         composition = self._compose_sentences(turn.text, query_vector, tokens, search, focus, keep, earlier=self._named_earlier(turn, focus))
         return self._cited_once(
-            self._with_cells(turn.text, query_vector, tokens, search, composition, self.question_rules.sides(turn.text, self._named_in_table))
+            self._with_cells(turn.text, query_vector, tokens, search, composition, self._choice(turn))
         )
 
     def _cited_once(self, composition: Composition | None) -> Composition | None:

@@ -108,11 +108,10 @@ class NameSpelling:
         self.names = frozenset(n.lower() for n in names if n.isalpha() and len(n) >= MIN_LETTERS)
         self._is_everyday = is_everyday
         self._by_deletion: dict[str, set[str]] = {}
+        self._by_sound: dict[str, set[str]] = {}
         for name in self.names:
             for variant in _deletions(name, _allowed(name)):
                 self._by_deletion.setdefault(variant, set()).add(name)
-        self._by_sound: dict[str, set[str]] = {}
-        for name in self.names:
             self._by_sound.setdefault(_heard(name), set()).add(name)
         self._longest = max((len(n) for n in self.names), default=0)
         self.name_of = functools.lru_cache(maxsize=8192)(self._name_of)
