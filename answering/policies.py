@@ -207,7 +207,7 @@ class MedicationStep:
         # passing is read only where it decides something (most messages name no medicine at all), and once.
         background: bool | None = None
         asks_limit = said_limit = self.scope.asks_label_limit(text)
-        if not asks_limit and not amounts_in(text) and self._learned_limit(text):
+        if not asks_limit and not amounts_in(text) and not self._about_another_treatment(turn) and self._learned_limit(text):
             background = self._medicine_is_background(text)
             asks_limit = not background
         if not (asks_dose or asks_limit) and self.finder.question_rules.polarity(text).get("medication"):
@@ -294,6 +294,18 @@ class MedicationStep:
         composition = turn.found.composition
         if composition is not None and amounts_in(composition.markdown):
             turn.found.composition = self.finder.recompose(turn, lambda s: not amounts_in(s.text)) or composition
+
+    def _about_another_treatment(self, turn: Turn) -> bool:
+        """Whether the conversation is about a treatment other than medicines and names no medicine: the learned head
+        reads only the message's wording, and "massage helps a bit" → "what else could i add if its not enough" asks
+        past a massage, not past a packet (answers_dev23 led with "Follow the packet"). "how many can I give him? he's
+        only 5" names nothing and stays the head's to read."""
+        covered = self.scope.medication_treatments
+        others = ({turn.focus.treatment} | set(turn.expansion.treatments)) - covered - {None, self.finder.retriever.vocabulary.combination}
+        if not others:
+            return False
+        return not any(self.scope.is_about_medication(message, set()) or any(True for _ in self.medicines.find(message))
+                       for message in (turn.text, *turn.earlier))
 
     def _learned_limit(self, text: str) -> bool:
         """The learned head's reading of the message's query vector (triage embedded it: no new model call)."""

@@ -551,3 +551,13 @@ def test_a_question_with_no_back_word_but_like_the_example_questions_is_answered
     least ``min_example_in_scope``): in a back-spasm chat, it is about the back."""
     answer = assistant.answer(question, [])
     assert answer.kind == "answer" and answer.citations and not answer.out_of_scope, [p.prompt for p in answer.parts]
+
+
+def test_a_treatment_that_is_not_enough_is_not_read_as_a_packet_limit(assistant):
+    """The learned label-limit head reads the wording alone: after "massage helps a bit", "what else could i add if its
+    not enough" asks past the massage, so no "follow the packet" leads (answers_dev23)."""
+    answer = assistant.answer("what else could i add if its not enough", [
+        {"role": "user", "content": "i think my spasms are stress related, my job is insane"},
+        {"role": "user", "content": "massage helps a bit"},
+    ])
+    assert "label_limit" not in [p.prompt for p in answer.parts], answer.text

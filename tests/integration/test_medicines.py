@@ -237,6 +237,7 @@ def test_a_risk_the_phrasings_miss_is_read_by_the_learned_layer(client):
         "mother of two, 41, no longer pregnant or nursing. what's the usual nurofen dose?",  # one denial over "X or nursing"
         "blood pressure normal, kidneys fine, not on anything. nurofen dose for my back?",  # said without a verb
         "had my liver tested at a check-up and they're normal. how much ibuprofen?",
+        "My liver tests came back totally normal at my physical last week. Can you tell me the Aleve dosage?",  # medication_dev29
     ],
 )
 def test_a_denied_risk_still_gets_the_guides_dose(client, message):

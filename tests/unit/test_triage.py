@@ -269,6 +269,8 @@ def test_an_absence_undone_by_what_follows_is_not_recorded():
     [
         ("i took ibuprofen but my back still hurts", "overdose-sedation"),  # one medicine taken the usual way
         ("had some advil this morning", "overdose-sedation"),
+        ("took my advil at 8", "overdose-sedation"),  # the usual one or two of an anti-inflammatory, and when
+        ("I took 2 advil this morning.", "overdose-sedation"),
         ("took a muscle relaxant, what else can I do?", "overdose-sedation"),
         ("soma and a sleeping pill tonight ok? back is killing me", "overdose-sedation"),  # asked before taking them
         ("havent taken anything yet, how much aleve for a spasm?", "overdose-sedation"),  # nothing taken
@@ -294,6 +296,8 @@ def test_everyday_messages_the_learned_layer_misread_say_the_sign_is_absent(mess
     [
         ("Took my celebrex twice this morning. Is that dangerous? feel fine", "overdose-sedation"),  # a repeat
         ("took ibuprofen and now my face has blown up like a balloon", "overdose-sedation"),  # a reaction
+        ("I took 2 flexeril this morning", "overdose-sedation"),  # two of a muscle relaxant is not the usual one
+        ("took 2 advil at 8 and now im really drowsy", "overdose-sedation"),  # a symptom after the usual amount
         ("took flexeril and a few beers, what else can I do", "overdose-sedation"),  # something else sedating
         ("took nothing yet but I feel really drowsy and confused", "overdose-sedation"),  # a symptom said
         ("can i take flexeril? ive had 4 pints and feel really woozy", "overdose-sedation"),
