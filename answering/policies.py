@@ -516,13 +516,23 @@ class NotInGuideStep:
         (but "My doctor mentioned injections. How do those work?" still asks about injections);
         "I'm doing yoga too, but how long should I ice?" asks about ice."""
         prepared = Text.prepare(text)
-        asked = asked_about_the_guide(text, self.finder)
+        asked = asked_about_the_guide(text, self.finder) or self._asked_what_to_do(text)
         if self._asks_a_dose_of_the_guide(text if asked is None else asked):
             return None
         for pattern, nearest in self._subjects():
             for m in pattern.finditer(prepared.plain):
                 if asked is None or m.group(0) in asked:
                     return prepared.as_written(*m.span()), nearest
+        return None
+
+    def _asked_what_to_do(self, text: str) -> str | None:
+        """The questions of a longer message when they ask what to do about the back and point back at nothing
+        before them: "Desk job and this office chair is killing me. What should I do today?" asks about the back (the
+        chair is the story), "My doctor mentioned injections. How do those work?" asks about the injections."""
+        asked, parts = self.finder.question_rules.asked_clauses(text)
+        joined = " ".join(asked)
+        if asked and len(asked) < parts and self.scope.asks_care(joined) and not self.finder.followups.leans_on_context(joined):
+            return joined
         return None
 
     def _asks_a_dose_of_the_guide(self, text: str) -> bool:

@@ -561,3 +561,18 @@ def test_a_treatment_that_is_not_enough_is_not_read_as_a_packet_limit(assistant)
         {"role": "user", "content": "massage helps a bit"},
     ])
     assert "label_limit" not in [p.prompt for p in answer.parts], answer.text
+
+
+def test_a_subject_said_before_asking_what_to_do_is_the_patients_story(assistant):
+    """"... this office chair is killing me. What should I do today?" asks what to do about the back (answers_dev23 had
+    it declined as "the guide doesn't cover office chair"); "What should I do with it?" points back at the subject."""
+    answer = assistant.answer("Back spasm at work. I have a desk job and this office chair is killing me. What should I do today?", [])
+    assert answer.kind == "answer" and not answer.out_of_scope, answer.text
+    assert_grounded(answer)
+    pointing = assistant.answer("My physio suggested a foam roller. What should I do with it?", [])
+    assert pointing.parts[0].prompt == "not_in_guide", pointing.text
+
+
+def test_a_price_asked_of_a_named_treatment_sends_the_patient_to_the_clinic_first(assistant):
+    answer = assistant.answer("how much is a massage at your clinic, like the actual price", [])
+    assert answer.parts[0].prompt == "clinic_arrange", answer.text
