@@ -27,7 +27,7 @@ from answering.compose import (
     compose,
     one_citation_per_section,
     score_sentences,
-    then_step_past,
+    step_past_first,
 )
 from answering.conversation import last_reply, user_turns
 from answering.exemplars import ExemplarBank, embed_in_batches
@@ -207,7 +207,7 @@ class PassageFinder:
             search = self._search_beside_title(turn, focus.treatment, depth)
             composition = self._compose(turn, search)
             if composition is not None and composition.kind == "answer" and self.followups.says_it_failed(turn.text):
-                composition = self._cited_once(then_step_past(composition, self._step_past(turn, search, focus.treatment)))
+                composition = self._cited_once(step_past_first(composition, self._step_past(turn, search, focus.treatment)))
             return _timed(turn, Found(search, composition, focus.treatment))
         if focus.context and not focus.treatment:  # "and if it keeps coming back?" after a reply across treatments
             search = self.retriever.search(f"{focus.context} {turn.text}", depth, turn.mode)
@@ -224,7 +224,10 @@ class PassageFinder:
     def _step_past(self, turn: Turn, search: SearchResult, treatment: str) -> Composition | None:
         """The answer from the passages found that are not ``treatment``'s: what comes after it."""
         query_vector, tokens = self._read_again(turn, search)
-        return self._compose_sentences(turn.text, query_vector, tokens, search, None, lambda s: s.treatment != treatment and not s.is_cell)
+        followups = self.followups
+        return self._compose_sentences(
+            turn.text, query_vector, tokens, search, None, lambda s: s.treatment != treatment and not s.is_cell and not followups.is_early(s.text)
+        )
 
     def _search_beside_title(self, turn: Turn, treatment: str, depth: int) -> SearchResult:
         """The whole guide searched with the message and the treatment's title: a follow-up that looks past the
@@ -239,7 +242,7 @@ class PassageFinder:
         if query_vector is None:  # BM25-only mode still needs a vector to choose sentences
             query_vector = self.retriever.query_vector(text, search.expansion, topic)
             search.query_vector = query_vector
-        tokens = (set(tokenize(text)), set(tokenize(f"{search.expansion.text} {topic}")))
+        tokens = (set(tokenize(self.followups.without_failure(text))), set(tokenize(f"{search.expansion.text} {topic}")))
         earlier = self._named_earlier(turn, focus)
         composition: Composition | None
         chunks = self.retriever.chunks_by_id
@@ -400,7 +403,7 @@ class PassageFinder:
     def _read_again(self, turn: Turn, search: SearchResult) -> tuple[np.ndarray, tuple[set[str], set[str]]]:
         """The query vector and words of a search already made, to compose from its passages a second time."""
         query_vector = search.query_vector if search.query_vector is not None else self.message_vector(turn.text)
-        return query_vector, (set(tokenize(turn.text)), set(tokenize(search.expansion.text)))
+        return query_vector, (set(tokenize(self.followups.without_failure(turn.text))), set(tokenize(search.expansion.text)))
 
     def _compose_kept(self, turn: Turn, search: SearchResult, focus: str | None, keep: Callable[[Sentence], bool]) -> Composition | None:
         query_vector, tokens = self._read_again(turn, search)

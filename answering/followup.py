@@ -65,8 +65,10 @@ class FollowUpResolver:
         how_often: re.Pattern[str] | None = None,
         failed: re.Pattern[str] | None = None,
         elsewhere: re.Pattern[str] | None = None,
+        early: re.Pattern[str] | None = None,
     ):
         self._pattern = pattern
+        self._early = early
         self._failed = failed
         self._elsewhere = elsewhere
         self._how_often = how_often
@@ -106,6 +108,7 @@ class FollowUpResolver:
             compile_patterns(data.how_often) if data.how_often else None,
             compile_patterns(data.failed) if data.failed else None,
             compile_patterns(data.elsewhere) if data.elsewhere else None,
+            compile_patterns(data.early) if data.early else None,
         )
 
     def _named(self, text: str) -> tuple[str, ...]:
@@ -128,8 +131,18 @@ class FollowUpResolver:
 
     def says_it_failed(self, message: str) -> bool:
         """"What if it still doesn't get better?", "been on ibuprofen 3 days, what next?": the treatment failed, so the
-        answer adds the next step beyond it (``answering.compose.then_step_past``), not only more of the same."""
+        answer adds the next step beyond it (``answering.compose.step_past_first``), not only more of the same."""
         return bool(self._failed and self._failed.search(plain(message))) or self._tried_and_past(message)
+
+    def is_early(self, sentence: str) -> bool:
+        """A guide sentence (with its bullet label) about the first hours of a spasm ("For acute, sudden spasms: ...",
+        "Initial Injury (First 48 Hours): ..."): what comes first is never the step past a treatment that failed."""
+        return bool(self._early and self._early.search(plain(sentence)))
+
+    def without_failure(self, message: str) -> str:
+        """The message without its words of failure: in "what if it doesn't work?" "work" says the treatment failed, so
+        the guide's "NSAIDs work by blocking ..." shares no word with the question (answers_dev23 led with it)."""
+        return self._failed.sub(" ", plain(message)) if self._failed else message
 
     def looks_elsewhere(self, message: str) -> bool:
         """"vs the normal cracking one?", "what else?", "or massage?": the follow-up turns from the item the earlier

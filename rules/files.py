@@ -612,6 +612,7 @@ class FollowUpData:
     how_often: tuple[str, ...] = ()  # asks how often: searched over the whole guide (frequencies sit in the closing plan too)
     failed: tuple[str, ...] = ()  # says the treatment failed: asks past it, and the answer adds another treatment's step
     elsewhere: tuple[str, ...] = ()  # turns from the item the earlier message named to another ("vs the normal one?")
+    early: tuple[str, ...] = ()  # a guide sentence's words for the first hours of a spasm: never the step past a failed treatment
 
 
 @cache
@@ -632,9 +633,11 @@ def read_followup(language: str = DEFAULT_LANGUAGE, path: Path | None = None) ->
     _check_patterns(table, "failed", failed, whole_words=False)
     elsewhere = tuple(table.strings("elsewhere", default=[], nonempty=False))
     _check_patterns(table, "elsewhere", elsewhere, whole_words=False)
+    early = tuple(table.strings("early", default=[], nonempty=False))
+    _check_patterns(table, "early", early, whole_words=False)
     table.done()
     root.done()
-    return FollowUpData(doc.path, patterns, beyond, bare_max_words, tried, how_often, failed, elsewhere)
+    return FollowUpData(doc.path, patterns, beyond, bare_max_words, tried, how_often, failed, elsewhere, early)
 
 
 # -- data/<lang>/red_flags.toml ----------------------------------------------------------------------
