@@ -66,9 +66,11 @@ class FollowUpResolver:
         failed: re.Pattern[str] | None = None,
         elsewhere: re.Pattern[str] | None = None,
         early: re.Pattern[str] | None = None,
+        clinic: str = "",
     ):
         self._pattern = pattern
         self._early = early
+        self._clinic = clinic
         self._failed = failed
         self._elsewhere = elsewhere
         self._how_often = how_often
@@ -100,15 +102,17 @@ class FollowUpResolver:
             words = read_answering(language).choice_joins
             joins = compile_patterns(words, whole_words=True) if words else None
         asks_past = (*data.beyond, *data.failed)  # saying it failed asks past it too
+        structure = read_structure()
         return cls(
             compile_patterns(data.patterns), vocabulary, lexical_treatment, compile_patterns(asks_past) if asks_past else None,
-            read_structure().overview.id, data.bare_max_words, scope.mentions_topic, compile_patterns(data.tried) if data.tried else None,
+            structure.overview.id, data.bare_max_words, scope.mentions_topic, compile_patterns(data.tried) if data.tried else None,
             lambda text: scope.asks_for_dose(text) or scope.asks_label_limit(text),
             joins,
             compile_patterns(data.how_often) if data.how_often else None,
             compile_patterns(data.failed) if data.failed else None,
             compile_patterns(data.elsewhere) if data.elsewhere else None,
             compile_patterns(data.early) if data.early else None,
+            structure.clinic.id if structure.clinic else "",
         )
 
     def _named(self, text: str) -> tuple[str, ...]:
@@ -174,7 +178,10 @@ class FollowUpResolver:
     def resolve(self, message: str, expansion: Expansion, earlier_user_messages: list[str], last_reply: str = "") -> Focus:
         """The treatment a context-dependent message is about (``earlier_user_messages`` newest first;
         ``last_reply``: the assistant's reply to the newest of them, "" if none came back)."""
-        own = [t for t in expansion.treatments if t != self._general]  # "why those ones?" names no treatment of its own
+        # "why those ones?" names no treatment of its own, nor does a word of the clinic's page: "how many appointments is
+        # that gonna be?" after "thinking about going to a chiropractor" is about the chiropractor (answers_dev23 had it
+        # open with the clinic's "we specialize in ..."); booking and prices are the clinic step's, before any answer
+        own = [t for t in expansion.treatments if t not in (self._general, self._clinic)]
         if own == [self._vocabulary.combination] and earlier_user_messages and self._asked_past(message):
             own = []  # "didn't really do much, what now?" after a massage: the next step past it, not the closing plan
         tried = set(expansion.named or own) - {self._general, self._vocabulary.combination}  # "the next step" names the plan
