@@ -304,8 +304,7 @@ class MedicationStep:
         others = ({turn.focus.treatment} | set(turn.expansion.treatments)) - covered - {None, self.finder.retriever.vocabulary.combination}
         if not others:
             return False
-        return not any(self.scope.is_about_medication(message, set()) or any(True for _ in self.medicines.find(message))
-                       for message in (turn.text, *turn.earlier))
+        return not any(self.scope.is_about_medication(message, set()) or self.medicines.find(message) for message in (turn.text, *turn.earlier))
 
     def _learned_limit(self, text: str) -> bool:
         """The learned head's reading of the message's query vector (triage embedded it: no new model call)."""
