@@ -618,3 +618,10 @@ def test_a_word_of_the_clinics_page_in_a_follow_up_keeps_the_earlier_treatment(a
     answer = assistant.answer("how many appointments is that gonna be?", [{"role": "user", "content": "thinking about going to a chiropractor for my spasms"}])
     assert_grounded(answer)
     assert "multiple sessions likely" in answer.parts[0].markdown.split("\n")[0], answer.text
+
+
+def test_when_the_clinic_sees_patients_is_asked_of_the_clinic_even_in_a_follow_up(assistant):
+    """"do you do appointments on weekends?" after "massage sounds good": the clinic's contact, as for opening hours (it had
+    been answered with the guide's "schedule an appointment with a healthcare professional")."""
+    answer = assistant.answer("do you do appointments on weekends?", [{"role": "user", "content": "massage sounds good"}])
+    assert answer.kind == "clinic" and "opening hours" in answer.parts[0].markdown, answer.text
