@@ -445,16 +445,19 @@ def read_rows(paths: Iterable[Path]) -> list[dict[str, Any]]:
             row = json.loads(line)
             if "question" in row and "message" not in row:  # a line of the answers' sets: its question and expected tier
                 row["message"], row["tier"], row["class"] = row["question"], row.get("expect_triage", "none"), f"answers-{row.get('intent', '')}"
-                # Its conversation as the patient's messages (triage reads no others), like every other set.
-                # (a set may give it as full turns or, like the blind sets, as the patient's messages alone).
-                turns = row.get("history", [])
-                row["history"] = [h if isinstance(h, str) else h["content"] for h in turns if isinstance(h, str) or h.get("role") == "user"]
             if "expect" in row and "tier" not in row:
                 row["tier"], row["class"] = _MEDICINE_TIERS.get(row["expect"], ("none", "medicine-question"))
             row["message"] = as_served(row["message"])
-            row["history"] = [as_served(h) if isinstance(h, str) else h for h in row.get("history", [])]
+            row["history"] = [as_served(h) for h in patient_messages(row.get("history", []))]
             rows.append(row)
     return rows
+
+
+def patient_messages(turns: Iterable[str | dict[str, str]]) -> list[str]:
+    """A conversation as the patient's messages (triage reads no others), whatever the set: some give it as full turns
+    (``{"role": "user", "content": …}``, the assistant's turns among them), the blind sets as the patient's messages
+    alone. Every kind of set may do either (medication_dev28 gives turns; the refit once stopped on it)."""
+    return [t if isinstance(t, str) else t["content"] for t in turns if isinstance(t, str) or t.get("role") == "user"]
 
 
 def as_served(text: str) -> str:

@@ -364,3 +364,12 @@ def test_training_rows_read_a_conversation_given_as_turns_or_as_the_patients_mes
         encoding="utf-8",
     )
     assert [row["history"] for row in read_rows([path])] == [["heat or ice?"], ["is flexeril ok?"]]
+
+
+def test_training_rows_read_a_medicine_sets_conversation_given_as_turns(tmp_path):
+    """A medicine set may give its conversation as full turns too (medication_dev28 does): the thresholds' refit reads
+    the patient's messages of it, not the turns (``make models`` stopped on it with "unhashable type: 'dict'")."""
+    path = tmp_path / "medication_dev.jsonl"
+    turns = [{"role": "user", "content": "I'm 68"}, {"role": "assistant", "content": "How can I help?"}, {"role": "user", "content": "back seized"}]
+    path.write_text(json.dumps({"message": "how much advil?", "history": turns, "expect": "dose_ok"}) + "\n", encoding="utf-8")
+    assert [row["history"] for row in read_rows([path])] == [["I'm 68", "back seized"]]
