@@ -176,8 +176,11 @@ class Context:
             # not "her back was always bad"; the next sentence may tell it ("My wife had cancer in 2021. She's now got back pain")
             now = self._their_symptoms(marker, end, True) and (self._happening_now(marker, end) or self._present_later(end, True))
             return Verdict(None, other_person=True) if now else Verdict(SetAside("other person", marker))
-        # "my wife got T-boned ..., now she's got back spasms": the event is past, its symptoms are not.
-        if self._happening_now(marker, end) or (self._their_symptoms(marker, end) and self._present_later(end) and not self._long_past(marker)):
+        # "my wife got T-boned ..., now she's got back spasms": the event is past, its symptoms are not; the next sentence
+        # may tell them ("My mum slipped down the stone steps. She's home, but she can't stand up straight").
+        if self._happening_now(marker, end) or (
+            (self._their_symptoms(marker, end) and self._present_later(end) or self._symptoms_next(end)) and not self._long_past(marker)
+        ):
             return Verdict(None, other_person=True)
         # "this afternoon he wet the bed and didn't realise": told in the past tense, but hours ago is now.
         if tier is Tier.EMERGENCY and self._recent(marker) and not self._long_past(marker):
@@ -224,6 +227,16 @@ class Context:
         if following is not None:
             words += " " + self.plain[following : self._until_i(following, self._sentence_end(following))]
         return words
+
+    def _symptoms_next(self, mention_end: int) -> bool:
+        """Whether the sentence after the mention's opens on the other person and tells of their symptoms now ("My mum
+        slipped down the stone steps. She's home, but she can't stand up straight"), not of how they are since ("He's 30
+        now and walks fine")."""
+        following = self._next_opening_on_them(self._sentence_end(mention_end))
+        if following is None:
+            return False
+        words = self.plain[following : self._until_i(following, self._sentence_end(following))]
+        return self.rules.their_symptoms.search(words) is not None and self._tells_of_now(words)
 
     def _their_symptoms(self, marker: int, mention_end: int, next_sentence: bool = False) -> bool:
         """Whether the sentence that speaks of another person (and with ``next_sentence``, the next one when it
