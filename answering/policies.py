@@ -207,7 +207,9 @@ class MedicationStep:
         # passing is read only where it decides something (most messages name no medicine at all), and once.
         background: bool | None = None
         asks_limit = said_limit = self.scope.asks_label_limit(text)
-        if not asks_limit and not amounts_in(text) and not self._about_another_treatment(turn) and self._learned_limit(text):
+        if asks_limit and not asks_dose and self._limit_of_something_else(turn):
+            asks_limit = False  # "spasm is easing. how do i get back to normal stuff, all at once?": the pace, not a packet
+        elif not asks_limit and not amounts_in(text) and not self._about_another_treatment(turn) and self._learned_limit(text):
             background = self._medicine_is_background(text)
             asks_limit = not background
         if not (asks_dose or asks_limit) and self.finder.question_rules.polarity(text).get("medication"):
@@ -303,6 +305,17 @@ class MedicationStep:
         covered = self.scope.medication_treatments
         others = ({turn.focus.treatment} | set(turn.expansion.treatments)) - covered - {None, self.finder.retriever.vocabulary.combination}
         if not others:
+            return False
+        return not any(self.scope.is_about_medication(message, set()) or self.medicines.find(message) for message in (turn.text, *turn.earlier))
+
+    def _limit_of_something_else(self, turn: Turn) -> bool:
+        """Limit words ("all at once", "the most") where nothing medicinal is in view: no message of the conversation
+        names a medicine or speaks of one, and the passages found are of other treatments. "spasm is easing up. how do
+        i get back to normal stuff, all at once?" asks the pace of getting back to normal (answers_dev21 had led it
+        with "Follow the packet")."""
+        composition = turn.found.composition
+        quoted = set(composition.treatments) if composition is not None else set()
+        if not quoted or quoted & self.scope.medication_treatments:
             return False
         return not any(self.scope.is_about_medication(message, set()) or self.medicines.find(message) for message in (turn.text, *turn.earlier))
 

@@ -191,6 +191,16 @@ def test_a_misspelt_blood_thinner_or_a_bottle_most_evenings_withholds_the_dose()
         (["on my bus pass now so everything creaks. 600mg ibuprofen every 6 hours ok?"], "age-65-plus"),
         (["I have a few drinks after every shift (most nights tbh). How many aleve a day?"], "heavy-drinking"),
         (["right so how many ibuprofen can i take in a day", "been on plavicks since last year fyi"], "anticoagulant"),
+        # told by the care, the device or the life around it (medication_dev31, a hard set written blind)
+        (["I check my own INR with the CoaguChek, how much advil is ok?"], "anticoagulant"),
+        (["the 20 week anomaly scan went fine! how much naproxen for my back?"], "pregnancy"),
+        (["up all night cluster feeding and my back is in bits, what's the ibuprofen dose?"], "breastfeeding"),
+        (["I take sevelamer with meals. How many nurofen?"], "kidney"),
+        (["they banded my varices in the spring. ibuprofen dose?"], "liver"),
+        (["had a CABG a few years ago, how much advil for back spasms?"], "heart"),
+        (["Once threw up what looked like coffee grounds. Aleve dose for my back?"], "stomach-ulcer-bleeding"),
+        (["Our golden wedding anniversary is next week. How much ibuprofen can I take?"], "age-65-plus"),
+        (["I get through a handle of whiskey every few days. Ibuprofen dose?"], "heavy-drinking"),
     ],
 )
 def test_risks_said_in_everyday_words_possessives_breeds_and_spelt_as_heard(texts, risk):
@@ -373,7 +383,16 @@ def test_most_and_too_much_that_are_not_amounts_do_not_lead_with_the_label_text(
     assert "label_limit" not in prompts(ask(client, message))
 
 
-@pytest.mark.parametrize("message", ["is 3 advil too many?", "can I take too much naproxen?", "what's the most ibuprofen I can take in a day?"])
+def test_limit_words_where_nothing_medicinal_is_in_view_do_not_lead_with_the_label_text(client):
+    """"all at once" about getting back to normal is the pace of rest, not a packet (answers_dev21 led it with
+    "Follow the packet")."""
+    body = ask(client, "spasm is easing up. how do i get back to normal stuff, all at once?")
+    assert "label_limit" not in prompts(body) and body["citations"], prompts(body)
+
+
+@pytest.mark.parametrize(
+    "message", ["is 3 advil too many?", "can I take too much naproxen?", "what's the most ibuprofen I can take in a day?", "got my aleve here. could I take three right now?"]
+)
 def test_amounts_still_lead_with_the_label_text(client, message):
     assert prompts(ask(client, message))[0] == "label_limit"
 
