@@ -23,6 +23,7 @@ from answering.scope import amounts_in
 from contracts import Chunk, Citation, Sentence
 from index.text import bullet_label, tokenize
 
+MECHANISM = "mechanism"  # the answer type (data/<lang>/answering.toml) of "why …?", "how does it work?"
 CITATION_MARKER = re.compile(r"\[(\d+)\]")  # "[2]" after a claim: its citation's number
 _CLAIM_END = re.compile(r"(?<=\])\s+")  # between two cited claims
 # A sentence that leans on the one before it reads badly as an opening line.
@@ -174,7 +175,9 @@ def _opening(scored: list[Scored], firsts: dict[int, Scored], tuning: ComposerTu
             return (s.score + first.score) / 2
         if not _ANAPHORIC_OPENING.match(_body(s.sentence.text)):
             return s.score
-        labelled = s.sentence.block_kind == "bullet" and bool(bullet_label(s.sentence.text))
+        # under a bullet's label, its own or borrowed from a first sentence that only leads in ("For recurring or
+        # chronic spasms: The pattern becomes more complex. This is where you might integrate weekly physical therapy …")
+        labelled = s.sentence.block_kind == "bullet" and (bool(bullet_label(s.sentence.text)) or (first is not None and _is_lead_in(first, tuning)))
         return s.score - (tuning.labelled_opening_penalty if labelled else tuning.opening_penalty)
 
     candidates = [
@@ -400,20 +403,28 @@ def needs_opener(item: Scored, first: Scored, tuning: ComposerTuning) -> bool:
 
 
 def with_bullet_context(
-    chosen: list[Scored], firsts: dict[int, Scored], tuning: ComposerTuning
+    chosen: list[Scored], firsts: dict[int, Scored], tuning: ComposerTuning, explains: AnswerType | None = None
 ) -> tuple[list[Scored], dict[str, Sentence]]:
     """Put a bullet's first sentence before a later sentence of the same bullet that needs it
     (``needs_opener``); a sentence that does not gets the bullet's label instead. Returns the
-    sentences and, by sentence id, the bullet first sentence whose label each borrows."""
+    sentences and, by sentence id, the bullet first sentence whose label each borrows.
+
+    An opening that gives the explanation asked for (``explains``: "why does ice help?") leads under its bullet's
+    label even when it leans on the bullet's first sentence: "**Initial Injury (First 48 Hours):** This constricts
+    blood vessels, numbs nerve endings, and reduces swelling.", not the instruction before it that nobody asked for."""
     result: list[Scored] = []
     labels: dict[str, Sentence] = {}
     emitted: set[int] = set()  # shown, or left out because a later sentence of its item stands alone under its label
-    for item in chosen:
+    for index, item in enumerate(chosen):
         if id(item.sentence) in emitted:
             continue
         first = firsts.get(item.sentence.block)
         if first is not None and first is not item and id(first.sentence) not in emitted:
-            if needs_opener(item, first, tuning):
+            explained = (
+                index == 0 and explains is not None and bool(_ANAPHORIC_OPENING.match(_body(item.sentence.text)))
+                and explains.met_by(_body(item.sentence.text))
+            )
+            if needs_opener(item, first, tuning) and not explained:
                 result.append(first)
             else:
                 labels[item.sentence.id] = first.sentence
@@ -558,7 +569,8 @@ def compose(
     chosen = select(scored, firsts, tuning)
     if not chosen:
         return None
-    chosen, labels = with_bullet_context(chosen, firsts, tuning)
+    explains = next((t for t in wanted if t.name == MECHANISM), None)
+    chosen, labels = with_bullet_context(chosen, firsts, tuning, explains)
     # Context lines push out the weakest supporting sentence; a list's introduction and its one item go together,
     # counted as one. Trimming the item alone, or the introduction with it counted as two, or never the pair: each
     # lost 1 to 3 key facts on the 18 answers dev sets; this loses none, and shows no introduction without an item.

@@ -625,3 +625,43 @@ def test_when_the_clinic_sees_patients_is_asked_of_the_clinic_even_in_a_follow_u
     been answered with the guide's "schedule an appointment with a healthcare professional")."""
     answer = assistant.answer("do you do appointments on weekends?", [{"role": "user", "content": "massage sounds good"}])
     assert answer.kind == "clinic" and "opening hours" in answer.parts[0].markdown, answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "opening"),
+    [
+        ("why does ice help a back spasm", "**Initial Injury (First 48 Hours):** This constricts blood vessels"),
+        ("why would switching between hot and cold work better than one?", '**Contrast Therapy:** This contrast can create a "pumping" action'),
+    ],
+)
+def test_the_explanation_asked_for_opens_under_its_bullets_label(assistant, question, opening):
+    """"why does ice help?" opens with the sentence that explains, under its bullet's label, not with the instruction
+    before it that it leans on (blind pairwise judge on the answers dev sets: the new opening better for 25 of 36
+    changed lines, worse for 4)."""
+    answer = assistant.answer(question, [])
+    assert_grounded(answer)
+    assert answer.parts[0].markdown.startswith(opening), answer.text
+
+
+def test_a_bullet_sentence_after_a_lead_in_opens_under_the_label(assistant):
+    """"should I add massage on top of PT?": the closing plan's "This is where you might integrate weekly physical therapy
+    ..., bi-weekly massage ..." reads under its label "For recurring or chronic spasms", so it pays the labelled
+    opening's smaller penalty and leads."""
+    answer = assistant.answer("should I add massage on top of PT or is that overkill", [])
+    assert_grounded(answer)
+    assert "integrate weekly physical therapy" in answer.parts[0].markdown.split("[")[0], answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "first_line"),
+    [
+        ("PT or massage long term? I can only swing paying for one of them", "From **Physical Therapy and Stretching**, the guide expects long-term"),
+        ("are massages for back spasms gonna bleed my bank account if i need them regularly", "The guide rates the resource requirements of **Massage Therapy**"),
+    ],
+)
+def test_what_lasts_and_what_it_costs_in_everyday_words_open_with_their_cells(assistant, question, first_line):
+    """answers_dev24: "long term" asks what each achieves (it had read both rows' costs), "bleed my bank account" asks
+    what massage costs (it had opened with massage's benefits)."""
+    answer = assistant.answer(question, [])
+    assert_grounded(answer)
+    assert first_line in answer.parts[0].markdown.split("\n")[0], answer.text
