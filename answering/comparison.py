@@ -101,6 +101,16 @@ def _with_cells_saying(chosen: list[Scored], ranking: Ranking, cells: Sequence[S
     return [cell for item in chosen for cell in (item, *_row_cells_saying(item, ranking.says, cells, vectors, ranking.column.lower()))]
 
 
+def _saying_first(sides: Sequence[Scored], says: re.Pattern[str] | None, cells: Sequence[Sentence]) -> list[Scored]:
+    """A choice's sides, those whose row says outright what was asked first ("rest or ice/heat, which gives faster
+    relief?": heat and cold's "Immediate relief" before rest's "Natural, accessible"): the side that answers leads,
+    the question's order otherwise."""
+    if says is None:
+        return list(sides)
+    saying = {c.treatment for c in cells if says.search(c.text.lower())}
+    return sorted(sides, key=lambda s: s.sentence.treatment not in saying)
+
+
 def _with_polarity(question_rules: QuestionRules, asked: dict[str, bool], scored: list[Scored]) -> list[Scored]:
     """Raise cells that agree with what the question asks to have (or not have); lower those that contradict it."""
     if not asked:
@@ -189,7 +199,8 @@ def compose_comparison(
                         shared += _next_choice_column(
                             query_vector, query_tokens, cells, vectors, tuning, shared, question_rules.choice_columns, heads
                         )
-                    chosen = shared or chosen
+                    column_ask = question_rules.column_ask(question)
+                    chosen = _saying_first(shared, column_ask.says if column_ask else None, cells) if shared else chosen
     if not chosen:
         return None
     lines, citations = cite(chosen, chunks, cell_reading=question_rules.cell_reading)
@@ -326,6 +337,7 @@ def with_table_row(
     sides = [best for t, best, _ in found if t in compared and t in close]
     led = tuning.choice_cells_first and len(sides) >= 2
     if led:  # "physio or massage for a long-term fix?": the two cells lead
+        sides = _saying_first(sides, says, cells)
         if not columns:  # a choice that asked of no column: a second choice column beside the first
             sides = [*sides, *_next_choice_column(query_vector, query_tokens, cells, vectors, tuning, sides, choice_columns, heads)]
         composition = _led_by_cells(composition, sides, chunks, cell_reading)

@@ -214,12 +214,23 @@ class PassageFinder:
             return _timed(turn, Found(search, self._compose(turn, search), None))
         known = self._known_vector_within(turn, focus.treatment, focus.context) if focus.treatment else self._known_vector(turn.text)
         search = self.retriever.search(turn.text, depth, turn.mode, query_vector=known, within=focus.treatment, expansion=turn.expansion)
-        composition = self._compose(turn, search, focus.treatment)
+        composition = self._past_the_first_days(turn, search, self._compose(turn, search, focus.treatment), focus.treatment)
         if focus.treatment and composition is None:  # the follow-up guess found nothing: search everything
             search = self.retriever.search(turn.text, depth, turn.mode, query_vector=self._known_vector(turn.text), expansion=turn.expansion)
             composition = self._compose(turn, search)
             focus = Focus(None, "nothing found within the earlier topic")
         return _timed(turn, Found(search, composition, focus.treatment))
+
+    def _past_the_first_days(
+        self, turn: Turn, search: SearchResult, composition: Composition | None, focus: str | None
+    ) -> Composition | None:
+        """An answer that would open with the advice for a spasm's first hours, when the patient says those are behind
+        them ("the bad spasm was 4 days ago, now its just stiff"), composed again without it; else as it was."""
+        opening = composition.opening if composition is not None else None
+        followups = self.followups
+        if opening is None or not followups.is_early(opening.text) or not followups.is_past_early(turn.text):
+            return composition
+        return self._compose_kept(turn, search, focus, lambda s: not followups.is_early(s.text)) or composition
 
     def _step_past(self, turn: Turn, search: SearchResult, treatment: str) -> Composition | None:
         """The answer from the passages found that are not ``treatment``'s: what comes after it."""

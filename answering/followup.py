@@ -67,9 +67,11 @@ class FollowUpResolver:
         elsewhere: re.Pattern[str] | None = None,
         early: re.Pattern[str] | None = None,
         clinic: str = "",
+        past_early: re.Pattern[str] | None = None,
     ):
         self._pattern = pattern
         self._early = early
+        self._past_early = past_early
         self._clinic = clinic
         self._failed = failed
         self._elsewhere = elsewhere
@@ -113,6 +115,7 @@ class FollowUpResolver:
             compile_patterns(data.elsewhere) if data.elsewhere else None,
             compile_patterns(data.early) if data.early else None,
             structure.clinic.id if structure.clinic else "",
+            compile_patterns(data.past_early) if data.past_early else None,
         )
 
     def _named(self, text: str) -> tuple[str, ...]:
@@ -142,6 +145,11 @@ class FollowUpResolver:
         """A guide sentence (with its bullet label) about the first hours of a spasm ("For acute, sudden spasms: ...",
         "Initial Injury (First 48 Hours): ..."): what comes first is never the step past a treatment that failed."""
         return bool(self._early and self._early.search(plain(sentence)))
+
+    def is_past_early(self, message: str) -> bool:
+        """"the really bad spasm was 4 days ago, now its just stiff and achy": the first hours are behind the patient, so
+        the advice for them ("For acute, sudden spasms: ... immediate rest, targeted cold therapy") does not open."""
+        return bool(self._past_early and self._past_early.search(plain(message)))
 
     def without_failure(self, message: str) -> str:
         """The message without its words of failure: in "what if it doesn't work?" "work" says the treatment failed, so

@@ -613,6 +613,7 @@ class FollowUpData:
     failed: tuple[str, ...] = ()  # says the treatment failed: asks past it, and the answer adds another treatment's step
     elsewhere: tuple[str, ...] = ()  # turns from the item the earlier message named to another ("vs the normal one?")
     early: tuple[str, ...] = ()  # a guide sentence's words for the first hours of a spasm: never the step past a failed treatment
+    past_early: tuple[str, ...] = ()  # the patient says the first days are behind them: the `early` advice does not open
 
 
 @cache
@@ -635,9 +636,11 @@ def read_followup(language: str = DEFAULT_LANGUAGE, path: Path | None = None) ->
     _check_patterns(table, "elsewhere", elsewhere, whole_words=False)
     early = tuple(table.strings("early", default=[], nonempty=False))
     _check_patterns(table, "early", early, whole_words=False)
+    past_early = tuple(table.strings("past_early", default=[], nonempty=False))
+    _check_patterns(table, "past_early", past_early, whole_words=False)
     table.done()
     root.done()
-    return FollowUpData(doc.path, patterns, beyond, bare_max_words, tried, how_often, failed, elsewhere, early)
+    return FollowUpData(doc.path, patterns, beyond, bare_max_words, tried, how_often, failed, elsewhere, early, past_early)
 
 
 # -- data/<lang>/red_flags.toml ----------------------------------------------------------------------

@@ -665,3 +665,21 @@ def test_what_lasts_and_what_it_costs_in_everyday_words_open_with_their_cells(as
     answer = assistant.answer(question, [])
     assert_grounded(answer)
     assert first_line in answer.parts[0].markdown.split("\n")[0], answer.text
+
+
+def test_advice_for_the_first_hours_does_not_open_when_the_patient_is_past_them(assistant):
+    """"the really bad spasm was 4 days ago, now its just stiff": not "For acute, sudden spasms: ... immediate rest,
+    targeted cold therapy" (a fresh judge of answers_dev22 scored that opening 2; ``past_early`` in followup.toml)."""
+    answer = assistant.answer("ok the really bad spasm was 4 days ago, now its just stiff and achy all the time. what should i be doing at this point", [])
+    assert_grounded(answer)
+    opening = answer.parts[0].markdown
+    assert not opening.startswith(("**For acute, sudden spasms:**", "**Initial Injury")), answer.text
+    assert "heat" in opening.split("[")[0].lower(), answer.text
+
+
+def test_a_choice_asking_which_is_faster_opens_with_the_side_whose_row_says_so(assistant):
+    """"rest or ice/heat, which one gives faster relief?": heat and cold's "immediate relief" leads, not the question's
+    order (``says`` of the column entry; answering.comparison._saying_first)."""
+    answer = assistant.answer("rest or ice/heat, which one gives faster relief?", [])
+    assert_grounded(answer)
+    assert "**Heat and Cold Therapy** as immediate relief" in answer.parts[0].markdown.split("\n")[0], answer.text
