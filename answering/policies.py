@@ -306,7 +306,7 @@ class MedicationStep:
         others = ({turn.focus.treatment} | set(turn.expansion.treatments)) - covered - {None, self.finder.retriever.vocabulary.combination}
         if not others:
             return False
-        return not any(self.scope.is_about_medication(message, set()) or self.medicines.find(message) for message in (turn.text, *turn.earlier))
+        return self._no_medicine_in_view(turn)
 
     def _limit_of_something_else(self, turn: Turn) -> bool:
         """Limit words ("all at once", "the most") where nothing medicinal is in view: no message of the conversation
@@ -317,6 +317,10 @@ class MedicationStep:
         quoted = set(composition.treatments) if composition is not None else set()
         if not quoted or quoted & self.scope.medication_treatments:
             return False
+        return self._no_medicine_in_view(turn)
+
+    def _no_medicine_in_view(self, turn: Turn) -> bool:
+        """No message of the conversation names a medicine or speaks of one (pills, a dose)."""
         return not any(self.scope.is_about_medication(message, set()) or self.medicines.find(message) for message in (turn.text, *turn.earlier))
 
     def _learned_limit(self, text: str) -> bool:
