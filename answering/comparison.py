@@ -193,13 +193,13 @@ def compose_comparison(
                 chosen = chosen[: tuning.cross_max_rows]
                 compared = [s.sentence.treatment for s in chosen if s.sentence.treatment in named]
                 if len(compared) >= 2:  # both sides from the same column
-                    asked_columns = question_rules.asked_columns(question)
+                    column_ask = question_rules.column_ask(question)
+                    asked_columns = column_ask.columns if column_ask else frozenset()
                     shared = _shared_column(scored, compared, asked_columns or question_rules.choice_columns)
                     if shared and not asked_columns:  # a choice that asked of no column: a second choice column beside it
                         shared += _next_choice_column(
                             query_vector, query_tokens, cells, vectors, tuning, shared, question_rules.choice_columns, heads
                         )
-                    column_ask = question_rules.column_ask(question)
                     chosen = _saying_first(shared, column_ask.says if column_ask else None, cells) if shared else chosen
     if not chosen:
         return None

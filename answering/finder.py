@@ -20,6 +20,7 @@ import numpy as np
 
 from answering.comparison import compose_comparison, table_then_prose, with_table_row
 from answering.compose import (
+    MECHANISM,
     ComposerTuning,
     Composition,
     Scored,
@@ -346,7 +347,7 @@ class PassageFinder:
         """The treatments with a table row that the patient's previous message named, in order; none for a question
         that asks why ("why is that gentler than the tablets?" asks how the gel works, not which to choose)."""
         earlier = user_turns(turn.history)
-        if not earlier or any(t.name == "mechanism" for t in self.question_rules.wanted_types(turn.text)):
+        if not earlier or any(t.name == MECHANISM for t in self.question_rules.wanted_types(turn.text)):
             return []
         return self._named_in_table(earlier[0])
 
