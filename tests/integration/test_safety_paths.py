@@ -116,3 +116,13 @@ def test_a_learned_vote_for_a_sign_the_patient_says_is_absent_does_not_count(ass
     assert str(calm.triage) == "none", calm.signs
     undone = assistant.answer("I thought I was peeing fine but actually I haven't been since yesterday morning and I don't even feel like I need to")
     assert str(undone.triage) == "emergency", undone.signs
+
+
+def test_a_plain_what_next_after_a_treatment_that_does_little_is_not_a_crisis(assistant):
+    """answers_dev24: "it's not doing much honestly. what would the next thing be?" after ten days of a muscle relaxant
+    was read by the learned layer alone as a crisis; said with a darker word, it still is one."""
+    history = [{"role": "user", "content": "my doctor put me on cyclobenzaprine 10 days ago for back spasms"}]
+    plain = assistant.answer("it's not doing much honestly. what would the next thing be?", history)
+    assert str(plain.triage) == "none", plain.signs
+    dark = assistant.answer("it's not doing much honestly. what would the next thing be? I can't keep going like this", history)
+    assert str(dark.triage) == "crisis", dark.signs
