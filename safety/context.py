@@ -223,20 +223,22 @@ class Context:
         themselves after the mention (``_until_i``), and with ``next_sentence`` the next one when it opens on them."""
         end = self._sentence_end(start)
         words = self.plain[start : self._until_i(mention_end, end)]
-        following = self._next_opening_on_them(end) if next_sentence else None
-        if following is not None:
-            words += " " + self.plain[following : self._until_i(following, self._sentence_end(following))]
+        if next_sentence and (following := self._said_next(end)):
+            words += " " + following
         return words
+
+    def _said_next(self, sentence_end: int) -> str:
+        """The sentence after ``sentence_end`` when it opens on the other person ("She's home, but ..."), up to where the
+        patient speaks of themselves; "" when it does not open on them."""
+        following = self._next_opening_on_them(sentence_end)
+        return "" if following is None else self.plain[following : self._until_i(following, self._sentence_end(following))]
 
     def _symptoms_next(self, mention_end: int) -> bool:
         """Whether the sentence after the mention's opens on the other person and tells of their symptoms now ("My mum
         slipped down the stone steps. She's home, but she can't stand up straight"), not of how they are since ("He's 30
         now and walks fine")."""
-        following = self._next_opening_on_them(self._sentence_end(mention_end))
-        if following is None:
-            return False
-        words = self.plain[following : self._until_i(following, self._sentence_end(following))]
-        return self.rules.their_symptoms.search(words) is not None and self._tells_of_now(words)
+        words = self._said_next(self._sentence_end(mention_end))
+        return bool(words) and self.rules.their_symptoms.search(words) is not None and self._tells_of_now(words)
 
     def _their_symptoms(self, marker: int, mention_end: int, next_sentence: bool = False) -> bool:
         """Whether the sentence that speaks of another person (and with ``next_sentence``, the next one when it
