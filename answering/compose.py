@@ -19,6 +19,7 @@ import numpy as np
 
 from answering.cell_reading import CellReading
 from answering.question import AnswerType
+from answering.roles import RoleRules
 from answering.scope import amounts_in
 from contracts import Chunk, Citation, Sentence
 from index.text import bullet_label, tokenize
@@ -26,12 +27,17 @@ from index.text import bullet_label, tokenize
 MECHANISM = "mechanism"  # the answer type (data/<lang>/answering.toml) of "why …?", "how does it work?"
 CITATION_MARKER = re.compile(r"\[(\d+)\]")  # "[2]" after a claim: its citation's number
 _CLAIM_END = re.compile(r"(?<=\])\s+")  # between two cited claims
-# A sentence that leans on the one before it reads badly as an opening line.
-_ANAPHORIC_OPENING = re.compile(
-    r"^(this|these|that|those|it|its|they|their|such|by (following|breaking|calming|providing|integrating)|instead(?! of)|conversely|"
-    r"in (these|this|such) (cases?|situations?))\b",
-    re.I,
-)
+
+
+@functools.cache
+def _roles() -> RoleRules:
+    """The words of an opening that leans on the sentence before it (``[roles]`` in answering.toml), read once."""
+    return RoleRules.load()
+
+
+def _points_back(text: str) -> bool:
+    """A sentence that leans on the one before it ("This …", "They …", "Conversely, …") reads badly as an opening line."""
+    return _roles().opens_by_pointing_back(text)
 
 
 @dataclass(frozen=True)
@@ -173,7 +179,7 @@ def _opening(scored: list[Scored], firsts: dict[int, Scored], tuning: ComposerTu
         first = firsts.get(s.sentence.block)
         if first is not None and needs_opener(s, first, tuning):
             return (s.score + first.score) / 2
-        if not _ANAPHORIC_OPENING.match(_body(s.sentence.text)):
+        if not _points_back(_body(s.sentence.text)):
             return s.score
         # under a bullet's label, its own or borrowed from a first sentence that only leads in ("For recurring or
         # chronic spasms: The pattern becomes more complex. This is where you might integrate weekly physical therapy …")
@@ -200,7 +206,7 @@ def best_standalone(scored: list[Scored], tuning: ComposerTuning) -> Scored | No
             item.prior < tuning.generic_cut
             or _is_list_intro(item.sentence)
             or _is_lead_in(item, tuning)
-            or _ANAPHORIC_OPENING.match(_body(item.sentence.text))
+            or _points_back(_body(item.sentence.text))
             or (first is not None and needs_opener(item, first, tuning))
         ):
             continue
@@ -294,7 +300,7 @@ def _close_list_intro(item: Scored, scored: list[Scored], tuning: ComposerTuning
         intro is None
         or not _is_list_intro(intro.sentence)
         or intro.score < item.score - tuning.list_intro_gap
-        or _ANAPHORIC_OPENING.match(_body(intro.sentence.text))
+        or _points_back(_body(intro.sentence.text))
     ):
         return None
     return intro
@@ -384,7 +390,7 @@ def _adds_a_fact(candidate: Scored, best: Scored, tuning: ComposerTuning) -> boo
         candidate.facts >= tuning.concrete_facts
         and not amounts_in(candidate.sentence.text)  # a dose is shown where it is asked for (the medication policies), never as an extra
         and candidate.sentence.treatment == best.sentence.treatment
-        and not _ANAPHORIC_OPENING.match(_body(candidate.sentence.text))
+        and not _points_back(_body(candidate.sentence.text))
     )
 
 
@@ -399,7 +405,7 @@ def needs_opener(item: Scored, first: Scored, tuning: ComposerTuning) -> bool:
     """
     if first is item or item.sentence.block_kind != "bullet" or _is_lead_in(first, tuning):
         return False
-    return bool(_ANAPHORIC_OPENING.match(item.sentence.text.strip())) or first.score >= item.score - tuning.opener_gap
+    return _points_back(item.sentence.text.strip()) or first.score >= item.score - tuning.opener_gap
 
 
 def with_bullet_context(
@@ -421,7 +427,7 @@ def with_bullet_context(
         first = firsts.get(item.sentence.block)
         if first is not None and first is not item and id(first.sentence) not in emitted:
             explained = (
-                index == 0 and explains is not None and bool(_ANAPHORIC_OPENING.match(_body(item.sentence.text)))
+                index == 0 and explains is not None and _points_back(_body(item.sentence.text))
                 and explains.met_by(_body(item.sentence.text))
             )
             if needs_opener(item, first, tuning) and not explained:
@@ -478,10 +484,7 @@ def cite(
 def _leans_back(text: str) -> bool:
     """An opening that points back at what came before it ("They are …", "This not only …"), not an "it" that points
     at nothing ("It is crucial to adhere …", "It's important to …")."""
-    return bool(_ANAPHORIC_OPENING.match(text)) and not _EMPTY_IT.match(text)
-
-
-_EMPTY_IT = re.compile(r"^it(?:'s| is| was) (?:\w+ )?(?:important|crucial|essential|vital|best|wise|advisable|helpful|useful|common|normal|key|worth|possible|safe|better)\b", re.I)
+    return _roles().leans_on_the_one_before(text)
 
 
 def _lead_in_title(chunk: Chunk) -> str:

@@ -41,11 +41,25 @@ class RoleRules:
 
     concrete: tuple[re.Pattern[str], ...]
     generic: re.Pattern[str]
+    leans_back: re.Pattern[str] | None = None  # "They are …", "This not only …": points back at the sentence before
+    empty_it: re.Pattern[str] | None = None  # "It is crucial to …": an "it" that points at nothing
 
     @classmethod
     def load(cls, language: str = DEFAULT_LANGUAGE) -> RoleRules:
         roles = read_answering(language).roles
-        return cls(tuple(compile_patterns([p]) for p in roles.concrete), compile_patterns(roles.generic))
+        return cls(
+            tuple(compile_patterns([p]) for p in roles.concrete), compile_patterns(roles.generic),
+            compile_patterns(roles.leans_back) if roles.leans_back else None,
+            compile_patterns(roles.empty_it) if roles.empty_it else None,
+        )  # fmt: skip
+
+    def opens_by_pointing_back(self, text: str) -> bool:
+        """Whether the sentence opens with a word that points back ("This …", "They …", "It …", "Conversely, …")."""
+        return bool(self.leans_back and self.leans_back.match(plain(text).strip()))
+
+    def leans_on_the_one_before(self, text: str) -> bool:
+        """An opening that points back at what came before it, not an "it" that points at nothing ("It's important …")."""
+        return self.opens_by_pointing_back(text) and not (self.empty_it and self.empty_it.match(plain(text).strip()))
 
     def concreteness(self, text: str) -> float:
         """How many kinds of concrete content the sentence holds, minus its filler (about -2 to 4)."""

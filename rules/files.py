@@ -494,6 +494,8 @@ class RolesData:
 
     concrete: tuple[str, ...]  # each pattern that matches adds one
     generic: tuple[str, ...]  # each match takes one away
+    leans_back: tuple[str, ...] = ()  # an opening that points back at the sentence before it ("They are ...")
+    empty_it: tuple[str, ...] = ()  # ... unless its "it" points at nothing ("It is crucial to ...")
 
 
 @cache
@@ -592,9 +594,12 @@ def _roles(root: Table) -> RolesData:
     if "roles" not in root.data:
         return RolesData((), ())
     table = root.table("roles")
-    roles = RolesData(tuple(table.strings("concrete")), tuple(table.strings("generic")))
-    _check_patterns(table, "concrete", roles.concrete, whole_words=False)
-    _check_patterns(table, "generic", roles.generic, whole_words=False)
+    roles = RolesData(
+        tuple(table.strings("concrete")), tuple(table.strings("generic")),
+        tuple(table.strings("leans_back", ())), tuple(table.strings("empty_it", ())),
+    )
+    for key in ("concrete", "generic", "leans_back", "empty_it"):
+        _check_patterns(table, key, getattr(roles, key), whole_words=False)
     table.done()
     return roles
 
