@@ -342,6 +342,13 @@ def test_children_said_in_passing_do_not_withhold_the_patients_own_dose(client, 
     assert shows_dose(body), prompts(body)
 
 
+def test_a_child_named_as_why_the_patient_cannot_be_drowsy_is_not_who_the_medicine_is_for(client):
+    """answers_dev25: "not the drowsy ones, i have a toddler" got the child's caution in place of the stronger NSAIDs."""
+    body = ask(client, "is there anything stronger the doctor can give than ibuprofen? not the drowsy ones, i have a toddler")
+    assert "risk_child" not in prompts(body), prompts(body)
+    assert "meloxicam or celecoxib" in body["answer"], body["answer"][:300]
+
+
 def test_the_nearest_passage_to_a_question_the_guide_does_not_answer_holds_no_dose(client):
     """"how many can I give him? he's only 5" names no medicine: the guide-silent reply may offer its closest passage, never a dose."""
     body = ask(client, "how many can I give him? he's only 5")
