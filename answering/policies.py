@@ -356,7 +356,15 @@ class MedicationStep:
                 if treatment := next((m.treatment for m in earlier_named if m.treatment), None):
                     turn.lean_on(Focus(treatment, f"medicine named earlier: {earlier[:60]!r}"))
                 return list(earlier_named)
-        return self.medicines.of_treatments(covered) if about_medicines else []
+        if not about_medicines:
+            return []
+        if (asks_dose or asks_limit) and not turn.earlier and not self.scope.mentions_topic(turn.text):
+            # "whats the max i can take in a day": no medicine, no conversation and no word of the subject, yet a medicine
+            # question; it is answered from the one section that gives amounts (the scope rules declined it as off-topic)
+            dosed = [t for t in sorted(covered) if any(amounts_in(s) for s in self.finder.treatment_sentences(t))]
+            if len(dosed) == 1:
+                turn.lean_on(Focus(dosed[0], "a dose or a limit asked, no medicine named"))
+        return self.medicines.of_treatments(covered)
 
     def _cautions(self, turn: Turn, risks: Sequence[RiskMatch], also: Sequence[Part] = ()) -> Reply | None:
         """Each risk's caution, first (then ``also``: "the guide doesn't cover Tylenol"); then what all of them allow

@@ -109,6 +109,14 @@ def test_a_maximum_leads_with_the_label_text_then_the_guides_sentence(client):
     assert "1800" not in body["answer"] and "2400" not in body["answer"]  # never a computed total
 
 
+def test_a_maximum_asked_with_no_medicine_named_is_answered_not_declined(client):
+    """"whats the max i can take in a day" names no medicine and no word of the subject: it led with the packet's
+    limit and its "Here is what the guide says:", then declined as off-topic."""
+    body = ask(client, "whats the max i can take in a day")
+    assert body["kind"] == "answer" and prompts(body)[0] == "label_limit", prompts(body)
+    assert shows_dose(body) and body["citations"], body["answer"][:300]
+
+
 def test_a_medicine_asked_about_instead_is_not_an_interaction(client):
     body = ask(client, "naproxen didn't do much, can I try prednisone instead?")
     assert "not_covered" in prompts(body) and "risk_interaction" not in prompts(body), prompts(body)
