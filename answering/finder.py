@@ -258,10 +258,16 @@ class PassageFinder:
         earlier = self._named_earlier(turn, focus)
         composition: Composition | None
         chunks = self.retriever.chunks_by_id
-        if self.question_rules.asks_comparison(text) and not self._within_one_treatment(text, search.expansion.treatments):
+        pair, earlier_choice = self._choice(turn)  # read once, used twice (its sides, or the table's rows they name)
+        if (
+            self.question_rules.asks_comparison(text)
+            and not self._within_one_treatment(text, search.expansion.treatments)
+            and not self._earlier_choice_within_one(turn)
+        ):
             cells, vectors = self.retriever.table_cells()
             # "physio vs chiro vs massage?" compares the three it names (the search reads them as the closing plan)
-            named = search.expansion.named or search.expansion.treatments
+            # and "which one costs less?" after "massage or chiro?" compares the two the previous message named
+            named = pair if earlier_choice and pair else (search.expansion.named or search.expansion.treatments)
             composition = compose_comparison(
                 text, query_vector, tokens, cells, vectors, chunks, self.question_rules, self.tuning,
                 self.question_rules.compares_only(text, named), named if self.question_rules.looks_past(text, named) else (),
@@ -273,7 +279,6 @@ class PassageFinder:
                 composition = table_then_prose(composition, prose, self.tuning)
         else:
             signals = self._signals(query_vector)
-            pair = self._choice(turn)  # read once, used twice
             composition = self._compose_sentences(text, query_vector, tokens, search, focus, signals=signals, earlier=earlier)
             sides = self._sides(text, pair, query_vector, tokens, composition, signals) if composition is not None and not focus else ()
             if sides:
@@ -338,10 +343,18 @@ class PassageFinder:
             found.append(best)
         return tuple(found)
 
-    def _choice(self, turn: Turn) -> tuple[str, str] | None:
-        """The two treatments the message chooses between: "chiro or physio?", or "is that better than advil?" after
-        "is ice good?" (``QuestionRules.sides``), the same whether the answer is composed or composed again."""
-        return self.question_rules.sides(turn.text, self._named_in_table, self._named_before(turn))
+    def _choice(self, turn: Turn) -> tuple[tuple[str, str] | None, bool]:
+        """The two treatments the message chooses between, and whether its previous message named them: "chiro or
+        physio?", "is that better than advil?" after "is ice good?" (``QuestionRules.sides``), or "which would you go
+        for if I have to drive to work?" after "a muscle relaxer or naproxen" (its words name no side of their own to
+        weigh; "work" is not one). The same whether the answer is composed or composed again."""
+        rules = self.question_rules
+        if (pair := rules.sides(turn.text, self._named_in_table, self._named_before(turn))) is not None:
+            return pair, False
+        if turn.earlier and rules.asks_which_of_earlier(turn.text):
+            earlier = rules.sides(turn.earlier[0], self._named_in_table)
+            return earlier, earlier is not None
+        return None, False
 
     def _named_before(self, turn: Turn) -> list[str]:
         """The treatments with a table row that the patient's previous message named, in order; none for a question
@@ -421,12 +434,21 @@ class PassageFinder:
         query_vector, tokens = self._read_again(turn, search)
         composition = self._compose_sentences(turn.text, query_vector, tokens, search, focus, keep, earlier=self._named_earlier(turn, focus))
         return self._cited_once(
-            self._with_cells(turn.text, query_vector, tokens, search, composition, self._choice(turn))
+            self._with_cells(turn.text, query_vector, tokens, search, composition, self._choice(turn)[0])
         )
 
     def _cited_once(self, composition: Composition | None) -> Composition | None:
         """``composition`` with one citation per section of the guide (``one_citation_per_section``)."""
         return one_citation_per_section(composition, self.source_texts) if composition is not None else None
+
+    def _earlier_choice_within_one(self, turn: Turn) -> bool:
+        """"which one first?" after "should I try heat or ice?": the previous message's choice lies inside one treatment,
+        which its own passages answer, not the table (it set heat's row beside massage's)."""
+        rules = self.question_rules
+        if not turn.earlier or not rules.asks_which_of_earlier(turn.text):
+            return False
+        earlier = turn.earlier[0]
+        return rules.offers_a_choice(earlier) and self._within_one_treatment(earlier, tuple(self._named_in_table(earlier)))
 
     def _within_one_treatment(self, text: str, named: tuple[str, ...]) -> bool:
         """"Heat or ice?", "which massage is best?": a choice inside one treatment, which its own passages answer

@@ -78,6 +78,7 @@ class QuestionRules:
     asked_without_mark: re.Pattern[str] | None = None  # "how much ibuprofen for me": asked, though no "?" ends it
     refers_back: re.Pattern[str] | None = None  # "while it's working": a question pointing back at what the message said
     choice_joins: re.Pattern[str] | None = None  # "or", "than": between the two sides of a choice
+    which_of_earlier: re.Pattern[str] | None = None  # "which would you go for?": the previous message's two sides
     columns: tuple[ColumnAsk, ...] = ()  # "which works better?": the comparison table's columns asked of
     choice_columns: frozenset[str] = frozenset()  # "massage or chiro?" asking of no column: read side by side in one of these
     cell_reading: CellReading = CellReading()  # the sentence a table cell reads as in an answer
@@ -113,6 +114,7 @@ class QuestionRules:
             asked_without_mark=compile_patterns(data.asked_without_mark) if data.asked_without_mark else None,
             refers_back=compile_patterns(data.refers_back) if data.refers_back else None,
             choice_joins=compile_patterns(data.choice_joins, whole_words=True) if data.choice_joins else None,
+            which_of_earlier=compile_patterns(data.which_of_earlier) if data.which_of_earlier else None,
             columns=tuple(
                 ColumnAsk(
                     compile_patterns(c.asks), frozenset(n.lower() for n in c.columns), compile_patterns(c.says) if c.says else None, c.leads,
@@ -166,6 +168,14 @@ class QuestionRules:
             return None
         both = "".join(rf"(?=.*\b(?:{'|'.join(map(re.escape, sorted(side)))})\b)" for side in (a, b))
         return AnswerType("choice", m.re, re.compile("^" + both, re.DOTALL))
+
+    def offers_a_choice(self, text: str) -> bool:
+        """"heat or ice", "massage or chiro": the message sets two things side by side (``[choice] asks``)."""
+        return bool(self.choice and self.choice.search(plain(text)))
+
+    def asks_which_of_earlier(self, question: str) -> bool:
+        """"Which would you go for?", naming no side: the choice is the one the previous message named."""
+        return bool(self.which_of_earlier and self.which_of_earlier.search(plain(question)))
 
     def sides(self, question: str, named_in: Callable[[str], Sequence[str]], earlier: Sequence[str] = ()) -> tuple[str, str] | None:
         """"chiro or physio?", "is heat better than ibuprofen for this?": the two treatments a choice is between.

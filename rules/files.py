@@ -482,6 +482,7 @@ class AnsweringData:
     asked_without_mark: tuple[str, ...] = ()  # "how much ibuprofen for me": a sentence asked without its question mark
     refers_back: tuple[str, ...] = ()  # "... should I do anything while it's working": a question pointing back at what was said
     choice_joins: tuple[str, ...] = ()  # "or", "than": the words between the two sides of a choice
+    which_of_earlier: tuple[str, ...] = ()  # "which would you go for?" after "X or Y": the earlier message's sides
     columns: tuple[ColumnEntry, ...] = ()  # "which works better?": the table's columns a question asks of
     choice_columns: tuple[str, ...] = ()  # "massage or chiro?" asking of no column: the columns the two sides are read in
     cell_reads: str = DEFAULT_CELL_READS  # how a table cell reads in an answer...
@@ -514,6 +515,8 @@ def read_answering(language: str = DEFAULT_LANGUAGE, path: Path | None = None) -
     _check_patterns(choice_table, "asks", [choice], whole_words=False)
     choice_joins = tuple(choice_table.strings("joins", default=[], nonempty=False))
     _check_patterns(choice_table, "joins", choice_joins, whole_words=True)
+    which_of_earlier = tuple(choice_table.strings("which_of_earlier", default=[], nonempty=False))
+    _check_patterns(choice_table, "which_of_earlier", which_of_earlier, whole_words=False)
     choice_table.done()
     comparison = root.table("comparison")
     asks = tuple(comparison.strings("asks"))
@@ -572,6 +575,7 @@ def read_answering(language: str = DEFAULT_LANGUAGE, path: Path | None = None) -
         refers_back=refers_back,
         beyond_all_named=beyond_all_named,
         choice_joins=choice_joins,
+        which_of_earlier=which_of_earlier,
         columns=tuple(columns),
         choice_columns=choice_columns,
         cell_reads=cell_reads,

@@ -271,6 +271,23 @@ def test_a_choice_said_as_good_as_or_pointing_back_sets_both_rows_side_by_side(a
     assert "**Heat and Cold Therapy**" in opening and "**Nonsteroidal Anti-Inflammatory Drugs (NSAIDs)**" in opening, answer.text
 
 
+def test_which_one_after_a_choice_compares_the_two_the_previous_message_named(assistant):
+    """"which one would you pick if money is tight" after "massage or chiro": the table's rows of those two, not of
+    the treatments the new words happen to search toward (answers_dev4 got rest and heat for "easier on my wallet")."""
+    answer = assistant.answer("which one would you pick if money is tight", [{"role": "user", "content": "massage or chiro, im torn"}])
+    assert answer.kind == "answer" and answer.citations, answer.text
+    opening = answer.parts[0].markdown.split("\n\n")[0]
+    assert "**Massage Therapy**" in opening and "**Spinal Manipulation and Chiropractic Care**" in opening, answer.text
+
+
+def test_which_one_after_a_choice_inside_one_treatment_is_answered_from_its_passages(assistant):
+    """"which one first" after "should i try heat or ice": heat's own passages answer it (the 24 to 48 hours of cold
+    first), not the table, which set heat's row beside massage's."""
+    answer = assistant.answer("which one first", [{"role": "user", "content": "should i try heat or ice"}])
+    assert_grounded(answer)
+    assert answer.parts[0].markdown.startswith("Cold therapy is ideal for the first 24 to 48 hours"), answer.text
+
+
 def test_a_treatment_that_failed_opens_with_the_next_step_beyond_it(assistant):
     """Three weeks of heat that did not work: the best sentence found outside heat's passages (the closing plan's
     "Seek a Professional Diagnosis") leads, then heat's own; never the same treatment alone (``step_past_first``)."""
