@@ -345,9 +345,9 @@ class PassageFinder:
 
     def _choice(self, turn: Turn) -> tuple[tuple[str, str] | None, bool]:
         """The two treatments the message chooses between, and whether its previous message named them: "chiro or
-        physio?", "is that better than advil?" after "is ice good?" (``QuestionRules.sides``), or "which would you go
-        for if I have to drive to work?" after "a muscle relaxer or naproxen" (its words name no side of their own to
-        weigh; "work" is not one). The same whether the answer is composed or composed again."""
+        physio?", "is that better than advil?" after "is ice good?" (``QuestionRules.sides``), or "which one would you
+        pick if money is tight" after "massage or chiro, im torn" (a treatment its own words happen to name, "work"
+        for rest, is no side). The same whether the answer is composed or composed again."""
         rules = self.question_rules
         if (pair := rules.sides(turn.text, self._named_in_table, self._named_before(turn))) is not None:
             return pair, False
