@@ -83,6 +83,7 @@ def test_thanks_with_words_of_ones_own(scope, message):
         "Translate 'thank you very much' into Spanish please",
         "thank you. i want to know how long to rest",
         "the spasm kept me up half the night",  # "night" inside a story is no goodbye
+        "hey so my back is spasming after moving house what's the dose for Advil period thanks",  # asked inside the sentence
     ],
 )
 def test_thanks_that_ask_more_are_messages(scope, message):
