@@ -192,10 +192,16 @@ def answer_misses(outcomes: list[Outcome]) -> list[str]:
     return lines
 
 
+_NOT_AN_OPENING = {"referral", "sources", "caution"}
+
+
 def first_sentence(answer: Any) -> str:
     """The reply's first sentence of the guide (what the judge reads first), citation markers removed; for a reply
-    that opens with a list (a comparison's rows, a choice's two sides), the list's lines."""
+    that opens with a list (a comparison's rows, a choice's two sides), the list's lines. A reply with no quote of the
+    guide (a thank-you, a decline) opens with its own text: a judge shown nothing scored "thanks!" replies 1."""
     body = next((p.markdown for p in answer.parts if p.kind in ("answer", "cross")), "")
+    if not body:
+        body = next((p.markdown for p in answer.parts if str(p.kind) not in _NOT_AN_OPENING), "")
     body = re.sub(r"\s*\[\d+\]", "", body).strip()
     if body.startswith("- "):
         return body.split("\n\n")[0][:800]
