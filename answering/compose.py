@@ -25,6 +25,7 @@ from contracts import Chunk, Citation, Sentence
 from index.text import bullet_label, tokenize
 
 MECHANISM = "mechanism"  # the answer type (data/<lang>/answering.toml) of "why …?", "how does it work?"
+KIND = "kind"  # ... and of "what types of massage are there?"
 CITATION_MARKER = re.compile(r"\[(\d+)\]")  # "[2]" after a claim: its citation's number
 _CLAIM_END = re.compile(r"(?<=\])\s+")  # between two cited claims
 

@@ -166,6 +166,10 @@ class FollowUpResolver:
         """"How often would I have to go?": searched over the whole guide, where the closing plan says how often."""
         return bool(self._how_often and self._how_often.search(plain(message)))
 
+    def asks_beyond(self, message: str) -> bool:
+        """"what else?", "anything stronger?", "what next?": the message asks past what it is about (``beyond``)."""
+        return bool(self._beyond and self._beyond.search(plain(message)))
+
     def _asked_past(self, message: str) -> bool:
         """"Is there a stronger medicine?", "what's next?": asks past what it names or what came before; "are
         relaxants stronger than ibuprofen?" joins two sides (``[choice] joins``) and compares them instead."""

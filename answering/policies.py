@@ -259,9 +259,12 @@ class MedicationStep:
             return False
         if any(self.medicines.find(q) or self.scope.is_about_medication(q, set()) for q in asked):
             return False
+        question = " ".join(asked)
+        names = {word for m in self.medicines.find(text) for word in tokenize(m.written)}
+        if not set(tokenize(text)) - set(tokenize(question)) - names and not self.finder.followups.asks_beyond(question):
+            return False  # "and the other one? the aleve": all it says besides the question is the medicine's name
         if rules.refers_back is not None and any(rules.refers_back.search(q) for q in asked):
             return False  # "my relaxant has kicked in. should I do anything while it's working": it is the medicine
-        question = " ".join(asked)
         other = set(self.finder.expansion_of(question).treatments) - self.scope.medication_treatments
         return rules.looks_past(question) or bool(other)
 
@@ -543,8 +546,9 @@ class NotInGuideStep:
         asked = asked_about_the_guide(text, self.finder) or self._asked_what_to_do(text)
         if self._asks_a_dose_of_the_guide(text if asked is None else asked):
             return None
+        searched = self.scope.without_figures_of_speech(prepared.plain)
         for pattern, nearest in self._subjects():
-            for m in pattern.finditer(prepared.plain):
+            for m in pattern.finditer(searched):
                 if asked is None or m.group(0) in asked:
                     return prepared.as_written(*m.span()), nearest
         return None

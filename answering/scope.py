@@ -151,9 +151,7 @@ class ScopeRules:
     def is_off_topic(self, text: str, names_treatment: bool) -> bool:
         """Positive evidence of another subject (see data/<lang>/scope.toml [off_topic]); a figure of speech
         ("it's all in my head") names no body part."""
-        prepared = plain(text)
-        if self.figures_of_speech:
-            prepared = self.figures_of_speech.sub(" ", prepared)
+        prepared = self.without_figures_of_speech(plain(text))
         if self.body_parts.search(prepared) and not (self.back.search(prepared) or names_treatment):
             return True
         other_subject = self.subjects.search(prepared) and not names_treatment
@@ -162,6 +160,13 @@ class ScopeRules:
         # the back named with a general word, or with a treatment: "had covid last month, ibuprofen for my back?"
         about_back = self.back.search(prepared) and (self.general.search(prepared) or names_treatment)
         return not (self.care.search(prepared) or about_back)
+
+    def without_figures_of_speech(self, prepared: str) -> str:
+        """Prepared text with its figures of speech blanked, each character a space, so a match's span still points at
+        the words as written: "two flights of stairs" names no air travel, "all in my head" no head."""
+        if not self.figures_of_speech:
+            return prepared
+        return self.figures_of_speech.sub(lambda m: " " * len(m.group(0)), prepared)
 
     def asks_for_dose(self, text: str) -> bool:
         return bool(self.dose.search(plain(text)))

@@ -700,3 +700,41 @@ def test_a_choice_asking_which_is_faster_opens_with_the_side_whose_row_says_so(a
     answer = assistant.answer("rest or ice/heat, which one gives faster relief?", [])
     assert_grounded(answer)
     assert "**Heat and Cold Therapy** as immediate relief" in answer.parts[0].markdown.split("\n")[0], answer.text
+
+
+def test_the_other_one_named_by_its_brand_stays_with_that_medicine(assistant):
+    """"and the other one? the aleve" after a question about ibuprofen's dose: all it says besides the question is the
+    medicine's name, so the medicine is what it asks about, not background to look past (answers_dev27 answered with
+    the muscle relaxants)."""
+    answer = assistant.answer("and the other one? the aleve", _history("whats the dose of ibuprofen for a back spasm", assistant))
+    assert_grounded(answer)
+    assert answer.citations[0].treatment == "nsaids", [c.treatment for c in answer.citations]
+    assert "220mg every 8-12 hours" in answer.text
+
+
+def test_which_kind_is_the_most_common_is_answered_from_the_kinds_asked_about_before(assistant):
+    """"which one's the most common" after "what different types of chiropractic adjustments are there": one of the
+    chiropractor's techniques, not the comparison table's costs."""
+    answer = assistant.answer("which one's the most common", _history("what different types of chiropractic adjustments are there", assistant))
+    assert_grounded(answer)
+    assert answer.parts[0].markdown.startswith("**Diversified Technique:**"), answer.text
+
+
+def test_a_ranking_asked_beside_a_story_reads_the_table_across_treatments(assistant):
+    """The questions of the message rank the treatments ("which works fastest?"); the walk down the aisle is the story,
+    not rest's short walks. A question that ranks nothing keeps the treatment the story names."""
+    answer = assistant.answer("Which works fastest? I've got a wedding to walk down the aisle at on Saturday", [])
+    assert_grounded(answer)
+    assert "**Heat and Cold Therapy** as immediate relief" in answer.parts[0].markdown.split("\n")[0], answer.text
+    physio = assistant.answer("I don't drive and there's no physio anywhere near me. Any options?", [])
+    assert physio.citations[0].treatment == "physical-therapy" and physio.parts[0].kind == "answer", physio.text
+
+
+def test_flights_of_stairs_are_not_air_travel(assistant):
+    """"up two flights of stairs" names a staircase: no "the guide doesn't cover flights"; a flight on a plane still gets it."""
+    answer = assistant.answer(
+        "Just tweaked my back hauling a sofa up two flights of stairs, the muscle is one massive knot. what can I put on it tonight?", []
+    )
+    assert answer.kind == "answer" and "doesn't cover" not in answer.text, answer.text
+    plane = assistant.answer("is it ok to take a flight with a back spasm", [])
+    assert "doesn't cover flight" in plane.text, plane.text
