@@ -262,7 +262,7 @@ class PassageFinder:
         pair, earlier_choice = self._choice(turn)  # read once, used twice (its sides, or the table's rows they name)
         if (
             self.question_rules.asks_comparison(text)
-            and not self._within_one_treatment(text, self._asked_treatments(text, search.expansion))
+            and not self._within_one_treatment(text, search.expansion.treatments)
             and not self._earlier_choice_within_one(turn)
         ):
             cells, vectors = self.retriever.table_cells()
@@ -456,19 +456,6 @@ class PassageFinder:
         # "which one's the most common?" after "what types of chiropractic adjustment are there?": one of the kinds of
         # the one treatment asked about, which its own passages name (answers_dev27 opened with the table's costs)
         return len(named) == 1 and any(t.name == KIND for t in rules.wanted_types(earlier))
-
-    def _asked_treatments(self, text: str, expansion: Expansion) -> tuple[str, ...]:
-        """The treatments of a message (``expansion``: the whole message's) that a choice is asked among: when its
-        questions rank by a column of the table by themselves and it also says other things, those the questions name
-        ("Which works fastest? I've got a wedding to walk down the aisle at on Saturday" asks across the treatments: the
-        walk down the aisle is the story, not rest's short walks; answers_dev27 answered within rest), else the whole
-        message's ("I don't drive and there's no physio anywhere near me. Any options?" is about physio)."""
-        rules = self.question_rules
-        asked, parts = rules.asked_clauses(text)
-        question = " ".join(asked)
-        if not asked or len(asked) >= parts or not (rules.asked_columns(question) or rules.ranking(question) is not None):
-            return expansion.treatments
-        return self.expansion_of(question).treatments
 
     def _within_one_treatment(self, text: str, named: tuple[str, ...]) -> bool:
         """"Heat or ice?", "which massage is best?": a choice inside one treatment, which its own passages answer

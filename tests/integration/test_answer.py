@@ -720,16 +720,6 @@ def test_which_kind_is_the_most_common_is_answered_from_the_kinds_asked_about_be
     assert answer.parts[0].markdown.startswith("**Diversified Technique:**"), answer.text
 
 
-def test_a_ranking_asked_beside_a_story_reads_the_table_across_treatments(assistant):
-    """The questions of the message rank the treatments ("which works fastest?"); the walk down the aisle is the story,
-    not rest's short walks. A question that ranks nothing keeps the treatment the story names."""
-    answer = assistant.answer("Which works fastest? I've got a wedding to walk down the aisle at on Saturday", [])
-    assert_grounded(answer)
-    assert "**Heat and Cold Therapy** as immediate relief" in answer.parts[0].markdown.split("\n")[0], answer.text
-    physio = assistant.answer("I don't drive and there's no physio anywhere near me. Any options?", [])
-    assert physio.citations[0].treatment == "physical-therapy" and physio.parts[0].kind == "answer", physio.text
-
-
 def test_flights_of_stairs_are_not_air_travel(assistant):
     """"up two flights of stairs" names a staircase: no "the guide doesn't cover flights"; a flight on a plane still gets it."""
     answer = assistant.answer(
