@@ -203,3 +203,12 @@ def test_pain_that_took_ones_breath_away_is_a_figure_of_speech_not_an_overdose(a
     for message in ("took 6 flexeril and it took my breath away, can't breathe", "the spasm took my breath away and now my chest is tight"):
         reply = assistant.answer(message)
         assert str(reply.triage) == "emergency", (message, reply.signs)
+
+
+def test_a_medicine_container_that_will_not_open_is_not_an_overdose(assistant):
+    """medication_dev24: a childproof cap that a stiff back cannot twist got the overdose card from the learned layer; the
+    cap chewed through and tablets swallowed still does."""
+    reply = assistant.answer("my flexeril bottle has a childproof cap and I can't twist it with my back like this, any tricks to open it?")
+    assert str(reply.triage) == "none", reply.signs
+    reply = assistant.answer("couldnt open the bottle so i chewed through the cap and swallowed a handful")
+    assert str(reply.triage) == "emergency", reply.signs
