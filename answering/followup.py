@@ -173,10 +173,9 @@ class FollowUpResolver:
     def _asked_past(self, message: str) -> bool:
         """"Is there a stronger medicine?", "what's next?": asks past what it names or what came before; "are
         relaxants stronger than ibuprofen?" joins two sides (``[choice] joins``) and compares them instead."""
-        prepared = plain(message)
-        if self._beyond is None or not self._beyond.search(prepared):
+        if not self.asks_beyond(message):
             return False
-        return not (self._joins and len(self._named(message)) > 1 and self._joins.search(prepared))
+        return not (self._joins and len(self._named(message)) > 1 and self._joins.search(plain(message)))
 
     def is_bare(self, message: str, expansion: Expansion) -> bool:
         """A short message that names nothing of the guide's: no treatment, not its general part, no word of its subject
@@ -201,7 +200,7 @@ class FollowUpResolver:
             return Focus(tried.pop(), "tried it and asks past it", beyond=True)
         if own or not earlier_user_messages or not (self.leans_on_context(message) or self.is_bare(message, expansion)):
             return Focus(None, "stands on its own")
-        beyond = bool(self._beyond and self._beyond.search(plain(message)))
+        beyond = self.asks_beyond(message)
         named = self._named(earlier_user_messages[0])
         if (
             last_reply and self._asked_past(earlier_user_messages[0])

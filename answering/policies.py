@@ -260,8 +260,7 @@ class MedicationStep:
         if any(self.medicines.find(q) or self.scope.is_about_medication(q, set()) for q in asked):
             return False
         question = " ".join(asked)
-        names = {word for m in self.medicines.find(text) for word in tokenize(m.written)}
-        if not set(tokenize(text)) - set(tokenize(question)) - names and not self.finder.followups.asks_beyond(question):
+        if not self._told_besides(text, asked) and not self.finder.followups.asks_beyond(question):
             return False  # "and the other one? the aleve": all it says besides the question is the medicine's name
         if rules.refers_back is not None and any(rules.refers_back.search(q) for q in asked):
             return False  # "my relaxant has kicked in. should I do anything while it's working": it is the medicine
@@ -290,9 +289,12 @@ class MedicationStep:
         of the medicine's own section that shares one answers what was said of it ("If oral NSAIDs cause stomach upset,
         a topical diclofenac gel…") and stays when the answer looks past the medicine."""
         asked, _ = self.finder.question_rules.asked_clauses(text)
+        return {word for word in self._told_besides(text, asked) if self.finder.retriever.bm25.idf(word) >= SAID_MIN_IDF}
+
+    def _told_besides(self, text: str, asked: list[str]) -> set[str]:
+        """The content words of ``text`` outside its questions (``asked``), without the medicines' names."""
         names = {word for m in self.medicines.find(text) for word in tokenize(m.written)}
-        said = set(tokenize(text)) - set(tokenize(" ".join(asked))) - names
-        return {word for word in said if self.finder.retriever.bm25.idf(word) >= SAID_MIN_IDF}
+        return set(tokenize(text)) - set(tokenize(" ".join(asked))) - names
 
     def _without_amounts(self, turn: Turn) -> None:
         """The answer composed again from the passages found without the sentences holding amounts, when it quotes one."""
