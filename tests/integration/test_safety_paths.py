@@ -212,3 +212,58 @@ def test_a_medicine_container_that_will_not_open_is_not_an_overdose(assistant):
     assert str(reply.triage) == "none", reply.signs
     reply = assistant.answer("couldnt open the bottle so i chewed through the cap and swallowed a handful")
     assert str(reply.triage) == "emergency", reply.signs
+
+
+def test_someone_elses_retention_told_in_the_negative_is_an_emergency_now(assistant):
+    """triage_dev37: "She hasn't passed water since breakfast" was read as history ("passed", as in passed away, dated it
+    long ago, and "hasn't" said no present), which also silenced the learned layer's call-now vote; someone who passed
+    away is still history."""
+    reply = assistant.answer(
+        "My mum is 70, her back went into spasm Sunday. She hasn't passed water since breakfast and says her bottom feels "
+        "'like it's had a dentist injection'"
+    )
+    assert str(reply.triage) == "emergency", reply.signs
+    reply = assistant.answer("my dad couldn't pee properly before he passed in 2019, now my own back is in spasm, heat or ice?")
+    assert str(reply.triage) == "none", reply.signs
+
+
+def test_a_spouses_aneurysm_is_their_history_and_the_death_of_me_an_idiom(assistant):
+    """triage_dev37: a late husband's aneurysm got the aorta card, and "my kids will be the death of me" the crisis line
+    (the learned layer); the patient's own known aneurysm with a bad back, and the idiom beside darker words, still count."""
+    for message in (
+        "My late husband had an aneurysm, so I'm paranoid about back pain. Mine's just a spasm from hoovering I think. How long should it last?",
+        "my kids will be the death of me. picked up the 2 yr old and my back went",
+    ):
+        reply = assistant.answer(message)
+        assert str(reply.triage) == "none", (message, reply.signs)
+    reply = assistant.answer("I have a known aneurysm and my back spasm is so bad today")
+    assert str(reply.triage) == "emergency", reply.signs
+    reply = assistant.answer("this pain will be the death of me, honestly I don't want to be alive anymore")
+    assert str(reply.triage) == "crisis", reply.signs
+
+
+def test_a_general_condition_and_tired_legs_after_training_do_not_escalate(assistant):
+    """triage_dev37: "if back pain comes with a fever it can be an infection, is that true?" is a general question, and
+    "leg day destroyed me, legs are dead" tired legs; a fever now, or legs dead with no training named, still count."""
+    for message in (
+        "my sister reckons if back pain comes with a fever it can be an infection, is that true?",
+        "leg day destroyed me, legs are dead, cant feel them lol, and now my lower back is twinging. normal?",
+    ):
+        reply = assistant.answer(message)
+        assert str(reply.triage) == "none", (message, reply.signs)
+    assert str(assistant.answer("my back is in spasm and I've got a fever of 39").triage) == "urgent"
+    assert str(assistant.answer("both my legs are dead and I cant feel them since this morning").triage) == "emergency"
+
+
+def test_a_pregnancy_that_is_over_withholds_no_dose(assistant):
+    """medication_dev35: "I was pregnant last year ..." earlier, then "I've had the baby and stopped breastfeeding now. What
+    dose of Nurofen?" got the pregnancy banner and no dose; a pregnancy now still withholds it."""
+    history = [
+        {"role": "user", "content": "I was pregnant last year so I couldn't take anything for my back then"},
+        {"role": "assistant", "content": "How can I help?"},
+    ]
+    reply = assistant.answer("I've had the baby and stopped breastfeeding now. What dose of Nurofen for a spasm?", history)
+    assert str(reply.triage) == "none", reply.signs
+    assert "400-600mg" in reply.text
+    reply = assistant.answer("I'm pregnant again, what dose of Nurofen for a spasm?", history)
+    assert "400-600mg" not in reply.text and str(reply.triage) == "urgent"
