@@ -68,8 +68,10 @@ class FollowUpResolver:
         early: re.Pattern[str] | None = None,
         clinic: str = "",
         past_early: re.Pattern[str] | None = None,
+        professional: re.Pattern[str] | None = None,
     ):
         self._pattern = pattern
+        self._professional = professional
         self._early = early
         self._past_early = past_early
         self._clinic = clinic
@@ -116,6 +118,7 @@ class FollowUpResolver:
             compile_patterns(data.early) if data.early else None,
             structure.clinic.id if structure.clinic else "",
             compile_patterns(data.past_early) if data.past_early else None,
+            compile_patterns(data.professional) if data.professional else None,
         )
 
     def _named(self, text: str) -> tuple[str, ...]:
@@ -127,6 +130,12 @@ class FollowUpResolver:
     def leans_on_context(self, message: str) -> bool:
         """A cue that the message leans on what came before ("how long each time?", "and for chronic ones?")."""
         return bool(self._pattern.search(plain(message)))
+
+    def asks_for_a_professional(self, message: str) -> bool:
+        """Whether the message asks if it is time to see someone ("so is it time to see someone?" after "I've done heat,
+        ice, ibuprofen, the lot"): a question of its own, which the guide's advice to seek a diagnosis answers, not one
+        about the medicine named earlier."""
+        return self._professional is not None and self._professional.search(plain(message)) is not None
 
     def _tried_and_past(self, message: str) -> bool:
         """"Been on ibuprofen 5 days, still bad, what's the next step?": the one treatment named was tried and the
@@ -200,6 +209,8 @@ class FollowUpResolver:
             return Focus(tried.pop(), "tried it and asks past it", beyond=True)
         if own or not earlier_user_messages or not (self.leans_on_context(message) or self.is_bare(message, expansion)):
             return Focus(None, "stands on its own")
+        if self.asks_for_a_professional(message) and not self._asks_amount(message):
+            return Focus(None, "asks whether to see someone")  # "should I get it checked?" after naproxen: not the naproxen
         beyond = self.asks_beyond(message)
         named = self._named(earlier_user_messages[0])
         if (

@@ -354,8 +354,9 @@ class MedicationStep:
         if set(turn.expansion.treatments) - covered - {combination}:  # "how often can I use the heat pad in a day?"
             return []
         about_medicines = asks_dose or asks_limit or self.scope.is_about_medication(turn.text, set())
-        if not (about_medicines or self.finder.followups.leans_on_context(turn.text)):
-            return []
+        followups = self.finder.followups
+        if not (about_medicines or followups.leans_on_context(turn.text)) or (not about_medicines and followups.asks_for_a_professional(turn.text)):
+            return []  # "so is it time to see someone?" after "heat, ice, ibuprofen, the lot": not about the ibuprofen
         for earlier in turn.earlier:
             if earlier_named := self.medicines.find(earlier):
                 if treatment := next((m.treatment for m in earlier_named if m.treatment), None):

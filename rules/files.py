@@ -623,6 +623,7 @@ class FollowUpData:
     elsewhere: tuple[str, ...] = ()  # turns from the item the earlier message named to another ("vs the normal one?")
     early: tuple[str, ...] = ()  # a guide sentence's words for the first hours of a spasm: never the step past a failed treatment
     past_early: tuple[str, ...] = ()  # the patient says the first days are behind them: the `early` advice does not open
+    professional: tuple[str, ...] = ()  # asks whether to see someone: a question of its own, not about an earlier medicine
 
 
 @cache
@@ -647,9 +648,11 @@ def read_followup(language: str = DEFAULT_LANGUAGE, path: Path | None = None) ->
     _check_patterns(table, "early", early, whole_words=False)
     past_early = tuple(table.strings("past_early", default=[], nonempty=False))
     _check_patterns(table, "past_early", past_early, whole_words=False)
+    professional = tuple(table.strings("professional", default=[], nonempty=False))
+    _check_patterns(table, "professional", professional, whole_words=False)
     table.done()
     root.done()
-    return FollowUpData(doc.path, patterns, beyond, bare_max_words, tried, how_often, failed, elsewhere, early, past_early)
+    return FollowUpData(doc.path, patterns, beyond, bare_max_words, tried, how_often, failed, elsewhere, early, past_early, professional)
 
 
 # -- data/<lang>/red_flags.toml ----------------------------------------------------------------------

@@ -728,3 +728,14 @@ def test_flights_of_stairs_are_not_air_travel(assistant):
     assert answer.kind == "answer" and "doesn't cover" not in answer.text, answer.text
     plane = assistant.answer("is it ok to take a flight with a back spasm", [])
     assert "doesn't cover flight" in plane.text, plane.text
+
+
+def test_asking_whether_to_see_someone_after_a_medicine_answers_with_the_diagnosis_step(assistant):
+    """answers_dev28: "so is it time to see someone" after "I've done heat, ice, ibuprofen, the lot" opened with a
+    prescription anti-inflammatory; asking whether a doctor is needed for the medicine itself still answers about it."""
+    history = [{"role": "user", "content": "I've done heat, ice, ibuprofen, the lot"}, {"role": "assistant", "content": "(reply)"}]
+    answer = assistant.answer("so is it time to see someone", history)
+    assert answer.citations[0].treatment == "integrated-plan" and "Professional Diagnosis" in answer.text.split("\n")[0]
+    history = [{"role": "user", "content": "muscle relaxers for a back spasm?"}, {"role": "assistant", "content": "(reply)"}]
+    answer = assistant.answer("do i need to see a doctor for those or can I just buy them", history)
+    assert answer.citations[0].treatment == "muscle-relaxants"

@@ -245,3 +245,24 @@ def test_saying_a_treatment_failed_is_read_apart_from_asking_past_it(vocabulary,
     """A failure ("didn't help", "still bad", "no better") gets the next step added, not only more of the same."""
     resolver = FollowUpResolver.load(vocabulary, lambda text: None)
     assert resolver.says_it_failed(message) is failed
+
+
+@pytest.mark.parametrize(
+    ("message", "asks"),
+    [
+        ("so is it time to see someone", True),
+        ("should I get it checked?", True),
+        ("do I need to go to the GP about this?", True),
+        ("do i need to see a doctor for those or can I just buy them", False),  # the medicine is what the doctor is for
+        ("can I get it over the counter or do I need to see a doctor?", False),
+        ("how long should I keep it on?", False),
+    ],
+)
+def test_asking_whether_to_see_someone_is_a_question_of_its_own(vocabulary, message, asks):
+    """answers_dev28: "so is it time to see someone" after "I've done heat, ice, ibuprofen, the lot" opened with a
+    prescription anti-inflammatory; it asks whether to seek a diagnosis, not about the ibuprofen."""
+    resolver = FollowUpResolver.load(vocabulary, Lexical("nsaids"))
+    assert resolver.asks_for_a_professional(message) is asks
+    if asks:
+        focus = resolver.resolve(message, vocabulary.expand(message), ["been on naproxen a week and it's no better"])
+        assert focus.treatment is None, focus
