@@ -355,8 +355,9 @@ class MedicationStep:
             return []
         about_medicines = asks_dose or asks_limit or self.scope.is_about_medication(turn.text, set())
         followups = self.finder.followups
-        if not (about_medicines or followups.leans_on_context(turn.text)) or (not about_medicines and followups.asks_for_a_professional(turn.text)):
-            return []  # "so is it time to see someone?" after "heat, ice, ibuprofen, the lot": not about the ibuprofen
+        # "so is it time to see someone?" after "heat, ice, ibuprofen, the lot" leans on nothing: not about the ibuprofen
+        if not about_medicines and (not followups.leans_on_context(turn.text) or followups.asks_for_a_professional(turn.text)):
+            return []
         for earlier in turn.earlier:
             if earlier_named := self.medicines.find(earlier):
                 if treatment := next((m.treatment for m in earlier_named if m.treatment), None):
