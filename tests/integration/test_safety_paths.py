@@ -267,3 +267,34 @@ def test_a_pregnancy_that_is_over_withholds_no_dose(assistant):
     assert "400-600mg" in reply.text
     reply = assistant.answer("I'm pregnant again, what dose of Nurofen for a spasm?", history)
     assert "400-600mg" not in reply.text and str(reply.triage) == "urgent"
+
+
+def test_a_rolled_vehicle_and_expecting_escalate_embarrassment_and_a_prescription_do_not(assistant):
+    """triage_dev38, medication_dev29, answers_dev29: a rolled ute got no triage and "I'm expecting - about 30 weeks
+    now -" no pregnancy; "could have died of embarrassment" got the bladder card and "got prescribed Flexeril today" the
+    overdose card (the learned layer). Embarrassment about wetting oneself, and a prescription taken all at once, still count."""
+    assert str(assistant.answer("rolled the ute on the weekend, walked away but me back's been seizing up since").triage) == "emergency"
+    assert str(assistant.answer("I'm expecting - about 30 weeks now - and my back is in spasm").triage) == "urgent"
+    assert str(assistant.answer("I'm expecting the spasm to ease by Friday, any tips meanwhile?").triage) == "none"
+    reply = assistant.answer("Honestly I could have died of embarrassment, my back went mid-date and he had to help me up off the floor")
+    assert str(reply.triage) == "none", reply.signs
+    reply = assistant.answer("could have died of embarrassment, I wet myself when my back went and I can't feel the toilet paper")
+    assert str(reply.triage) == "emergency", reply.signs
+    history = [{"role": "user", "content": "got prescribed Flexeril today"}, {"role": "assistant", "content": "How can I help?"}]
+    reply = assistant.answer("will it knock me out? I have to do the school run", history)
+    assert str(reply.triage) == "none", reply.signs
+    assert "drive" in reply.text
+    assert str(assistant.answer("got prescribed Flexeril today and took the whole box").triage) == "emergency"
+
+
+def test_two_relaxants_weighed_and_a_usual_dose_taken_are_not_mixing_or_overdose(assistant):
+    """medication_dev36 and medication_dev6: "tizanidine vs flexeril?" got the sedatives caution (the learned layer read
+    two taken together) and "took a couple of advil already. what else can i do" the overdose card; taking two relaxants
+    together, or more than the usual, still count."""
+    reply = assistant.answer("tizanidine vs flexeril? how much tizanidine would i take")
+    assert "risk_sedatives" not in [part.prompt for part in reply.parts]
+    reply = assistant.answer("took a couple of advil already. what else can i do at home to ease this spasm?")
+    assert str(reply.triage) == "none", reply.signs
+    reply = assistant.answer("can I take tizanidine and flexeril together tonight?")
+    assert "risk_sedatives" in [part.prompt for part in reply.parts]
+    assert str(assistant.answer("took a couple of advil already and then 8 more, what else can i do?").triage) == "emergency"
