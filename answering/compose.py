@@ -216,11 +216,13 @@ def best_standalone(scored: list[Scored], tuning: ComposerTuning) -> Scored | No
 
 
 def _is_lead_in(item: Scored, tuning: ComposerTuning) -> bool:
-    """A labelled bullet's short, uninformative first sentence (prior below the document's average: "For recurring or
-    chronic spasms: The pattern becomes more complex."): what it leads in to is the next sentence, which reads well
-    under the label alone. "Daily Movement: Walk a little." is an instruction, not a lead-in."""
+    """A short, uninformative sentence (prior below the document's average) that leads in to what follows: a labelled
+    bullet's first sentence ("For recurring or chronic spasms: The pattern becomes more complex."), whose next
+    sentence reads well under the label alone, or a paragraph's ("Start by assessing your current situation.", which
+    opened "how do i stop these spasms coming back for good", answers_dev29). "Daily Movement: Walk a little." is an
+    instruction, not a lead-in."""
     text = item.sentence.text
-    if item.sentence.block_kind != "bullet" or not bullet_label(text) or item.prior >= 0.0:
+    if item.prior >= 0.0 or (item.sentence.block_kind == "bullet" and not bullet_label(text)):
         return False
     return len(_body(text).split()) <= tuning.lead_in_words
 

@@ -233,6 +233,16 @@ def test_a_bullets_short_uninformative_lead_in_gives_its_label_to_what_it_leads_
     assert select([first, _scored(point, 0.8, [1, 0])], {10: first}, ComposerTuning(min_score=0.3))[0].sentence.id == "s2"
 
 
+def test_a_paragraphs_short_uninformative_lead_in_does_not_open():
+    """"Start by assessing your current situation." opened "how do i stop these spasms coming back for good"
+    (answers_dev29); the plan it leads in to opens instead. A short sentence with a concrete point still may."""
+    lead_in = Scored(_sentence(1, "Start by assessing your current situation.", 1), np.array([1.0, 0.0], dtype=np.float32), 0.95, prior=-0.5)
+    plan = _scored(_sentence(2, "Add weekly physical therapy to correct muscular imbalances.", 2), 0.9, [0, 1])
+    assert select([lead_in, plan], {}, ComposerTuning(min_score=0.3))[0].sentence.id == "s2"
+    short_point = Scored(_sentence(3, "Walk a little every hour.", 3), np.array([1.0, 0.0], dtype=np.float32), 0.95, prior=0.4)
+    assert select([short_point, plan], {}, ComposerTuning(min_score=0.3))[0].sentence.id == "s3"
+
+
 def test_compose_returns_none_when_nothing_is_close(mini_retriever):
     sentences, vectors = mini_retriever.sentences_of([c.id for c in mini_retriever.chunks])
     query = np.zeros((1, vectors.shape[1]), dtype=np.float32)

@@ -32,3 +32,15 @@ def test_a_sentence_close_to_its_own_section_is_more_specific_than_one_close_to_
     vectors = np.stack([unit(a), unit(a + 0.1 * b), unit(b), unit(b + 0.1 * a), unit(a + b)]).astype(np.float32)
     priors = sentence_priors(sentences, vectors, rules)
     assert priors["s4"] < priors["s0"]  # equally close to both sections: says nothing in particular
+
+
+def test_an_opening_that_points_back_is_read_as_leaning_on_the_one_before():
+    """"Combining these adjustments with prescribed exercises ..." opened answers about chiropractic with nothing for
+    "these" to point at (answers_dev29); "For those with desk jobs, ..." speaks of people, not of what came before."""
+    rules = RoleRules.load()
+    for text in ("This is where you might add therapy.", "Combining these adjustments with exercises creates a plan.",
+                 "Mastering this integrated approach means you are in charge."):
+        assert rules.leans_on_the_one_before(text), text
+    for text in ("For those with desk jobs, a therapist provides ergonomic assessments.", "It is crucial to follow the label.",
+                 "Applying heat relaxes the muscle."):
+        assert not rules.leans_on_the_one_before(text), text
