@@ -226,7 +226,7 @@ class MedicationStep:
         risks = [r for r in said if set(r.applies_to) & classes]
         asked = asked_about_the_guide(text, self.finder)  # "I'm trying CBD oil as well, but how do I use the heat pad?"
         in_question = named if asked is None else self.medicines.find(asked)  # each name once: read the question's own
-        uncovered = [m for m in in_question if not m.covered and not m.context] + self._unnamed(in_question, said_limit)
+        uncovered = [m for m in in_question if not m.covered and not m.context] + self._unnamed(in_question, said_limit, asked or text)
         names = _joined(list(dict.fromkeys(m.written for m in uncovered))) if uncovered else ""
         not_covered = turn.texts.part(PartKind.CAUTION, "not_covered", medicine=names) if uncovered else None
         if risks:
@@ -429,17 +429,23 @@ class MedicationStep:
         caution = turn.texts.part(PartKind.CAUTION, "medication_caution")
         return turn.reply(ReplyKind.DECLINE, turn.texts.part(PartKind.DECLINE, "dose_decline"), caution, out_of_scope=True)
 
-    def _unnamed(self, mentions: Sequence[MedicineMention], said_limit: bool) -> list[MedicineMention]:
+    def _unnamed(self, mentions: Sequence[MedicineMention], said_limit: bool, question: str) -> list[MedicineMention]:
         """Medicines of a kind the guide covers, by a name it never uses ("tizanidine", "Valium" are muscle relaxants
         it does not name), when the question names no medicine the guide does: what the guide says of the kind is
         not said of them. Not for "the most baclofen in a day?" in the phrasings' words (``said_limit``): the packet's
         limit answers that; the learned head's reading alone is too loose for it ("aspirin instead? how many?"). A name the guide
-        uses beside them ("on valium for panic attacks, how often can I take robaxin?") is what is asked about."""
+        uses beside them ("on valium for panic attacks, how often can I take robaxin?") is what is asked about, unless
+        the question weighs one against the other ("tizanidine vs flexeril?", medication_dev36): both are asked about."""
         covered = [m for m in mentions if m.covered and not m.context]
         unnamed = [m for m in covered if not self._guide_names(m)]
-        if said_limit or len(unnamed) < len(covered):
+        if said_limit or not unnamed or (len(unnamed) < len(covered) and not self._weighed(question, unnamed)):
             return []
         return unnamed
+
+    def _weighed(self, question: str, mentions: Sequence[MedicineMention]) -> bool:
+        """Whether the question sets one of ``mentions`` against another medicine ("X vs Y", "X or Y", "better than")."""
+        sides = self.finder.question_rules.sides(question, lambda words: [m.written.lower() for m in self.medicines.find(words)])
+        return sides is not None and any(m.written.lower() in sides for m in mentions)
 
     def _guide_names(self, mention: MedicineMention) -> bool:
         """The medicine itself (or, when only its kind is named, the kind) is in its section of the guide."""

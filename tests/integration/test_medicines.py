@@ -454,3 +454,21 @@ def test_epsom_salts_are_the_guides_bath_not_an_uncovered_medicine(client):
     body = ask(client, "Is a bath with Epsom salts any good after the gym to stop my back spasming?")
     assert "not_covered" not in prompts(body) and body["citations"]
     assert "Epsom" in body["answer"]
+
+
+def test_a_relaxant_the_guide_does_not_name_weighed_against_one_it_does_is_not_covered(client):
+    """"tizanidine vs flexeril? how much tizanidine would i take" (medication_dev36) answered on flexeril alone; a name the
+    guide uses beside one it doesn't, said as background ("on valium for panic attacks"), is still what is asked about."""
+    body = ask(client, "tizanidine vs flexeril? how much tizanidine would i take")
+    assert prompts(body)[0] == "not_covered" and "tizanidine" in body["answer"] and not shows_dose(body), prompts(body)
+    assert "risk_sedatives" not in prompts(body)
+    body = ask(client, "on valium for panic attacks, how often can I take robaxin?")
+    assert "not_covered" not in prompts(body)
+
+
+def test_valium_beside_another_relaxant_is_a_second_sedative(client):
+    """Diazepam is a muscle relaxant in the vocabulary and a benzodiazepine as well: with another relaxant, the sedatives
+    caution leads; asked about alone, or whether it is a muscle relaxant, it does not."""
+    assert prompts(ask(client, "on valium for panic attacks, how often can I take robaxin?"))[0] == "risk_sedatives"
+    assert prompts(ask(client, "can I take soma with my valium"))[0] == "risk_sedatives"
+    assert "risk_sedatives" not in prompts(ask(client, "is valium a muscle relaxant"))
