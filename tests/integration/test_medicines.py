@@ -467,8 +467,10 @@ def test_a_relaxant_the_guide_does_not_name_weighed_against_one_it_does_is_not_c
 
 
 def test_valium_beside_another_relaxant_is_a_second_sedative(client):
-    """Diazepam is a muscle relaxant in the vocabulary and a benzodiazepine as well: with another relaxant, the sedatives
-    caution leads; asked about alone, or whether it is a muscle relaxant, it does not."""
+    """Diazepam is a muscle relaxant in the vocabulary and a benzodiazepine as well: with another relaxant, in the same
+    sentence or the next (medication_dev8 and 28), the sedatives caution leads; asked whether it is a muscle relaxant, it
+    does not."""
     assert prompts(ask(client, "on valium for panic attacks, how often can I take robaxin?"))[0] == "risk_sedatives"
     assert prompts(ask(client, "can I take soma with my valium"))[0] == "risk_sedatives"
+    assert prompts(ask(client, "my doc has me on valium for panic attacks. how often can i take robaxin"))[0] == "risk_sedatives"
     assert "risk_sedatives" not in prompts(ask(client, "is valium a muscle relaxant"))

@@ -298,3 +298,25 @@ def test_two_relaxants_weighed_and_a_usual_dose_taken_are_not_mixing_or_overdose
     reply = assistant.answer("can I take tizanidine and flexeril together tonight?")
     assert "risk_sedatives" in [part.prompt for part in reply.parts]
     assert str(assistant.answer("took a couple of advil already and then 8 more, what else can i do?").triage) == "emergency"
+
+
+def test_a_rash_in_a_line_and_a_childs_school_year_escalate_and_who_a_question_is_for_does_not(assistant):
+    """triage_dev28 and medication_dev5: "now theres a red rash with blisters in a line there" got no triage, nor "she's in
+    second grade" with her sore back; "asking for my daughter" got the crisis card (the learned layer read a plan)."""
+    history = [
+        {"role": "user", "content": "stabbing pain on the right of my back under my shoulder blade for 3 days, even my shirt hurts"},
+        {"role": "assistant", "content": "How can I help?"},
+    ]
+    assert str(assistant.answer("now theres a red rash with blisters in a line there. can i put deep heat on it?", history).triage) == "urgent"
+    assert str(assistant.answer("she's in year 5 and her back is sore after netball").triage) == "urgent"
+    history = [{"role": "user", "content": "asking for my daughter"}, {"role": "assistant", "content": "How can I help?"}]
+    reply = assistant.answer("how much heat should she use on her shoulder?", history)
+    assert str(reply.triage) != "crisis", reply.signs
+    assert str(assistant.answer("asking for my daughter, she says she wants to die").triage) == "crisis"
+
+
+def test_a_learned_fever_needs_a_word_of_heat_illness_or_a_number(assistant):
+    """"my back is sore from the library chairs" got a fever sign from the learned layer (0.64); a fever told without the
+    word ("burning up and shivering under two duvets") still counts."""
+    assert "a fever, or feeling hot and shivery" not in assistant.answer("my back is sore from the library chairs").signs
+    assert str(assistant.answer("back spasm and im burning up and shivering under two duvets").triage) == "urgent"
