@@ -320,3 +320,17 @@ def test_a_learned_fever_needs_a_word_of_heat_illness_or_a_number(assistant):
     word ("burning up and shivering under two duvets") still counts."""
     assert "a fever, or feeling hot and shivery" not in assistant.answer("my back is sore from the library chairs").signs
     assert str(assistant.answer("back spasm and im burning up and shivering under two duvets").triage) == "urgent"
+
+
+def test_asking_how_often_or_how_many_at_once_before_taking_any_is_not_an_overdose(assistant):
+    """medication_dev9 and dev8: "How often am I supposed to take it? The label got wet", "how many at once? bottle says 2
+    but wanted to double check" and "thinking of doubling up on my aleve today, is that ok" got the overdose card (the
+    learned layer); doubling up done, with a symptom, still gets it."""
+    for message in (
+        "Doctor gave me cyclobenzaprine 10mg. How often am I supposed to take it? The label got wet and I can't read it anymore",
+        "robaxin 500mg how many at once? bottle says 2 but wanted to double check",
+        "thinking of doubling up on my aleve today, is that ok",
+    ):
+        reply = assistant.answer(message)
+        assert str(reply.triage) == "none", (message, reply.signs)
+    assert str(assistant.answer("I doubled up on my aleve today and now I feel sick and dizzy").triage) == "emergency"
