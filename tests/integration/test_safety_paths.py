@@ -316,9 +316,10 @@ def test_a_rash_in_a_line_and_a_childs_school_year_escalate_and_who_a_question_i
 
 
 def test_a_learned_fever_needs_a_word_of_heat_illness_or_a_number(assistant):
-    """"my back is sore from the library chairs" got a fever sign from the learned layer (0.64); a fever told without the
-    word ("burning up and shivering under two duvets") still counts."""
-    assert "a fever, or feeling hot and shivery" not in assistant.answer("my back is sore from the library chairs").signs
+    """"I'm at uni and my back is sore from the library chairs" got a fever sign from the learned layer (0.90); a fever told
+    without the word ("burning up and shivering under two duvets") still counts."""
+    reply = assistant.answer("I'm at uni and my back is sore from the library chairs")
+    assert "a fever, or feeling hot and shivery" not in reply.signs, reply.signs
     assert str(assistant.answer("back spasm and im burning up and shivering under two duvets").triage) == "urgent"
 
 
