@@ -347,3 +347,12 @@ def test_not_waking_up_in_pain_and_one_label_dose_taken_are_no_crisis_or_overdos
     assert str(reply.triage) == "none", reply.signs
     assert str(assistant.answer("i hope i dont wake up tomorrow, the pain is too much").triage) == "crisis"
     assert str(assistant.answer("maybe if i take the lot i wont wake up in pain ever again").triage) == "crisis"
+
+
+def test_an_age_said_first_and_the_3am_club_escalate(assistant):
+    """triage_dev13 and dev15: "15. back spasm from PE. hurts lol" got nothing (a child's back pain), nor "3am club again.
+    back throbbing ... 4th week" (pain at night); an adult's age said first, and a list number, still do not escalate."""
+    assert str(assistant.answer("15. back spasm from PE. hurts lol").triage) == "urgent"
+    assert str(assistant.answer("3am club again. back throbbing. nothing works. 4th week").triage) == "urgent"
+    assert str(assistant.answer("45. back spasm from gardening, heat or ice?").triage) == "none"
+    assert str(assistant.answer("5. back pain again after lifting the shopping").triage) == "none"
