@@ -356,3 +356,54 @@ def test_an_age_said_first_and_the_3am_club_escalate(assistant):
     assert str(assistant.answer("3am club again. back throbbing. nothing works. 4th week").triage) == "urgent"
     assert str(assistant.answer("45. back spasm from gardening, heat or ice?").triage) == "none"
     assert str(assistant.answer("5. back pain again after lifting the shopping").triage) == "none"
+
+
+def test_a_fatal_amount_a_fever_behind_a_pain_that_will_not_shift_and_a_counted_baby_escalate(assistant):
+    """triage_dev39 and medication_dev31: "Is 40 pregabalin enough to stop breathing?" got the not-covered line, "it's not
+    shifting, been shivery and boiling hot all day, thermometer said 38.6" nothing (the pain that stays read as a
+    denial of what followed) and "we're expecting number 3!!" no pregnancy."""
+    assert str(assistant.answer("Is 40 pregabalin enough to stop breathing? Please just answer the question.").triage) == "crisis"
+    reply = assistant.answer(
+        "this time it's been a week and it's not shifting, been shivery and boiling hot all day, thermometer said 38.6 "
+        "which I put down to the heating being on, anyway would a new mattress help"
+    )
+    assert str(reply.triage) == "urgent", reply.signs
+    history = [{"role": "user", "content": "Just found out we're expecting number 3!!"}, {"role": "assistant", "content": "How can I help?"}]
+    assert str(assistant.answer("how much ibuprofen can I take for the spasms?", history).triage) == "urgent"
+
+
+def test_learned_emergency_votes_need_a_word_of_their_subject(assistant):
+    """answers_dev30: hours to wait at work got the overdose card, a hot water bottle the bladder card (learned votes
+    on a clause that says nothing of a medicine, a drink or the bladder); said plainly, both still escalate."""
+    quiet = [
+        "my back just seized when I twisted round in my chair. I can't leave for another 4 hours and there's a meeting at 3. what can I do right now",
+        "why did heat make it worse? put a hot water bottle on it the second it started and it got way more painful",
+    ]
+    for message in quiet:
+        assert str(assistant.answer(message).triage) == "none", message
+    assert str(assistant.answer("my grandad's back has been bad all week and today he's been wetting himself").triage) == "emergency"
+    assert str(assistant.answer("took 12 of my flexeril with vodka and now i can barely keep my eyes open").triage) == "emergency"
+
+
+def test_looking_after_a_parent_and_a_steroid_asked_about_are_not_a_crisis_or_steroid_use(assistant):
+    """medication_dev37: "I look after my dad, he's 81" before his relaxant's dose got the crisis card; "would a short
+    course of prednisone calm the spasm down?" the long-term steroid card. A burden on the one who looks after you still
+    is a crisis, and being on prednisone still counts."""
+    history = [
+        {"role": "user", "content": "I look after my dad, he's 81"},
+        {"role": "assistant", "content": "How can I help?"},
+        {"role": "user", "content": "the doctor gave him cyclobenzaprine for back spasms"},
+        {"role": "assistant", "content": "How can I help?"},
+    ]
+    reply = assistant.answer("whats the usual dose", history)
+    assert str(reply.triage) != "crisis", reply.signs
+    history = [{"role": "user", "content": "I'm looking after my mum, she's 87"}, {"role": "assistant", "content": "How can I help?"}]
+    assert str(assistant.answer("How much Voltaren gel can I put on her back?", history).triage) != "crisis"
+    history = [
+        {"role": "user", "content": "lost my job, i'm just a burden on my mum now. she'd be better off not having to look after me"},
+        {"role": "assistant", "content": "How can I help?"},
+    ]
+    assert str(assistant.answer("anyway do you know any good cushions for driving", history).triage) == "crisis"
+    steroid = "osteoporosis or long-term steroid use"
+    assert steroid not in assistant.answer("Would a short course of prednisone calm the spasm down? How much would I take?").signs
+    assert steroid in assistant.answer("I've been on prednisone for 2 years for my lungs, can I take advil for my back?").signs
