@@ -76,6 +76,9 @@ class ComposerTuning:
     cell_head_weight: float = 2.0  # a table cell's head's probability, per unit (answering.comparison; 1, 2 and 4 tried on the 15 answers dev sets: key facts 3,002 -> 3,067, 3,074, 3,079 of 3,969, none down at 1 or 2; 2 keeps fewer cells beside the point than 4)
     example_join: float = 0.65  # a passage outside the top k joins when one of its sentences' examples is this close
     head_join: float = 0.5  # ... or when one of its sentences' heads is this sure
+    head_sure: float = 0.8  # a sentence whose head is this sure may open though it reads generic (``generic_cut``)...
+    head_sure_margin: float = 0.15  # ... by up to this much (no margin: the stress plan stays out of 19 stress questions;
+    # no limit: "cornerstone", "patching a leaky pipe" and a massage line open physio questions, answers dev)
     table_row_min: float = 0.7  # a prose answer gains its lead treatment's closest table cell scoring this much (answering.comparison.with_table_row; 0.6-0.9 tried on the dev sets: lower added more key facts and more cells beside the point)
     table_rows_named: int = 2  # when a question names several treatments ("massage or chiro?"), up to this many more of them each add their closest cell the same way (0 tried on the dev sets: fewer key facts)
     opener_gap: float = 0.3  # a bullet's first sentence this far below a later one that stands alone is left out (its label kept)
@@ -148,7 +151,7 @@ def score_sentences(
         rank = chunk_rank.get(sentence.chunk_id, 10)
         score = float(cosine) + tuning.lexical_weight * overlap + tuning.chunk_weight / rank
         # Each kind of answer asked for that the sentence holds counts ("which first?" + "ice or heat?").
-        score += tuning.answer_type_bonus * sum(1 for t in wanted if t.met_by(sentence.text))
+        score += tuning.answer_type_bonus * sum(t.weight for t in wanted if t.met_by(sentence.text))
         prior = priors.get(sentence.id, 0.0) if priors else 0.0
         score += tuning.prior_weight * max(-3.0, min(3.0, prior))
         if examples:
@@ -157,6 +160,13 @@ def score_sentences(
             score += tuning.head_weight * heads.get(sentence.id, 0.0)
         if sentence.id in named:
             score += tuning.named_label_bonus
+        if any(t.leads and t.met_by(sentence.text) for t in wanted):
+            prior = max(prior, 0.0)  # the kind of answer asked for outright is not filler: "A back spasm is essentially
+            # an involuntary, sustained muscle contraction." may open "what even is a back spasm"
+        elif heads and heads.get(sentence.id, 0.0) >= tuning.head_sure and prior >= tuning.generic_cut - tuning.head_sure_margin:
+            prior = tuning.generic_cut  # nor is a sentence barely generic that the learned head is sure answers the question:
+            # "For spasms linked to stress or systemic issues: ..." (-1.03) for "stress at work makes my back seize up"
+            # (answers_dev29); "This approach is a cornerstone treatment ..." (-1.97) still does not open
         scored.append(Scored(sentence, vector, score, prior, facts.get(sentence.id, 0.0) if facts else 0.0))
     return sorted(scored, key=lambda s: -s.score)
 

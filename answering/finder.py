@@ -200,8 +200,12 @@ class PassageFinder:
         focus = turn.focus
         if focus.treatment and not focus.beyond and self.followups.asks_how_often(turn.text):
             # "how often would I have to go?" about physio: a treatment's frequencies may sit in the closing plan
-            # ("weekly physical therapy..."), so the whole guide is searched, the treatment's title beside the words
-            search = self._search_beside_title(turn, focus.treatment, depth)
+            # ("weekly physical therapy..."), so the whole guide is searched, the treatment's title beside the words,
+            # and the earlier message that named it when it told what the patient does: "how often?" after "I've been
+            # told to walk around a bit" asks how often to walk, not how often to take ibuprofen (answers_dev30); an
+            # earlier question ("deep tissue or swedish?") would pull the search back to what it compared
+            context = focus.context if self.followups.tells(focus.context) else ""
+            search = self._search_beside_title(turn, focus.treatment, depth, context)
             composition = self._compose(turn, search)
             if composition is not None:
                 return _timed(turn, Found(search, composition, focus.treatment))
@@ -242,10 +246,11 @@ class PassageFinder:
             turn.text, query_vector, tokens, search, None, lambda s: s.treatment != treatment and not s.is_cell and not followups.is_early(s.text)
         )
 
-    def _search_beside_title(self, turn: Turn, treatment: str, depth: int) -> SearchResult:
-        """The whole guide searched with the message and the treatment's title: a follow-up that looks past the
-        treatment's own section (the next step, how often) but is still about it."""
-        return self.retriever.search(f"{turn.text} {self.retriever.titles.get(treatment, '')}", depth, turn.mode)
+    def _search_beside_title(self, turn: Turn, treatment: str, depth: int, context: str = "") -> SearchResult:
+        """The whole guide searched with the message and the treatment's title (and ``context``, the earlier message
+        that named it): a follow-up that looks past the treatment's own section (the next step, how often) but is still
+        about it."""
+        return self.retriever.search(f"{turn.text} {context} {self.retriever.titles.get(treatment, '')}".replace("  ", " "), depth, turn.mode)
 
     def _compose(self, turn: Turn, search: SearchResult, focus: str | None = None) -> Composition | None:
         t = time.perf_counter()

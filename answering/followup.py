@@ -127,6 +127,10 @@ class FollowUpResolver:
         treatments = self._vocabulary.expand(text).treatments
         return tuple(t for t in treatments if t != self._general) or treatments
 
+    def tells(self, message: str) -> bool:
+        """Whether a message tells something rather than asks ("I've been told to walk around a bit")."""
+        return bool(message) and not _asks(message)
+
     def leans_on_context(self, message: str) -> bool:
         """A cue that the message leans on what came before ("how long each time?", "and for chronic ones?")."""
         return bool(self._pattern.search(plain(message)))

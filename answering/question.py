@@ -30,6 +30,8 @@ class AnswerType:
     name: str
     asks: re.Pattern[str]
     expects: re.Pattern[str]
+    weight: float = 1.0  # times the composer's answer_type_bonus: a definition asked for outweighs a livelier opening
+    leads: bool = False  # a sentence holding it may open the answer even when it reads generic
 
     def met_by(self, sentence: str) -> bool:
         return _holds(self.expects, sentence)
@@ -90,7 +92,7 @@ class QuestionRules:
         medicine_words = read_medicines().general_words
         language_rules = PatternLanguage()
         return cls(
-            answer_types=tuple(AnswerType(t.name, compile_patterns(t.asks), compile_patterns(t.expects)) for t in data.answer_types),
+            answer_types=tuple(AnswerType(t.name, compile_patterns(t.asks), compile_patterns(t.expects), t.weight, t.leads) for t in data.answer_types),
             comparison=compile_patterns(data.comparison),
             levels=data.levels,
             rankings=tuple(

@@ -426,6 +426,8 @@ class AnswerTypeEntry:
     name: str
     asks: tuple[str, ...]
     expects: tuple[str, ...]
+    weight: float = 1.0  # times the composer's answer_type_bonus
+    leads: bool = False  # a sentence holding it may open an answer even when it reads generic
 
 
 @dataclass(frozen=True)
@@ -505,7 +507,8 @@ def read_answering(language: str = DEFAULT_LANGUAGE, path: Path | None = None) -
     root = doc.root()
     types = []
     for t in root.tables("answer_type"):
-        entry = AnswerTypeEntry(t.text("name"), tuple(t.strings("asks")), tuple(t.strings("expects")))
+        entry = AnswerTypeEntry(t.text("name"), tuple(t.strings("asks")), tuple(t.strings("expects")), t.number("weight", default=1.0), t.flag("leads", default=False)
+        )
         _check_patterns(t, "asks", entry.asks, whole_words=False)
         _check_patterns(t, "expects", entry.expects, whole_words=False)
         t.done()

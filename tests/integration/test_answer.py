@@ -590,6 +590,32 @@ def test_a_subject_said_before_asking_what_to_do_is_the_patients_story(assistant
     assert pointing.parts[0].prompt == "not_in_guide", pointing.text
 
 
+def test_lighter_duties_asked_of_a_boss_are_the_backs_work_adjustment(assistant):
+    """"how do i ask my boss for lighter duties ... I stack shelves" names no back word and was declined (answers_dev30);
+    the guide's rest section answers it: a temporary assignment that involves less lifting."""
+    answer = assistant.answer("how do i ask my boss for lighter duties, like what do i actually ask for? I stack shelves", [])
+    assert answer.kind == "answer" and not answer.out_of_scope, answer.text
+    assert "less lifting" in answer.text
+    assert_grounded(answer)
+
+
+def test_how_often_after_being_told_to_walk_is_how_often_to_walk(assistant):
+    """"how long for and how often?" after "I've been told to walk around a bit" opened with bed rest's harms, "how
+    often?" with the ibuprofen dose (answers_dev30): the earlier message that told what the patient does is searched too."""
+    history = [{"role": "user", "content": "I've been told to walk around a bit even though my back is spasming"}]
+    for question in ("how long for and how often?", "how often?"):
+        answer = assistant.answer(question, history)
+        assert "5-10 minutes every few hours" in answer.text.split("[1]")[0], answer.text
+        assert_grounded(answer)
+
+
+def test_staying_on_a_relaxant_long_term_is_answered_by_its_short_term_use(assistant):
+    """"Can I stay on cyclobenzaprine long term?" opened with when a doctor might prescribe it (answers_dev30)."""
+    answer = assistant.answer("Can I stay on cyclobenzaprine long term? it's the only thing that lets me sleep", [])
+    assert "short-term use" in answer.text.split("[1]")[0], answer.text
+    assert_grounded(answer)
+
+
 def test_a_price_asked_of_a_named_treatment_sends_the_patient_to_the_clinic_first(assistant):
     answer = assistant.answer("how much is a massage at your clinic, like the actual price", [])
     assert answer.parts[0].prompt == "clinic_arrange", answer.text

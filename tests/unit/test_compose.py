@@ -22,9 +22,11 @@ from answering.compose import (
     compose,
     one_citation_per_section,
     render_sentence,
+    score_sentences,
     select,
     with_bullet_context,
 )
+from answering.question import QuestionRules
 from contracts import Chunk, Citation, Sentence
 from tests.unit.conftest import MINI_GUIDE
 
@@ -241,6 +243,39 @@ def test_a_paragraphs_short_uninformative_lead_in_does_not_open():
     assert select([lead_in, plan], {}, ComposerTuning(min_score=0.3))[0].sentence.id == "s2"
     short_point = Scored(_sentence(3, "Walk a little every hour.", 3), np.array([1.0, 0.0], dtype=np.float32), 0.95, prior=0.4)
     assert select([short_point, plan], {}, ComposerTuning(min_score=0.3))[0].sentence.id == "s3"
+
+
+def test_a_definition_asked_for_opens_though_it_reads_generic():
+    """"what even is a back spasm" opened with the spasm's causes (answers_dev29); the sentence saying what a spasm is,
+    generic by its "essentially" and its place in another section, opens once the question asks for a definition."""
+    definition_type = next(t for t in QuestionRules.load().wanted_types("what even is a back spasm") if t.name == "definition")
+    definition = _sentence(1, "A back spasm is essentially an involuntary, sustained muscle contraction.", 1)
+    causes = _sentence(2, "This contraction often stems from overuse, dehydration or poor posture.", 2)
+    vectors = np.array([[0.8, 0.6], [1.0, 0.0]], dtype=np.float32)
+    query = np.array([1.0, 0.0], dtype=np.float32)
+    priors = {"s1": -2.5, "s2": 0.0}
+    tuning = ComposerTuning(min_score=0.3)
+    plain_reading = score_sentences(query, (set(), set()), [definition, causes], vectors, {}, tuning, priors=priors)
+    assert select(plain_reading, {}, tuning)[0].sentence.id == "s2"
+    asked = score_sentences(query, (set(), set()), [definition, causes], vectors, {}, tuning, [definition_type], priors=priors)
+    assert select(asked, {}, tuning)[0].sentence.id == "s1"
+
+
+def test_a_barely_generic_sentence_the_learned_head_is_sure_of_may_open():
+    """"For spasms linked to stress or systemic issues: ..." (prior -1.03) stayed out of every stress question for its
+    "holistic" words though its head was sure (answers_dev29); a far more generic one ("a cornerstone treatment") still
+    stays out."""
+    plan = _sentence(1, "For spasms linked to stress: your approach could benefit from lifestyle changes focused on stress management.", 1)
+    other = _sentence(2, "If you have a physical job, ask for lighter duties.", 2)
+    vectors = np.array([[1.0, 0.0], [0.8, 0.6]], dtype=np.float32)
+    query = np.array([1.0, 0.0], dtype=np.float32)
+    tuning = ComposerTuning(min_score=0.3)
+    for prior, opens in ((-1.05, "s1"), (-2.0, "s2")):
+        priors = {"s1": prior, "s2": 0.0}
+        unsure = score_sentences(query, (set(), set()), [plan, other], vectors, {}, tuning, priors=priors, heads={"s1": 0.5})
+        assert select(unsure, {}, tuning)[0].sentence.id == "s2"
+        sure = score_sentences(query, (set(), set()), [plan, other], vectors, {}, tuning, priors=priors, heads={"s1": 0.9})
+        assert select(sure, {}, tuning)[0].sentence.id == opens, prior
 
 
 def test_compose_returns_none_when_nothing_is_close(mini_retriever):

@@ -31,6 +31,13 @@ def _type(rules: QuestionRules, name: str):
         ("what kind of massage is best?", ["kind"]),
         ("which stretches help?", ["kind"]),
         ("is massage good for spasms?", []),
+        # "what do I do for him??" asks what to do, not what something does (answers_dev30)
+        ("he's lying flat on the rug. what do I do for him??", ["instruction"]),
+        ("what does a physio actually do?", ["mechanism"]),
+        ("Can I stay on cyclobenzaprine long term?", ["term"]),
+        ("what even is a back spasm", ["definition"]),
+        ("whats a spasm exactly?", ["definition"]),
+        ("what is a spasm doing to my sleep", []),
     ],
 )
 def test_wanted_types(rules, question, wanted):
