@@ -67,6 +67,7 @@ class ContextRules:
     recent: re.Pattern[str] | None = None  # a time that makes someone else's event current ("last night", "this afternoon")
     first_person_plural: re.Pattern[str] | None = None  # the family speaking of one of them ("we don't know why"): still about them
     answered_no: re.Pattern[str] | None = None  # right after a mention, its answer is no ("fever? no."): negated
+    own_onset: re.Pattern[str] | None = None  # the next sentence opens on when it started: a general mention is the patient's own
 
     @classmethod
     def compile(cls, data: RedFlagsData, language: PatternLanguage) -> ContextRules:
@@ -93,6 +94,7 @@ class ContextRules:
             recent=language.compile(lists["recent"]) if lists.get("recent") else None,
             first_person_plural=language.compile(lists["first_person_plural"]) if lists.get("first_person_plural") else None,
             answered_no=language.compile(lists["answered_no"], whole_words=False) if lists.get("answered_no") else None,
+            own_onset=language.compile(lists["own_onset"]) if lists.get("own_onset") else None,
         )
 
     def read(self, plain: str) -> Context:
@@ -167,7 +169,7 @@ class Context:
             return Verdict(SetAside("hypothetical", marker))
         if self.rules.first_person.search(mention):
             return Verdict(None)  # "... can't feel my legs": the patient's own, whatever came before
-        if not careful and (marker := self._in_scope(self._general, start, personal=True)) is not None:
+        if not careful and (marker := self._in_scope(self._general, start, personal=True)) is not None and not self._onset_next(end):
             return Verdict(SetAside("general", marker))
         marker = self._in_scope(self._other_person, start, personal=True)
         if marker is None:
@@ -207,6 +209,12 @@ class Context:
         window = min(len(self.plain), start + _SENTENCE_REACH)
         sentence_end = SENTENCE_ENDS.search(self.plain, start, window)
         return sentence_end.start() if sentence_end else window
+
+    def _onset_next(self, mention_end: int) -> bool:
+        """Whether the sentence after the mention's opens on when it started ("Is it the relaxant that makes your
+        undercarriage go numb? Started yesterday ...", triage_dev11): the question asked in general is about the patient."""
+        following = _SENTENCE_START.match(self.plain, self._sentence_end(mention_end))
+        return following is not None and self.rules.own_onset is not None and self.rules.own_onset.match(self.plain, following.end()) is not None
 
     def _next_opening_on_them(self, end: int) -> int | None:
         """Where the sentence after ``end`` begins, when it goes on about the other person ("She's now got back pain")."""
