@@ -250,7 +250,8 @@ class PassageFinder:
         """The whole guide searched with the message and the treatment's title (and ``context``, the earlier message
         that named it): a follow-up that looks past the treatment's own section (the next step, how often) but is still
         about it."""
-        return self.retriever.search(f"{turn.text} {context} {self.retriever.titles.get(treatment, '')}".replace("  ", " "), depth, turn.mode)
+        words = " ".join(part for part in (turn.text, context, self.retriever.titles.get(treatment, "")) if part)
+        return self.retriever.search(words, depth, turn.mode)
 
     def _compose(self, turn: Turn, search: SearchResult, focus: str | None = None) -> Composition | None:
         t = time.perf_counter()

@@ -507,7 +507,8 @@ def read_answering(language: str = DEFAULT_LANGUAGE, path: Path | None = None) -
     root = doc.root()
     types = []
     for t in root.tables("answer_type"):
-        entry = AnswerTypeEntry(t.text("name"), tuple(t.strings("asks")), tuple(t.strings("expects")), t.number("weight", default=1.0), t.flag("leads", default=False)
+        entry = AnswerTypeEntry(
+            t.text("name"), tuple(t.strings("asks")), tuple(t.strings("expects")), t.number("weight", default=1.0), t.flag("leads", default=False)
         )
         _check_patterns(t, "asks", entry.asks, whole_words=False)
         _check_patterns(t, "expects", entry.expects, whole_words=False)
