@@ -417,16 +417,14 @@ def test_a_general_question_followed_by_when_it_started_is_the_patients_own(assi
     assert str(assistant.answer("does a spasm make your legs go numb? just wondering").triage) == "none"
 
 
-def test_steps_a_trampoline_one_sided_sciatica_drug_use_and_a_childs_arched_back_escalate(assistant):
-    """triage_dev3, 9, 11, 18, 24, 30 and 10 (French): each got less than its tier."""
+def test_steps_a_trampoline_drug_use_and_a_childs_arched_back_escalate(assistant):
+    """triage_dev9, 11, 24, 30 and 10 (French): each got less than its tier."""
     serious = "back pain after a serious accident"
     assert serious in assistant.answer("slipped on ice and fell down a set of concrete steps, about 15 steps, hit my back on every one").signs
     assert serious in assistant.answer("came off the trampoline at my cousins bbq and landed flat on my back on the edge of the frame").signs
     assert serious not in assistant.answer("my kids love the trampoline, my back is sore from putting it up").signs
     child_fall = assistant.answer("my 6 year old has a sore back from falling off the trampoline. how much motrin can i give him")
     assert serious not in child_fall.signs and str(child_fall.triage) == "urgent", child_fall.signs  # a fall, not a serious accident
-    assert str(assistant.answer("sciatica left leg. how long does it last").triage) == "urgent"
-    assert str(assistant.answer("sciatica maybe? right buttock down to knee, burning, started after lifting boxes").triage) == "urgent"
     assert "injecting drugs" in assistant.answer("do people who IV drugs get back infections? asking cos my back is bad and i use").signs
     assert str(assistant.answer("my toddler seems to be in pain when I pick her up, and she arches her back and cries").triage) == "urgent"
     french = "depuis le lumbago c'est comme si j'avais plus de sensations pendant les rapports, c'est nouveau"
