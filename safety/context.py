@@ -210,21 +210,26 @@ class Context:
         sentence_end = SENTENCE_ENDS.search(self.plain, start, window)
         return sentence_end.start() if sentence_end else window
 
+    def _next_sentence(self, sentence_end: int) -> int | None:
+        """Where the sentence after the one ending at ``sentence_end`` begins, if one follows."""
+        following = _SENTENCE_START.match(self.plain, sentence_end)
+        return None if following is None else following.end()
+
     def _onset_next(self, mention_end: int) -> bool:
         """Whether the sentence after the mention's opens on when it started ("Is it the relaxant that makes your
         undercarriage go numb? Started yesterday ...", triage_dev11): the question asked in general is about the patient."""
-        following = _SENTENCE_START.match(self.plain, self._sentence_end(mention_end))
-        return following is not None and self.rules.own_onset is not None and self.rules.own_onset.match(self.plain, following.end()) is not None
+        following = self._next_sentence(self._sentence_end(mention_end))
+        return following is not None and self.rules.own_onset is not None and self.rules.own_onset.match(self.plain, following) is not None
 
     def _next_opening_on_them(self, end: int) -> int | None:
         """Where the sentence after ``end`` begins, when it goes on about the other person ("She's now got back pain")."""
-        following = _SENTENCE_START.match(self.plain, end)
+        following = self._next_sentence(end)
         if following is None:
             return None
-        opener = self.rules.other_person.match(self.plain, following.end())
-        if opener is None or self.rules.first_person.match(self.plain, following.end()):
+        opener = self.rules.other_person.match(self.plain, following)
+        if opener is None or self.rules.first_person.match(self.plain, following):
             return None
-        return following.end()
+        return following
 
     def _said_of_them(self, start: int, mention_end: int, next_sentence: bool) -> str:
         """What is said of another person from ``start``: the sentence, up to where the patient speaks of
