@@ -429,3 +429,19 @@ def test_steps_a_trampoline_drug_use_and_a_childs_arched_back_escalate(assistant
     assert str(assistant.answer("my toddler seems to be in pain when I pick her up, and she arches her back and cries").triage) == "urgent"
     french = "depuis le lumbago c'est comme si j'avais plus de sensations pendant les rapports, c'est nouveau"
     assert str(assistant.answer(french).triage) == "emergency"
+
+
+def test_a_medicine_asked_for_a_child_and_tablets_ruled_out_are_not_too_many_tablets(assistant):
+    """medication_dev38: "Can my 14yo daughter have one of my Robaxin?" and, after a bleeding ulcer, "so I know tablets are
+    probably out" got the overdose card (the learned layer read too many tablets). The child's caution still leads, and a
+    child who swallowed some and is sleepy still escalates."""
+    reply = assistant.answer("Can my 14yo daughter have one of my Robaxin? She pulled something in her back at gymnastics and she's crying")
+    assert str(reply.triage) != "emergency", reply.signs
+    history = [
+        {"role": "user", "content": "I was in hospital in March with a bleeding ulcer"},
+        {"role": "assistant", "content": "How can I help?"},
+        {"role": "user", "content": "so I know tablets are probably out"},
+        {"role": "assistant", "content": "How can I help?"},
+    ]
+    assert str(assistant.answer("what about the gel then, how much of it can I put on?", history).triage) == "none"
+    assert str(assistant.answer("my 4 year old got into my robaxin and swallowed some, she's really sleepy").triage) == "emergency"
