@@ -6,7 +6,8 @@ message names no treatment itself but leans on what came before (patterns in
 last asked about; failing that, the one the assistant's last reply was about ("What should I
 do first?" → ice → "how long for?" is about ice, and so is it after "it went lifting the car
 seat", a story naming a cause); failing that, the one their last messages named. A reply that
-spanned several treatments gives none: the message is searched with the question it answered.
+spanned several treatments gives none: the message is searched with the question it answered, and so is
+it when no message named a treatment (a word match would only guess one).
 When that earlier question asked past something ("is there anything stronger?"), the reply's topic comes
 first: it is the next step the patient was given, and "how long would I be on it?" asks about it.
 """
@@ -240,5 +241,6 @@ class FollowUpResolver:
         if not _asks(earlier_user_messages[0]):  # "threw my back out picking up my toddler" → "ok so what do i do first?":
             # a story that asked nothing is the question's context, not a treatment to stay within
             return Focus(None, f"a story told earlier: {earlier_user_messages[0][:60]!r}", beyond, earlier_user_messages[0])
-        treatment = self._lexical_treatment(earlier_user_messages[0])
-        return Focus(treatment, f"topic of: {earlier_user_messages[0][:60]!r}", beyond) if treatment else Focus(None, "no topic found")
+        # an earlier question that names no treatment ("Is it ok to work with a back spasm? I'm a plumber") has no topic to stay
+        # within: its best word match (massage, for "work") is a guess, so the two are searched together (answers_dev31)
+        return Focus(None, f"an earlier question naming no treatment: {earlier_user_messages[0][:60]!r}", beyond, earlier_user_messages[0])

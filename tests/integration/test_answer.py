@@ -765,3 +765,32 @@ def test_asking_whether_to_see_someone_after_a_medicine_answers_with_the_diagnos
     history = [{"role": "user", "content": "muscle relaxers for a back spasm?"}, {"role": "assistant", "content": "(reply)"}]
     answer = assistant.answer("do i need to see a doctor for those or can I just buy them", history)
     assert answer.citations[0].treatment == "muscle-relaxants"
+
+
+def test_a_definition_asked_among_other_sentences_or_beside_a_cramp_opens_with_what_a_spasm_is(assistant):
+    """answers_dev31: "whats a back spasm actually. like whats physically happening in there" opened with the introduction's
+    "can be debilitating", "Whats the difference between a cramp and a spasm?" with the acute plan."""
+    for question in ("whats a back spasm actually. like whats physically happening in there", "Whats the difference between a cramp and a spasm?"):
+        answer = assistant.answer(question, [])
+        assert "involuntary, sustained muscle contraction" in answer.text.split("[1]")[0], answer.text
+        assert_grounded(answer)
+
+
+def test_a_follow_up_to_a_question_naming_no_treatment_is_searched_with_it(assistant):
+    """"boss says I can do the paperwork side for a bit instead" after "Is it ok to work with a back spasm? I'm a plumber"
+    opened with Swedish massage (the earlier question's best word match, on "work"; answers_dev31)."""
+    history = [{"role": "user", "content": "Is it ok to work with a back spasm? I'm a plumber"}, {"role": "assistant", "content": "(reply)"}]
+    answer = assistant.answer("boss says I can do the paperwork side for a bit instead, is that a good idea?", history)
+    assert answer.citations[0].treatment == "rest", answer.text
+    assert "massage" not in answer.text.split("[1]")[0].lower(), answer.text
+    assert_grounded(answer)
+
+
+def test_a_relaxant_that_leaves_one_groggy_is_answered_past_it(assistant):
+    """"flexeril makes me too groggy to work, what else can i do" opened with when a doctor might prescribe Flexeril
+    (answers_dev31); a stomach upset by ibuprofen still gets the gel first."""
+    answer = assistant.answer("flexeril makes me too groggy to work, what else can i do", [])
+    assert answer.citations[0].treatment != "muscle-relaxants", answer.text
+    assert_grounded(answer)
+    answer = assistant.answer("ibuprofen gives me heartburn, anything else?", [])
+    assert "topical diclofenac gel" in answer.text.split("[1]")[0], answer.text

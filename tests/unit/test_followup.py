@@ -71,17 +71,13 @@ def test_a_message_that_does_not_lean_on_context_stands_alone(vocabulary):
     assert focus.treatment is None
 
 
-def test_falls_back_to_the_topic_of_the_last_question(vocabulary):
+def test_an_earlier_question_naming_no_treatment_is_searched_with_the_message(vocabulary):
+    """No guess at its topic: "Is it ok to work with a back spasm?" matched massage on "work" (answers_dev31)."""
     lexical = Lexical("massage")
     focus = _resolve(vocabulary, "how often should I do that?", ["what helps the pain?", "hi"], lexical)
-    assert focus.treatment == "massage"
-    assert lexical.asked == ["what helps the pain?"]  # only the newest earlier message is asked about
-    assert focus.because.startswith("topic of:")
-
-
-def test_no_treatment_anywhere_is_no_focus(vocabulary):
-    focus = _resolve(vocabulary, "how often should I do that?", ["what helps the pain?"], Lexical(None))
-    assert focus.treatment is None and focus.because == "no topic found"
+    assert focus.treatment is None and focus.context == "what helps the pain?"
+    assert lexical.asked == []  # only the assistant's last reply is ever guessed at
+    assert focus.because.startswith("an earlier question naming no treatment")
 
 
 def test_the_last_reply_names_the_topic_when_the_question_did_not(vocabulary):
