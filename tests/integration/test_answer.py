@@ -794,3 +794,12 @@ def test_a_relaxant_that_leaves_one_groggy_is_answered_past_it(assistant):
     assert_grounded(answer)
     answer = assistant.answer("ibuprofen gives me heartburn, anything else?", [])
     assert "topical diclofenac gel" in answer.text.split("[1]")[0], answer.text
+
+
+def test_whether_a_spasm_is_serious_is_answered_by_what_may_lie_under_it(assistant):
+    """"does a spasm mean i've actually damaged something in my back?" opened with the introduction's "can be debilitating",
+    "are back spasms dangerous" with what to stop doing (answers_dev30 and 31)."""
+    for question in ("does a spasm mean i've actually damaged something in my back? bit scared tbh", "are back spasms dangerous or are they just really painful"):
+        answer = assistant.answer(question, [])
+        assert "underlying structural issue" in answer.text.split("[1]")[0], answer.text
+        assert_grounded(answer)
