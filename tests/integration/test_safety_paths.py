@@ -445,3 +445,10 @@ def test_a_medicine_asked_for_a_child_and_tablets_ruled_out_are_not_too_many_tab
     ]
     assert str(assistant.answer("what about the gel then, how much of it can I put on?", history).triage) == "none"
     assert str(assistant.answer("my 4 year old got into my robaxin and swallowed some, she's really sleepy").triage) == "emergency"
+
+
+def test_is_it_bad_if_said_of_what_one_has_is_not_a_hypothetical(assistant):
+    """triage_dev3: "Is it bad if the burning goes down both legs instead of just one?" was read as a hypothetical; asked
+    what would happen, it still is one."""
+    assert str(assistant.answer("Is it bad if the burning goes down both legs instead of just one?").triage) == "emergency"
+    assert str(assistant.answer("what if my legs go numb?").triage) == "none"
