@@ -803,3 +803,14 @@ def test_whether_a_spasm_is_serious_is_answered_by_what_may_lie_under_it(assista
         answer = assistant.answer(question, [])
         assert "underlying structural issue" in answer.text.split("[1]")[0], answer.text
         assert_grounded(answer)
+
+
+def test_prescription_options_past_what_was_tried_are_the_stronger_medicine(assistant):
+    """"OTC anti-inflammatories aren't cutting it at all. prescription options?" opened with the table's resource cells
+    (answers_dev31): options asked of a prescription are the stronger step, not every row of the table. A relaxant's
+    drowsiness with a question about how to take it stays with the relaxant."""
+    answer = assistant.answer("OTC anti-inflammatories aren't cutting it at all. prescription options?", [])
+    assert "stronger NSAID" in answer.text.split("[1]")[0], answer.text
+    assert_grounded(answer)
+    answer = assistant.answer("flexeril makes me a bit sleepy, can i just take it at night instead of 3 times a day?", [])
+    assert answer.citations[0].treatment == "muscle-relaxants", answer.text
