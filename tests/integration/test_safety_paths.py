@@ -452,3 +452,17 @@ def test_is_it_bad_if_said_of_what_one_has_is_not_a_hypothetical(assistant):
     what would happen, it still is one."""
     assert str(assistant.answer("Is it bad if the burning goes down both legs instead of just one?").triage) == "emergency"
     assert str(assistant.answer("what if my legs go numb?").triage) == "none"
+
+
+def test_sex_as_the_cause_and_a_lift_felt_in_the_back_are_not_cauda_equina(assistant):
+    """triage_dev11: "had sex last night and this morning my back's in spasm. is that what did it lol" got the sexual
+    numbness card, "did a deadlift PB yesterday and today I feel it in my lower back" the bladder card (learned votes on
+    messages that say nothing of numbness or of the bladder). Said plainly, in English or German, both still escalate."""
+    for message in (
+        "had sex last night and this morning my back's in spasm. is that what did it lol",
+        "did a deadlift PB yesterday and today I feel it in my lower back. normal soreness or spasm?",
+    ):
+        assert str(assistant.answer(message).triage) == "none", message
+    assert str(assistant.answer("had sex last night and couldnt feel anything down there, back is in spasm").triage) == "emergency"
+    german = "beim sex gestern hab ich da unten fast nix gespürt, als wär alles betäubt. rücken ist seit 4 tagen im eimer"
+    assert str(assistant.answer(german).triage) == "emergency"
