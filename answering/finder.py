@@ -217,7 +217,7 @@ class PassageFinder:
             return _timed(turn, Found(search, composition, focus.treatment))
         if focus.context and not focus.treatment:  # "and if it keeps coming back?" after a reply across treatments
             search = self.retriever.search(f"{focus.context} {turn.text}", depth, turn.mode)
-            return _timed(turn, Found(search, self._compose(turn, search), None))
+            return _timed(turn, Found(search, self._past_the_first_days(turn, search, self._compose(turn, search), None), None))
         known = self._known_vector_within(turn, focus.treatment, focus.context) if focus.treatment else self._known_vector(turn.text)
         search = self.retriever.search(turn.text, depth, turn.mode, query_vector=known, within=focus.treatment, expansion=turn.expansion)
         composition = self._past_the_first_days(turn, search, self._compose(turn, search, focus.treatment), focus.treatment)

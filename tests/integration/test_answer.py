@@ -814,3 +814,14 @@ def test_prescription_options_past_what_was_tried_are_the_stronger_medicine(assi
     assert_grounded(answer)
     answer = assistant.answer("flexeril makes me a bit sleepy, can i just take it at night instead of 3 times a day?", [])
     assert answer.citations[0].treatment == "muscle-relaxants", answer.text
+
+
+def test_a_day_counted_past_the_first_two_is_past_the_first_hours(assistant):
+    """"day 4 of this spasm. what am I meant to be doing today" and, after "what should I do right now", "it's day 3 now
+    and still sore" opened with the advice for a spasm's first hours (answers_dev31, answers_dev8)."""
+    history = [{"role": "user", "content": "back spasm, what should I do right now"}, {"role": "assistant", "content": "(reply)"}]
+    for question, earlier in (("day 4 of this spasm. what am I meant to be doing today", []), ("ok done all that. it's day 3 now and still sore", history)):
+        answer = assistant.answer(question, earlier)
+        opening = answer.text.split("[1]")[0]
+        assert "acute, sudden" not in opening and "Immediately after" not in opening, answer.text
+        assert_grounded(answer)
