@@ -466,3 +466,18 @@ def test_sex_as_the_cause_and_a_lift_felt_in_the_back_are_not_cauda_equina(assis
     assert str(assistant.answer("had sex last night and couldnt feel anything down there, back is in spasm").triage) == "emergency"
     german = "beim sex gestern hab ich da unten fast nix gespürt, als wär alles betäubt. rücken ist seit 4 tagen im eimer"
     assert str(assistant.answer(german).triage) == "emergency"
+
+
+def test_a_known_aneurysm_with_an_ache_escalates_and_pain_endured_is_not_tablets(assistant):
+    """triage_dev41: a watched AAA with "a deep ache, not like my usual" since the afternoon was read as everyday ("ache"
+    was not among the aorta's pain words). answers_dev32: "last time it was agony and I just lay there and took it" about a
+    massage got the overdose card (the learned layer read "took"); tablets taken in the same words still escalate."""
+    aorta = "They're keeping an eye on my AAA (4.8cm last scan). Since this afternoon my lower back has a deep ache, not like my usual."
+    assert str(assistant.answer(aorta).triage) == "emergency"
+    history = [
+        {"role": "user", "content": "got a deep tissue massage booked for tomorrow for my back"},
+        {"role": "assistant", "content": "How can I help?"},
+    ]
+    endured = "anything I should tell her? last time it was agony and I just lay there and took it"
+    assert str(assistant.answer(endured, history).triage) == "none"
+    assert str(assistant.answer("I just lay there and took it, the whole bottle of flexeril").triage) == "emergency"
