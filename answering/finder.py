@@ -278,7 +278,7 @@ class PassageFinder:
             composition = compose_comparison(
                 text, query_vector, tokens, cells, vectors, chunks, self.question_rules, self.tuning,
                 self.question_rules.compares_only(text, named), named if self.question_rules.looks_past(text, named) else (),
-                self.cell_heads.probabilities(query_vector),
+                self.cell_heads.probabilities(query_vector), turn.earlier[0] if turn.earlier else "",
             )
             if composition is not None and self.tuning.cross_prose > 0:  # the prose of the rows shown only
                 rows = set(composition.treatments)

@@ -96,6 +96,19 @@ def test_comparison_without_medication_names_the_drug_free_treatments(assistant)
     assert "**Rest and Activity Modification**" in answer.text
 
 
+def test_options_asked_after_ruling_tablets_out_are_the_drug_free_ones(assistant):
+    """answers_dev32: "I'd rather avoid tablets for my back spasms if I can" → "so what are my options" listed the
+    anti-inflammatories and relaxants first: the question names no concept, so the previous message's count."""
+    history = [
+        {"role": "user", "content": "I'd rather avoid tablets for my back spasms if I can"},
+        {"role": "assistant", "content": "How can I help?"},
+    ]
+    answer = assistant.answer("so what are my options", history)
+    assert_grounded(answer)
+    named = {c.treatment for c in answer.citations}
+    assert named and not named & {"nsaids", "muscle-relaxants"}, answer.text
+
+
 def test_a_question_of_access_shows_each_cell_that_says_prescription(assistant):
     """The access entry of answering.toml names two columns; a row's cells that say "prescription" are all shown,
     not only the closest (blind writers expect "prescription needed", which is not the closest)."""
