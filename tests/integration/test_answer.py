@@ -75,6 +75,11 @@ DIRECT = [
     ("should I take advil with food?", "food or milk"),
     ("what if ibuprofen upsets my stomach?", "diclofenac gel"),
     ("how long should I walk for when my back is in spasm?", "5-10 minutes"),
+    # answers_dev32: lying still, a time already on a relaxant, a cause asked about (the "staying still", "too long on it"
+    # and "cause" answer types of answering.toml)
+    ("It's spasming every few minutes. Should I just lie flat and not move till it stops?", "Lying immobile"),
+    ("The ER put me on methocarbamol 5 weeks ago and my doctor keeps refilling it. Is that too long to be on it?", "not a long-term solution"),
+    ("can bad posture really cause spasms", "stems from various triggers"),
 ]
 
 
