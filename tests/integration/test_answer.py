@@ -843,3 +843,16 @@ def test_a_day_counted_past_the_first_two_is_past_the_first_hours(assistant):
         opening = answer.text.split("[1]")[0]
         assert "acute, sudden" not in opening and "Immediately after" not in opening, answer.text
         assert_grounded(answer)
+
+
+def test_which_one_after_two_kinds_of_massage_chooses_between_them(assistant):
+    """answers_dev30 and dev32: "what's the difference between swedish and deep tissue massage?" then "ok so which one if
+    my spasm only started this morning" listed the table's rows (massage beside relaxants): the choice is inside massage."""
+    history = [
+        {"role": "user", "content": "what's the difference between swedish and deep tissue massage?"},
+        {"role": "assistant", "content": "How can I help?"},
+    ]
+    answer = assistant.answer("ok so which one if my spasm only started this morning", history)
+    assert_grounded(answer)
+    assert {c.treatment for c in answer.citations} == {"massage"}, answer.text
+    assert "initial, acute phase" in answer.text
