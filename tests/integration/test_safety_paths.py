@@ -481,3 +481,11 @@ def test_a_known_aneurysm_with_an_ache_escalates_and_pain_endured_is_not_tablets
     endured = "anything I should tell her? last time it was agony and I just lay there and took it"
     assert str(assistant.answer(endured, history).triage) == "none"
     assert str(assistant.answer("I just lay there and took it, the whole bottle of flexeril").triage) == "emergency"
+
+
+def test_a_treatment_used_every_night_is_not_night_pain(assistant):
+    """"I use heat every night" then "should I add anything?" got the see-a-doctor-today card for night pain (the learned
+    layer, 0.68); a spasm that is bad at night still gets it."""
+    history = [{"role": "user", "content": "I use heat every night"}, {"role": "assistant", "content": "How can I help?"}]
+    assert str(assistant.answer("should I add anything?", history).triage) == "none"
+    assert str(assistant.answer("My back has been spasming badly at night").triage) == "urgent"
