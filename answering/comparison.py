@@ -191,6 +191,9 @@ def compose_comparison(
         else:
             chosen = [s for s in ranked if s.score >= ranked[0].score - tuning.keep_within][: tuning.cross_max_rows]
             chosen = chosen if len(chosen) >= 2 else ranked[:2]
+            column_ask = question_rules.column_ask(question)
+            if column_ask is not None and not named:  # "whats the fastest way to stop a back spasm": "immediate relief" first
+                chosen = _saying_first(chosen, column_ask.says, cells)
             if named:  # "massage or a chiropractor?": those two, in the question's order (rows of others after)
                 chosen = sorted(ranked, key=lambda s: named.index(s.sentence.treatment) if s.sentence.treatment in named else len(named))
                 chosen = chosen[: tuning.cross_max_rows]

@@ -856,3 +856,11 @@ def test_which_one_after_two_kinds_of_massage_chooses_between_them(assistant):
     assert_grounded(answer)
     assert {c.treatment for c in answer.citations} == {"massage"}, answer.text
     assert "initial, acute phase" in answer.text
+
+
+def test_the_fastest_way_opens_with_the_rows_that_say_immediate(assistant):
+    """answers_dev32: "whats the fastest way to stop a back spasm" opened with the relaxants' "highly effective" and rest's
+    uses; the rows whose cells say "immediate" now lead, as they do for a choice between two named treatments."""
+    answer = assistant.answer("whats the fastest way to stop a back spasm", [])
+    assert_grounded(answer)
+    assert "immediate" in answer.parts[0].markdown.split("\n")[0].lower(), answer.text
