@@ -80,6 +80,7 @@ DIRECT = [
     ("It's spasming every few minutes. Should I just lie flat and not move till it stops?", "Lying immobile"),
     ("The ER put me on methocarbamol 5 weeks ago and my doctor keeps refilling it. Is that too long to be on it?", "not a long-term solution"),
     ("can bad posture really cause spasms", "stems from various triggers"),
+    ("Can a chiropractor fix a back spasm in one visit", "multiple sessions likely"),
 ]
 
 
