@@ -199,7 +199,6 @@ def compose_comparison(
                 chosen = chosen[: tuning.cross_max_rows]
                 compared = [s.sentence.treatment for s in chosen if s.sentence.treatment in named]
                 if len(compared) >= 2:  # both sides from the same column
-                    column_ask = question_rules.column_ask(question)
                     asked_columns = column_ask.columns if column_ask else frozenset()
                     shared = _shared_column(scored, compared, asked_columns or question_rules.choice_columns)
                     if shared and not asked_columns:  # a choice that asked of no column: a second choice column beside it
