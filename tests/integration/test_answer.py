@@ -79,7 +79,6 @@ DIRECT = [
     # and "cause" answer types of answering.toml)
     ("It's spasming every few minutes. Should I just lie flat and not move till it stops?", "Lying immobile"),
     ("The ER put me on methocarbamol 5 weeks ago and my doctor keeps refilling it. Is that too long to be on it?", "not a long-term solution"),
-    ("can bad posture really cause spasms", "stems from various triggers"),
     ("Can a chiropractor fix a back spasm in one visit", "multiple sessions likely"),
 ]
 
@@ -102,13 +101,20 @@ def test_comparison_without_medication_names_the_drug_free_treatments(assistant)
     assert "**Rest and Activity Modification**" in answer.text
 
 
+def test_whether_posture_causes_spasms_opens_with_what_they_stem_from(assistant):
+    """answers_dev31 and dev32: "can bad posture really cause spasms" opened with postural retraining (a therapist's
+    ergonomic assessments), which answers what to do, not whether posture causes them (the "cause" answer type)."""
+    answer = assistant.answer("can bad posture really cause spasms", [])
+    assert_grounded(answer)
+    assert "stems from various triggers" in answer_sentences(answer)[0], answer.text
+
+
 def test_options_asked_after_ruling_tablets_out_are_the_drug_free_ones(assistant):
     """answers_dev32: "I'd rather avoid tablets for my back spasms if I can" → "so what are my options" listed the
-    anti-inflammatories and relaxants first: the question names no concept, so the previous message's count."""
-    history = [
-        {"role": "user", "content": "I'd rather avoid tablets for my back spasms if I can"},
-        {"role": "assistant", "content": "How can I help?"},
-    ]
+    anti-inflammatories and relaxants first: the question names no concept, so the previous message's count. (The
+    assistant's own reply to the first message is the history, as in the chat.)"""
+    first = "I'd rather avoid tablets for my back spasms if I can"
+    history = [{"role": "user", "content": first}, {"role": "assistant", "content": assistant.answer(first, []).text}]
     answer = assistant.answer("so what are my options", history)
     assert_grounded(answer)
     named = {c.treatment for c in answer.citations}
