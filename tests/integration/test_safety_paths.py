@@ -489,3 +489,16 @@ def test_a_treatment_used_every_night_is_not_night_pain(assistant):
     history = [{"role": "user", "content": "I use heat every night"}, {"role": "assistant", "content": "How can I help?"}]
     assert str(assistant.answer("should I add anything?", history).triage) == "none"
     assert str(assistant.answer("My back has been spasming badly at night").triage) == "urgent"
+
+
+def test_a_new_job_is_not_a_history_of_cancer(assistant):
+    """answers_dev33: "my back's been spasming loads since I started a new job" then "could it be the job?" got the
+    see-a-doctor-today card for a history of cancer (the learned layer, 0.53). A cancer told obliquely still gets it."""
+    history = [
+        {"role": "user", "content": "my back's been spasming loads since I started a new job"},
+        {"role": "assistant", "content": "How can I help?"},
+    ]
+    reply = assistant.answer("could it be the job? I'm on my feet shifting crates all day", history)
+    assert str(reply.triage) == "none", reply.signs
+    told = assistant.answer("had the big C a few years back, now my back is killing me")
+    assert "a history of cancer" in [str(s) for s in told.signs], told.signs
