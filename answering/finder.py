@@ -296,13 +296,17 @@ class PassageFinder:
 
     def _with_cells(
         self, text: str, query_vector: np.ndarray, tokens: tuple[set[str], set[str]], search: SearchResult, composition: Composition | None,
-        pair: tuple[str, str] | None,
+        pair: tuple[str, str] | None, keep: Callable[[Sentence], bool] | None = None,
     ) -> Composition | None:
         """A prose answer followed by the table cells the question asks of, both sides of a choice (``pair``:
-        ``QuestionRules.sides``) in one column (``answering.comparison.with_table_row``)."""
+        ``QuestionRules.sides``) in one column (``answering.comparison.with_table_row``); ``keep``'s cells only, as
+        for the prose."""
         if composition is None:
             return None
         cells, vectors = self.retriever.table_cells()
+        if keep is not None:
+            rows = [i for i, cell in enumerate(cells) if keep(cell)]
+            cells, vectors = [cells[i] for i in rows], vectors[rows]
         asked = self.question_rules.column_ask(text)
         return with_table_row(
             composition, query_vector, tokens, cells, vectors, self.retriever.chunks_by_id, self.tuning, search.expansion.treatments,
@@ -432,6 +436,25 @@ class PassageFinder:
         """The answer to the search already made (``turn.found``), ``keep``'s sentences only: no new search."""
         return self._compose_kept(turn, turn.found.search, turn.found.followed, keep)
 
+    def recompose_past(self, turn: Turn, keep: Callable[[Sentence], bool]) -> Composition | None:
+        """As ``recompose``, with the passages that hold no sentence ``keep`` keeps set aside, so the next ones found
+        take their places ("I'd rather avoid tablets, what can I do?": the medicines' passages ranked first, and
+        "painkillers" filled the ten found). The ranking is read again to its end with the query vector already made:
+        no new embedding. The clinic's own page is set aside too, unless the message speaks of the clinic ("something
+        holistic and personalized, not just more pills. Do you offer that?"): its advertisement would be all that stays."""
+        search = turn.found.search
+        ranked = self.retriever.search(
+            turn.text, len(self.retriever.chunks), turn.mode, query_vector=search.query_vector, expansion=search.expansion
+        )
+        clinic = "" if self.followups.clinic in search.expansion.named else self.followups.clinic
+
+        def kept(sentence: Sentence) -> bool:
+            return sentence.treatment != clinic and keep(sentence)
+
+        hits = [h for h in ranked.hits if any(kept(s) for s in self.retriever.sentences_of([h.chunk.id])[0])]
+        # the learned layers may add back a passage they are sure of (``_answered_by_example``): ``kept`` holds for it too
+        return self._compose_kept(turn, replace(ranked, hits=hits), turn.found.followed, kept)
+
     def _read_again(self, turn: Turn, search: SearchResult) -> tuple[np.ndarray, tuple[set[str], set[str]]]:
         """The query vector and words of a search already made, to compose from its passages a second time."""
         query_vector = search.query_vector if search.query_vector is not None else self.message_vector(turn.text)
@@ -441,7 +464,7 @@ class PassageFinder:
         query_vector, tokens = self._read_again(turn, search)
         composition = self._compose_sentences(turn.text, query_vector, tokens, search, focus, keep, earlier=self._named_earlier(turn, focus))
         return self._cited_once(
-            self._with_cells(turn.text, query_vector, tokens, search, composition, self._choice(turn)[0])
+            self._with_cells(turn.text, query_vector, tokens, search, composition, self._choice(turn)[0], keep)
         )
 
     def _cited_once(self, composition: Composition | None) -> Composition | None:

@@ -89,6 +89,11 @@ class FollowUpResolver:
         self._lexical_treatment = lexical_treatment
         self._general = general
 
+    @property
+    def clinic(self) -> str:
+        """The treatment id of the clinic's own page ("" without one): an advertisement, never a treatment."""
+        return self._clinic
+
     @classmethod
     def load(
         cls,

@@ -39,7 +39,7 @@ from answering.label_limit import LearnedLabelLimit
 from answering.medicines import MedicineMention, MedicineNames
 from answering.scope import ScopeRules, amounts_in
 from answering.turn import Reply, Turn
-from contracts import Citation, Part, PartKind, ReplyKind, guide_link
+from contracts import Citation, Part, PartKind, ReplyKind, Sentence, guide_link
 from index.text import tokenize
 from rules.locale import DEFAULT_LANGUAGE
 from rules.patterns import Text, compile_words
@@ -212,9 +212,8 @@ class MedicationStep:
         elif not asks_limit and not amounts_in(text) and not self._about_another_treatment(turn) and self._learned_limit(text):
             background = self._medicine_is_background(text)
             asks_limit = not background
-        if not (asks_dose or asks_limit) and self.finder.question_rules.polarity(text).get("medication"):
-            # "any natural way to ease it? I don't like taking tablets": never a dose (the gel or a drug-free row may stay)
-            self._without_amounts(turn)
+        if not (asks_dose or asks_limit):
+            self._when_medicines_ruled_out(turn)
         named = self._medicines_asked_about(turn, asks_dose, asks_limit)
         classes = {m.class_id for m in named}
         if not classes:
@@ -301,6 +300,46 @@ class MedicationStep:
         composition = turn.found.composition
         if composition is not None and amounts_in(composition.markdown):
             turn.found.composition = self.finder.recompose(turn, lambda s: not amounts_in(s.text)) or composition
+
+    def _when_medicines_ruled_out(self, turn: Turn) -> None:
+        """Medicines ruled out ("any natural way to ease it? I don't like taking tablets"): never a dose. When every
+        kind of medicine the message names is ruled out too, or it names none ("I'd rather avoid tablets, what can I
+        do?", "I don't want painkillers, any tips?"), the drug-free treatments only; "muscle relaxants without a
+        prescription?" asks about the relaxants, "I don't like ibuprofen every day, is the gel ok?" about the gel, and
+        "not bothering with the methocarbamol the doctor gave me" about the one medicine it names."""
+        text = turn.text
+        rules = self.finder.question_rules
+        said = self.medicines.find(text)
+        negated = rules.polarity(text).get("medication", False)
+        if any(m.medicine for m in said):
+            ruled_out = False
+        else:
+            ruled_out = rules.negates_each(text, [m.written for m in said]) if said else negated
+        if ruled_out:
+            self._drug_free_only(turn)
+        elif negated:
+            self._without_amounts(turn)
+
+    def _drug_free_only(self, turn: Turn) -> None:
+        """The answer composed again without the medicines' sentences and table cells, but with those that speak against
+        them ("drug-free", "no meds"), when the patient rules medicines out ("I'd rather avoid tablets, what can I do?"
+        opened with Flexeril); else the comparison table's drug-free treatments. A comparison already orders first the
+        rows its question asks for."""
+        composition = turn.found.composition
+        medicines = self.scope.medication_treatments
+        if composition is None or composition.kind == "cross" or not set(composition.treatments) & medicines:
+            self._without_amounts(turn)
+            return
+        rules = self.finder.question_rules
+
+        def drug_free(sentence: Sentence) -> bool:
+            if rules.polarity(sentence.text).get("medication"):
+                return True  # "Drug-free, addresses joint dysfunction"
+            # the closing plan's "...short-term use of an over-the-counter NSAID" names one too
+            return sentence.treatment not in medicines and not self.medicines.find(sentence.text)
+
+        kept = self.finder.recompose_past(turn, drug_free)
+        turn.found.composition = kept or self.finder.drug_free_options(self.scope.drug_free_question) or composition
 
     def _about_another_treatment(self, turn: Turn) -> bool:
         """Whether the conversation is about a treatment other than medicines and names no medicine: the learned head

@@ -278,6 +278,18 @@ class QuestionRules:
             known = self._polarity_memo[text] = self._read_polarity(text)
         return known
 
+    def negates_each(self, text: str, phrases: Sequence[str]) -> bool:
+        """Whether each of ``phrases`` (as ``text`` writes them) is negated there: "I don't want painkillers", "rather
+        not take ibuprofen"; not "muscle relaxants without a prescription" (the prescription is). A phrase not found
+        is not negated."""
+        prepared = plain(text)
+        reading = self.negation.read(prepared)
+        for phrase in phrases:
+            said = re.search(rf"(?<![a-z0-9]){re.escape(plain(phrase))}(?![a-z0-9])", prepared)
+            if said is None or reading.negated_by(said.start(), said.end()) is None:
+                return False
+        return True
+
     def _read_polarity(self, text: str) -> dict[str, bool]:
         found: dict[str, bool] = {}
         prepared = plain(text)

@@ -121,6 +121,27 @@ def test_options_asked_after_ruling_tablets_out_are_the_drug_free_ones(assistant
     assert named and not named & {"nsaids", "muscle-relaxants"}, answer.text
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "I'd rather avoid tablets for my back spasms if I can. what can I do?",
+        "I don't want to take pills, what helps?",
+        "my back hurts, I don't want painkillers, any tips?",
+    ],
+)
+def test_medicines_ruled_out_with_none_named_get_the_drug_free_treatments(assistant, question):
+    """Session 52's gap: with tablets ruled out and no medicine named, the answer opened with Flexeril or with taking an
+    NSAID with food. The medicines' sentences (and any sentence naming one, such as the plan's "short-term use of an
+    over-the-counter NSAID") and the clinic's advertisement are set aside, but not a sentence that speaks against them
+    (the relaxants' section's "Many individuals also explore non-pharmaceutical options ...")."""
+    answer = assistant.answer(question, [])
+    assert_grounded(answer)
+    cited = [c.treatment for c in answer.citations]
+    assert cited and cited[0] not in {"nsaids", "muscle-relaxants"} and "clinic" not in cited, answer.text
+    claims = " ".join(answer_sentences(answer))
+    assert not re.search(r"NSAID|relaxant|Flexeril|ibuprofen|\bmg\b", claims), claims
+
+
 def test_a_question_of_access_shows_each_cell_that_says_prescription(assistant):
     """The access entry of answering.toml names two columns; a row's cells that say "prescription" are all shown,
     not only the closest (blind writers expect "prescription needed", which is not the closest)."""
