@@ -162,8 +162,8 @@ def compose_comparison(
 
     ``named``: the treatments it compares, in the question's order (``QuestionRules.compares_only``);
     ``past``: those it names to look beyond (``QuestionRules.looks_past``), whose rows are left out;
-    ``said_before``: the patient's previous message, whose concepts count when the question names none ("I'd rather
-    avoid tablets for my back spasms if I can" → "so what are my options": the drug-free rows)."""
+    ``said_before``: the patient's previous message, whose concepts ruled out count when the question names none ("I'd
+    rather avoid tablets for my back spasms if I can" → "so what are my options": the drug-free rows)."""
     ranking = question_rules.ranking(question)
     rows = _candidates(cells, vectors, query_vector, ranking.column if ranking else None, named, past)
     scored = _scored_cells(query_vector, query_tokens, cells, vectors, rows, tuning, heads)
@@ -173,7 +173,9 @@ def compose_comparison(
         chosen = _ranked_by_level(question_rules, ranking.column, ranking.descending, scored)[: tuning.cross_max_rows]
         chosen = _with_cells_saying(chosen, ranking, cells, vectors)
     else:
-        asked = question_rules.polarity(question) or question_rules.polarity(said_before)
+        # what the previous message ruled out, not every concept it said ("but my sister says see a physical therapist"
+        # named no wish for a professional: answers_dev33 read both rows' therapist visits)
+        asked = question_rules.polarity(question) or {c: True for c, negated in question_rules.polarity(said_before).items() if negated}
         if any(asked.values()):  # "zero side effects? I'm on a bunch of meds": what it rules out is what it asks
             asked = {concept: True for concept, negated in asked.items() if negated}
         best_per_treatment: dict[str, Scored] = {}

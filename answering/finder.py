@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -363,9 +363,20 @@ class PassageFinder:
         if (pair := rules.sides(turn.text, self._named_in_table, self._named_before(turn))) is not None:
             return pair, False
         if turn.earlier and rules.asks_which_of_earlier(turn.text):
-            earlier = rules.sides(turn.earlier[0], self._named_in_table)
+            earlier = rules.sides(turn.earlier[0], self._named_in_table) or self._one_each(turn.earlier[:2])
             return earlier, earlier is not None
         return None, False
+
+    def _one_each(self, messages: Sequence[str]) -> tuple[str, str] | None:
+        """Two treatments, one named by each of the two previous messages: "which one's better for me?" after "my
+        friend swears by her chiropractor" and "but my sister says see a physical therapist" (answers_dev33), in the
+        order said."""
+        if len(messages) < 2:
+            return None
+        latest, before = (self._named_in_table(m) for m in messages)
+        if len(latest) != 1 or len(before) != 1 or latest == before:
+            return None
+        return before[0], latest[0]
 
     def _named_before(self, turn: Turn) -> list[str]:
         """The treatments with a table row that the patient's previous message named, in order; none for a question

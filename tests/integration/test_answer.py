@@ -142,6 +142,20 @@ def test_medicines_ruled_out_with_none_named_get_the_drug_free_treatments(assist
     assert not re.search(r"NSAID|relaxant|Flexeril|ibuprofen|\bmg\b", claims), claims
 
 
+def test_which_one_after_two_messages_naming_one_each_compares_those_two(assistant):
+    """answers_dev33: "my friend swears by her chiropractor", "but my sister says see a physical therapist", then
+    "which one's better for me? spasms keep coming back every few months" listed three rows' costs: the two previous
+    messages name one treatment each, and "therapist" in the second rules nothing out. The two rows' ideal uses answer."""
+    history = []
+    for said in ("my friend swears by her chiropractor", "but my sister says see a physical therapist"):
+        history += [{"role": "user", "content": said}, {"role": "assistant", "content": assistant.answer(said, history).text}]
+    answer = assistant.answer("which one's better for me? spasms keep coming back every few months", history)
+    assert_grounded(answer)
+    rows = [line for line in answer.parts[0].markdown.split("\n") if line.startswith("- ")]
+    assert len(rows) == 2 and "**Spinal Manipulation" in rows[0] and "**Physical Therapy" in rows[1], answer.text
+    assert "chronic or recurrent spasms" in answer.text, answer.text
+
+
 def test_a_question_of_access_shows_each_cell_that_says_prescription(assistant):
     """The access entry of answering.toml names two columns; a row's cells that say "prescription" are all shown,
     not only the closest (blind writers expect "prescription needed", which is not the closest)."""
