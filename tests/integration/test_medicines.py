@@ -109,6 +109,21 @@ def test_a_maximum_leads_with_the_label_text_then_the_guides_sentence(client):
     assert "1800" not in body["answer"] and "2400" not in body["answer"]  # never a computed total
 
 
+def test_how_many_a_day_tops_is_a_daily_total_and_how_many_times_a_day_is_not(client):
+    """medication_dev40: "how many a day tops?" after "I've got naproxen 220mg tablets for my back" got the dose alone."""
+    body = ask(client, "how many a day tops?", ["I've got naproxen 220mg tablets for my back"])
+    assert prompts(body)[0] == "label_limit" and shows_dose(body), prompts(body)
+    assert "label_limit" not in prompts(ask(client, "how many times a day can I take advil for my back?"))
+
+
+def test_a_bleed_years_back_is_a_medicine_risk_not_an_emergency(client):
+    """medication_dev40: "I had a peptic ulcer a few years back, vomited blood, the works" got the call-911 card for
+    bleeding inside; a bleed said to be happening now still gets it."""
+    body = ask(client, "so how many advil for this back spasm?", ["I had a peptic ulcer a few years back, vomited blood, the works"])
+    assert body["triage"] != "emergency" and "risk_stomach" in prompts(body) and not shows_dose(body), prompts(body)
+    assert ask(client, "vomited blood this morning, had an ulcer years back, now my back hurts")["triage"] == "emergency"
+
+
 def test_a_maximum_asked_with_no_medicine_named_is_answered_not_declined(client):
     """"whats the max i can take in a day" names no medicine and no word of the subject: it led with the packet's
     limit and its "Here is what the guide says:", then declined as off-topic."""
