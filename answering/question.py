@@ -279,9 +279,9 @@ class QuestionRules:
         return known
 
     def negates_each(self, text: str, phrases: Sequence[str]) -> bool:
-        """Whether each of ``phrases`` (as ``text`` writes them) is negated there: "I don't want painkillers", "rather
-        not take ibuprofen"; not "muscle relaxants without a prescription" (the prescription is). A phrase not found
-        is not negated."""
+        """Whether each of ``phrases`` (as ``text`` writes them) is negated there: "I don't want painkillers", "no more
+        muscle relaxers"; not "muscle relaxants without a prescription" (the prescription is). A phrase not found is not
+        negated."""
         prepared = plain(text)
         reading = self.negation.read(prepared)
         for phrase in phrases:
