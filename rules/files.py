@@ -684,6 +684,7 @@ class SignEntry:
     risk: bool  # a risk factor, not a symptom: someone else's counts only with their symptoms now
     absent_when: tuple[str, ...] = ()  # words saying the sign is absent ("peeing normally"): see red_flags.toml
     across_sentences: tuple[str, ...] = ()  # phrasings whose parts may stand in different sentences or messages
+    learned_needs: tuple[str, ...] = ()  # the learned layer names this sign only in a message saying one of these
 
 
 @dataclass(frozen=True)
@@ -742,14 +743,18 @@ def read_red_flags(language: str = DEFAULT_LANGUAGE, path: Path | None = None) -
         not_when = tuple(s.strings("not_when", default=[]))
         absent_when = tuple(s.strings("absent_when", default=[]))
         across_sentences = tuple(s.strings("across_sentences", default=[]))
+        learned_needs = tuple(s.strings("learned_needs", default=[]))
         label = s.text("label")
         risk = s.flag("risk", default=False)
         _check_patterns(s, "phrasings", phrasings, whole_words=True, language=lang)
         _check_patterns(s, "not_when", not_when, whole_words=True, language=lang)
         _check_patterns(s, "absent_when", absent_when, whole_words=True, language=lang)
         _check_patterns(s, "across_sentences", across_sentences, whole_words=True, language=lang)
+        _check_patterns(s, "learned_needs", learned_needs, whole_words=True, language=lang)
         s.done()
-        signs.append(SignEntry(sign_id, tier, label.strip(), text, phrasings, not_when, risk, absent_when, across_sentences))
+        signs.append(
+            SignEntry(sign_id, tier, label.strip(), text, phrasings, not_when, risk, absent_when, across_sentences, learned_needs)
+        )
     ids = [s.id for s in signs]
     if duplicated := sorted({i for i in ids if ids.count(i) > 1}):
         raise root.error("sign", f"id {duplicated[0]!r} is used twice", duplicated[0])

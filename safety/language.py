@@ -28,6 +28,7 @@ ENGLISH_ONLY = frozenset(
     spasm spasms stretch stretches walk walking sleep work should could""".split()
 )
 ENGLISH_SHARE = 0.3
+ENGLISH_WORDS_SAID = 2  # this many of them, and a message says something in English ("im" alone is German too)
 # Red-flag rules are cheaper to read than to miss: a short message the detector is unsure of ("je sens plus
 # mes jambes": French 0.70) is also read by the likeliest language's rules from this confidence on, though
 # the reply's texts stay English until ``min_confidence``.
@@ -59,6 +60,12 @@ class LanguageDetector:
     def detect(self, text: str) -> str:
         """The message's language, or English when it is English, too short, mixed or unsure."""
         return self.likeliest(text, self.min_confidence)
+
+    def says_in_english(self, text: str) -> bool:
+        """Whether ``text`` has English words in it at all (``ENGLISH_WORDS_SAID`` words only English has): what the
+        English rules find missing from a message is missing only from one that speaks English."""
+        words = (w.lower().replace("'", "") for w in _LETTERS.findall(text))
+        return sum(w in ENGLISH_ONLY for w in words) >= ENGLISH_WORDS_SAID
 
     def rules_language(self, text: str) -> str:
         """The language whose red-flag rules also read ``text``: ``detect``'s, or when it is unsure, the likeliest

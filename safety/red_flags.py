@@ -40,6 +40,12 @@ class Reading:
     set_aside: tuple[str, ...]
     set_aside_signs: frozenset[str] = frozenset()  # signs with a mention set aside (negated, hypothetical, someone's past)
     absent_signs: frozenset[str] = frozenset()  # signs the patient says are absent, with no phrasing matched ("peeing normally")
+    unnamed_signs: frozenset[str] = frozenset()  # signs of whose words (``learned_needs``) the message says none
+
+    @property
+    def learned_may_not_name(self) -> frozenset[str]:
+        """The signs a learned vote may not name here: said absent, or nothing of them said at all."""
+        return self.absent_signs | self.unnamed_signs
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,7 @@ class _Sign:
     not_when: re.Pattern[str] | None
     absent: re.Pattern[str] | None = None  # the patient says the sign is absent ("peeing normally")
     across: re.Pattern[str] | None = None  # parts that may stand in different sentences ("took 2 soma. now he's slurring")
+    learned_needs: re.Pattern[str] | None = None  # the learned layer names this sign only in a message saying one of these
 
     def exclusions(self, plain: str) -> list[tuple[int, int]]:
         return [m.span() for m in self.not_when.finditer(plain)] if self.not_when else []
@@ -85,6 +92,7 @@ class RedFlagRules:
                 language.compile(s.not_when) if s.not_when else None,
                 language.compile(s.absent_when) if s.absent_when else None,
                 language.compile_overlapping(s.across_sentences) if s.across_sentences else None,
+                language.compile(s.learned_needs) if s.learned_needs else None,
             )
             for s in data.signs
         )
@@ -116,6 +124,7 @@ class RedFlagRules:
         set_aside: list[str] = []
         set_aside_signs: set[str] = set()
         absent_signs: set[str] = set()
+        unnamed_signs: set[str] = set()
         prepared = Text.prepare(text)
         context = self.context.read(prepared.plain)
         for sign in self.signs:
@@ -147,4 +156,10 @@ class RedFlagRules:
             ):
                 set_aside.append(f"said absent: {prepared.as_written(*said.span())}")
                 absent_signs.add(sign.id)
-        return Reading(tuple(found), tuple(set_aside), frozenset(set_aside_signs), frozenset(absent_signs))
+            # "therapist went really hard on it and I was wincing": nothing of a vehicle, a fall or a blow, so a
+            # learned vote for a serious accident is a guess from the mood of the words, not something the patient said
+            if sign.learned_needs is not None and sign.id not in {f.sign for f in found} and not sign.learned_needs.search(prepared.plain):
+                unnamed_signs.add(sign.id)
+        return Reading(
+            tuple(found), tuple(set_aside), frozenset(set_aside_signs), frozenset(absent_signs), frozenset(unnamed_signs)
+        )

@@ -228,8 +228,10 @@ def _reading(triage: Triage, signal: LearnedSignal, text: str, vector: np.ndarra
     set_aside = {s.tier for s in triage.english.signs if s.id in rules.set_aside_signs}
     if not text.strip():
         return found, set_aside, {}, {}
-    # A vote naming a sign the patient said is absent ("peeing normally") does not count, as in Triage._learned.
-    set_aside |= {t for t in HEADS if rules.absent_signs and signal.likeliest_sign(t, text, vector) in rules.absent_signs}
+    # A vote naming a sign the patient said is absent ("peeing normally"), or of whose words they said none, does not
+    # count, as in Triage._learned.
+    unnamed = rules.learned_may_not_name
+    set_aside |= {t for t in HEADS if unnamed and signal.likeliest_sign(t, text, vector) in unnamed}
     by_clause = {t: p for t, (p, _) in signal.clause_probabilities(text, vector).items()}
     return found, set_aside, signal.probabilities(text, vector), by_clause
 

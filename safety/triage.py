@@ -168,7 +168,8 @@ class Triage:
         language = self.detector.rules_language(text)  # this reading is cached per message; the detector's confidences too
         own = self.rules.get(language)
         if own is None or own is self.english:
-            return english
+            # the English words a sign needs say nothing of a message in another language, even with languages off
+            return english if not english.unnamed_signs or self.detector.says_in_english(text) else replace(english, unnamed_signs=frozenset())
         native = own.read(text)
         kept = [m for m in english.found if m.sign not in native.set_aside_signs]
         signs = {m.sign for m in native.found}
@@ -177,6 +178,7 @@ class Triage:
             (*native.set_aside, *english.set_aside),
             native.set_aside_signs | english.set_aside_signs,
             native.absent_signs | english.absent_signs,
+            native.unnamed_signs,  # English words a message in another language would never say do not gate its votes
         )
 
     def _learned(self, text: str, vector: np.ndarray, reading: Reading) -> list[SignMatch]:
@@ -186,8 +188,9 @@ class Triage:
         set_aside = {s.tier for s in self.english.signs if s.id in reading.set_aside_signs}
         votes = []
         for vote in self.learned.votes(text, vector):
-            if vote.tier in counted or vote.tier in set_aside or vote.sign in reading.absent_signs:
-                continue  # the rules already said it, or read it and set it aside, or the patient said it is absent
+            if vote.tier in counted or vote.tier in set_aside or vote.sign in reading.learned_may_not_name:
+                continue  # the rules already said it, or read it and set it aside, or the patient said it is absent or
+                # said none of its words
             votes.append(SignMatch(vote.sign, vote.tier, vote.sign, "", 0, self._texts.get(vote.sign, "urgent"), source="learned"))
         return votes
 

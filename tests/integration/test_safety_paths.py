@@ -502,3 +502,45 @@ def test_a_new_job_is_not_a_history_of_cancer(assistant):
     assert str(reply.triage) == "none", reply.signs
     told = assistant.answer("had the big C a few years back, now my back is killing me")
     assert "a history of cancer" in [str(s) for s in told.signs], told.signs
+
+
+def test_one_side_of_the_back_is_not_one_leg_and_the_other_leg_fine_is_not_no_numbness(assistant):
+    """triage_dev43: "left side of my lower back spasming since yesterday" got the one-leg card from the learned layer
+    (0.76), read through every later message; "numb patch ... my right calf, the left leg is totally fine" got none, the
+    left leg said fine being read as no numbness at all. A leg told obliquely still gets it."""
+    history = [
+        {"role": "user", "content": "left side of my lower back spasming since yesterday"},
+        {"role": "assistant", "content": "How can I help?"},
+    ]
+    reply = assistant.answer("thanks that actually helped. one more - how soon can I drive?", history)
+    assert str(reply.triage) == "none", reply.signs
+    calf = assistant.answer("numb patch all down the outside of my right calf, the left leg is totally fine")
+    assert "numbness, tingling or weakness in one leg or foot" in [str(s) for s in calf.signs], calf.signs
+    assert str(assistant.answer("my left leg is fine, no tingling anywhere, how long for ice?").triage) == "none"
+
+
+def test_a_child_told_in_one_message_and_the_spasm_in_the_next(assistant):
+    """triage_dev43: "asking for my son, he's 10" then "is ibuprofen ok for the spasm?" got the child's medicine caution
+    but not the see-a-doctor-today card for back pain in a child (``across_sentences``)."""
+    history = [{"role": "user", "content": "asking for my son, he's 10"}, {"role": "assistant", "content": "How can I help?"}]
+    reply = assistant.answer("is ibuprofen ok for the spasm?", history)
+    assert "back pain in a child" in [str(s) for s in reply.signs], reply.signs
+    assert str(assistant.answer("my son is 30 and his back is in spasm, what helps?").triage) == "none"
+
+
+def test_a_firm_massage_is_not_a_serious_accident_and_an_accident_told_obliquely_still_is(assistant):
+    """answers_dev34: "therapist went really hard on it and I was wincing the whole time", after a massage, led the reply
+    to "is that normal?" with the emergency number for a serious accident (the learned layer, 0.33). A message naming
+    nothing of a vehicle, a fall, a height, a dive or a blow keeps that vote out; a crash said in other words keeps it,
+    as does one in Spanish said in the passive."""
+    history = [
+        {"role": "user", "content": "Had a massage yesterday for my back spasm"},
+        {"role": "assistant", "content": "How can I help?"},
+        {"role": "user", "content": "therapist went really hard on it and I was wincing the whole time"},
+        {"role": "assistant", "content": "How can I help?"},
+    ]
+    reply = assistant.answer("is that normal or should i have said something?", history)
+    assert str(reply.triage) == "none", reply.signs
+    assert str(assistant.answer("got t-boned at the lights this morning and my back is stiff as a board").triage) == "emergency"
+    spanish = assistant.answer("mi coche fue golpeado por un camión y me duele la espalda")
+    assert str(spanish.triage) == "emergency", spanish.signs

@@ -103,6 +103,16 @@ def test_set_aside_says_why(triage):
     assert "excluded: hay fever" in triage.assess("hay fever").set_aside
 
 
+def test_a_sign_none_of_whose_words_are_said_is_not_for_the_learned_layer_to_name(triage):
+    """``learned_needs``: a message saying nothing of a vehicle, a fall or a blow leaves a learned vote for a serious
+    accident uncounted, with no mention set aside (nothing was said); one that says "t-boned" does not. Another
+    language's message is not held to the English words."""
+    firm = triage._read("therapist went really hard on it and I was wincing the whole time")
+    assert "serious-injury" in firm.learned_may_not_name and not firm.set_aside
+    assert "serious-injury" not in triage._read("got t-boned at the lights").learned_may_not_name
+    assert "serious-injury" not in triage._read("mi coche fue golpeado, me duele la espalda").learned_may_not_name
+
+
 def test_a_sign_in_history_counts_once_with_its_most_recent_turn(triage):
     history = [
         {"role": "user", "content": "I have a fever"},
