@@ -51,6 +51,8 @@ class ComposerTuning:
     chunk_weight: float = 0.15  # how much the retrieval rank of the sentence's chunk counts
     answer_type_bonus: float = 0.15  # the sentence holds the kind of answer asked for (an amount, a duration)
     named_label_bonus: float = 0.5  # the sentence's bullet is named by its label in the conversation ("the gonstead technique")
+    defined_bonus: float = 1.0  # the sentence's bullet is what the follow-up asks the meaning of ("what does that mean?" after
+    # "...said my back was guarding"): it leads over the section's best-rated items (Core Strengthening's prior is higher)
     expansion_share: float = 0.5  # a word that only the lay-vocabulary expansion added counts this much
     opening_penalty: float = 0.2  # "This …", "They …": keep such sentences out of first place (0.08 -> 0.2, 0.3, 0.4 on the
     # 18 answers dev sets: first cited right up on 5, 9, 10 sets; key facts lost on none at 0.2, on 4-5 sets above it)...
@@ -125,11 +127,13 @@ def score_sentences(
     heads: Mapping[str, float] | None = None,
     facts: Mapping[str, float] | None = None,
     named: frozenset[str] = frozenset(),
+    defined: frozenset[str] = frozenset(),
 ) -> list[Scored]:
     """Cosine to the question, plus word overlap, chunk rank, the answer type asked for, informativeness,
     closeness to example questions the sentence answers (``examples``: sentence id -> cosine), and the
     sentence's learned head (``heads``: sentence id -> probability it answers this question). A sentence of a bullet
-    the conversation names by its label (``named``: ``answering.labels``) gains ``named_label_bonus``.
+    the conversation names by its label (``named``: ``answering.labels``) gains ``named_label_bonus``; one the follow-up asks
+    the meaning of (``defined``: ``NamedLabels.named_by_rare_word``) gains ``defined_bonus``.
 
     ``query_tokens`` is (the patient's own words, words the lay vocabulary added):
     the patient's words count fully, the added ones partly, so "bed rest" added
@@ -160,6 +164,8 @@ def score_sentences(
             score += tuning.head_weight * heads.get(sentence.id, 0.0)
         if sentence.id in named:
             score += tuning.named_label_bonus
+        if sentence.id in defined:
+            score += tuning.defined_bonus
         if any(t.leads and t.met_by(sentence.text) for t in wanted):
             prior = max(prior, 0.0)  # the kind of answer asked for outright is not filler: "A back spasm is essentially
             # an involuntary, sustained muscle contraction." may open "what even is a back spasm"
@@ -571,6 +577,7 @@ def compose(
     facts: Mapping[str, float] | None = None,
     sides: Sequence[Scored] = (),
     named: frozenset[str] = frozenset(),
+    defined: frozenset[str] = frozenset(),
 ) -> Composition | None:
     """A cited paragraph answering the question, or None when nothing scores high enough.
 
@@ -579,7 +586,7 @@ def compose(
     prose = [i for i, s in enumerate(sentences) if not s.is_cell]
     scored = score_sentences(
         query_vector, query_tokens, [sentences[i] for i in prose], vectors[prose], chunk_rank, tuning, wanted, idf, priors,
-        examples, heads, facts, named,
+        examples, heads, facts, named, defined,
     )
     firsts = _bullet_firsts(scored)
     chosen = select(scored, firsts, tuning)

@@ -273,8 +273,11 @@ class PassageFinder:
         ):
             cells, vectors = self.retriever.table_cells()
             # "physio vs chiro vs massage?" compares the three it names (the search reads them as the closing plan)
-            # and "which one costs less?" after "massage or chiro?" compares the two the previous message named
-            named = pair if earlier_choice and pair else (search.expansion.named or search.expansion.treatments)
+            # and "which one costs less?" after "massage or chiro?" compares the two the previous message named, as
+            # "is that cheaper than physio?" after "is a chiropractor worth it?" compares the one "that" stands for
+            # with physio (answers_dev34 listed what is cheaper than physio: rest, heat and cold)
+            own = search.expansion.named or search.expansion.treatments
+            named = pair if pair and (earlier_choice or pair[0] not in own) else own
             composition = compose_comparison(
                 text, query_vector, tokens, cells, vectors, chunks, self.question_rules, self.tuning,
                 self.question_rules.compares_only(text, named), named if self.question_rules.looks_past(text, named) else (),
@@ -410,7 +413,8 @@ class PassageFinder:
         """The composer over the top passages (and those the learned layers are sure of), ``keep``'s sentences only;
         ``sides`` (``_sides``) open it; ``signals`` (``_signals``) when the caller has read them already. A labelled
         item of the guide named in the message, or in the ``earlier`` message a follow-up leans on ("she uses the
-        gonstead technique" before "what does she do with that one?"), leads (``answering.labels``)."""
+        gonstead technique" before "what does she do with that one?"), leads (``answering.labels``); so does the item
+        the earlier message names by a word only it has, when the follow-up asks what that is ("what does that mean?")."""
         examples, heads = signals if signals is not None else self._signals(query_vector)
         composable = self._composable(search)
         chunk_ids = composable + self._answered_by_example(examples, composable, focus, heads)
@@ -425,9 +429,11 @@ class PassageFinder:
             wanted.append(choice)
         # "swedish or deep tissue?" names two items, one perhaps by a label too common to count: a choice favours neither
         named = frozenset() if choice else self.labels.named_in(f"{earlier} {text}")
+        # "what's that do?" after "physio said she'd do spinal mobilisation": the item only that word names
+        defined = self.labels.named_by_rare_word(earlier) if earlier and not choice and self.followups.asks_what_it_is(text) else frozenset()
         return compose(
             query_vector, tokens, sentences, vectors, ranks, self.retriever.chunks_by_id, self.tuning, wanted, self.retriever.bm25.idf,
-            self.priors, examples, heads, self.facts, sides, named,
+            self.priors, examples, heads, self.facts, sides, named, defined,
         )
 
     def compose_within(self, turn: Turn, treatment: str, keep: Callable[[Sentence], bool]) -> Composition | None:

@@ -70,8 +70,12 @@ class FollowUpResolver:
         clinic: str = "",
         past_early: re.Pattern[str] | None = None,
         professional: re.Pattern[str] | None = None,
+        whom_to_see: re.Pattern[str] | None = None,
+        defines: re.Pattern[str] | None = None,
     ):
         self._pattern = pattern
+        self._defines = defines
+        self._whom_to_see = whom_to_see
         self._professional = professional
         self._early = early
         self._past_early = past_early
@@ -125,6 +129,8 @@ class FollowUpResolver:
             structure.clinic.id if structure.clinic else "",
             compile_patterns(data.past_early) if data.past_early else None,
             compile_patterns(data.professional) if data.professional else None,
+            compile_patterns(data.whom_to_see) if data.whom_to_see else None,
+            compile_patterns(data.defines) if data.defines else None,
         )
 
     def _named(self, text: str) -> tuple[str, ...]:
@@ -145,7 +151,19 @@ class FollowUpResolver:
         """Whether the message asks if it is time to see someone ("so is it time to see someone?" after "I've done heat,
         ice, ibuprofen, the lot"): a question of its own, which the guide's advice to seek a diagnosis answers, not one
         about the medicine named earlier."""
-        return self._professional is not None and self._professional.search(plain(message)) is not None
+        prepared = plain(message)
+        return any(p is not None and p.search(prepared) is not None for p in (self._professional, self._whom_to_see))
+
+    def asks_whom_to_see(self, message: str) -> bool:
+        """"What kind of person should I be seeing for this, like who do I book": which kind of professional, a question
+        the guide answers (its advice to seek a diagnosis, its therapists), not one of the clinic's diary."""
+        return bool(self._whom_to_see and self._whom_to_see.search(plain(message)))
+
+    def asks_what_it_is(self, message: str) -> bool:
+        """"What does that mean?" after "my massage therapist said my back was guarding": the message asks what a thing
+        said earlier is or does, so the guide's item that the earlier message names by a rare word leads its answer
+        (``answering.labels.NamedLabels.named_by_rare_word``), not the treatment's introduction."""
+        return bool(self._defines and self._defines.search(plain(message)))
 
     def _tried_and_past(self, message: str) -> bool:
         """"Been on ibuprofen 5 days, still bad, what's the next step?": the one treatment named was tried and the

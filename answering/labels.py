@@ -20,6 +20,7 @@ from contracts import Sentence
 from index.text import bullet_label, tokenize
 
 RARE_IN_SENTENCES = 2  # "gonstead" and "contrast" are in 1 and 2 of the guide's sentences; "lower" (Acute Lower Back Spasms) in 4
+ONLY_HERE = 1  # a word in one sentence of the guide names that sentence's item ("guarding", "mobilization") when asked what it is
 
 
 class NamedLabels:
@@ -33,13 +34,21 @@ class NamedLabels:
             if s.block_kind == "bullet":
                 by_block.setdefault((s.source, s.block), []).append(s.id)
         self._labels: list[tuple[frozenset[str], tuple[str, ...]]] = []
+        # the words of a labelled bullet found in no other sentence of the guide: "guarding" (Reduces Muscle Guarding)
+        self._only_here: dict[str, tuple[str, ...]] = {}
         for s in prose:
             label = bullet_label(s.text) if s.block_kind == "bullet" else ""
             if not label or not s.text.startswith(label):
                 continue  # a later sentence of the bullet: its first one carries the label
             words = frozenset(w for w in tokenize(label) if not w.isdigit())
+            block = tuple(by_block[(s.source, s.block)])
             if words and min(in_sentences[w] for w in words) <= RARE_IN_SENTENCES:
-                self._labels.append((words, tuple(by_block[(s.source, s.block)])))
+                self._labels.append((words, block))
+        for s in prose:
+            if s.block_kind == "bullet" and (s.source, s.block) in by_block and self._labelled(prose, s):
+                for word in set(tokenize(s.text)):
+                    if in_sentences[word] <= ONLY_HERE and not word.isdigit():
+                        self._only_here[word] = tuple(by_block[(s.source, s.block)])
 
     def named_in(self, text: str) -> frozenset[str]:
         """The ids of the sentences of every bullet whose label ``text`` names (all its words, one of them rare)."""
@@ -47,3 +56,16 @@ class NamedLabels:
             return frozenset()
         said = set(tokenize(text))
         return frozenset(i for words, ids in self._labels if words <= said for i in ids)
+
+    @staticmethod
+    def _labelled(prose: Sequence[Sentence], sentence: Sentence) -> bool:
+        """Whether ``sentence``'s bullet opens with a label: an item the guide names, not a bare list entry."""
+        first = next(s for s in prose if s.source == sentence.source and s.block == sentence.block)
+        label = bullet_label(first.text)
+        return bool(label) and first.text.startswith(label)
+
+    def named_by_rare_word(self, text: str) -> frozenset[str]:
+        """The ids of the sentences of every labelled bullet that ``text`` names by a word no other sentence of the guide
+        has ("my massage therapist said my back was guarding": Reduces Muscle Guarding). Looser than ``named_in``, so
+        read only where the message asks what the thing said earlier is ("what does that mean?")."""
+        return frozenset(i for word in set(tokenize(text)) for i in self._only_here.get(word, ()))

@@ -676,8 +676,9 @@ class LearnedScopeStep:
     def _reads(self, turn: Turn) -> bool:
         """Only what the rules have not already placed: a single question (the layer learned from
         those; a follow-up leans on its conversation), with nothing leading its reply (an urgent
-        sign, a medicine risk, the clinic's details), naming no medicine the guide has a section on."""
-        if turn.history or turn.lead:
+        sign, a medicine risk, the clinic's details), naming no medicine the guide has a section on, nor asking which
+        kind of professional to see (the guide says who: "who do I book" is not a question of the clinic's diary)."""
+        if turn.history or turn.lead or self.finder.followups.asks_whom_to_see(turn.text):
             return False
         return not any(m.covered for m in self.medicines.find(turn.text))
 

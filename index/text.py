@@ -26,7 +26,7 @@ STOP_WORDS = frozenset(
     thanks anything something""".split()
 )
 
-_SUFFIXES = ("ational", "ization", "fulness", "iveness", "ingly", "ments", "ation", "ness", "ment",
+_SUFFIXES = ("ational", "ization", "isation", "fulness", "iveness", "ingly", "ments", "ation", "ness", "ment",
              "ings", "ing", "ies", "ied", "edly", "ed", "es", "ly", "s")
 
 

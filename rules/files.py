@@ -628,6 +628,8 @@ class FollowUpData:
     early: tuple[str, ...] = ()  # a guide sentence's words for the first hours of a spasm: never the step past a failed treatment
     past_early: tuple[str, ...] = ()  # the patient says the first days are behind them: the `early` advice does not open
     professional: tuple[str, ...] = ()  # asks whether to see someone: a question of its own, not about an earlier medicine
+    whom_to_see: tuple[str, ...] = ()  # asks which kind of professional to see: the guide answers, not the clinic's diary
+    defines: tuple[str, ...] = ()  # asks what the thing said earlier is or does: the guide's item it names by a rare word leads
 
 
 @cache
@@ -654,9 +656,13 @@ def read_followup(language: str = DEFAULT_LANGUAGE, path: Path | None = None) ->
     _check_patterns(table, "past_early", past_early, whole_words=False)
     professional = tuple(table.strings("professional", default=[], nonempty=False))
     _check_patterns(table, "professional", professional, whole_words=False)
+    whom_to_see = tuple(table.strings("whom_to_see", default=[], nonempty=False))
+    _check_patterns(table, "whom_to_see", whom_to_see, whole_words=False)
+    defines = tuple(table.strings("defines", default=[], nonempty=False))
+    _check_patterns(table, "defines", defines, whole_words=False)
     table.done()
     root.done()
-    return FollowUpData(doc.path, patterns, beyond, bare_max_words, tried, how_often, failed, elsewhere, early, past_early, professional)
+    return FollowUpData(doc.path, patterns, beyond, bare_max_words, tried, how_often, failed, elsewhere, early, past_early, professional, whom_to_see, defines)
 
 
 # -- data/<lang>/red_flags.toml ----------------------------------------------------------------------

@@ -252,6 +252,10 @@ def test_saying_a_treatment_failed_is_read_apart_from_asking_past_it(vocabulary,
         ("do i need to see a doctor for those or can I just buy them", False),  # the medicine is what the doctor is for
         ("can I get it over the counter or do I need to see a doctor?", False),
         ("how long should I keep it on?", False),
+        ("what kind of person should I be seeing for this, like who do I book", True),  # which professional, not the diary
+        ("who should i see about it?", True),
+        ("who do I book with, a physio or a chiro?", True),
+        ("can I book online?", False),
     ],
 )
 def test_asking_whether_to_see_someone_is_a_question_of_its_own(vocabulary, message, asks):
@@ -262,3 +266,26 @@ def test_asking_whether_to_see_someone_is_a_question_of_its_own(vocabulary, mess
     if asks:
         focus = resolver.resolve(message, vocabulary.expand(message), ["been on naproxen a week and it's no better"])
         assert focus.treatment is None, focus
+
+
+@pytest.mark.parametrize(
+    ("message", "asks"),
+    [
+        ("what does that mean?", True),
+        ("what's that do?", True),
+        ("wat is that", True),
+        ("ok what is it exactly?", True),
+        ("what does she mean by that?", True),
+        ("never heard of it", True),
+        ("what does it do to the spasm, does it help?", True),
+        ("what is the best one?", False),
+        ("what's that gonna cost me?", False),
+        ("what should I do?", False),
+        ("is that safe?", False),
+    ],
+)
+def test_asking_what_a_thing_said_earlier_is(vocabulary, message, asks):
+    """answers_dev33: "what does that mean?" after "my massage therapist said my back was guarding" opened with the
+    massage section's introduction; the question asks what the earlier word means."""
+    resolver = FollowUpResolver.load(vocabulary, Lexical("massage"))
+    assert resolver.asks_what_it_is(message) is asks

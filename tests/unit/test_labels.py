@@ -30,3 +30,14 @@ def test_a_label_with_a_rare_word_is_named_by_all_its_words_and_brings_its_whole
 def test_a_label_of_common_words_is_never_named():
     """"Good Technique": every word is in many sentences, so a message using them names nothing."""
     assert NamedLabels(_sentences()).named_in("is there a good technique for a back spasm?") == frozenset()
+
+
+def test_a_word_only_one_sentence_has_names_its_labelled_bullet_when_asked_what_it_is():
+    """"my chiro said it locates the exact source" names the Gonstead bullet by "locates", which no other sentence has;
+    words many sentences share ("back", "technique") name nothing, nor do an unlabelled bullet's words."""
+    sentences = [*_sentences(), _bullet(20, "Plain items have peculiar wording.", 300)]
+    labels = NamedLabels(sentences)
+    assert labels.named_by_rare_word("my chiro said it locates the exact source") == {"s1", "s2"}
+    assert labels.named_by_rare_word("a back spasm and a good technique") == frozenset()
+    assert labels.named_by_rare_word("what is that peculiar wording?") == frozenset()
+    assert labels.named_by_rare_word("") == frozenset()

@@ -207,6 +207,10 @@ def test_compares_only_the_treatments_named(rules, question, named, compared):
         ("anything else besides massage?", True),
         ("is massage better than a chiropractor?", True),  # only matters when one treatment is named
         ("heat or ice, which one?", False),
+        ("cheapest thing I can do at home, got no money for physio rn", True),  # out of reach (answers_dev34)
+        ("what's the cheapest option, can't afford a chiropractor", True),
+        ("is physio too expensive?", False),  # its own cost
+        ("Resting costs nothing right? Can't afford anything fancy right now", False),
     ],
 )
 def test_looks_past(rules, question, past):
