@@ -151,8 +151,7 @@ class FollowUpResolver:
         """Whether the message asks if it is time to see someone ("so is it time to see someone?" after "I've done heat,
         ice, ibuprofen, the lot"): a question of its own, which the guide's advice to seek a diagnosis answers, not one
         about the medicine named earlier."""
-        prepared = plain(message)
-        return any(p is not None and p.search(prepared) is not None for p in (self._professional, self._whom_to_see))
+        return self._professional is not None and self._professional.search(plain(message)) is not None
 
     def asks_whom_to_see(self, message: str) -> bool:
         """"What kind of person should I be seeing for this, like who do I book": which kind of professional, a question

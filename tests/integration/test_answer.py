@@ -339,6 +339,15 @@ def test_what_a_word_said_earlier_means_is_answered_by_the_item_only_it_names(as
     assert answer.parts[0].markdown.startswith(opening), answer.text
 
 
+def test_when_to_switch_from_one_to_the_other_is_answered_by_what_comes_after_what(assistant):
+    """answers_dev34: "ok and when do i switch over to the heat pad then?" after icing opened with the towel and the
+    15-20 minutes a session; the "switching" answer type prefers the sentence that says what comes after what (cold
+    for the first 24 to 48 hours, heat afterward)."""
+    answer = assistant.answer("ok and when do i switch over to the heat pad then?", [{"role": "user", "content": "should I ice it?"}])
+    assert_grounded(answer)
+    assert "24 to 48 hours" in answer.parts[0].markdown.split(". ")[0], answer.text
+
+
 def test_which_kind_of_professional_to_book_is_answered_from_the_guide(assistant):
     """answers_dev33: "who do I book" read as a question of the clinic's diary (the learned scope's "clinic"); the
     guide says whom to see (``LearnedScopeStep._reads`` leaves a question of which professional to the answer)."""

@@ -252,10 +252,6 @@ def test_saying_a_treatment_failed_is_read_apart_from_asking_past_it(vocabulary,
         ("do i need to see a doctor for those or can I just buy them", False),  # the medicine is what the doctor is for
         ("can I get it over the counter or do I need to see a doctor?", False),
         ("how long should I keep it on?", False),
-        ("what kind of person should I be seeing for this, like who do I book", True),  # which professional, not the diary
-        ("who should i see about it?", True),
-        ("who do I book with, a physio or a chiro?", True),
-        ("can I book online?", False),
     ],
 )
 def test_asking_whether_to_see_someone_is_a_question_of_its_own(vocabulary, message, asks):
@@ -289,3 +285,20 @@ def test_asking_what_a_thing_said_earlier_is(vocabulary, message, asks):
     massage section's introduction; the question asks what the earlier word means."""
     resolver = FollowUpResolver.load(vocabulary, Lexical("massage"))
     assert resolver.asks_what_it_is(message) is asks
+
+
+@pytest.mark.parametrize(
+    ("message", "asks"),
+    [
+        ("what kind of person should I be seeing for this, like who do I book", True),  # which professional, not the diary
+        ("who should i see about it?", True),
+        ("who do I book with, a physio or a chiro?", True),
+        ("can I book online?", False),
+        ("do i need a GP referral to see a physio", False),
+    ],
+)
+def test_asking_which_kind_of_professional_to_see(vocabulary, message, asks):
+    """answers_dev33: "what kind of person should I be seeing for this, like who do I book" is the guide's question (its
+    advice to seek a diagnosis), not one of the clinic's diary (``LearnedScopeStep`` leaves it to the answer)."""
+    resolver = FollowUpResolver.load(vocabulary, Lexical("nsaids"))
+    assert resolver.asks_whom_to_see(message) is asks
