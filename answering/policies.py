@@ -240,14 +240,27 @@ class MedicationStep:
             if not any(m.covered and m not in uncovered for m in named) and (not guide_treatments or dose_nearby):
                 return turn.reply(ReplyKind.DECLINE, not_covered, out_of_scope=True)
             turn.lead.append(not_covered)  # "tylenol with my advil?", "gabapentin and heat?": say so, then the guide
-        if asks_limit and classes & self.medicines.covered_classes():
-            turn.lead.append(turn.texts.part(PartKind.CAUTION, "label_limit"))
+        two_of = self._two_of_a_class(text)
+        if (asks_limit or two_of) and classes & self.medicines.covered_classes():
+            # two anti-inflammatories at once add up the same side effects: that caution, not only the packet's
+            turn.lead.append(turn.texts.part(PartKind.CAUTION, f"label_limit_two_{two_of}" if two_of else "label_limit"))
             return None  # the guide's own sentence follows, with its citation: never a computed total
         if asks_dose and not self._guide_gives_dose(turn):
             return self._no_dose_in_guide(turn, named)
         if not (asks_dose or asks_limit) and (self._medicine_is_background(text) if background is None else background):
             self._past_the_medicines(turn, {m.treatment for m in named if m.treatment})
         return None
+
+    def _two_of_a_class(self, text: str) -> str:
+        """The class (of ``ScopeRules.two_of_a_class``) of which the message names two medicines to take at once
+        ("ibuprofen and naproxen together?", "voltaren gel on top of my advil?"), else ""."""
+        if not self.scope.two_of_a_class or not self.scope.asks_together(text):
+            return ""
+        named = self.medicines.find(text)
+        for class_id in self.scope.two_of_a_class:
+            if len({m.medicine for m in named if m.class_id == class_id and m.medicine}) >= 2:
+                return class_id
+        return ""
 
     def _medicine_is_background(self, text: str) -> bool:
         """The medicine is said, and the question looks past it or names another treatment: "took a couple of

@@ -38,6 +38,8 @@ class ScopeRules:
     dose: re.Pattern[str]
     exceed: re.Pattern[str]
     label_limit: re.Pattern[str]
+    together: re.Pattern[str] | None
+    two_of_a_class: tuple[str, ...]
     drug_free_question: str
     drug_free: re.Pattern[str]
     medication_treatments: frozenset[str]
@@ -72,6 +74,8 @@ class ScopeRules:
             dose=regexes.compile(data.dose, whole_words=False),
             exceed=regexes.compile(data.exceed, whole_words=False),
             label_limit=regexes.compile(data.label_limit, whole_words=False),
+            together=regexes.compile(data.together, whole_words=False) if data.together else None,
+            two_of_a_class=data.two_of_a_class,
             drug_free_question=data.drug_free_question,
             drug_free=regexes.compile(data.drug_free, whole_words=False),
             medication_treatments=frozenset(medicines.covered_treatments),
@@ -178,6 +182,11 @@ class ScopeRules:
         """A maximum, a daily total, how many at once, or more than the label ("double my naproxen")."""
         prepared = plain(text)
         return bool(self.label_limit.search(prepared) or self.exceed.search(prepared))
+
+    def asks_together(self, text: str) -> bool:
+        """Whether the message asks to take medicines at once ("together", "on top", "top up", "alternate"): with two
+        medicines of one class named (``two_of_a_class``), past the label, with a caution of its own."""
+        return self.together is not None and self.together.search(plain(text)) is not None
 
     def is_about_medication(self, text: str, treatments: set[str]) -> bool:
         return bool(treatments & self.medication_treatments) or bool(self.medication_words.search(plain(text)))

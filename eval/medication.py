@@ -46,7 +46,7 @@ def medication_outcome(row: dict[str, Any], reply: dict[str, Any], poison_line: 
     if expect == "dose_ok":
         return reply["kind"] == "answer" and bool(reply["citations"]) and not prompt.startswith("risk_")
     if expect == "label_limit":
-        return prompt == "label_limit"
+        return prompt.startswith("label_limit")  # or its variant for two of a class at once ("label_limit_two_nsaid")
     if expect == "not_covered":
         return any(p.get("prompt") == "not_covered" for p in reply["parts"])
     if expect == "non_medicine":

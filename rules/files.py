@@ -348,6 +348,8 @@ class ScopeData:
     closing_max_words: int = 0
     care_questions: tuple[str, ...] = ()  # asks how to care for oneself without naming the subject ("how do I stop this happening again?")
     figures_of_speech: tuple[str, ...] = ()  # body words that name no body part ("it's all in my head")
+    together: tuple[str, ...] = ()  # asks to take two medicines at once ("advil and aleve together?")
+    two_of_a_class: tuple[str, ...] = ()  # medicine classes two of which together get a caution of their own
 
 
 @cache
@@ -383,12 +385,15 @@ def read_scope(language: str = DEFAULT_LANGUAGE, path: Path | None = None) -> Sc
         greeting.integer("closing_max_words", default=0, minimum=0),
         tuple(topic.strings("care_questions", default=[], nonempty=False)),
         tuple(off.strings("figures_of_speech", default=[], nonempty=False)),
+        tuple(dose.strings("together_patterns", default=[], nonempty=False)),
+        tuple(dose.strings("two_of_a_class", default=[], nonempty=False)),
     )
     lang = PatternLanguage(medicine_macros(read_medicines()))
     _check_patterns(injection, "patterns", data.injection, whole_words=False, language=lang)
     _check_patterns(dose, "patterns", data.dose, whole_words=False, language=lang)
     _check_patterns(dose, "exceed_patterns", data.exceed, whole_words=False, language=lang)
     _check_patterns(dose, "label_limit_patterns", data.label_limit, whole_words=False, language=lang)
+    _check_patterns(dose, "together_patterns", data.together, whole_words=False, language=lang)
     _check_patterns(dose, "drug_free_patterns", data.drug_free, whole_words=False, language=lang)
     _check_patterns(topic, "care_questions", data.care_questions, whole_words=False)
     for t in (greeting, injection, topic, off, dose, root):

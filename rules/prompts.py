@@ -38,6 +38,7 @@ PLACEHOLDERS: dict[str, frozenset[str]] = {
     "language_notice": CLINIC,
     **{name: CLINIC for name in RISK_TEXTS},
     "label_limit": CLINIC,
+    "label_limit_two_nsaid": CLINIC,
     "not_covered": CLINIC | {"medicine"},
     "non_medicine_options": CLINIC,
     "referral": CLINIC,

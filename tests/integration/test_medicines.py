@@ -116,6 +116,20 @@ def test_how_many_a_day_tops_is_a_daily_total_and_how_many_times_a_day_is_not(cl
     assert "label_limit" not in prompts(ask(client, "how many times a day can I take advil for my back?"))
 
 
+@pytest.mark.parametrize(
+    "message",
+    ["Can I take ibuprofen and naproxen together for a really bad spasm?", "im on the aleve, can i top up with a couple of advil?",
+     "can I put voltaren gel on my back and take ibuprofen tablets at the same time?"],
+)
+def test_two_anti_inflammatories_at_once_lead_with_their_own_caution(client, message):
+    """answers_dev3: "ibuprofen and naproxen together?" got the guide's doses of both and nothing before them. Two
+    medicines of one class asked for at once lead with why not (they add up the same side effects), then the guide."""
+    body = ask(client, message)
+    assert prompts(body)[0] == "label_limit_two_nsaid" and body["citations"], prompts(body)
+    assert "Don't take two anti-inflammatory painkillers together" in body["answer"]
+    assert "label_limit_two_nsaid" not in prompts(ask(client, "ibuprofen or naproxen, which is better for a spasm?"))
+
+
 def test_a_bleed_years_back_is_a_medicine_risk_not_an_emergency(client):
     """medication_dev40: "I had a peptic ulcer a few years back, vomited blood, the works" got the call-911 card for
     bleeding inside; a bleed said to be happening now still gets it."""

@@ -280,3 +280,22 @@ def test_amounts_in(text, amounts):
 def test_a_self_care_question_naming_no_subject_is_the_guides(scope, message, asks):
     """Asked of a back-spasm assistant, "how do I stop this from happening again?" is about the patient's back."""
     assert scope.asks_care(message) is asks
+
+
+@pytest.mark.parametrize(
+    ("message", "asks"),
+    [
+        ("Can I take ibuprofen and naproxen together for a really bad spasm?", True),
+        ("im on the aleve, can i top up with a couple of advil in between?", True),
+        ("can I alternate them?", True),
+        ("is it ok to take both?", True),
+        ("I've got both ibuprofen and naproxen in the cupboard, which one should I take?", False),  # "both": which one
+        ("whats the difference between ibuprofen and naproxen", False),
+        ("ibuprofen or naproxen for a spasm?", False),
+    ],
+)
+def test_asking_to_take_medicines_at_once(scope, message, asks):
+    """answers_dev3: "ibuprofen and naproxen together?" got both doses with nothing before them; with two medicines of one
+    class (``two_of_a_class``), asking for them at once leads with the caution of its own (``label_limit_two_nsaid``)."""
+    assert scope.asks_together(message) is asks
+    assert scope.two_of_a_class == ("nsaid",)
