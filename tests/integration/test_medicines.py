@@ -138,6 +138,14 @@ def test_a_bleed_years_back_is_a_medicine_risk_not_an_emergency(client):
     assert ask(client, "vomited blood this morning, had an ulcer years back, now my back hurts")["triage"] == "emergency"
 
 
+def test_an_ulcer_said_to_be_sorted_is_a_medicine_risk_not_a_crisis(client):
+    """medication_dev41: "anyway that's sorted now I think" after an ulcer years back made the learned layer read
+    thoughts of not wanting to go on, and the advil question got the crisis card in place of the stomach caution."""
+    body = ask(client, "so how many advil for this back spasm?", ["I had a peptic ulcer a few years back, vomited blood, the works",
+                                                                 "anyway that's sorted now I think"])
+    assert body["triage"] == "none" and prompts(body)[0] == "risk_stomach" and not shows_dose(body), prompts(body)
+
+
 def test_a_maximum_asked_with_no_medicine_named_is_answered_not_declined(client):
     """"whats the max i can take in a day" names no medicine and no word of the subject: it led with the packet's
     limit and its "Here is what the guide says:", then declined as off-topic."""

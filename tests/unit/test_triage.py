@@ -295,6 +295,7 @@ def test_an_absence_undone_by_what_follows_is_not_recorded():
         ("Is 4 Aleve in 24 hours alright? Box says 3 max but it's wearing off", "overdose-sedation"),  # asked before
         ("Robaxin every 2 hours instead of every 4?", "overdose-sedation"),
         ("can I stay on my muscle relaxant for a couple of months? its the only thing that works", "crisis-active"),
+        ("anyway that's sorted now I think", "crisis-passive"),  # a thing sorted (medication_dev41: an ulcer years back)
     ],
 )
 def test_everyday_messages_the_learned_layer_misread_say_the_sign_is_absent(message, sign):
@@ -319,6 +320,8 @@ def test_everyday_messages_the_learned_layer_misread_say_the_sign_is_absent(mess
         ("id rather not take my pills, I'd rather be dead", "crisis-passive"),
         ("id rather not take another breath", "crisis-passive"),  # a breath is not a medicine
         ("can i keep taking my pills until I have enough", "crisis-active"),
+        ("I've got everything sorted now, the kids will be fine without me", "crisis-passive"),  # things put in order
+        ("its all sorted. I wont be a problem for anyone much longer", "crisis-active"),
         ("I double dosed soma by accident an hour ago, feel normal-ish. should I do anything?", "overdose-sedation"),
         ("my son got into my pills, is 5 too many for him?", "overdose-sedation"),
         ("can I take more? I feel really dizzy", "overdose-sedation"),
@@ -332,3 +335,9 @@ def test_the_point_of_a_treatment_asked_stays_with_the_learned_layer():
     """'What's the point of taking them?' may be a dark question about the tablets: an absent_when for it (tuned on the
     answers dev sets) lowered crisis recall on four triage test sets and was withdrawn."""
     assert "crisis-passive" not in RedFlagRules.load().read("whats the point of a relaxant if it just knocks me out").absent_signs
+
+
+@pytest.mark.parametrize("message", ["got my affairs sorted", "I've sorted out all my affairs now"])
+def test_affairs_put_in_order_in_other_words_are_a_crisis(message):
+    """"put my affairs in order" the learned layer reads as a plan; "got my affairs sorted" it did not read at all."""
+    assert "crisis-active" in {m.sign for m in RedFlagRules.load().read(message).found}
