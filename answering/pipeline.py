@@ -122,7 +122,7 @@ class Assistant:
             triage = self._triage(text, history, timings)
             texts = self.texts_for(triage.language)
             turn = Turn(
-                text[:MAX_QUERY_CHARS], normalise_history(history, self.settings.answer.history_turns), triage,
+                self.question_rules.as_question(text[:MAX_QUERY_CHARS]), normalise_history(history, self.settings.answer.history_turns), triage,
                 mode or self.settings.retrieval.mode, self.finder, texts, timings, earlier=tuple(user_texts(history, MAX_EARLIER_MESSAGES)),
             )
             reply = self._run(turn)

@@ -84,6 +84,8 @@ class QuestionRules:
     columns: tuple[ColumnAsk, ...] = ()  # "which works better?": the comparison table's columns asked of
     choice_columns: frozenset[str] = frozenset()  # "massage or chiro?" asking of no column: read side by side in one of these
     cell_reading: CellReading = CellReading()  # the sentence a table cell reads as in an answer
+    bare_topic: re.Pattern[str] | None = None  # a message that only names the trouble ("spasm", "lower back pain help")
+    bare_topic_question: str = ""  # the question such a message is answered as
     _polarity_memo: dict[str, dict[str, bool]] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
@@ -117,6 +119,8 @@ class QuestionRules:
             refers_back=compile_patterns(data.refers_back) if data.refers_back else None,
             choice_joins=compile_patterns(data.choice_joins, whole_words=True) if data.choice_joins else None,
             which_of_earlier=compile_patterns(data.which_of_earlier) if data.which_of_earlier else None,
+            bare_topic=compile_patterns(data.bare_topic) if data.bare_topic and data.bare_topic_question else None,
+            bare_topic_question=data.bare_topic_question,
             columns=tuple(
                 ColumnAsk(
                     compile_patterns(c.asks), frozenset(n.lower() for n in c.columns), compile_patterns(c.says) if c.says else None, c.leads,
@@ -150,6 +154,15 @@ class QuestionRules:
             asked.append(sentence[turns[-1].end() :] if turns else sentence)
             parts += 2 if turns else 1
         return asked, parts
+
+    def as_question(self, message: str) -> str:
+        """The question a message asks: a message that only names the trouble ("spasm", "lower back pain help", "ugh my
+        back again") is answered as ``bare_topic_question``; else the message itself. Its words alone drew the guide's
+        scene-setting ("A sudden, involuntary back spasm can be debilitating ..."), or read as a question the guide
+        cannot answer."""
+        if self.bare_topic is not None and self.bare_topic.fullmatch(plain(message).strip()):
+            return self.bare_topic_question
+        return message
 
     def wanted_types(self, question: str) -> list[AnswerType]:
         prepared = plain(question)

@@ -494,6 +494,8 @@ class AnsweringData:
     choice_columns: tuple[str, ...] = ()  # "massage or chiro?" asking of no column: the columns the two sides are read in
     cell_reads: str = DEFAULT_CELL_READS  # how a table cell reads in an answer...
     cell_readings: tuple[CellReadingEntry, ...] = ()  # ... and, for some columns, how theirs read
+    bare_topic: tuple[str, ...] = ()  # a message that only names the trouble ("spasm", "lower back pain help") ...
+    bare_topic_question: str = ""  # ... is answered as this question
 
 
 @dataclass(frozen=True)
@@ -573,6 +575,9 @@ def read_answering(language: str = DEFAULT_LANGUAGE, path: Path | None = None) -
     refers_back = tuple(root.strings("refers_back", default=[], nonempty=False))
     _check_patterns(root, "refers_back", refers_back, whole_words=False)
     _check_patterns(root, "question_turn", question_turn, whole_words=False)  # a lookahead: matches no words of its own
+    bare_topic = tuple(root.strings("bare_topic", default=[], nonempty=False))
+    _check_patterns(root, "bare_topic", bare_topic, whole_words=False)
+    bare_topic_question = root.text("bare_topic_question", default="")
     data = AnsweringData(
         doc.path, tuple(types), choice, asks, tuple(lv.lower() for lv in comparison.strings("levels")), tuple(rankings),
         tuple(concepts), tuple(comparison.strings("negation_before")), tuple(comparison.strings("negation_after")),
@@ -589,6 +594,8 @@ def read_answering(language: str = DEFAULT_LANGUAGE, path: Path | None = None) -
         choice_columns=choice_columns,
         cell_reads=cell_reads,
         cell_readings=tuple(cell_readings),
+        bare_topic=bare_topic,
+        bare_topic_question=bare_topic_question,
     )
     comparison.done()
     root.done()

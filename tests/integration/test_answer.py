@@ -970,3 +970,13 @@ def test_the_fastest_way_opens_with_the_rows_that_say_immediate(assistant):
     answer = assistant.answer("whats the fastest way to stop a back spasm", [])
     assert_grounded(answer)
     assert "immediate" in answer.parts[0].markdown.split("\n")[0].lower(), answer.text
+
+
+@pytest.mark.parametrize("message", ["spasm", "lower back pain", "ugh back spasm again"])
+def test_a_message_that_only_names_the_trouble_gets_what_to_do_now(assistant, message):
+    """answers_dev34: "spasm" opened with "Back spasms are often a symptom of an underlying issue"; "lower back pain" was
+    declined as a question the guide cannot answer. Such a message is answered as what to do about it right now."""
+    answer = assistant.answer(message, [])
+    assert_grounded(answer)
+    assert str(answer.kind) == "answer" and "ice pack" in answer.parts[0].markdown.split(". ")[0], answer.text
+    assert str(answer.triage) == "none", answer.signs  # "back pain" alone drew a learned vote for a child's back pain

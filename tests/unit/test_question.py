@@ -330,3 +330,19 @@ def test_intent_is_one_label_for_the_clinic(rules, question, intent):
 )
 def test_asked_clauses_start_where_a_statement_turns_into_the_question(rules, message, asked, parts):
     assert rules.asked_clauses(message) == (asked, parts)
+
+
+@pytest.mark.parametrize(
+    ("message", "bare"),
+    [
+        ("spasm", True), ("lower back spasms help", True), ("ugh back spasm again", True), ("my back!!", True),
+        ("lower back pain", True), ("back ache pls", True),
+        ("help", False),  # a greeting's reply says what to ask
+        ("heat", False), ("back spasm after lifting, ice or heat?", False), ("my back spasm is getting worse", False),
+    ],
+)
+def test_a_message_that_only_names_the_trouble_is_answered_as_what_to_do_about_it(rules, message, bare):
+    """answers_dev34: "spasm" opened with the chiropractic section's "Back spasms are often a symptom of an underlying
+    issue"; "lower back pain" was declined as a question the guide cannot answer."""
+    assert (rules.as_question(message) == rules.bare_topic_question) is bare
+    assert rules.as_question(message) == (rules.bare_topic_question if bare else message)
