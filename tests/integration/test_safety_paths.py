@@ -491,14 +491,15 @@ def test_a_treatment_used_every_night_is_not_night_pain(assistant):
     assert str(assistant.answer("My back has been spasming badly at night").triage) == "urgent"
 
 
+def _after(earlier: str) -> list[dict[str, str]]:
+    """A conversation of one earlier patient message and the assistant's reply to it."""
+    return [{"role": "user", "content": earlier}, {"role": "assistant", "content": "How can I help?"}]
+
+
 def test_a_new_job_is_not_a_history_of_cancer(assistant):
     """answers_dev33: "my back's been spasming loads since I started a new job" then "could it be the job?" got the
     see-a-doctor-today card for a history of cancer (the learned layer, 0.53). A cancer told obliquely still gets it."""
-    history = [
-        {"role": "user", "content": "my back's been spasming loads since I started a new job"},
-        {"role": "assistant", "content": "How can I help?"},
-    ]
-    reply = assistant.answer("could it be the job? I'm on my feet shifting crates all day", history)
+    reply = assistant.answer("could it be the job? I'm on my feet shifting crates all day", _after("my back's been spasming loads since I started a new job"))
     assert str(reply.triage) == "none", reply.signs
     told = assistant.answer("had the big C a few years back, now my back is killing me")
     assert "a history of cancer" in [str(s) for s in told.signs], told.signs
@@ -508,11 +509,7 @@ def test_one_side_of_the_back_is_not_one_leg_and_the_other_leg_fine_is_not_no_nu
     """triage_dev43: "left side of my lower back spasming since yesterday" got the one-leg card from the learned layer
     (0.76), read through every later message; "numb patch ... my right calf, the left leg is totally fine" got none, the
     left leg said fine being read as no numbness at all. A leg told obliquely still gets it."""
-    history = [
-        {"role": "user", "content": "left side of my lower back spasming since yesterday"},
-        {"role": "assistant", "content": "How can I help?"},
-    ]
-    reply = assistant.answer("thanks that actually helped. one more - how soon can I drive?", history)
+    reply = assistant.answer("thanks that actually helped. one more - how soon can I drive?", _after("left side of my lower back spasming since yesterday"))
     assert str(reply.triage) == "none", reply.signs
     calf = assistant.answer("numb patch all down the outside of my right calf, the left leg is totally fine")
     assert "numbness, tingling or weakness in one leg or foot" in [str(s) for s in calf.signs], calf.signs
@@ -522,7 +519,7 @@ def test_one_side_of_the_back_is_not_one_leg_and_the_other_leg_fine_is_not_no_nu
 def test_a_child_told_in_one_message_and_the_spasm_in_the_next(assistant):
     """triage_dev43: "asking for my son, he's 10" then "is ibuprofen ok for the spasm?" got the child's medicine caution
     but not the see-a-doctor-today card for back pain in a child (``across_sentences``)."""
-    history = [{"role": "user", "content": "asking for my son, he's 10"}, {"role": "assistant", "content": "How can I help?"}]
+    history = _after("asking for my son, he's 10")
     reply = assistant.answer("is ibuprofen ok for the spasm?", history)
     assert "back pain in a child" in [str(s) for s in reply.signs], reply.signs
     assert str(assistant.answer("my son is 30 and his back is in spasm, what helps?").triage) == "none"
