@@ -44,8 +44,13 @@ class NamedLabels:
             block = tuple(by_block[(s.source, s.block)])
             if words and min(in_sentences[w] for w in words) <= RARE_IN_SENTENCES:
                 self._labels.append((words, block))
+        # a bullet is labelled when its first sentence opens with a label: an item the guide names, not a bare list entry
+        firsts: dict[tuple[str, int], Sentence] = {}
         for s in prose:
-            if s.block_kind == "bullet" and (s.source, s.block) in by_block and self._labelled(prose, s):
+            firsts.setdefault((s.source, s.block), s)
+        labelled = {key for key, first in firsts.items() if (label := bullet_label(first.text)) and first.text.startswith(label)}
+        for s in prose:
+            if s.block_kind == "bullet" and (s.source, s.block) in by_block and (s.source, s.block) in labelled:
                 for word in set(tokenize(s.text)):
                     if in_sentences[word] <= ONLY_HERE and not word.isdigit():
                         self._only_here[word] = tuple(by_block[(s.source, s.block)])
@@ -56,13 +61,6 @@ class NamedLabels:
             return frozenset()
         said = set(tokenize(text))
         return frozenset(i for words, ids in self._labels if words <= said for i in ids)
-
-    @staticmethod
-    def _labelled(prose: Sequence[Sentence], sentence: Sentence) -> bool:
-        """Whether ``sentence``'s bullet opens with a label: an item the guide names, not a bare list entry."""
-        first = next(s for s in prose if s.source == sentence.source and s.block == sentence.block)
-        label = bullet_label(first.text)
-        return bool(label) and first.text.startswith(label)
 
     def named_by_rare_word(self, text: str) -> frozenset[str]:
         """The ids of the sentences of every labelled bullet that ``text`` names by a word no other sentence of the guide
