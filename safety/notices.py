@@ -16,6 +16,9 @@ from rules.prompts import Prompts
 from safety.triage import TriageResult
 
 _PART = {Tier.EMERGENCY: PartKind.EMERGENCY, Tier.CRISIS: PartKind.CRISIS, Tier.URGENT: PartKind.URGENT}
+# Within a tier, these texts go first: a plan or the means ("I don't want to go on. I've been saving up my pills")
+# needs the emergency number before the crisis line's gentler words.
+_FIRST_IN_TIER = ("crisis_plan",)
 
 
 def notice_parts(triage: TriageResult, prompts: Prompts) -> list[Part]:
@@ -24,7 +27,7 @@ def notice_parts(triage: TriageResult, prompts: Prompts) -> list[Part]:
     parts: list[Part] = []
     for tier in shown:
         signs = [s for s in triage.signs if s.tier is tier]
-        texts = list(dict.fromkeys(s.text for s in signs))
+        texts = sorted(dict.fromkeys(s.text for s in signs), key=lambda text: text not in _FIRST_IN_TIER)  # stable: else as found
         for text in texts:
             labels = ", ".join(dict.fromkeys(s.label for s in signs if s.text == text))
             parts.append(prompts.part(_PART[tier], text, signs=labels))

@@ -373,3 +373,15 @@ def test_training_rows_read_a_medicine_sets_conversation_given_as_turns(tmp_path
     turns = [{"role": "user", "content": "I'm 68"}, {"role": "assistant", "content": "How can I help?"}, {"role": "user", "content": "back seized"}]
     path.write_text(json.dumps({"message": "how much advil?", "history": turns, "expect": "dose_ok"}) + "\n", encoding="utf-8")
     assert [row["history"] for row in read_rows([path])] == [["I'm 68", "back seized"]]
+
+
+def test_a_plan_beside_thoughts_of_not_going_on_leads_with_the_emergency_number(texts):
+    """"I don't want to go on anymore. I've been saving up my pills": both crisis texts, the plan's (call the emergency
+    number) first; it came second, after the gentler crisis-line text."""
+    result = TriageResult(Tier.CRISIS, (
+        _match("crisis-passive", Tier.CRISIS, "crisis", "thoughts of not wanting to go on"),
+        _match("crisis-active", Tier.CRISIS, "crisis_plan", "a plan"),
+    ), ())  # fmt: skip
+    parts = notice_parts(result, texts)
+    assert [p.prompt for p in parts] == ["crisis_plan", "crisis"]
+    assert "911" in parts[0].markdown and "988" in parts[1].markdown
