@@ -195,6 +195,39 @@ def test_living_alone_said_as_a_fact_is_not_a_crisis(assistant):
         assert str(reply.triage) == "crisis", (dark, reply.signs)
 
 
+def test_shoot_me_now_and_a_long_polite_message_from_someone_living_alone_are_not_crises(assistant):
+    """triage_dev44 and answers_dev35: "honestly shoot me now" before a long flight, and a 78-year-old's polite question
+    that says she lives on her own, got the crisis card from the learned layer; beside darker words both still do."""
+    for message in (
+        "honestly shoot me now, I have to sit through a 4 hour flight tomorrow with this back",
+        "Good morning. I am 78 years of age and woke up today with my back in a terrible knot. I live on my own. What is the "
+        "first thing I ought to be doing please. Thank you, Margaret",
+    ):
+        reply = assistant.answer(message)
+        assert str(reply.triage) == "none", (message, reply.signs)
+    for dark in ("honestly shoot me now, I can't do this anymore", "I live alone. What is the point. How many tablets would it take"):
+        reply = assistant.answer(dark)
+        assert str(reply.triage) == "crisis", (dark, reply.signs)
+
+
+def test_a_parents_past_cancer_and_a_worry_that_it_could_be_cancer_is_not_a_history_of_cancer(assistant):
+    """triage_dev44: "my mum had breast cancer ... does that mean my back pain could be cancer?" got the cancer banner; the
+    patient's own past cancer still does."""
+    reply = assistant.answer("my mum had breast cancer about 15 years ago, does that mean my back pain could be cancer? im 32")
+    assert str(reply.triage) == "none", reply.signs
+    reply = assistant.answer("I had breast cancer 5 years ago, does that mean my back pain could be cancer?")
+    assert str(reply.triage) == "urgent", reply.signs
+
+
+def test_an_age_under_65_said_after_the_question_is_not_an_older_patient(assistant):
+    """medication_dev42: "38 years old, fit and well" after a naproxen question withheld the dose as for an older
+    patient (the learned layer); 70 said after it still does."""
+    reply = assistant.answer("naproxen sodium 220 every 8 hours, is that right? 38 years old, fit and well")
+    assert "risk_older" not in [p.prompt for p in reply.parts], reply.parts
+    reply = assistant.answer("naproxen sodium 220 every 8 hours, is that right? 38 years old, my dad is 70 and asks the same, this is for him")
+    assert "risk_older" in [p.prompt for p in reply.parts], reply.parts
+
+
 def test_pain_that_took_ones_breath_away_is_a_figure_of_speech_not_an_overdose(assistant):
     """answers_dev8: "it took my breath away" of a spasm got the overdose card from the learned layer ("took"); with
     tablets taken, or a tight chest now, it is still an emergency."""
