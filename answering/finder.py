@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -213,11 +213,18 @@ class PassageFinder:
             search = self._search_beside_title(turn, focus.treatment, depth)
             composition = self._compose(turn, search)
             if composition is not None and composition.kind == "answer" and self.followups.says_it_failed(turn.text):
-                composition = self._cited_once(step_past_first(composition, self._step_past(turn, search, focus.treatment)))
+                composition = self._cited_once(step_past_first(composition, self._step_past(turn, search, {focus.treatment, *focus.past})))
             return _timed(turn, Found(search, composition, focus.treatment))
         if focus.context and not focus.treatment:  # "and if it keeps coming back?" after a reply across treatments
             search = self.retriever.search(f"{focus.context} {turn.text}", depth, turn.mode)
             return _timed(turn, Found(search, self._past_the_first_days(turn, search, self._compose(turn, search), None), None))
+        if focus.past and not focus.treatment:  # "what if rest and ice don't work?": what lies past all it names, in
+            # sentences that name none of them ("Implement Foundational Care: ... proper rest, heat/cold therapy" is what
+            # failed). Keeping their own sections (contrast therapy) opened one dev answer with heat and cold's introduction.
+            search = self.retriever.search(turn.text, depth, turn.mode, query_vector=self._known_vector(turn.text), expansion=turn.expansion)
+            past, tried = self._step_past_of(focus.past), set(focus.past)
+            composition = self._compose_kept(turn, search, None, lambda s: past(s) and not tried & set(self._named_in_table(s.text)))
+            return _timed(turn, Found(search, composition or self._compose(turn, search), None))
         known = self._known_vector_within(turn, focus.treatment, focus.context) if focus.treatment else self._known_vector(turn.text)
         search = self.retriever.search(turn.text, depth, turn.mode, query_vector=known, within=focus.treatment, expansion=turn.expansion)
         composition = self._past_the_first_days(turn, search, self._compose(turn, search, focus.treatment), focus.treatment)
@@ -231,20 +238,28 @@ class PassageFinder:
         self, turn: Turn, search: SearchResult, composition: Composition | None, focus: str | None
     ) -> Composition | None:
         """An answer that would open with the advice for a spasm's first hours, when the patient says those are behind
-        them ("the bad spasm was 4 days ago, now its just stiff"), composed again without it; else as it was."""
+        them ("the bad spasm was 4 days ago, now its just stiff") or that what they tried failed, composed again without
+        it; else as it was."""
         opening = composition.opening if composition is not None else None
         followups = self.followups
-        if opening is None or not followups.is_early(opening.text) or not followups.is_past_early(turn.text):
+        if opening is None or not followups.is_early(opening.text):
             return composition
+        if not (followups.is_past_early(turn.text) or (turn.focus.beyond and followups.says_it_failed(turn.text))):
+            return composition  # what comes first is never the step past what failed ("what if that doesn't help?" after
+            # "what should i do for a back spasm" opened with the ice pack of the first 48 hours, answers_dev35)
         return self._compose_kept(turn, search, focus, lambda s: not followups.is_early(s.text)) or composition
 
-    def _step_past(self, turn: Turn, search: SearchResult, treatment: str) -> Composition | None:
-        """The answer from the passages found that are not ``treatment``'s: what comes after it."""
+    def _step_past(self, turn: Turn, search: SearchResult, treatments: Collection[str]) -> Composition | None:
+        """The answer from the passages found that are not ``treatments``' (those tried): what comes after them."""
         query_vector, tokens = self._read_again(turn, search)
-        followups = self.followups
-        return self._compose_sentences(
-            turn.text, query_vector, tokens, search, None, lambda s: s.treatment != treatment and not s.is_cell and not followups.is_early(s.text)
-        )
+        past = self._step_past_of(treatments)
+        return self._compose_sentences(turn.text, query_vector, tokens, search, None, lambda s: not s.is_cell and past(s))
+
+    def _step_past_of(self, treatments: Collection[str]) -> Callable[[Sentence], bool]:
+        """Whether a sentence may be the step past ``treatments`` (those tried): another treatment's or the closing plan's,
+        not the first hours' advice, not the clinic's advertisement (it opened three dev follow-ups past ibuprofen)."""
+        followups, past = self.followups, {*treatments, self.followups.clinic}
+        return lambda s: s.treatment not in past and not followups.is_early(s.text)
 
     def _search_beside_title(self, turn: Turn, treatment: str, depth: int, context: str = "") -> SearchResult:
         """The whole guide searched with the message and the treatment's title (and ``context``, the earlier message

@@ -34,9 +34,13 @@ class Focus:
     context: str = ""  # no one treatment, but the earlier question it leans on: searched together with the message;
     # with a treatment, the earlier message that named it ("my chiropractor wants to use the activator method"), whose
     # terms steer the search within the treatment
+    past: tuple[str, ...] = ()  # the treatments the message says were tried and failed ("what if rest and ice don't
+    # work?"): the step past them is read from the other treatments' passages
 
 
 _WORD = re.compile(r"[^\W_]+")
+# "does ibuprofen not help?", "will heat not work?": a question whether a treatment works, not a report that it failed
+_WHETHER_IT_WORKS = re.compile(r"^\W*(?:does|do|did|will|would|can|could|is|are|should)\b(?!.*\b(?:what|now what|then what)\b)")
 _QUESTION_WORD = re.compile(r"^(?:how|what|whats|which|when|why|where|can|could|should|shall|is|are|do|does|did|will|would|may|any)\b")
 
 
@@ -172,6 +176,16 @@ class FollowUpResolver:
             return False
         return not self._asks_amount(message)
 
+    def _said_to_fail(self, message: str) -> bool:
+        """"What if rest and ice don't work?", "rest and ice, still bad": the treatments the message names are said to fail,
+        and nothing after that names one to try instead ("rest and ice didn't help, should I try a massage?" asks of massage)
+        or asks how much more to take. Not a question whether they work ("does rest and ice not work for spasms?")."""
+        prepared = plain(message)
+        said = self._failed.search(prepared) if self._failed is not None else None
+        if said is None or _WHETHER_IT_WORKS.match(prepared) or self._asks_amount(message):
+            return False
+        return not set(self._named(prepared[said.end():])) - {self._general, self._vocabulary.combination}
+
     def says_it_failed(self, message: str) -> bool:
         """"What if it still doesn't get better?", "been on ibuprofen 3 days, what next?": the treatment failed, so the
         answer adds the next step beyond it (``answering.compose.step_past_first``), not only more of the same."""
@@ -231,9 +245,15 @@ class FollowUpResolver:
         own = [t for t in expansion.treatments if t not in (self._general, self._clinic)]
         if own == [self._vocabulary.combination] and earlier_user_messages and self._asked_past(message):
             own = []  # "didn't really do much, what now?" after a massage: the next step past it, not the closing plan
-        tried = set(expansion.named or own) - {self._general, self._vocabulary.combination}  # "the next step" names the plan
+        # "the next step" names the plan
+        tried = tuple(t for t in dict.fromkeys(expansion.named or own) if t not in (self._general, self._vocabulary.combination))
         if len(tried) == 1 and self._tried_and_past(message):
-            return Focus(tried.pop(), "tried it and asks past it", beyond=True)
+            return Focus(tried[0], "tried it and asks past it", beyond=True, past=tried)
+        if len(tried) > 1 and self._said_to_fail(message):
+            # "what if rest and ice dont work": answered from past all of them (answers_dev35 opened with the ice pack). One
+            # treatment said to fail, or several tried before "what next?", keep their own next steps (contrast therapy
+            # after "rest and ice for three days", a prescription-strength NSAID): excluding them cost those answers.
+            return Focus(None, "says what it names failed and asks past them", beyond=True, past=tried)
         if own or not earlier_user_messages or not (self.leans_on_context(message) or self.is_bare(message, expansion)):
             return Focus(None, "stands on its own")
         if self.asks_for_a_professional(message) and not self._asks_amount(message):

@@ -763,6 +763,23 @@ def test_a_failed_treatment_never_opens_with_the_advice_for_a_fresh_spasm(assist
     assert not answer.parts[0].markdown.startswith("**For acute, sudden spasms:**"), answer.text
 
 
+def test_two_treatments_said_to_fail_are_answered_from_past_them(assistant):
+    """"what if rest and ice dont work": neither the ice pack of the first 48 hours (answers_dev35 opened with it) nor
+    another sentence naming rest or heat and cold leads; the closing plan's next step does."""
+    answer = assistant.answer("what if rest and ice dont work", [])
+    assert_grounded(answer)
+    assert answer.citations[0].treatment not in ("rest", "heat-cold"), answer.text
+    assert answer.parts[0].markdown.startswith("**Seek a Professional Diagnosis:**"), answer.text
+
+
+def test_a_follow_up_saying_the_first_advice_failed_does_not_repeat_the_first_hours(assistant):
+    """"what if that doesn't help" after "what should i do for a back spasm": the ice pack of the first 48 hours was the
+    answer that did not help (answers_dev35)."""
+    answer = assistant.answer("what if that doesn't help", [{"role": "user", "content": "what should i do for a back spasm"}])
+    assert_grounded(answer)
+    assert not answer.parts[0].markdown.startswith(("**Initial Injury (First 48 Hours):**", "**For acute, sudden spasms:**")), answer.text
+
+
 @pytest.mark.parametrize(
     ("question", "cell"),
     [

@@ -165,11 +165,25 @@ def test_a_treatment_tried_without_success_is_asked_past_even_in_a_first_message
     [
         "Does ibuprofen not help with spasms?",  # asks whether it works: nothing was tried
         "been on ibuprofen 3 days and it's still sore, can I take more than the label says?",  # the amount stays with the medicine
-        "ive done all the home stuff. rest, ice, heat, advil. 2 weeks. still bad. now what",  # many named: the plan, not past one
+        "rest and ice didnt help, should I try a massage?",  # names what to try next: asks of it
+        "does rest and ice not work for spasms?",  # asks whether they work
     ],
 )
 def test_a_question_about_the_treatment_itself_is_not_asked_past_it(vocabulary, message):
     assert not _resolve(vocabulary, message, []).beyond
+
+
+@pytest.mark.parametrize(
+    ("message", "past"),
+    [
+        ("what if rest and ice dont work", {"rest", "heat-cold"}),
+        ("ive done all the home stuff. rest, ice, heat, advil. 2 weeks. still bad. now what", {"rest", "heat-cold", "nsaids"}),
+    ],
+)
+def test_several_treatments_said_to_fail_are_all_asked_past(vocabulary, message, past):
+    """No one treatment to stay within: the answer is read from past all of them (``Focus.past``)."""
+    focus = _resolve(vocabulary, message, [])
+    assert focus.treatment is None and focus.beyond and set(focus.past) == past
 
 
 def test_a_story_that_asked_nothing_is_context_not_a_treatment_to_stay_within(vocabulary):
