@@ -116,6 +116,23 @@ def test_how_many_a_day_tops_is_a_daily_total_and_how_many_times_a_day_is_not(cl
     assert "label_limit" not in prompts(ask(client, "how many times a day can I take advil for my back?"))
 
 
+def test_how_many_weeks_on_a_relaxant_is_how_long_not_a_pregnancy_nor_a_daily_most(client):
+    """answers_dev35: "how many weeks can i stay on it" after cyclobenzaprine got "Because you're pregnant" (the learned
+    layer read "weeks" as weeks pregnant); "my GP gave me cyclobenzaprine, how many weeks max" got the daily-maximum text,
+    and "how many weeks can I take cyclobenzaprine for" the dose refusal. The guide answers all three: no more than two to
+    three weeks. Weeks pregnant still withhold the dose, and a daily most still leads with the label text."""
+    for message, earlier in (
+        ("how many weeks can i stay on it", ["my GP gave me cyclobenzaprine for my back"]),
+        ("my GP gave me cyclobenzaprine, how many weeks max", []),
+        ("how many weeks can I take cyclobenzaprine for", []),
+    ):
+        body = ask(client, message, earlier)
+        assert not {"risk_pregnancy", "label_limit", "dose_not_in_guide"} & set(prompts(body)), (message, prompts(body))
+        assert "no more than two to three weeks" in body["answer"], (message, body["answer"])
+    assert "risk_pregnancy" in prompts(ask(client, "im 20 weeks, how much ibuprofen"))
+    assert prompts(ask(client, "naproxen, 2 weeks max and whats the max per day?"))[0] == "label_limit"
+
+
 @pytest.mark.parametrize(
     "message",
     ["Can I take ibuprofen and naproxen together for a really bad spasm?", "im on the aleve, can i top up with a couple of advil?",
