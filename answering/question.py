@@ -86,6 +86,7 @@ class QuestionRules:
     cell_reading: CellReading = CellReading()  # the sentence a table cell reads as in an answer
     bare_topic: re.Pattern[str] | None = None  # a message that only names the trouble ("spasm", "lower back pain help")
     bare_topic_question: str = ""  # the question such a message is answered as
+    reported_term: re.Pattern[str] | None = None  # "whats this X my physio keeps on about": group "asked" is the question
     _polarity_memo: dict[str, dict[str, bool]] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
@@ -120,6 +121,7 @@ class QuestionRules:
             choice_joins=compile_patterns(data.choice_joins, whole_words=True) if data.choice_joins else None,
             which_of_earlier=compile_patterns(data.which_of_earlier) if data.which_of_earlier else None,
             bare_topic=compile_patterns(data.bare_topic) if data.bare_topic and data.bare_topic_question else None,
+            reported_term=compile_patterns(data.reported_term) if data.reported_term else None,
             bare_topic_question=data.bare_topic_question,
             columns=tuple(
                 ColumnAsk(
@@ -157,11 +159,15 @@ class QuestionRules:
 
     def as_question(self, message: str) -> str:
         """The question a message asks: a message that only names the trouble ("spasm", "lower back pain help", "ugh my
-        back again") is answered as ``bare_topic_question``; else the message itself. Its words alone drew the guide's
-        scene-setting ("A sudden, involuntary back spasm can be debilitating ..."), or read as a question the guide
-        cannot answer."""
-        if self.bare_topic is not None and self.bare_topic.fullmatch(plain(message).strip()):
+        back again") is answered as ``bare_topic_question``; its words alone drew the guide's scene-setting ("A sudden,
+        involuntary back spasm can be debilitating ..."), or read as a question the guide cannot answer. A question what
+        a term is, followed by who keeps saying it ("whats this pain spasm cycle my physio keeps banging on about"), is
+        asked without them (``reported_term``): the physio named drew physio's introduction. Else the message itself."""
+        prepared = plain(message).strip()
+        if self.bare_topic is not None and self.bare_topic.fullmatch(prepared):
             return self.bare_topic_question
+        if self.reported_term is not None and (reported := self.reported_term.fullmatch(prepared)):
+            return f"{reported.group('asked').strip()}?"  # who keeps saying it is not what is asked about
         return message
 
     def wanted_types(self, question: str) -> list[AnswerType]:

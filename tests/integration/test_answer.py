@@ -763,6 +763,21 @@ def test_a_failed_treatment_never_opens_with_the_advice_for_a_fresh_spasm(assist
     assert not answer.parts[0].markdown.startswith("**For acute, sudden spasms:**"), answer.text
 
 
+def test_asking_whether_the_thing_named_earlier_is_a_machine_opens_with_its_item(assistant):
+    """answers_dev35: "how does that work, is it a machine??" after "the chiropractor said she'd use the activator on me"
+    opened with chiropractic's introduction; the Activator Method's bullet says what it is."""
+    answer = assistant.answer("how does that work, is it a machine??", [{"role": "user", "content": "the chiropractor said she'd use the activator on me"}])
+    assert_grounded(answer)
+    assert answer.parts[0].markdown.startswith("**Activator Method:**"), answer.text
+
+
+def test_a_term_asked_about_opens_with_its_sentence_not_with_who_keeps_saying_it(assistant):
+    """answers_dev35: "whats this pain spasm cycle my physio keeps banging on about" opened with physio's introduction."""
+    answer = assistant.answer("whats this pain spasm cycle my physio keeps banging on about", [])
+    assert_grounded(answer)
+    assert "pain-spasm-pain cycle, where pain causes muscles to tighten further" in answer.parts[0].markdown, answer.text
+
+
 def test_two_treatments_said_to_fail_are_answered_from_past_them(assistant):
     """"what if rest and ice dont work": neither the ice pack of the first 48 hours (answers_dev35 opened with it) nor
     another sentence naming rest or heat and cold leads; the closing plan's next step does."""

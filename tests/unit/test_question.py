@@ -346,3 +346,20 @@ def test_a_message_that_only_names_the_trouble_is_answered_as_what_to_do_about_i
     issue"; "lower back pain" was declined as a question the guide cannot answer."""
     assert (rules.as_question(message) == rules.bare_topic_question) is bare
     assert rules.as_question(message) == (rules.bare_topic_question if bare else message)
+
+
+@pytest.mark.parametrize(
+    ("message", "question"),
+    [
+        ("whats this pain spasm cycle my physio keeps banging on about", "whats this pain spasm cycle?"),
+        ("What is this trigger point thing my massage therapist keeps mentioning?", "what is this trigger point?"),
+        ("what's the activator method the chiro mentioned", "whats the activator method?"),
+        # no one reported, or the message asks more than what a term is: the message itself
+        ("whats the pain spasm cycle", None),
+        ("my physio keeps banging on about the pain spasm cycle, what is it", None),
+        ("what should I do, my physio said rest", None),
+    ],
+)
+def test_who_keeps_saying_a_term_is_not_what_the_question_asks_about(rules, message, question):
+    """answers_dev35: "whats this pain spasm cycle my physio keeps banging on about" opened with physio's introduction."""
+    assert rules.as_question(message) == (question or message)
