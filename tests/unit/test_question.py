@@ -38,6 +38,9 @@ def _type(rules: QuestionRules, name: str):
         ("what even is a back spasm", ["definition"]),
         ("whats a spasm exactly?", ["definition"]),
         ("what is a spasm doing to my sleep", []),
+        # answers_dev35: "listen to your body" and "Seek a Professional Diagnosis" opened these
+        ("at what point does resting stop helping and i should start moving about", ["timing"]),
+        ("he wont budge. should I just make him stay lying there", ["staying still"]),
     ],
 )
 def test_wanted_types(rules, question, wanted):
