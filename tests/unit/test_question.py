@@ -41,6 +41,10 @@ def _type(rules: QuestionRules, name: str):
         # answers_dev35: "listen to your body" and "Seek a Professional Diagnosis" opened these
         ("at what point does resting stop helping and i should start moving about", ["timing"]),
         ("he wont budge. should I just make him stay lying there", ["staying still"]),
+        # answers_dev35: "is there a stronger one" after a Swedish massage opened with massage's introduction
+        ("is there a stronger one", ["next step", "stronger"]),
+        ("is a muscle relaxer really that much stronger or is it overkill?", ["next step"]),  # a comparison: not "stronger"
+        ("can I take advil and aleve at the same time to make it stronger", ["next step"]),  # more of the same: nor here
     ],
 )
 def test_wanted_types(rules, question, wanted):
