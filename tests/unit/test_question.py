@@ -370,3 +370,16 @@ def test_a_message_that_only_names_the_trouble_is_answered_as_what_to_do_about_i
 def test_who_keeps_saying_a_term_is_not_what_the_question_asks_about(rules, message, question):
     """answers_dev35: "whats this pain spasm cycle my physio keeps banging on about" opened with physio's introduction."""
     assert rules.as_question(message) == (question or message)
+
+
+@pytest.mark.parametrize(
+    ("message", "compares"),
+    [
+        ("Which is easier to do on my own, rest or physio?", True),
+        ("what can I do by myself at home, heat or a massage gun?", True),
+        # living on one's own is a fact of life, not a question how hard a treatment is (answers_dev35)
+        ("I am 78 and I live on my own. What is the first thing I ought to be doing please", False),
+    ],
+)
+def test_living_on_ones_own_does_not_ask_how_hard_a_treatment_is(rules, message, compares):
+    assert rules.asks_comparison(message) is compares
