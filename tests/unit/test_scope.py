@@ -299,3 +299,20 @@ def test_asking_to_take_medicines_at_once(scope, message, asks):
     class (``two_of_a_class``), asking for them at once leads with the caution of its own (``label_limit_two_nsaid``)."""
     assert scope.asks_together(message) is asks
     assert scope.two_of_a_class == ("nsaid",)
+
+
+@pytest.mark.parametrize(
+    ("message", "topic"),
+    [
+        # answers_dev35 and older dev sets: an Australian fund and the gap were answered from the guide or declined generically
+        ("do u take medibank for acupuncture or is it all out of pocket", "prices and payment"),
+        ("do you bulk bill or is there a gap fee", "prices and payment"),
+        ("does cigna cover chiropractic", "prices and payment"),
+        # the patient's own circumstances, not a question about paying
+        ("I've been on Medibank for years, what dose of ibuprofen", None),
+        ("on Medicare since last year, what dose of Flexeril?", None),
+    ],
+)
+def test_payers_and_what_is_left_to_pay_are_the_clinics_question(scope, message, topic):
+    found = scope.logistics_topic(message)
+    assert (found.topic if found else None) == topic
