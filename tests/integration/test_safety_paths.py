@@ -228,6 +228,18 @@ def test_an_age_under_65_said_after_the_question_is_not_an_older_patient(assista
     assert "risk_older" in [p.prompt for p in reply.parts], reply.parts
 
 
+def test_weight_one_hopes_to_lose_is_not_weight_lost_without_trying(assistant):
+    """answers_dev5, 7, 8, 10: "would losing a couple of stone help my back spasms" got the weight-loss banner; weight lost
+    without trying still gets it."""
+    for message in ("would losing a couple of stone help my back spasms", "will losing 10kg help stop my back spasms"):
+        reply = assistant.answer(message)
+        assert str(reply.triage) == "none", (message, reply.signs)
+        assert "not_in_guide" in [p.prompt for p in reply.parts], (message, reply.parts)
+    for message in ("I've lost a stone without trying and my back hurts", "should I be worried, I've lost 5kg and my back keeps spasming"):
+        reply = assistant.answer(message)
+        assert str(reply.triage) == "urgent", (message, reply.signs)
+
+
 def test_pain_that_took_ones_breath_away_is_a_figure_of_speech_not_an_overdose(assistant):
     """answers_dev8: "it took my breath away" of a spasm got the overdose card from the learned layer ("took"); with
     tablets taken, or a tight chest now, it is still an emergency."""
