@@ -40,7 +40,7 @@ class Focus:
 
 _WORD = re.compile(r"[^\W_]+")
 # "does ibuprofen not help?", "will heat not work?": a question whether a treatment works, not a report that it failed
-_WHETHER_IT_WORKS = re.compile(r"^\W*(?:does|do|did|will|would|can|could|is|are|should)\b(?!.*\b(?:what|now what|then what)\b)")
+_WHETHER_IT_WORKS = re.compile(r"^\W*(?:does|do|did|will|would|can|could|is|are|should)\b(?!.*\bwhat\b)")
 _QUESTION_WORD = re.compile(r"^(?:how|what|whats|which|when|why|where|can|could|should|shall|is|are|do|does|did|will|would|may|any)\b")
 
 
