@@ -213,7 +213,7 @@ class PassageFinder:
             search = self._search_beside_title(turn, focus.treatment, depth)
             composition = self._compose(turn, search)
             if composition is not None and composition.kind == "answer" and self.followups.says_it_failed(turn.text):
-                composition = self._cited_once(step_past_first(composition, self._step_past(turn, search, {focus.treatment, *focus.past})))
+                composition = self._cited_once(step_past_first(composition, self._step_past(turn, search, (focus.treatment,))))
             return _timed(turn, Found(search, composition, focus.treatment))
         if focus.context and not focus.treatment:  # "and if it keeps coming back?" after a reply across treatments
             search = self.retriever.search(f"{focus.context} {turn.text}", depth, turn.mode)

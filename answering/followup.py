@@ -34,8 +34,8 @@ class Focus:
     context: str = ""  # no one treatment, but the earlier question it leans on: searched together with the message;
     # with a treatment, the earlier message that named it ("my chiropractor wants to use the activator method"), whose
     # terms steer the search within the treatment
-    past: tuple[str, ...] = ()  # the treatments the message says were tried and failed ("what if rest and ice don't
-    # work?"): the step past them is read from the other treatments' passages
+    past: tuple[str, ...] = ()  # with no one treatment, the several the message says failed ("what if rest and ice
+    # don't work?"): the answer is read from sentences of the others
 
 
 _WORD = re.compile(r"[^\W_]+")
@@ -248,7 +248,7 @@ class FollowUpResolver:
         # "the next step" names the plan
         tried = tuple(t for t in dict.fromkeys(expansion.named or own) if t not in (self._general, self._vocabulary.combination))
         if len(tried) == 1 and self._tried_and_past(message):
-            return Focus(tried[0], "tried it and asks past it", beyond=True, past=tried)
+            return Focus(tried[0], "tried it and asks past it", beyond=True)
         if len(tried) > 1 and self._said_to_fail(message):
             # "what if rest and ice dont work": answered from past all of them (answers_dev35 opened with the ice pack). One
             # treatment said to fail, or several tried before "what next?", keep their own next steps (contrast therapy
