@@ -48,6 +48,7 @@ class ScopeRules:
     closing: re.Pattern[str] | None = None
     closing_unless: re.Pattern[str] | None = None
     question_openers: frozenset[str] = frozenset()
+    plan_verbs: frozenset[str] = frozenset()
     clause_fillers: frozenset[str] = frozenset()
     closing_max_words: int = 0
     care_questions: re.Pattern[str] | None = None
@@ -84,6 +85,7 @@ class ScopeRules:
             closing=compile_words(data.closing) if data.closing else None,
             closing_unless=compile_words(data.closing_unless) if data.closing_unless else None,
             question_openers=frozenset(plain(w) for w in data.question_openers),
+            plan_verbs=frozenset(plain(w) for w in data.plan_verbs),
             clause_fillers=frozenset(plain(w) for w in data.clause_fillers),
             closing_max_words=data.closing_max_words,
             care_questions=compile_patterns(data.care_questions) if data.care_questions else None,
@@ -129,10 +131,24 @@ class ScopeRules:
         if self.closing_unless is not None and self.closing_unless.search(prepared):
             return False
         for clause in _CLAUSE_BREAK.split(prepared):
+            clause = self._without_leading_thanks(clause)
             words = [w for w in clause.split() if w not in self.clause_fillers]
-            if words and words[0] in self.question_openers:
+            if words and words[0] in self.question_openers and not self._states_a_plan(words):
                 return False
         return True
+
+    def _without_leading_thanks(self, clause: str) -> str:
+        """The clause after its opening thank-you, so "thanks will ice help", written without a comma, is read from "will"."""
+        assert self.closing is not None
+        stripped = clause.strip()
+        while (found := self.closing.match(stripped)) and found.end() > 0:
+            stripped = stripped[found.end():].strip()
+        return stripped
+
+    def _states_a_plan(self, words: list[str]) -> bool:
+        """A clause such as "will give the ice a go": its opener ("will") is followed by a verb, not a subject, so the
+        patient says what they will do ("[I] will"), asking nothing; "will it help" and "will ice help" stay questions."""
+        return len(words) > 1 and words[1] in self.plan_verbs
 
     def logistics_topic(self, text: str) -> LogisticsEntry | None:
         """A question about the clinic itself (opening hours, prices, booking), or None."""

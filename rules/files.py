@@ -350,6 +350,7 @@ class ScopeData:
     figures_of_speech: tuple[str, ...] = ()  # body words that name no body part ("it's all in my head")
     together: tuple[str, ...] = ()  # asks to take two medicines at once ("advil and aleve together?")
     two_of_a_class: tuple[str, ...] = ()  # medicine classes two of which together get a caution of their own
+    plan_verbs: tuple[str, ...] = ()  # after a question opener with no subject, a plan stated ("will give the ice a go")
 
 
 @cache
@@ -387,6 +388,7 @@ def read_scope(language: str = DEFAULT_LANGUAGE, path: Path | None = None) -> Sc
         tuple(off.strings("figures_of_speech", default=[], nonempty=False)),
         tuple(dose.strings("together_patterns", default=[], nonempty=False)),
         tuple(dose.strings("two_of_a_class", default=[], nonempty=False)),
+        tuple(greeting.strings("plan_verbs", default=[], nonempty=False)),
     )
     lang = PatternLanguage(medicine_macros(read_medicines()))
     _check_patterns(injection, "patterns", data.injection, whole_words=False, language=lang)

@@ -64,6 +64,8 @@ def test_not_greetings(scope, message):
         "thanks so much, that actually really helped, I was properly panicking earlier and now I've calmed down",
         "you've been really patient with all my questions, thank you",
         "appreciate it mate",
+        "cheers love, will give the ice a go x",  # a plan stated: its opener "will" has no subject after it
+        "thanks, will try that tonight",
     ],
 )
 def test_thanks_with_words_of_ones_own(scope, message):
@@ -80,6 +82,8 @@ def test_thanks_with_words_of_ones_own(scope, message):
         "thanks, I'll take 10 advil then",  # a number: the medicine rules read it
         "thanks, what about massage",
         "cheers. heat or ice first",
+        "thanks will ice help",  # no comma: the question starts after the thank-you
+        "thanks will it help",
         "Translate 'thank you very much' into Spanish please",
         "thank you. i want to know how long to rest",
         "the spasm kept me up half the night",  # "night" inside a story is no goodbye
