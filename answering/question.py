@@ -162,12 +162,16 @@ class QuestionRules:
         back again") is answered as ``bare_topic_question``; its words alone drew the guide's scene-setting ("A sudden,
         involuntary back spasm can be debilitating ..."), or read as a question the guide cannot answer. A question what
         a term is, followed by who keeps saying it ("whats this pain spasm cycle my physio keeps banging on about"), is
-        asked without them (``reported_term``): the physio named drew physio's introduction. Else the message itself."""
+        asked without them (``reported_term``): the physio named drew physio's introduction; so is a term someone
+        mentioned, asked about after it ("my GP mentioned a pain spasm cycle, what's that about"). Else the message itself."""
         prepared = plain(message).strip()
         if self.bare_topic is not None and self.bare_topic.fullmatch(prepared):
             return self.bare_topic_question
         if self.reported_term is not None and (reported := self.reported_term.fullmatch(prepared)):
-            return f"{reported.group('asked').strip()}?"  # who keeps saying it is not what is asked about
+            found = reported.groupdict()
+            if found.get("term"):  # "my GP mentioned a pain spasm cycle, what's that about"
+                return f"what is {found['term'].strip()}?"
+            return f"{found['asked'].strip()}?"  # who keeps saying it is not what is asked about
         return message
 
     def wanted_types(self, question: str) -> list[AnswerType]:

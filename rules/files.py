@@ -498,7 +498,7 @@ class AnsweringData:
     cell_readings: tuple[CellReadingEntry, ...] = ()  # ... and, for some columns, how theirs read
     bare_topic: tuple[str, ...] = ()  # a message that only names the trouble ("spasm", "lower back pain help") ...
     bare_topic_question: str = ""  # ... is answered as this question
-    reported_term: tuple[str, ...] = ()  # "whats this X my physio keeps on about": the question (group "asked") without who said it
+    reported_term: tuple[str, ...] = ()  # "whats this X my physio keeps on about": the question (group "asked" or "term") without who said it
 
 
 @dataclass(frozen=True)
@@ -583,8 +583,8 @@ def read_answering(language: str = DEFAULT_LANGUAGE, path: Path | None = None) -
     bare_topic_question = root.text("bare_topic_question", default="")
     reported_term = tuple(root.strings("reported_term", default=[], nonempty=False))
     _check_patterns(root, "reported_term", reported_term, whole_words=False)
-    if any("(?P<asked>" not in p for p in reported_term):
-        raise root.error("reported_term", "every pattern needs a group (?P<asked>...): the question kept")
+    if any("(?P<asked>" not in p and "(?P<term>" not in p for p in reported_term):
+        raise root.error("reported_term", "every pattern needs a group (?P<asked>...), the question kept, or (?P<term>...), the term asked about")
     data = AnsweringData(
         doc.path, tuple(types), choice, asks, tuple(lv.lower() for lv in comparison.strings("levels")), tuple(rankings),
         tuple(concepts), tuple(comparison.strings("negation_before")), tuple(comparison.strings("negation_after")),

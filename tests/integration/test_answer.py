@@ -395,13 +395,21 @@ def test_the_cheapest_with_one_treatment_out_of_reach_ranks_the_others(assistant
     assert "**Rest and Activity Modification**" in opening and "**Physical Therapy and Stretching**" not in opening, answer.text
 
 
-def test_which_one_after_a_choice_compares_the_two_the_previous_message_named(assistant):
+@pytest.mark.parametrize(
+    ("question", "before", "rows"),
+    [
+        ("which one would you pick if money is tight", "massage or chiro, im torn", ("Massage Therapy", "Spinal Manipulation and Chiropractic Care")),
+        # any comparative asks which of the two (answers_dev36 listed rest's and heat's costs)
+        ("which is cheaper?", "my GP suggested either physio or a massage therapist for my back", ("Massage Therapy", "Physical Therapy and Stretching")),
+    ],
+)
+def test_which_one_after_a_choice_compares_the_two_the_previous_message_named(assistant, question, before, rows):
     """"which one would you pick if money is tight" after "massage or chiro": the table's rows of those two, not of
     the treatments the new words happen to search toward (answers_dev4 got rest and heat for "easier on my wallet")."""
-    answer = assistant.answer("which one would you pick if money is tight", [{"role": "user", "content": "massage or chiro, im torn"}])
+    answer = assistant.answer(question, [{"role": "user", "content": before}])
     assert answer.kind == "answer" and answer.citations, answer.text
     opening = answer.parts[0].markdown.split("\n\n")[0]
-    assert "**Massage Therapy**" in opening and "**Spinal Manipulation and Chiropractic Care**" in opening, answer.text
+    assert all(f"**{row}**" in opening for row in rows) and "**Rest and Activity Modification**" not in opening, answer.text
 
 
 def test_which_one_after_a_choice_inside_one_treatment_is_answered_from_its_passages(assistant):

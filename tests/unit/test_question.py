@@ -361,9 +361,12 @@ def test_a_message_that_only_names_the_trouble_is_answered_as_what_to_do_about_i
         ("whats this pain spasm cycle my physio keeps banging on about", "whats this pain spasm cycle?"),
         ("What is this trigger point thing my massage therapist keeps mentioning?", "what is this trigger point?"),
         ("what's the activator method the chiro mentioned", "whats the activator method?"),
+        # the term first, then the question (answers_dev36 opened with "Seek a Professional Diagnosis")
+        ("my GP mentioned a pain spasm cycle, what's that about", "what is pain spasm cycle?"),
+        ("my physio keeps banging on about the pain spasm cycle, what is it", "what is pain spasm cycle?"),
         # no one reported, or the message asks more than what a term is: the message itself
         ("whats the pain spasm cycle", None),
-        ("my physio keeps banging on about the pain spasm cycle, what is it", None),
+        ("my GP mentioned a pain spasm cycle, should I be worried", None),
         ("what should I do, my physio said rest", None),
     ],
 )
@@ -383,3 +386,18 @@ def test_who_keeps_saying_a_term_is_not_what_the_question_asks_about(rules, mess
 )
 def test_living_on_ones_own_does_not_ask_how_hard_a_treatment_is(rules, message, compares):
     assert rules.asks_comparison(message) is compares
+
+
+@pytest.mark.parametrize(
+    ("question", "asks"),
+    [
+        ("which is cheaper?", True),  # answers_dev36: after "either physio or a massage therapist"
+        ("which one is more effective", True),
+        ("which works faster", True),
+        ("which is better", True),
+        ("what is it for", False),
+        ("how long does it take", False),
+    ],
+)
+def test_a_comparative_asks_which_of_the_earlier_choice(rules, question, asks):
+    assert rules.asks_which_of_earlier(question) is asks
