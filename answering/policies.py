@@ -321,11 +321,12 @@ class MedicationStep:
         kind of medicine the message names is ruled out too, or it names none ("I'd rather avoid tablets, what can I
         do?", "I don't want painkillers, any tips?"), the drug-free treatments only; "muscle relaxants without a
         prescription?" asks about the relaxants, "I don't like ibuprofen every day, is the gel ok?" about the gel, and
-        "not bothering with the methocarbamol the doctor gave me" about the one medicine it names."""
+        "not bothering with the methocarbamol the doctor gave me" about the one medicine it names. A medicine named as
+        background ("my dad's on Xarelto ... apart from tablets") is none of those asked about."""
         text = turn.text
         rules = self.finder.question_rules
-        said = self.medicines.find(text)
-        negated = rules.polarity(text).get("medication", False)
+        said = [m for m in self.medicines.find(text) if not m.context]  # one taken as background ("my dad's on Xarelto")
+        negated = rules.polarity(text).get("medication", False)  # is not what is asked about
         if any(m.medicine for m in said):
             ruled_out = False
         else:

@@ -127,6 +127,8 @@ def test_options_asked_after_ruling_tablets_out_are_the_drug_free_ones(assistant
         "I'd rather avoid tablets for my back spasms if I can. what can I do?",
         "I don't want to take pills, what helps?",
         "my back hurts, I don't want painkillers, any tips?",
+        # a medicine taken as background is not what is asked about (medication_dev43 opened with the NSAIDs' dose)
+        "my dad's on Xarelto and he's 79, what can he do for his back spasms apart from tablets",
     ],
 )
 def test_medicines_ruled_out_with_none_named_get_the_drug_free_treatments(assistant, question):

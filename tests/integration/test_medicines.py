@@ -191,6 +191,9 @@ def test_an_uncovered_medicine_said_with_what_it_is_for_is_what_is_asked(client)
     # a course of it asked about (medication_dev37): "the guide doesn't cover prednisone", not the long-term steroid card
     body = ask(client, "Would a short course of prednisone calm the spasm down? How much would I take?")
     assert prompts(body)[0] == "not_covered" and not shows_dose(body), prompts(body)
+    # named in brackets after what it comes as (medication_dev43 answered with the ice pack)
+    body = ask(client, "steroid pack (prednisone) for my back spasm - how do I take it")
+    assert "not_covered" in prompts(body) and not shows_dose(body), prompts(body)
 
 
 def test_a_dose_question_about_a_covered_medicine_is_not_declined_for_a_pet_said_in_passing(client):
