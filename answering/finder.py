@@ -292,6 +292,8 @@ class PassageFinder:
             # "is that cheaper than physio?" after "is a chiropractor worth it?" compares the one "that" stands for
             # with physio (answers_dev34 listed what is cheaper than physio: rest, heat and cold)
             own = search.expansion.named or search.expansion.treatments
+            if focus and not search.expansion.named and self.question_rules.asks_yes_or_no(text):
+                own = (focus,)  # "is that going to get expensive?" after "thinking of getting regular massages"
             named = pair if pair and (earlier_choice or pair[0] not in own) else own
             composition = compose_comparison(
                 text, query_vector, tokens, cells, vectors, chunks, self.question_rules, self.tuning,

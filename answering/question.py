@@ -76,6 +76,7 @@ class QuestionRules:
     choice: re.Pattern[str] | None = None  # "A or B": groups a and b
     beyond_named: re.Pattern[str] | None = None  # "than", "instead of": a comparison past the treatments named
     beyond_all_named: re.Pattern[str] | None = None  # "else", "besides": past the treatments named, however many
+    yes_or_no: re.Pattern[str] | None = None  # "is it expensive?": a yes or no of one treatment, not a ranking of all
     question_turn: re.Pattern[str] | None = None  # "…, but how long…?": where a statement turns into the question
     asked_without_mark: re.Pattern[str] | None = None  # "how much ibuprofen for me": asked, though no "?" ends it
     refers_back: re.Pattern[str] | None = None  # "while it's working": a question pointing back at what the message said
@@ -115,6 +116,7 @@ class QuestionRules:
             choice=compile_patterns([data.choice]),
             beyond_named=compile_patterns(data.beyond_named) if data.beyond_named else None,
             beyond_all_named=compile_patterns(data.beyond_all_named) if data.beyond_all_named else None,
+            yes_or_no=compile_patterns(data.asks_whether) if data.asks_whether else None,
             question_turn=compile_patterns(data.question_turn) if data.question_turn else None,
             asked_without_mark=compile_patterns(data.asked_without_mark) if data.asked_without_mark else None,
             refers_back=compile_patterns(data.refers_back) if data.refers_back else None,
@@ -252,6 +254,10 @@ class QuestionRules:
         if not named or self.ranking(question) is None or self.looks_past(question):
             return ()
         return named
+
+    def asks_yes_or_no(self, question: str) -> bool:
+        """A yes-or-no question ("is that going to get expensive?", "will it cost much?"), not which of several."""
+        return self.yes_or_no is not None and self.yes_or_no.search(plain(question)) is not None
 
     def looks_past(self, question: str, named: Sequence[str] = ()) -> bool:
         """"cheaper than physio?", "what else besides massage?": the question asks beyond what it names.

@@ -414,6 +414,14 @@ def test_which_one_after_a_choice_compares_the_two_the_previous_message_named(as
     assert all(f"**{row}**" in opening for row in rows) and "**Rest and Activity Modification**" not in opening, answer.text
 
 
+def test_a_yes_or_no_cost_question_after_one_treatment_reads_its_row_only(assistant):
+    """"is that going to get expensive" after "I'm thinking of getting regular massages": massage's cost, not a ranking
+    of every treatment by cost that opened with physio's (answers_dev36)."""
+    answer = assistant.answer("is that going to get expensive", [{"role": "user", "content": "I'm thinking of getting regular massages for my back"}])
+    opening = answer.parts[0].markdown.split("\n\n")[0]
+    assert "**Massage Therapy**" in opening and "costly if frequent" in opening and "**Physical Therapy" not in opening, answer.text
+
+
 def test_which_one_after_a_choice_inside_one_treatment_is_answered_from_its_passages(assistant):
     """"which one first" after "should i try heat or ice": heat's own passages answer it (the 24 to 48 hours of cold
     first), not the table, which set heat's row beside massage's."""

@@ -401,3 +401,18 @@ def test_living_on_ones_own_does_not_ask_how_hard_a_treatment_is(rules, message,
 )
 def test_a_comparative_asks_which_of_the_earlier_choice(rules, question, asks):
     assert rules.asks_which_of_earlier(question) is asks
+
+
+@pytest.mark.parametrize(
+    ("question", "asks"),
+    [
+        ("is that going to get expensive", True),  # answers_dev36, after "thinking of getting regular massages"
+        ("will it cost much?", True),
+        ("which is cheapest?", False),
+        ("is it cheaper than physio?", False),
+        ("is massage or chiro cheaper", False),
+        ("how much does it cost", False),
+    ],
+)
+def test_a_yes_or_no_question_asks_of_one_treatment(rules, question, asks):
+    assert rules.asks_yes_or_no(question) is asks
