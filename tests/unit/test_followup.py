@@ -249,6 +249,12 @@ def test_a_treatment_named_earlier_keeps_the_message_that_named_it(vocabulary):
         ("been taking ibuprofen for 3 days, what next?", True),  # tried, and asks past it
         ("is there anything else i can add?", False),  # past it, but nothing failed
         ("why is lying still bad?", False),
+        # answers_dev36
+        ("it's not really helping tbh", True),
+        ("and if that doesnt sort it?", True),
+        ("the muscle relaxants helped but I've finished the packet and it's back, what do I do now", True),
+        ("ice isnt really doing much anymore", False),  # its step past, contrast therapy, is within heat and cold
+        ("What's the point of a muscle relaxer if it doesn't fix whatever's causing it?", False),
     ],
 )
 def test_saying_a_treatment_failed_is_read_apart_from_asking_past_it(vocabulary, message, failed):
