@@ -828,11 +828,19 @@ def test_what_one_must_buy_opens_with_the_resources_cell(assistant, question, ce
     assert cell in answer.parts[0].markdown.split("\n")[0], answer.text
 
 
-def test_a_word_of_the_clinics_page_in_a_follow_up_keeps_the_earlier_treatment(assistant):
+@pytest.mark.parametrize(
+    ("question", "before"),
+    [
+        ("how many appointments is that gonna be?", "thinking about going to a chiropractor for my spasms"),
+        # answers_dev36 opened with what a chiropractor does
+        ("will one visit fix it or am i going to need to keep going back", "booked a chiropractor for my lower back spasms"),
+    ],
+)
+def test_a_word_of_the_clinics_page_in_a_follow_up_keeps_the_earlier_treatment(assistant, question, before):
     """"how many appointments is that gonna be?" after "thinking about going to a chiropractor": "appointment" is a word of
     the clinic's page, not a treatment of the guide, so the follow-up stays with chiropractic and its table cell opens
     (answers_dev23 had "At Eric Tsai Acupuncture and Herbs, we specialize in ..." first)."""
-    answer = assistant.answer("how many appointments is that gonna be?", [{"role": "user", "content": "thinking about going to a chiropractor for my spasms"}])
+    answer = assistant.answer(question, [{"role": "user", "content": before}])
     assert_grounded(answer)
     assert "multiple sessions likely" in answer.parts[0].markdown.split("\n")[0], answer.text
 
