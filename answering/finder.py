@@ -378,13 +378,17 @@ class PassageFinder:
         """The two treatments the message chooses between, and whether its previous message named them: "chiro or
         physio?", "is that better than advil?" after "is ice good?" (``QuestionRules.sides``), or "which one would you
         pick if money is tight" after "massage or chiro, im torn" (a treatment its own words happen to name, "work"
-        for rest, is no side). The same whether the answer is composed or composed again."""
+        for rest, is no side), or "would muscle relaxers be stronger?" after "been on nurofen" (the earlier one first). The same whether the answer is composed or composed again."""
         rules = self.question_rules
         if (pair := rules.sides(turn.text, self._named_in_table, self._named_before(turn))) is not None:
             return pair, False
         if turn.earlier and rules.asks_which_of_earlier(turn.text):
             earlier = rules.sides(turn.earlier[0], self._named_in_table) or self._one_each(turn.earlier[:2])
             return earlier, earlier is not None
+        if turn.earlier and rules.compares_with_earlier(turn.text):  # "would muscle relaxers be stronger?" after nurofen
+            own, before = self._named_in_table(turn.text), self._named_in_table(turn.earlier[0])
+            if len(own) == 1 and len(before) == 1 and own != before:
+                return (before[0], own[0]), False
         return None, False
 
     def _one_each(self, messages: Sequence[str]) -> tuple[str, str] | None:

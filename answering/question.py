@@ -82,6 +82,7 @@ class QuestionRules:
     refers_back: re.Pattern[str] | None = None  # "while it's working": a question pointing back at what the message said
     choice_joins: re.Pattern[str] | None = None  # "or", "than": between the two sides of a choice
     which_of_earlier: re.Pattern[str] | None = None  # "which would you go for?": the previous message's two sides
+    against_earlier: re.Pattern[str] | None = None  # "would muscle relaxers be stronger?": than what came before
     columns: tuple[ColumnAsk, ...] = ()  # "which works better?": the comparison table's columns asked of
     choice_columns: frozenset[str] = frozenset()  # "massage or chiro?" asking of no column: read side by side in one of these
     cell_reading: CellReading = CellReading()  # the sentence a table cell reads as in an answer
@@ -122,6 +123,7 @@ class QuestionRules:
             refers_back=compile_patterns(data.refers_back) if data.refers_back else None,
             choice_joins=compile_patterns(data.choice_joins, whole_words=True) if data.choice_joins else None,
             which_of_earlier=compile_patterns(data.which_of_earlier) if data.which_of_earlier else None,
+            against_earlier=compile_patterns(data.against_earlier) if data.against_earlier else None,
             bare_topic=compile_patterns(data.bare_topic) if data.bare_topic and data.bare_topic_question else None,
             reported_term=compile_patterns(data.reported_term) if data.reported_term else None,
             bare_topic_question=data.bare_topic_question,
@@ -203,6 +205,11 @@ class QuestionRules:
     def asks_which_of_earlier(self, question: str) -> bool:
         """"Which would you go for?", naming no side: the choice is the one the previous message named."""
         return bool(self.which_of_earlier and self.which_of_earlier.search(plain(question)))
+
+    def compares_with_earlier(self, question: str) -> bool:
+        """"would muscle relaxers be stronger?" after "been on nurofen for 4 days": a comparative with no "than", so
+        what it names is set against what the previous message named."""
+        return bool(self.against_earlier and self.against_earlier.search(plain(question)))
 
     def sides(self, question: str, named_in: Callable[[str], Sequence[str]], earlier: Sequence[str] = ()) -> tuple[str, str] | None:
         """"chiro or physio?", "is heat better than ibuprofen for this?": the two treatments a choice is between.

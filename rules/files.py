@@ -493,6 +493,7 @@ class AnsweringData:
     refers_back: tuple[str, ...] = ()  # "... should I do anything while it's working": a question pointing back at what was said
     choice_joins: tuple[str, ...] = ()  # "or", "than": the words between the two sides of a choice
     which_of_earlier: tuple[str, ...] = ()  # "which would you go for?" after "X or Y": the earlier message's sides
+    against_earlier: tuple[str, ...] = ()  # "would muscle relaxers be stronger?" after nurofen: against what it named
     columns: tuple[ColumnEntry, ...] = ()  # "which works better?": the table's columns a question asks of
     choice_columns: tuple[str, ...] = ()  # "massage or chiro?" asking of no column: the columns the two sides are read in
     cell_reads: str = DEFAULT_CELL_READS  # how a table cell reads in an answer...
@@ -532,6 +533,8 @@ def read_answering(language: str = DEFAULT_LANGUAGE, path: Path | None = None) -
     _check_patterns(choice_table, "joins", choice_joins, whole_words=True)
     which_of_earlier = tuple(choice_table.strings("which_of_earlier", default=[], nonempty=False))
     _check_patterns(choice_table, "which_of_earlier", which_of_earlier, whole_words=False)
+    against_earlier = tuple(choice_table.strings("against_earlier", default=[], nonempty=False))
+    _check_patterns(choice_table, "against_earlier", against_earlier, whole_words=False)
     choice_table.done()
     comparison = root.table("comparison")
     asks = tuple(comparison.strings("asks"))
@@ -601,6 +604,7 @@ def read_answering(language: str = DEFAULT_LANGUAGE, path: Path | None = None) -
         asks_whether=asks_whether,
         choice_joins=choice_joins,
         which_of_earlier=which_of_earlier,
+        against_earlier=against_earlier,
         columns=tuple(columns),
         choice_columns=choice_columns,
         cell_reads=cell_reads,

@@ -403,6 +403,8 @@ def test_the_cheapest_with_one_treatment_out_of_reach_ranks_the_others(assistant
         ("which one would you pick if money is tight", "massage or chiro, im torn", ("Massage Therapy", "Spinal Manipulation and Chiropractic Care")),
         # any comparative asks which of the two (answers_dev36 listed rest's and heat's costs)
         ("which is cheaper?", "my GP suggested either physio or a massage therapist for my back", ("Massage Therapy", "Physical Therapy and Stretching")),
+        # a comparative with no "than" sets what it names against what the previous message named (answers_dev36)
+        ("would muscle relaxers be stronger?", "Ive been on nurofen for 4 days for my back spasm", ("Muscle Relaxants", "Nonsteroidal Anti-Inflammatory Drugs (NSAIDs)")),
     ],
 )
 def test_which_one_after_a_choice_compares_the_two_the_previous_message_named(assistant, question, before, rows):

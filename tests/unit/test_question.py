@@ -416,3 +416,17 @@ def test_a_comparative_asks_which_of_the_earlier_choice(rules, question, asks):
 )
 def test_a_yes_or_no_question_asks_of_one_treatment(rules, question, asks):
     assert rules.asks_yes_or_no(question) is asks
+
+
+@pytest.mark.parametrize(
+    ("question", "compares"),
+    [
+        ("would muscle relaxers be stronger?", True),  # answers_dev36, after "Ive been on nurofen for 4 days"
+        ("would massage be better?", True),
+        ("is massage better than physio?", False),  # names its own second side
+        ("which is stronger?", False),  # which of the previous message's two (which_of_earlier)
+        ("how long should I take them?", False),
+    ],
+)
+def test_a_comparative_without_than_sets_the_treatment_against_the_earlier_one(rules, question, compares):
+    assert rules.compares_with_earlier(question) is compares
