@@ -388,45 +388,37 @@ def test_living_on_ones_own_does_not_ask_how_hard_a_treatment_is(rules, message,
     assert rules.asks_comparison(message) is compares
 
 
-@pytest.mark.parametrize(
-    ("question", "asks"),
-    [
-        ("which is cheaper?", True),  # answers_dev36: after "either physio or a massage therapist"
-        ("which one is more effective", True),
-        ("which works faster", True),
-        ("which is better", True),
-        ("what is it for", False),
-        ("how long does it take", False),
-    ],
-)
-def test_a_comparative_asks_which_of_the_earlier_choice(rules, question, asks):
-    assert rules.asks_which_of_earlier(question) is asks
+# Each reading of a short question about treatments discussed before: which of the previous message's two it asks
+# (which_of_earlier), a yes or no of the one treatment discussed (asks_whether), or a comparative without "than" set
+# against what the previous message named (against_earlier). answers_dev36 gave each its first case.
+_READINGS = {
+    "which of the earlier two": QuestionRules.asks_which_of_earlier,
+    "yes or no of one": QuestionRules.asks_yes_or_no,
+    "against the earlier one": QuestionRules.compares_with_earlier,
+}
 
 
 @pytest.mark.parametrize(
-    ("question", "asks"),
+    ("reading", "question", "reads"),
     [
-        ("is that going to get expensive", True),  # answers_dev36, after "thinking of getting regular massages"
-        ("will it cost much?", True),
-        ("which is cheapest?", False),
-        ("is it cheaper than physio?", False),
-        ("is massage or chiro cheaper", False),
-        ("how much does it cost", False),
+        ("which of the earlier two", "which is cheaper?", True),  # after "either physio or a massage therapist"
+        ("which of the earlier two", "which one is more effective", True),
+        ("which of the earlier two", "which works faster", True),
+        ("which of the earlier two", "which is better", True),
+        ("which of the earlier two", "what is it for", False),
+        ("which of the earlier two", "how long does it take", False),
+        ("yes or no of one", "is that going to get expensive", True),  # after "thinking of getting regular massages"
+        ("yes or no of one", "will it cost much?", True),
+        ("yes or no of one", "which is cheapest?", False),
+        ("yes or no of one", "is it cheaper than physio?", False),
+        ("yes or no of one", "is massage or chiro cheaper", False),
+        ("yes or no of one", "how much does it cost", False),
+        ("against the earlier one", "would muscle relaxers be stronger?", True),  # after "Ive been on nurofen for 4 days"
+        ("against the earlier one", "would massage be better?", True),
+        ("against the earlier one", "is massage better than physio?", False),  # names its own second side
+        ("against the earlier one", "which is stronger?", False),  # which of the previous message's two
+        ("against the earlier one", "how long should I take them?", False),
     ],
 )
-def test_a_yes_or_no_question_asks_of_one_treatment(rules, question, asks):
-    assert rules.asks_yes_or_no(question) is asks
-
-
-@pytest.mark.parametrize(
-    ("question", "compares"),
-    [
-        ("would muscle relaxers be stronger?", True),  # answers_dev36, after "Ive been on nurofen for 4 days"
-        ("would massage be better?", True),
-        ("is massage better than physio?", False),  # names its own second side
-        ("which is stronger?", False),  # which of the previous message's two (which_of_earlier)
-        ("how long should I take them?", False),
-    ],
-)
-def test_a_comparative_without_than_sets_the_treatment_against_the_earlier_one(rules, question, compares):
-    assert rules.compares_with_earlier(question) is compares
+def test_a_short_question_reads_the_treatments_discussed_before(rules, reading, question, reads):
+    assert _READINGS[reading](rules, question) is reads
