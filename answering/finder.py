@@ -378,7 +378,8 @@ class PassageFinder:
         """The two treatments the message chooses between, and whether its previous message named them: "chiro or
         physio?", "is that better than advil?" after "is ice good?" (``QuestionRules.sides``), or "which one would you
         pick if money is tight" after "massage or chiro, im torn" (a treatment its own words happen to name, "work"
-        for rest, is no side), or "would muscle relaxers be stronger?" after "been on nurofen" (the earlier one first). The same whether the answer is composed or composed again."""
+        for rest, is no side), or "would muscle relaxers be stronger?" after "been on nurofen" (the earlier one first).
+        The same whether the answer is composed or composed again."""
         rules = self.question_rules
         if (pair := rules.sides(turn.text, self._named_in_table, self._named_before(turn))) is not None:
             return pair, False

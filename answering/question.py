@@ -117,7 +117,7 @@ class QuestionRules:
             choice=compile_patterns([data.choice]),
             beyond_named=compile_patterns(data.beyond_named) if data.beyond_named else None,
             beyond_all_named=compile_patterns(data.beyond_all_named) if data.beyond_all_named else None,
-            yes_or_no=compile_patterns(data.asks_whether) if data.asks_whether else None,
+            yes_or_no=compile_patterns(data.yes_or_no) if data.yes_or_no else None,
             question_turn=compile_patterns(data.question_turn) if data.question_turn else None,
             asked_without_mark=compile_patterns(data.asked_without_mark) if data.asked_without_mark else None,
             refers_back=compile_patterns(data.refers_back) if data.refers_back else None,

@@ -487,7 +487,7 @@ class AnsweringData:
     roles: RolesData = field(default_factory=lambda: RolesData((), ()))
     beyond_named: tuple[str, ...] = ()  # "cheaper than physio?", "instead of massage": past the treatments named
     beyond_all_named: tuple[str, ...] = ()  # "what else besides massage and chiro?": past them however many are named
-    asks_whether: tuple[str, ...] = ()  # a yes-or-no question ("is it expensive?"): of the one treatment discussed
+    yes_or_no: tuple[str, ...] = ()  # a yes-or-no question ("is it expensive?"): of the one treatment discussed
     question_turn: tuple[str, ...] = ()  # "I'm doing yoga too, but how long should I ice?": where a statement turns into the question
     asked_without_mark: tuple[str, ...] = ()  # "how much ibuprofen for me": a sentence asked without its question mark
     refers_back: tuple[str, ...] = ()  # "... should I do anything while it's working": a question pointing back at what was said
@@ -553,8 +553,8 @@ def read_answering(language: str = DEFAULT_LANGUAGE, path: Path | None = None) -
     _check_patterns(comparison, "beyond_named", beyond_named, whole_words=False)
     beyond_all_named = tuple(comparison.strings("beyond_all_named", default=[], nonempty=False))
     _check_patterns(comparison, "beyond_all_named", beyond_all_named, whole_words=False)
-    asks_whether = tuple(comparison.strings("asks_whether", default=[], nonempty=False))
-    _check_patterns(comparison, "asks_whether", asks_whether, whole_words=False)
+    yes_or_no = tuple(comparison.strings("yes_or_no", default=[], nonempty=False))
+    _check_patterns(comparison, "yes_or_no", yes_or_no, whole_words=False)
     columns = []
     for c in comparison.tables("column"):
         column = ColumnEntry(
@@ -601,7 +601,7 @@ def read_answering(language: str = DEFAULT_LANGUAGE, path: Path | None = None) -
         asked_without_mark=asked_without_mark,
         refers_back=refers_back,
         beyond_all_named=beyond_all_named,
-        asks_whether=asks_whether,
+        yes_or_no=yes_or_no,
         choice_joins=choice_joins,
         which_of_earlier=which_of_earlier,
         against_earlier=against_earlier,

@@ -389,7 +389,7 @@ def test_living_on_ones_own_does_not_ask_how_hard_a_treatment_is(rules, message,
 
 
 # Each reading of a short question about treatments discussed before: which of the previous message's two it asks
-# (which_of_earlier), a yes or no of the one treatment discussed (asks_whether), or a comparative without "than" set
+# (which_of_earlier), a yes or no of the one treatment discussed (yes_or_no), or a comparative without "than" set
 # against what the previous message named (against_earlier). answers_dev36 gave each its first case.
 _READINGS = {
     "which of the earlier two": QuestionRules.asks_which_of_earlier,
