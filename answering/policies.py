@@ -325,8 +325,9 @@ class MedicationStep:
         background ("my dad's on Xarelto ... apart from tablets") is none of those asked about."""
         text = turn.text
         rules = self.finder.question_rules
-        said = [m for m in self.medicines.find(text) if not m.context]  # one taken as background ("my dad's on Xarelto")
-        negated = rules.polarity(text).get("medication", False)  # is not what is asked about
+        # a medicine taken as background ("my dad's on Xarelto") is not one asked about
+        said = [m for m in self.medicines.find(text) if not m.context]
+        negated = rules.polarity(text).get("medication", False)
         if any(m.medicine for m in said):
             ruled_out = False
         else:
