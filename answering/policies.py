@@ -219,6 +219,7 @@ class MedicationStep:
         named = self._medicines_asked_about(turn, asks_dose, asks_limit)
         classes = {m.class_id for m in named}
         if not classes:
+            self._no_dose_unasked_at_risk(turn)
             return None
         messages = [text, *turn.earlier]
         vectors = self.risks.vectors_for(messages, self.finder.embed_messages)  # triage embedded them: no new model call
@@ -309,6 +310,22 @@ class MedicationStep:
         """The content words of ``text`` outside its questions (``asked``), without the medicines' names."""
         names = {word for m in self.medicines.find(text) for word in tokenize(m.written)}
         return set(tokenize(text)) - set(tokenize(" ".join(asked))) - names
+
+    def _no_dose_unasked_at_risk(self, turn: Turn) -> None:
+        """No medicine asked about, yet the answer would quote a dose (the guide's ibuprofen range among what to do for
+        a spasm right now) in a conversation that says a risk for that medicine ("my dad is 82, ... he won't budge, what
+        do i do for him"): the answer goes without the amounts, as a caution would have it had the medicine been asked
+        about; the medicines note every answer ends with says whom to ask. The search runs here a step early (the
+        scope step after would run it); the conversation's risks are read only when the answer quotes an amount."""
+        composition = turn.found.composition
+        if composition is None or not amounts_in(composition.markdown):
+            return
+        quoted = {m.class_id for m in self.medicines.find(composition.markdown)}
+        messages = [turn.message, *turn.earlier]
+        said = self.risks.assess_texts(messages, self.risks.vectors_for(messages, self.finder.embed_messages))
+        said += self.risks.named_by_triage(turn.triage.signs, messages)
+        if any(set(r.applies_to) & quoted for r in said):
+            self._without_amounts(turn)
 
     def _without_amounts(self, turn: Turn) -> None:
         """The answer composed again from the passages found without the sentences holding amounts, when it quotes one."""

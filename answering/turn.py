@@ -64,6 +64,7 @@ class Turn:
     timings: dict[str, float] = field(default_factory=dict)
     lead: list[Part] = field(default_factory=list)  # parts every reply of this turn starts with (an urgent banner)
     earlier: tuple[str, ...] = ()  # every earlier user message, newest first (who is asking: "I'm pregnant")
+    written: str = ""  # the message as the patient wrote it, when ``text`` is the question it was read as (as_question)
     _expansion: Expansion | None = None
     _focus: Focus | None = None
     _found: Found | None = None
@@ -81,6 +82,12 @@ class Turn:
         if self._focus is None:
             self._focus = self.finder.focus(self)
         return self._focus
+
+    @property
+    def message(self) -> str:
+        """The patient's own words: "my 8 year old's back just locked up, what do we do" says who it is for, though
+        the question answered is what to do for a spasm right now."""
+        return self.written or self.text
 
     def lean_on(self, focus: Focus) -> None:
         """Answer about ``focus`` (a step found what the message leans on: "how much should I take?"

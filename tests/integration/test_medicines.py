@@ -246,6 +246,23 @@ def test_a_question_that_would_rather_skip_medicines_is_answered_without_a_dose(
     assert body["kind"] == "answer" and body["citations"] and not shows_dose(body), body["answer"]
 
 
+
+@pytest.mark.parametrize(
+    ("message", "earlier"),
+    [
+        ("he's in his armchair now and won't budge, what do i do for him", ["my dad is 82, he bent down and his back has gone into a spasm"]),
+        ("my 8 year old's back just locked up at football, cant move, what do we do", []),  # who, in words read as the plain question
+        ("spasm", ["I'm on warfarin"]),
+    ],
+)
+def test_a_dose_nobody_asked_for_is_left_out_where_a_risk_is_said(client, message, earlier):
+    """No medicine asked about, so no caution leads; the guide's dose sentence among what to do for a spasm right now is
+    still not shown to an 82-year-old, a child or someone on a blood thinner (the medicines note at the end says whom to
+    ask). Said by nobody at risk, the same answer quotes it."""
+    assert shows_dose(ask(client, "spasm"))
+    body = ask(client, message, earlier)
+    assert body["kind"] == "answer" and body["citations"] and not shows_dose(body), body["answer"]
+
 def test_a_misspelt_blood_thinner_or_a_bottle_most_evenings_withholds_the_dose():
     risks = MedicationRisks.load()
     assert [r.risk for r in risks.assess("im on xeralto, how much advil can i take")] == ["anticoagulant"]
