@@ -88,6 +88,7 @@ class QuestionRules:
     cell_reading: CellReading = CellReading()  # the sentence a table cell reads as in an answer
     bare_topic: re.Pattern[str] | None = None  # a message that only names the trouble ("spasm", "lower back pain help")
     bare_topic_question: str = ""  # the question such a message is answered as
+    fresh_spasm: re.Pattern[str] | None = None  # "back just seized, cant move, what do i do": answered as that question too
     reported_term: re.Pattern[str] | None = None  # "whats this X my physio keeps on about": group "asked" is the question
     _polarity_memo: dict[str, dict[str, bool]] = field(default_factory=dict, compare=False, repr=False)
 
@@ -125,6 +126,7 @@ class QuestionRules:
             which_of_earlier=compile_patterns(data.which_of_earlier) if data.which_of_earlier else None,
             against_earlier=compile_patterns(data.against_earlier) if data.against_earlier else None,
             bare_topic=compile_patterns(data.bare_topic) if data.bare_topic and data.bare_topic_question else None,
+            fresh_spasm=compile_patterns(data.fresh_spasm) if data.fresh_spasm and data.bare_topic_question else None,
             reported_term=compile_patterns(data.reported_term) if data.reported_term else None,
             bare_topic_question=data.bare_topic_question,
             columns=tuple(
@@ -164,12 +166,16 @@ class QuestionRules:
     def as_question(self, message: str) -> str:
         """The question a message asks: a message that only names the trouble ("spasm", "lower back pain help", "ugh my
         back again") is answered as ``bare_topic_question``; its words alone drew the guide's scene-setting ("A sudden,
-        involuntary back spasm can be debilitating ..."), or read as a question the guide cannot answer. A question what
+        involuntary back spasm can be debilitating ..."), or read as a question the guide cannot answer. So is a message
+        that tells a spasm that has just started and asks only what to do (``fresh_spasm``: "back sezed up cant move ow
+        what do i do" opened with short walks every few hours, its "cant move" read as a question of movement). A question what
         a term is, followed by who keeps saying it ("whats this pain spasm cycle my physio keeps banging on about"), is
         asked without them (``reported_term``): the physio named drew physio's introduction; so is a term someone
         mentioned, asked about after it ("my GP mentioned a pain spasm cycle, what's that about"). Else the message itself."""
         prepared = plain(message).strip()
         if self.bare_topic is not None and self.bare_topic.fullmatch(prepared):
+            return self.bare_topic_question
+        if self.fresh_spasm is not None and self.fresh_spasm.fullmatch(prepared):
             return self.bare_topic_question
         if self.reported_term is not None and (reported := self.reported_term.fullmatch(prepared)):
             found = reported.groupdict()

@@ -500,6 +500,7 @@ class AnsweringData:
     cell_readings: tuple[CellReadingEntry, ...] = ()  # ... and, for some columns, how theirs read
     bare_topic: tuple[str, ...] = ()  # a message that only names the trouble ("spasm", "lower back pain help") ...
     bare_topic_question: str = ""  # ... is answered as this question
+    fresh_spasm: tuple[str, ...] = ()  # "back just seized, cant move, what do i do": answered as bare_topic_question too
     reported_term: tuple[str, ...] = ()  # "whats this X my physio keeps on about": the question (group "asked" or "term") without who said it
 
 
@@ -587,6 +588,8 @@ def read_answering(language: str = DEFAULT_LANGUAGE, path: Path | None = None) -
     bare_topic = tuple(root.strings("bare_topic", default=[], nonempty=False))
     _check_patterns(root, "bare_topic", bare_topic, whole_words=False)
     bare_topic_question = root.text("bare_topic_question", default="")
+    fresh_spasm = tuple(root.strings("fresh_spasm", default=[], nonempty=False))
+    _check_patterns(root, "fresh_spasm", fresh_spasm, whole_words=False)
     reported_term = tuple(root.strings("reported_term", default=[], nonempty=False))
     _check_patterns(root, "reported_term", reported_term, whole_words=False)
     if any("(?P<asked>" not in p and "(?P<term>" not in p for p in reported_term):
@@ -611,6 +614,7 @@ def read_answering(language: str = DEFAULT_LANGUAGE, path: Path | None = None) -
         cell_readings=tuple(cell_readings),
         bare_topic=bare_topic,
         bare_topic_question=bare_topic_question,
+        fresh_spasm=fresh_spasm,
         reported_term=reported_term,
     )
     comparison.done()

@@ -356,6 +356,26 @@ def test_a_message_that_only_names_the_trouble_is_answered_as_what_to_do_about_i
 
 
 @pytest.mark.parametrize(
+    ("message", "fresh"),
+    [
+        ("back sezed up cant move ow what do i do", True),
+        ("he's in his armchair now and won't budge, what do i do for him", True),
+        ("my husband has just done his back in lifting a paving slab, he's lying on the lawn swearing. what do we do first", True),
+        ("reaching for the top shelf and my back just went, feels like a knot pulling tighter, what do I do now question mark", True),
+        ("my back just went, what do i do about work", False),  # work says what to answer
+        ("my back seized up yesterday, what should i do", False),  # days gone by: past the first hours
+        ("my dog keeps getting back spasms, what can I do for him?", False),  # an animal, and a spasm that keeps coming back
+        ("i just sneezed and my back went into a full cramp. is that even possible?? what do i do now", False),  # a question before it
+        ("my back just seized, should I use ice or heat?", False),  # a treatment named
+    ],
+)
+def test_a_spasm_that_has_just_started_asking_only_what_to_do_is_answered_as_the_first_hours(rules, message, fresh):
+    """answers_dev36, dev37: "back sezed up cant move ow what do i do" opened with short walks every few hours, its
+    "cant move" read as a question about movement; a knot said of a fresh spasm opened with trigger point therapy."""
+    assert (rules.as_question(message) == rules.bare_topic_question) is fresh
+
+
+@pytest.mark.parametrize(
     ("message", "question"),
     [
         ("whats this pain spasm cycle my physio keeps banging on about", "whats this pain spasm cycle?"),
