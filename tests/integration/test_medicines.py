@@ -263,6 +263,17 @@ def test_a_dose_nobody_asked_for_is_left_out_where_a_risk_is_said(client, messag
     body = ask(client, message, earlier)
     assert body["kind"] == "answer" and body["citations"] and not shows_dose(body), body["answer"]
 
+
+def test_what_can_i_take_is_a_medicine_question_with_no_medicine_named(client):
+    """triage_dev16, dev39: "22 weeks pregnant, back spasms, what can i take" opened with core strengthening under the
+    midwife banner and no word on medicines; asked so, it gets the pregnancy caution and no dose. Asked by someone
+    who says no risk, it is answered from the guide, with the note on medicines and no caution of a risk."""
+    pregnant = ask(client, "22 weeks pregnant, back spasms, what can i take")
+    assert "risk_pregnancy" in prompts(pregnant) and not shows_dose(pregnant), prompts(pregnant)
+    plain = ask(client, "what can I take for it?", ["my back went into spasm this morning while tying my shoes"])
+    assert plain["kind"] == "answer" and plain["citations"], plain["answer"]
+    assert "medication_caution" in prompts(plain) and not any(p.startswith("risk_") for p in prompts(plain)), prompts(plain)
+
 def test_a_misspelt_blood_thinner_or_a_bottle_most_evenings_withholds_the_dose():
     risks = MedicationRisks.load()
     assert [r.risk for r in risks.assess("im on xeralto, how much advil can i take")] == ["anticoagulant"]
