@@ -45,6 +45,11 @@ def _type(rules: QuestionRules, name: str):
         ("is there a stronger one", ["next step", "stronger"]),
         ("is a muscle relaxer really that much stronger or is it overkill?", ["next step"]),  # a comparison: not "stronger"
         ("can I take advil and aleve at the same time to make it stronger", ["next step"]),  # more of the same: nor here
+        # answers_dev37: "will they knock me out?" about muscle relaxants opened with their not being a long-term solution
+        ("will they knock me out? i've a newborn to feed through the night", ["sedation"]),
+        ("muscle relaxants - do they leave you groggy the next morning?", ["sedation"]),
+        ("why does it knock me out so much tho", ["mechanism"]),  # how they work answers a why
+        ("a full one leaves me groggy till lunch, can i take half?", []),  # said, not asked
     ],
 )
 def test_wanted_types(rules, question, wanted):
