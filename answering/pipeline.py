@@ -121,11 +121,12 @@ class Assistant:
             text = message_text(message)
             triage = self._triage(text, history, timings)
             texts = self.texts_for(triage.language)
-            question = self.question_rules.as_question(text[:MAX_QUERY_CHARS])
+            read = text[:MAX_QUERY_CHARS]
+            question = self.question_rules.as_question(read)
             turn = Turn(
                 question, normalise_history(history, self.settings.answer.history_turns), triage,
                 mode or self.settings.retrieval.mode, self.finder, texts, timings, earlier=tuple(user_texts(history, MAX_EARLIER_MESSAGES)),
-                written=text[:MAX_QUERY_CHARS] if question != text[:MAX_QUERY_CHARS] else "",
+                written=read if question != read else "",
             )
             reply = self._run(turn)
         except Exception:  # a patient must still get the referral text, whatever broke

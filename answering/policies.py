@@ -221,10 +221,7 @@ class MedicationStep:
         if not classes:
             self._no_dose_unasked_at_risk(turn)
             return None
-        messages = [text, *turn.earlier]
-        vectors = self.risks.vectors_for(messages, self.finder.embed_messages)  # triage embedded them: no new model call
-        said = self.risks.assess_texts(messages, vectors)
-        said += tuple(r for r in self.risks.named_by_triage(turn.triage.signs, messages) if r.risk not in {m.risk for m in said})
+        said = self._risks_said(turn, [text, *turn.earlier])
         risks = [r for r in said if set(r.applies_to) & classes]
         asked = asked_about_the_guide(text, self.finder)  # "I'm trying CBD oil as well, but how do I use the heat pad?"
         in_question = named if asked is None else self.medicines.find(asked)  # each name once: read the question's own
@@ -321,11 +318,15 @@ class MedicationStep:
         if composition is None or not amounts_in(composition.markdown):
             return
         quoted = {m.class_id for m in self.medicines.find(composition.markdown)}
-        messages = [turn.message, *turn.earlier]
-        said = self.risks.assess_texts(messages, self.risks.vectors_for(messages, self.finder.embed_messages))
-        said += self.risks.named_by_triage(turn.triage.signs, messages)
-        if any(set(r.applies_to) & quoted for r in said):
+        if any(set(r.applies_to) & quoted for r in self._risks_said(turn, [turn.message, *turn.earlier])):
             self._without_amounts(turn)
+
+    def _risks_said(self, turn: Turn, messages: list[str]) -> tuple[RiskMatch, ...]:
+        """The medicine risks the conversation says (``messages``: newest first), by the risk rules and their learned
+        layer, and those triage's rules found in the patient's own words (each risk once)."""
+        vectors = self.risks.vectors_for(messages, self.finder.embed_messages)  # triage embedded them: no new model call
+        said = self.risks.assess_texts(messages, vectors)
+        return said + tuple(r for r in self.risks.named_by_triage(turn.triage.signs, messages) if r.risk not in {m.risk for m in said})
 
     def _without_amounts(self, turn: Turn) -> None:
         """The answer composed again from the passages found without the sentences holding amounts, when it quotes one."""

@@ -173,9 +173,7 @@ class QuestionRules:
         asked without them (``reported_term``): the physio named drew physio's introduction; so is a term someone
         mentioned, asked about after it ("my GP mentioned a pain spasm cycle, what's that about"). Else the message itself."""
         prepared = plain(message).strip()
-        if self.bare_topic is not None and self.bare_topic.fullmatch(prepared):
-            return self.bare_topic_question
-        if self.fresh_spasm is not None and self.fresh_spasm.fullmatch(prepared):
+        if any(p is not None and p.fullmatch(prepared) for p in (self.bare_topic, self.fresh_spasm)):
             return self.bare_topic_question
         if self.reported_term is not None and (reported := self.reported_term.fullmatch(prepared)):
             found = reported.groupdict()
