@@ -42,7 +42,7 @@ class MedicineNames:
 
     def __init__(self, data: MedicinesData, spelling: NameSpelling | None = None) -> None:
         self.data = data
-        self.spelling = spelling or NameSpelling(data.all_words(), read_everyday_words().__contains__)
+        self.spelling = spelling or NameSpelling(data.all_words(), read_everyday_words().__contains__, data.spellings())
         self._by_key: dict[str, tuple[str, str | None]] = {}
         for klass in data.classes:
             for word in klass.words:

@@ -230,7 +230,8 @@ class MedicationStep:
         not_covered = turn.texts.part(PartKind.CAUTION, "not_covered", medicine=names) if uncovered else None
         if risks:
             # "on warfarin, can I take Tylenol instead of Advil?": the risk's caution first, then what the guide lacks
-            return self._cautions(turn, risks, [not_covered] if not_covered else [])
+            own_question = not (asks_dose or asks_limit) and self._asks_past_the_medicines(turn)
+            return self._cautions(turn, risks, [not_covered] if not_covered else [], own_question=own_question)
         if not_covered is not None:
             guide_treatments = set(turn.expansion.treatments) - self.scope.medication_treatments
             composition = turn.found.composition
@@ -247,6 +248,7 @@ class MedicationStep:
             return self._no_dose_in_guide(turn, named)
         if not (asks_dose or asks_limit) and (self._medicine_is_background(text) if background is None else background):
             self._past_the_medicines(turn, {m.treatment for m in named if m.treatment})
+        self._no_dose_unasked_at_risk(turn, said)  # "im on warfarin ... what helps": the warfarin was the one named
         return None
 
     def _two_of_a_class(self, text: str) -> str:
@@ -308,17 +310,20 @@ class MedicationStep:
         names = {word for m in self.medicines.find(text) for word in tokenize(m.written)}
         return set(tokenize(text)) - set(tokenize(" ".join(asked))) - names
 
-    def _no_dose_unasked_at_risk(self, turn: Turn) -> None:
-        """No medicine asked about, yet the answer would quote a dose (the guide's ibuprofen range among what to do for
-        a spasm right now) in a conversation that says a risk for that medicine ("my dad is 82, ... he won't budge, what
-        do i do for him"): the answer goes without the amounts, as a caution would have it had the medicine been asked
-        about; the medicines note every answer ends with says whom to ask. The search runs here a step early (the
-        scope step after would run it); the conversation's risks are read only when the answer quotes an amount."""
+    def _no_dose_unasked_at_risk(self, turn: Turn, said: Sequence[RiskMatch] | None = None) -> None:
+        """The answer would quote a dose nobody asked for (the guide's ibuprofen range among what to do for a spasm right
+        now) in a conversation that says a risk for that medicine ("my dad is 82, ... he won't budge, what do i do for
+        him"; "im on warfarin and my back keeps spasming what helps", where the warfarin is the medicine named): the
+        answer goes without the amounts, as a caution would have it had the medicine been asked about; the medicines
+        note every answer ends with says whom to ask. The search runs here a step early (the scope step after would run
+        it); the conversation's risks (``said``, when already read) are read only when the answer quotes an amount."""
         composition = turn.found.composition
         if composition is None or not amounts_in(composition.markdown):
             return
         quoted = {m.class_id for m in self.medicines.find(composition.markdown)}
-        if any(set(r.applies_to) & quoted for r in self._risks_said(turn, [turn.message, *turn.earlier])):
+        if said is None:
+            said = self._risks_said(turn, [turn.message, *turn.earlier])
+        if any(set(r.applies_to) & quoted for r in said):
             self._without_amounts(turn)
 
     def _risks_said(self, turn: Turn, messages: list[str]) -> tuple[RiskMatch, ...]:
@@ -365,16 +370,16 @@ class MedicationStep:
         if composition is None or composition.kind == "cross" or not set(composition.treatments) & medicines:
             self._without_amounts(turn)
             return
-        rules = self.finder.question_rules
-
-        def drug_free(sentence: Sentence) -> bool:
-            if rules.polarity(sentence.text).get("medication"):
-                return True  # "Drug-free, addresses joint dysfunction"
-            # the closing plan's "...short-term use of an over-the-counter NSAID" names one too
-            return sentence.treatment not in medicines and not self._sentence_names_a_medicine(sentence)
-
-        kept = self.finder.recompose_past(turn, drug_free)
+        kept = self.finder.recompose_past(turn, self._without_medicines)
         turn.found.composition = kept or self.finder.drug_free_options(self.scope.drug_free_question) or composition
+
+    def _without_medicines(self, sentence: Sentence) -> bool:
+        """Whether a sentence of the guide speaks without medicines: of another treatment and naming none, or against
+        them ("Drug-free, addresses joint dysfunction"); the closing plan's "...short-term use of an over-the-counter
+        NSAID" names one."""
+        if self.finder.question_rules.polarity(sentence.text).get("medication"):
+            return True
+        return sentence.treatment not in self.scope.medication_treatments and not self._sentence_names_a_medicine(sentence)
 
     def _sentence_names_a_medicine(self, sentence: Sentence) -> bool:
         """Whether a sentence of the guide names a medicine. The drug-free answer asks it of every passage ranked, and
@@ -455,9 +460,15 @@ class MedicationStep:
                 turn.lean_on(Focus(dosed[0], "a dose or a limit asked, no medicine named"))
         return self.medicines.of_treatments(covered)
 
-    def _cautions(self, turn: Turn, risks: Sequence[RiskMatch], also: Sequence[Part] = ()) -> Reply | None:
+    def _cautions(self, turn: Turn, risks: Sequence[RiskMatch], also: Sequence[Part] = (), own_question: bool = False) -> Reply | None:
         """Each risk's caution, first (then ``also``: "the guide doesn't cover Tylenol"); then what all of them allow
-        (``after``): the guide's own answer when it holds no dose, else its drug-free treatments, or nothing (a pet)."""
+        (``after``): the guide's own answer when it holds no dose, else its drug-free treatments, or nothing (a pet).
+
+        The drug-free treatments answer the patient's own question when it asks neither a dose nor about a medicine by
+        name (``own_question``): "breastfeeding, my back just clamped up, what can I do right now that's not tablets"
+        is answered by the ice pack and the short walks without the medicines' sentences, where the table's drug-free
+        cells had opened with chiropractic's "drug-free, addresses joint dysfunction" (medication_dev44 judged it 2).
+        A question about a medicine ("can I take Advil? I'm pregnant") gets the table's drug-free treatments."""
         cautions = [*(turn.texts.part(PartKind.CAUTION, r.text) for r in risks), *also]
         after = {r.after for r in risks}
         if "nothing" in after:
@@ -467,7 +478,9 @@ class MedicationStep:
             if composition is not None and not amounts_in(composition.markdown):
                 turn.lead.extend(cautions)
                 return None  # the guide's answer follows ("muscle relaxants cause drowsiness ..."), with no dose in it
-        options = self.finder.drug_free_options(self.scope.drug_free_question)
+        options = (self._own_question_without_medicines(turn) if own_question else None) or self.finder.drug_free_options(
+            self.scope.drug_free_question
+        )
         if options is None:
             return turn.reply(ReplyKind.DECLINE, *cautions)
         parts = [
@@ -477,6 +490,28 @@ class MedicationStep:
             Part(PartKind.SOURCES, sources_markdown(options.citations, self.finder.settings.clinic.guide_url)),
         ]
         return Reply(ReplyKind.ANSWER, [*turn.lead, *parts], list(options.citations), passages=options.passages)
+
+    def _asks_past_the_medicines(self, turn: Turn) -> bool:
+        """Whether the question asks about something besides the medicines, having ruled them out: "breastfeeding ...
+        what can I do right now that's not tablets", "had an ulcer so can't do anti-inflammatories. would a TENS machine
+        or hot water bottle help?", "I'm 78 and don't like taking tablets. How should I sleep with this back spasm?". Not
+        "is ibuprofen ok?", "what can I take?", "can I rub voltaren on my back im 12", nor "will they knock me out?" after
+        relaxants were mentioned: those ask about a medicine, and the drug-free treatments answer them."""
+        if turn.focus.treatment in self.scope.medication_treatments:
+            return False
+        text = turn.text
+        rules = self.finder.question_rules
+        if said := [m.written for m in self.medicines.find(text) if not m.context]:
+            return rules.negates_each(text, said)
+        return not self.scope.is_about_medication(text, set()) or bool(rules.polarity(text).get("medication"))
+
+    def _own_question_without_medicines(self, turn: Turn) -> Composition | None:
+        """The guide's answer to the patient's question, its medicines' sentences set aside (no new embedding); None for a
+        question the comparison rows answer across treatments, which the table's drug-free cells answer as well."""
+        composition = turn.found.composition
+        if composition is None or composition.kind == "cross":
+            return None
+        return self.finder.recompose_past(turn, self._without_medicines)
 
     def _no_dose_in_guide(self, turn: Turn, named: Sequence[MedicineMention]) -> Reply | None:
         """No dose from the guide for what was asked: say so first, then the guide's own words on it.

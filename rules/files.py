@@ -203,6 +203,10 @@ class MedicinesData:
         """Every name, brand and class word (what a misspelling is read against: ``rules.spelling``)."""
         return (*self.general_words, *(w for c in self.classes for w in c.words), *(w for m in self.medicines for w in m.words))
 
+    def spellings(self) -> tuple[tuple[str, ...], ...]:
+        """Each medicine's names, brands and misspellings: one medicine's spellings (``rules.spelling``)."""
+        return tuple(m.words for m in self.medicines)
+
     def uncovered_words(self) -> tuple[str, ...]:
         """Every name of a medicine the guide does not cover."""
         return tuple(w for c in self.classes if not c.covered for w in self.words_of_class(c.id))

@@ -98,15 +98,20 @@ def medicine_spelling() -> NameSpelling:
     from rules.files import read_medicines
 
     everyday = read_everyday_words()
-    return NameSpelling(read_medicines().all_words(), everyday.__contains__)
+    medicines = read_medicines()
+    return NameSpelling(medicines.all_words(), everyday.__contains__, medicines.spellings())
 
 
 class NameSpelling:
-    """The single-word medicine names, and the misspellings close enough to read as them."""
+    """The single-word medicine names, and the misspellings close enough to read as them.
 
-    def __init__(self, names: Iterable[str], is_everyday: Callable[[str], bool]) -> None:
+    ``spellings``: groups of names that stand for one medicine ("ibuprofen" and its listed misspelling "ibroprofen"). A
+    word as close to two names of one group ("iboprofen") is that medicine, not two names equally close."""
+
+    def __init__(self, names: Iterable[str], is_everyday: Callable[[str], bool], spellings: Iterable[Iterable[str]] = ()) -> None:
         self.names = frozenset(n.lower() for n in names if n.isalpha() and len(n) >= MIN_LETTERS)
         self._is_everyday = is_everyday
+        self._medicine_of = {name.lower(): i for i, group in enumerate(spellings) for name in group}
         self._by_deletion: dict[str, set[str]] = {}
         self._by_sound: dict[str, set[str]] = {}
         for name in self.names:
@@ -125,9 +130,12 @@ class NameSpelling:
         close = [(d, n) for d, n in close if d <= _allowed(n)]
         if not close:  # alike but for the vowels or how a sound is spelt: one name, or no guess
             close = [(0, n) for n in sorted(self._by_sound.get(_heard(word), ()))]
-        if not close or (len(close) > 1 and close[0][0] == close[1][0]):
-            return None  # nothing close, or two names equally close: no guess
-        return close[0][1]
+        if not close:
+            return None
+        nearest = [n for d, n in close if d == close[0][0]]
+        if len({self._medicine_of.get(n, n) for n in nearest}) > 1:
+            return None  # two medicines' names equally close: no guess
+        return nearest[0]
 
     def correct(self, text: str) -> str:
         """``text`` with each misspelt name replaced by the name (everything else as written)."""
@@ -147,7 +155,8 @@ def build_everyday_words() -> list[str]:
 
     from rules.files import read_medicines
 
-    spelling = NameSpelling(read_medicines().all_words(), lambda word: False)
+    medicines = read_medicines()
+    spelling = NameSpelling(medicines.all_words(), lambda word: False, medicines.spellings())
     common = (w for w in top_n_list("en", EVERYDAY_CANDIDATES) if w.isalpha() and zipf_frequency(w, "en") >= EVERYDAY_ZIPF)
     return sorted(w for w in common if spelling.name_of(w) is not None)
 

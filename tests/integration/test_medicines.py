@@ -253,6 +253,9 @@ def test_a_question_that_would_rather_skip_medicines_is_answered_without_a_dose(
         ("he's in his armchair now and won't budge, what do i do for him", ["my dad is 82, he bent down and his back has gone into a spasm"]),
         ("my 8 year old's back just locked up at football, cant move, what do we do", []),  # who, in words read as the plain question
         ("spasm", ["I'm on warfarin"]),
+        # the blood thinner is the one medicine named: no medicine asked about either
+        ("im on warfarin and my back keeps spasming what helps", []),
+        ("my dad is on clopidogrel and his back has seized, what can he do", []),  # his risk: the question is for him
     ],
 )
 def test_a_dose_nobody_asked_for_is_left_out_where_a_risk_is_said(client, message, earlier):
@@ -262,6 +265,43 @@ def test_a_dose_nobody_asked_for_is_left_out_where_a_risk_is_said(client, messag
     assert shows_dose(ask(client, "spasm"))
     body = ask(client, message, earlier)
     assert body["kind"] == "answer" and body["citations"] and not shows_dose(body), body["answer"]
+
+
+def test_a_caution_over_a_question_past_the_medicines_is_followed_by_its_own_answer(client):
+    """medication_dev44 (judged 2): "what can i do right now thats not tablets" while breastfeeding got the caution, then
+    the table's drug-free cells led by chiropractic's "drug-free, addresses joint dysfunction"; the guide's own answer
+    to it, without the medicines' sentences, opens with the ice pack. "can my 12 year old take muscle relaxers" asks
+    about the medicine: the drug-free treatments follow its caution as before."""
+    body = ask(client, "feeding the baby on the couch and my back suddenly clamped up, cant get comfy at all. what can i do right now thats not tablets")
+    after = [p["markdown"] for p in body["parts"] if p["kind"] == "answer"]
+    assert "risk_breastfeeding" in prompts(body) and after and "ice pack" in after[0] and not shows_dose(body), body["answer"]
+    child = ask(client, "can my 12 year old take muscle relaxers, he hurt his back at football")
+    assert "risk_child" in prompts(child) and "drug-free" in child["answer"] and not shows_dose(child), child["answer"]
+
+
+@pytest.mark.parametrize(
+    ("message", "risk"),
+    [
+        # medication_dev45: "iboprofen" is one edit from ibuprofen and from its listed misspelling "ibroprofen"
+        ("my kidnys are not grate the docter sed stage 3 CKD but my bak is in spazms all nite can i tak iboprofen and how mutch", "risk_kidney"),
+        # gabapentin sedates too: with a relaxant it is a second sedative
+        ("I take gabapentin 300mg three times a day. Urgent care added Robaxin last night for the back spasms. What dose should I take alongside?", "risk_sedatives"),
+        # a carer giving it: the client's age is the risk
+        ("I'm a home carer. My client is 79 and her GP has just started her on cyclobenzaprine. What dose should I be prompting her to take at bedtime?", "risk_older"),
+    ],
+)
+def test_risks_written_as_dyslexic_spelling_a_second_sedative_or_a_carer_lead_with_their_caution(client, message, risk):
+    body = ask(client, message)
+    assert risk in prompts(body) and not shows_dose(body), (prompts(body), body["answer"])
+
+
+def test_a_painkiller_known_to_tighten_the_chest_is_the_asthma_caution_not_an_emergency(client):
+    """medication_dev45: "aspirin makes my chest tight" told as a habit beside an asthma history, then "ok and naproxen?
+    how many mg", got the emergency text; "... tight again now" is a chest symptom now."""
+    body = ask(client, "ok and naproxen? how many mg", ["i have asthma, blue and brown inhalers, aspirin makes my chest tight"])
+    assert body["triage"] == "none" and "risk_asthma" in prompts(body) and not shows_dose(body), (prompts(body), body["answer"])
+    now = ask(client, "aspirin makes my chest tight again now and my back hurts")
+    assert now["triage"] == "emergency", now["answer"]
 
 
 def test_what_can_i_take_is_a_medicine_question_with_no_medicine_named(client):

@@ -38,6 +38,14 @@ def test_two_names_equally_close_are_not_guessed():
     assert spelling.correct("abcdff") == "abcdef"
 
 
+def test_a_word_as_close_to_two_spellings_of_one_medicine_is_that_medicine():
+    """"iboprofen" is one edit from "ibuprofen" and from its listed misspelling "ibroprofen" (medication_dev45: "can i
+    tak iboprofen and how mutch" with stage 3 CKD got no kidney caution): one medicine, not two names equally close."""
+    spelling = NameSpelling(["abcdef", "abcdeg", "vwxyzq"], is_everyday=lambda word: False, spellings=[["abcdef", "abcdeg"]])
+    assert spelling.correct("abcdex") in {"abcdef", "abcdeg"}
+    assert [m.medicine for m in MedicineNames.load().find("can i tak iboprofen and how mutch")] == ["ibuprofen"]
+
+
 def test_a_swap_of_neighbouring_letters_is_one_edit():
     assert edit_distance("mehto", "metho") == 1 and edit_distance("kitten", "sitting") == 3
 
