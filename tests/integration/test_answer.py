@@ -285,6 +285,15 @@ def test_follow_up_about_ice_session_length(assistant):
     assert "15-20 minutes" in answer.text
 
 
+def test_a_choice_between_what_was_said_before_is_a_follow_up(assistant):
+    """answers_dev38: "which would u pick? i work nights as a home carer and drive between clients" after "doc says I can
+    either try a muscle relaxer or keep going with naproxen" was declined as off-topic (fifteen words, no cue)."""
+    earlier = "doc says I can either try a muscle relaxer or keep going with naproxen"
+    answer = assistant.answer("which would u pick? i work nights as a home carer and drive between clients", [{"role": "user", "content": earlier}])
+    assert_grounded(answer)
+    assert not answer.out_of_scope and "never drive" in answer.text, answer.text
+
+
 def test_follow_up_about_ibuprofen_and_food(assistant):
     answer = assistant.answer("is it safe with food?", _history("can I take ibuprofen for a back spasm?", assistant))
     assert_grounded(answer)
