@@ -50,6 +50,10 @@ def _type(rules: QuestionRules, name: str):
         ("muscle relaxants - do they leave you groggy the next morning?", ["sedation"]),
         ("why does it knock me out so much tho", ["mechanism"]),  # how they work answers a why
         ("a full one leaves me groggy till lunch, can i take half?", []),  # said, not asked
+        # answers_dev38: what to stop doing, or postural retraining, opened these
+        ("Got a class in 10 minutes. Anything I can do immediately in the staffroom?", ["duration", "timing", "right now"]),
+        ("concert tonight at 7. what can I do now to calm it down before then", ["instruction", "right now"]),
+        ("back spasm rn. ice or heat", ["right now"]),
     ],
 )
 def test_wanted_types(rules, question, wanted):

@@ -408,7 +408,7 @@ def test_every_shipped_data_file_reads(fresh_readers):
     assert "back" in scope.back_words and "migraine" in scope.conditions and 0 < scope.min_known_share < 1
 
     answering = read_answering()
-    assert [t.name for t in answering.answer_types] == ["amount", "duration", "timing", "kind", "mechanism", "instruction", "caution", "sedation", "seriousness", "next step", "gentler", "stronger", "term", "too long on it", "cause", "prevention", "staying still", "definition", "switching"]
+    assert [t.name for t in answering.answer_types] == ["amount", "duration", "timing", "kind", "mechanism", "instruction", "caution", "sedation", "right now", "seriousness", "next step", "gentler", "stronger", "term", "too long on it", "cause", "prevention", "staying still", "definition", "switching"]
     assert answering.levels[0] == "minimal" and answering.negation_window >= 1
     assert {r.column for r in answering.rankings} <= {name for name, _ in structure.table_columns}
     assert {c.column for c in answering.cell_readings} <= {name for name, _ in structure.table_columns}
