@@ -464,11 +464,11 @@ class MedicationStep:
         """Each risk's caution, first (then ``also``: "the guide doesn't cover Tylenol"); then what all of them allow
         (``after``): the guide's own answer when it holds no dose, else its drug-free treatments, or nothing (a pet).
 
-        The drug-free treatments answer the patient's own question when it asks neither a dose nor about a medicine by
-        name (``own_question``): "breastfeeding, my back just clamped up, what can I do right now that's not tablets"
-        is answered by the ice pack and the short walks without the medicines' sentences, where the table's drug-free
-        cells had opened with chiropractic's "drug-free, addresses joint dysfunction" (medication_dev44 judged it 2).
-        A question about a medicine ("can I take Advil? I'm pregnant") gets the table's drug-free treatments."""
+        When the question asks no dose and rules the medicines out (``own_question``, ``_asks_past_the_medicines``), the
+        guide's own answer to it without the medicines' sentences follows: "breastfeeding ... what can I do right now
+        that's not tablets" gets the ice pack, where the table's drug-free cells had opened with chiropractic's
+        "drug-free, addresses joint dysfunction" (medication_dev44 judged it 2). A question about a medicine ("can I
+        take Advil? I'm pregnant") gets the table's drug-free treatments."""
         cautions = [*(turn.texts.part(PartKind.CAUTION, r.text) for r in risks), *also]
         after = {r.after for r in risks}
         if "nothing" in after:
