@@ -370,7 +370,7 @@ class MedicationStep:
         if composition is None or composition.kind == "cross" or not set(composition.treatments) & medicines:
             self._without_amounts(turn)
             return
-        kept = self.finder.recompose_past(turn, self._without_medicines)
+        kept = self._own_question_without_medicines(turn)
         turn.found.composition = kept or self.finder.drug_free_options(self.scope.drug_free_question) or composition
 
     def _without_medicines(self, sentence: Sentence) -> bool:
