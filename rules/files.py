@@ -710,7 +710,7 @@ CONTEXT_KEYS = (
 )  # fmt: skip
 OPTIONAL_CONTEXT_KEYS = (
     "unjoined_openers", "unjoined_not_after", "negation_bridges", "negation_conjunctions", "long_past", "not_present", "recent",
-    "first_person_plural", "answered_no", "own_onset",
+    "first_person_plural", "answered_no", "own_onset", "answered_yes",
 )  # fmt: skip
 SIGN_TIERS = (Tier.EMERGENCY, Tier.CRISIS, Tier.URGENT)
 

@@ -68,6 +68,7 @@ class ContextRules:
     first_person_plural: re.Pattern[str] | None = None  # the family speaking of one of them ("we don't know why"): still about them
     answered_no: re.Pattern[str] | None = None  # right after a mention, its answer is no ("fever? no."): negated
     own_onset: re.Pattern[str] | None = None  # the next sentence opens on when it started: a general mention is the patient's own
+    answered_yes: re.Pattern[str] | None = None  # a later sentence opens by saying it has happened: a hypothetical mention counts
 
     @classmethod
     def compile(cls, data: RedFlagsData, language: PatternLanguage) -> ContextRules:
@@ -95,6 +96,7 @@ class ContextRules:
             first_person_plural=language.compile(lists["first_person_plural"]) if lists.get("first_person_plural") else None,
             answered_no=language.compile(lists["answered_no"], whole_words=False) if lists.get("answered_no") else None,
             own_onset=language.compile(lists["own_onset"]) if lists.get("own_onset") else None,
+            answered_yes=language.compile(lists["answered_yes"], whole_words=False) if lists.get("answered_yes") else None,
         )
 
     def read(self, plain: str) -> Context:
@@ -165,7 +167,7 @@ class Context:
         if self.rules.answered_no is not None and self.rules.answered_no.match(self.plain, end):  # a checklist: "fever? no."
             return Verdict(SetAside("negated", start))
         careful = tier is Tier.CRISIS
-        if not careful and (marker := self._in_scope(self._hypothetical, start, personal=False)) is not None:
+        if not careful and (marker := self._in_scope(self._hypothetical, start, personal=False)) is not None and not self._answered_yes(end):
             return Verdict(SetAside("hypothetical", marker))
         if self.rules.first_person.search(mention):
             return Verdict(None)  # "... can't feel my legs": the patient's own, whatever came before
@@ -214,6 +216,22 @@ class Context:
         """Where the sentence after the one ending at ``sentence_end`` begins, if one follows."""
         following = _SENTENCE_START.match(self.plain, sentence_end)
         return None if following is None else following.end()
+
+    def _answered_yes(self, mention_end: int, sentences: int = 2) -> bool:
+        """Whether one of the next ``sentences`` sentences opens by saying the "if" has come true ("you said to tell you if
+        I got numbness around my bottom or changes with my bladder. well. both, since lunch.", triage_dev48): the patient
+        quotes the question to answer it, so the mention counts."""
+        if self.rules.answered_yes is None:
+            return False
+        end = mention_end
+        for _ in range(sentences):
+            following = self._next_sentence(self._sentence_end(end))
+            if following is None:
+                return False
+            if self.rules.answered_yes.match(self.plain, following):
+                return True
+            end = following
+        return False
 
     def _onset_next(self, mention_end: int) -> bool:
         """Whether the sentence after the mention's opens on when it started ("Is it the relaxant that makes your
