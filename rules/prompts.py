@@ -23,7 +23,7 @@ SIGNS = CLINIC | {"signs"}
 # settings everywhere, and {signs} (what was recognised, in plain words) in safety texts.
 SAFETY_TEXTS = (
     "emergency_nerves", "emergency_heart", "emergency_aorta", "emergency_injury", "emergency_overdose",
-    "emergency_bleeding",
+    "emergency_bleeding", "emergency_stroke", "emergency_meningitis",
     "crisis", "crisis_plan", "urgent", "urgent_pregnancy", "urgent_child", "urgent_not_spasm",
 )  # fmt: skip
 # The cautions that lead a medicine answer when a risk applies (data/<lang>/medicine_risks.toml names them).

@@ -268,6 +268,13 @@ RULES_IN_EACH_LANGUAGE = [
     ("fr", "Mon père est suivi pour un lymphome. Il a mal au dos depuis trois jours.", Tier.URGENT),
     ("zh", "前几年脚麻的问题早就好了，现在就是腰有点紧", Tier.NONE),
     ("zh", "背痛了半年了，有时候真希望自己睡着就不要醒过来了", Tier.CRISIS),
+    # a stroke or meningitis beside back pain (triage_dev48), and a sleeping position that is not a drooping mouth
+    ("zh", "我妈这周一直背痛抽筋，今晚她一边脸歪了，说话也含糊不清", Tier.EMERGENCY),
+    # slurring beside a relaxant and sleeping tablets is over-sedation's, read by the rules (the stroke sign sets it aside)
+    ("zh", "我老婆把医生开的肌肉松弛剂和安眠药一起吃了，现在叫不太醒，说话也含糊", Tier.EMERGENCY),
+    ("es", "¿Es mejor dormir boca arriba o de lado cuando tienes una contractura en la espalda?", Tier.NONE),
+    ("fr", "mon père a mal au dos depuis hier et ce soir il a la bouche de travers et parle bizarrement", Tier.EMERGENCY),
+    ("de", "Rückenschmerzen, Nacken ganz steif und lila Flecken, die beim Glastest nicht verschwinden", Tier.EMERGENCY),
 ]
 
 
