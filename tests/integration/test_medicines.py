@@ -220,6 +220,13 @@ def test_a_supplement_or_an_edible_by_its_short_name_is_not_covered_and_gets_no_
     assert "not_covered" not in prompts(ask(client, "No blood in my wee, no pain in my tummy, just the usual lower back ache"))
 
 
+def test_metamizole_by_its_brazilian_or_spanish_name_is_not_covered(client):
+    """medication_dev46: "Posso tomar dipirona? ... What dose for spasm?" got naproxen's dose."""
+    body = ask(client, "can I take nolotil for my back spasm? how much")
+    assert prompts(body) == ["not_covered", "referral"], prompts(body)
+    assert "nolotil" in body["parts"][0]["markdown"].lower() and not shows_dose(body)
+
+
 def test_a_medicine_of_a_covered_kind_the_guide_never_names_is_not_covered(client):
     """Tizanidine is a muscle relaxant, but the guide names only cyclobenzaprine, methocarbamol and carisoprodol:
     what it says of the kind is not said of tizanidine. Beside a medicine the guide names, the guide's is answered."""
@@ -288,6 +295,9 @@ def test_a_caution_over_a_question_past_the_medicines_is_followed_by_its_own_ans
         ("I take gabapentin 300mg three times a day. Urgent care added Robaxin last night for the back spasms. What dose should I take alongside?", "risk_sedatives"),
         # a carer giving it: the client's age is the risk
         ("I'm a home carer. My client is 79 and her GP has just started her on cyclobenzaprine. What dose should I be prompting her to take at bedtime?", "risk_older"),
+        # medication_dev46: an age set beside the person, and the word for pregnant in another language
+        ("Nurse on a care home night shift. A resident, 86, is asking for naproxen for her back. How much?", "risk_older"),
+        ("Estoy embarazada, 24 semanas, my back is in spasm. How much ibuprofen can I take?", "risk_pregnancy"),
     ],
 )
 def test_risks_written_as_dyslexic_spelling_a_second_sedative_or_a_carer_lead_with_their_caution(client, message, risk):
