@@ -185,6 +185,7 @@ def test_the_cheapest_rows_show_the_advantage_that_says_inexpensive(assistant):
         ("is massage going to get pricey?", "costly if frequent"),
         ("is chiro a one off or is it going to cost me a fortune", "multiple sessions likely"),
         ("how many chiro visits am i looking at", "multiple sessions likely"),  # visits and time: the same cell
+        ("Will I need to go to the chiropractor just once or is it lots of visits?", "multiple sessions likely"),  # answers_dev39
         ("Is PT a big time commitment? I'm pretty busy.", "therapist visits, time commitment"),
     ],
 )
