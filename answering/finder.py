@@ -213,7 +213,8 @@ class PassageFinder:
             search = self._search_beside_title(turn, focus.treatment, depth)
             composition = self._compose(turn, search)
             if composition is not None and composition.kind == "answer" and self.followups.says_it_failed(turn.text):
-                composition = self._cited_once(step_past_first(composition, self._step_past(turn, search, (focus.treatment,))))
+                composition = step_past_first(composition, self._step_past(turn, search, (focus.treatment,)))
+                composition = self._cited_once(step_past_first(composition, self._going_on(turn, search, (focus.treatment,))))
             return _timed(turn, Found(search, composition, focus.treatment))
         if focus.context and not focus.treatment:  # "and if it keeps coming back?" after a reply across treatments
             search = self.retriever.search(f"{focus.context} {turn.text}", depth, turn.mode)
@@ -254,6 +255,17 @@ class PassageFinder:
         query_vector, tokens = self._read_again(turn, search)
         past = self._step_past_of(treatments)
         return self._compose_sentences(turn.text, query_vector, tokens, search, None, lambda s: not s.is_cell and past(s))
+
+    def _going_on(self, turn: Turn, search: SearchResult, treatments: Collection[str]) -> Composition | None:
+        """The answer from ``treatments``' own sentences (those tried) that say what to do when the first use has not done
+        it (``goes_on`` in followup.toml): "Icing it for 4 days now, still tight. Not working. Next?" (answers_dev39, judged 2
+        when it opened with a professional diagnosis) opens with contrast therapy, then the step past as before."""
+        query_vector, tokens = self._read_again(turn, search)
+        followups = self.followups
+        return self._compose_sentences(
+            turn.text, query_vector, tokens, search, None,
+            lambda s: not s.is_cell and s.treatment in treatments and followups.goes_on(s.text) and not followups.is_early(s.text),
+        )
 
     def _step_past_of(self, treatments: Collection[str]) -> Callable[[Sentence], bool]:
         """Whether a sentence may be the step past ``treatments`` (those tried): another treatment's or the closing plan's,

@@ -76,8 +76,10 @@ class FollowUpResolver:
         professional: re.Pattern[str] | None = None,
         whom_to_see: re.Pattern[str] | None = None,
         defines: re.Pattern[str] | None = None,
+        goes_on: re.Pattern[str] | None = None,
     ):
         self._pattern = pattern
+        self._goes_on = goes_on
         self._defines = defines
         self._whom_to_see = whom_to_see
         self._professional = professional
@@ -135,6 +137,7 @@ class FollowUpResolver:
             compile_patterns(data.professional) if data.professional else None,
             compile_patterns(data.whom_to_see) if data.whom_to_see else None,
             compile_patterns(data.defines) if data.defines else None,
+            compile_patterns(data.goes_on) if data.goes_on else None,
         )
 
     def _named(self, text: str) -> tuple[str, ...]:
@@ -195,6 +198,12 @@ class FollowUpResolver:
         """A guide sentence (with its bullet label) about the first hours of a spasm ("For acute, sudden spasms: ...",
         "Initial Injury (First 48 Hours): ..."): what comes first is never the step past a treatment that failed."""
         return bool(self._early and self._early.search(plain(sentence)))
+
+    def goes_on(self, sentence: str) -> bool:
+        """Whether a guide sentence says what to do when a treatment's first use has not done it ("For stubborn spasms that
+        persist beyond the initial few days, try alternating between cold and heat"): a step past that treatment from
+        within its own section."""
+        return bool(self._goes_on and self._goes_on.search(plain(sentence)))
 
     def is_past_early(self, message: str) -> bool:
         """"the really bad spasm was 4 days ago, now its just stiff and achy": the first hours are behind the patient, so

@@ -666,6 +666,7 @@ class FollowUpData:
     professional: tuple[str, ...] = ()  # asks whether to see someone: a question of its own, not about an earlier medicine
     whom_to_see: tuple[str, ...] = ()  # asks which kind of professional to see: the guide answers, not the clinic's diary
     defines: tuple[str, ...] = ()  # asks what the thing said earlier is or does: the guide's item it names by a rare word leads
+    goes_on: tuple[str, ...] = ()  # a guide sentence's words for what to do when a treatment's first use has not worked: it may be the step past that treatment
 
 
 @cache
@@ -696,9 +697,14 @@ def read_followup(language: str = DEFAULT_LANGUAGE, path: Path | None = None) ->
     _check_patterns(table, "whom_to_see", whom_to_see, whole_words=False)
     defines = tuple(table.strings("defines", default=[], nonempty=False))
     _check_patterns(table, "defines", defines, whole_words=False)
+    goes_on = tuple(table.strings("goes_on", default=[], nonempty=False))
+    _check_patterns(table, "goes_on", goes_on, whole_words=False)
     table.done()
     root.done()
-    return FollowUpData(doc.path, patterns, beyond, bare_max_words, tried, how_often, failed, elsewhere, early, past_early, professional, whom_to_see, defines)
+    return FollowUpData(
+        doc.path, patterns, beyond, bare_max_words, tried, how_often, failed, elsewhere, early, past_early, professional, whom_to_see, defines,
+        goes_on,
+    )
 
 
 # -- data/<lang>/red_flags.toml ----------------------------------------------------------------------

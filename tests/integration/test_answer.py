@@ -166,6 +166,17 @@ def test_a_treatment_said_done_and_still_spasming_gets_the_step_past_it(assistan
     assert answer.citations[0].treatment != "muscle-relaxants", answer.text
 
 
+def test_ice_that_failed_past_its_first_days_goes_on_to_contrast_therapy_then_the_step_past(assistant):
+    """answers_dev39: "Icing it for 4 days now, still tight. Not working. Next?" opened with a professional diagnosis
+    (judged 2: unfit for ordinary tightness). The tried treatment's own sentence for spasms that persist beyond the first
+    days (followup.toml ``goes_on``) opens, and the step past it still follows."""
+    answer = assistant.answer("Icing it for 4 days now, still tight. Not working. Next?", [])
+    assert_grounded(answer)
+    claims = answer.parts[0].markdown.split("[1]")
+    assert "alternating between cold and heat" in claims[0], answer.text
+    assert "Seek a Professional Diagnosis" in answer.text, answer.text
+
+
 def test_a_question_of_access_shows_each_cell_that_says_prescription(assistant):
     """The access entry of answering.toml names two columns; a row's cells that say "prescription" are all shown,
     not only the closest (blind writers expect "prescription needed", which is not the closest)."""
