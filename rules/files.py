@@ -666,7 +666,7 @@ class FollowUpData:
     professional: tuple[str, ...] = ()  # asks whether to see someone: a question of its own, not about an earlier medicine
     whom_to_see: tuple[str, ...] = ()  # asks which kind of professional to see: the guide answers, not the clinic's diary
     defines: tuple[str, ...] = ()  # asks what the thing said earlier is or does: the guide's item it names by a rare word leads
-    goes_on: tuple[str, ...] = ()  # a guide sentence's words for what to do when a treatment's first use has not worked: it may be the step past that treatment
+    goes_on: tuple[str, ...] = ()  # a guide sentence's words for what to do when a treatment's first use has not worked: it opens before the step past it
 
 
 @cache
