@@ -733,6 +733,7 @@ class SignEntry:
     absent_when: tuple[str, ...] = ()  # words saying the sign is absent ("peeing normally"): see red_flags.toml
     across_sentences: tuple[str, ...] = ()  # phrasings whose parts may stand in different sentences or messages
     learned_needs: tuple[str, ...] = ()  # the learned layer names this sign only in a message saying one of these
+    quiets_learned: bool = True  # a mention of it set aside also sets aside the learned layer's votes of its tier
 
 
 @dataclass(frozen=True)
@@ -794,6 +795,7 @@ def read_red_flags(language: str = DEFAULT_LANGUAGE, path: Path | None = None) -
         learned_needs = tuple(s.strings("learned_needs", default=[]))
         label = s.text("label")
         risk = s.flag("risk", default=False)
+        quiets_learned = s.flag("quiets_learned", default=True)
         _check_patterns(s, "phrasings", phrasings, whole_words=True, language=lang)
         _check_patterns(s, "not_when", not_when, whole_words=True, language=lang)
         _check_patterns(s, "absent_when", absent_when, whole_words=True, language=lang)
@@ -801,7 +803,7 @@ def read_red_flags(language: str = DEFAULT_LANGUAGE, path: Path | None = None) -
         _check_patterns(s, "learned_needs", learned_needs, whole_words=True, language=lang)
         s.done()
         signs.append(
-            SignEntry(sign_id, tier, label.strip(), text, phrasings, not_when, risk, absent_when, across_sentences, learned_needs)
+            SignEntry(sign_id, tier, label.strip(), text, phrasings, not_when, risk, absent_when, across_sentences, learned_needs, quiets_learned)
         )
     ids = [s.id for s in signs]
     if duplicated := sorted({i for i in ids if ids.count(i) > 1}):

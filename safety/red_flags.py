@@ -62,6 +62,7 @@ class _Sign:
     absent: re.Pattern[str] | None = None  # the patient says the sign is absent ("peeing normally")
     across: re.Pattern[str] | None = None  # parts that may stand in different sentences ("took 2 soma. now he's slurring")
     learned_needs: re.Pattern[str] | None = None  # the learned layer names this sign only in a message saying one of these
+    quiets_learned: bool = True  # a mention of it set aside also sets aside the learned layer's votes of its tier
 
     def exclusions(self, plain: str) -> list[tuple[int, int]]:
         return [m.span() for m in self.not_when.finditer(plain)] if self.not_when else []
@@ -93,6 +94,7 @@ class RedFlagRules:
                 language.compile(s.absent_when) if s.absent_when else None,
                 language.compile_overlapping(s.across_sentences) if s.across_sentences else None,
                 language.compile(s.learned_needs) if s.learned_needs else None,
+                s.quiets_learned,
             )
             for s in data.signs
         )

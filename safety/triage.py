@@ -185,7 +185,7 @@ class Triage:
         """The learned votes that survive: not of a tier whose signs the rules read here and set aside."""
         assert self.learned is not None
         counted = {m.tier for m in reading.found}
-        set_aside = {s.tier for s in self.english.signs if s.id in reading.set_aside_signs}
+        set_aside = {s.tier for s in self.english.signs if s.id in reading.set_aside_signs and s.quiets_learned}
         votes = []
         for vote in self.learned.votes(text, vector):
             if vote.tier in counted or vote.tier in set_aside or vote.sign in reading.learned_may_not_name:

@@ -160,6 +160,16 @@ def test_a_learned_vote_does_not_survive_the_rules_negation(english_rules):
     assert result.tier is Tier.NONE and "negated: no numbness in my legs" in result.set_aside
 
 
+def test_a_sign_that_does_not_quiet_the_learned_layer_leaves_its_votes_standing_when_set_aside(english_rules):
+    """A stroke told as past is set aside by the rules; the sign says quiets_learned = false (the learned layer has no
+    stroke class), so the emergency the learned layer read still counts. "no numbness in my legs" still drops it."""
+    triage = Triage({"en": english_rules}, _signal())
+    message = "last spring half my face drooped for an hour, it passed"
+    assert "stroke" in english_rules.read(message).set_aside_signs
+    result = triage.assess(message, None, lambda texts: np.stack([_vector(0)] * len(texts)))
+    assert result.tier is Tier.EMERGENCY and [(s.sign, s.source) for s in result.signs] == [("both-legs", "learned")]
+
+
 def test_the_learned_layer_reads_earlier_messages_too(english_rules):
     triage = Triage({"en": english_rules}, _signal())
     vectors = {"i feel like giving up on everything": _vector(1), "ok and heat?": _vector()}
