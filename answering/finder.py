@@ -252,20 +252,19 @@ class PassageFinder:
 
     def _step_past(self, turn: Turn, search: SearchResult, treatments: Collection[str]) -> Composition | None:
         """The answer from the passages found that are not ``treatments``' (those tried): what comes after them."""
-        query_vector, tokens = self._read_again(turn, search)
-        past = self._step_past_of(treatments)
-        return self._compose_sentences(turn.text, query_vector, tokens, search, None, lambda s: not s.is_cell and past(s))
+        return self._recompose(turn, search, self._step_past_of(treatments))
 
     def _going_on(self, turn: Turn, search: SearchResult, treatments: Collection[str]) -> Composition | None:
         """The answer from ``treatments``' own sentences (those tried) that say what to do when the first use has not done
         it (``goes_on`` in followup.toml): "Icing it for 4 days now, still tight. Not working. Next?" (answers_dev39, judged 2
         when it opened with a professional diagnosis) opens with contrast therapy, then the step past as before."""
-        query_vector, tokens = self._read_again(turn, search)
         followups = self.followups
-        return self._compose_sentences(
-            turn.text, query_vector, tokens, search, None,
-            lambda s: not s.is_cell and s.treatment in treatments and followups.goes_on(s.text) and not followups.is_early(s.text),
-        )
+        return self._recompose(turn, search, lambda s: s.treatment in treatments and followups.goes_on(s.text) and not followups.is_early(s.text))
+
+    def _recompose(self, turn: Turn, search: SearchResult, keep: Callable[[Sentence], bool]) -> Composition | None:
+        """The prose answer from the passages already found, ``keep``'s sentences only: no table cell, no new search."""
+        query_vector, tokens = self._read_again(turn, search)
+        return self._compose_sentences(turn.text, query_vector, tokens, search, None, lambda s: not s.is_cell and keep(s))
 
     def _step_past_of(self, treatments: Collection[str]) -> Callable[[Sentence], bool]:
         """Whether a sentence may be the step past ``treatments`` (those tried): another treatment's or the closing plan's,

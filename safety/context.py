@@ -221,23 +221,22 @@ class Context:
         """Whether one of the next ``sentences`` sentences opens by saying the "if" has come true ("you said to tell you if
         I got numbness around my bottom or changes with my bladder. well. both, since lunch.", triage_dev48): the patient
         quotes the question to answer it, so the mention counts."""
-        if self.rules.answered_yes is None:
-            return False
-        end = mention_end
-        for _ in range(sentences):
-            following = self._next_sentence(self._sentence_end(end))
-            if following is None:
-                return False
-            if self.rules.answered_yes.match(self.plain, following):
-                return True
+        answered_yes = self.rules.answered_yes
+        return answered_yes is not None and any(answered_yes.match(self.plain, start) for start in self._sentences_after(mention_end, sentences))
+
+    def _sentences_after(self, end: int, count: int) -> list[int]:
+        """Where each of the (up to) ``count`` sentences after the one going on at ``end`` begins."""
+        starts: list[int] = []
+        while len(starts) < count and (following := self._next_sentence(self._sentence_end(end))) is not None:
+            starts.append(following)
             end = following
-        return False
+        return starts
 
     def _onset_next(self, mention_end: int) -> bool:
         """Whether the sentence after the mention's opens on when it started ("Is it the relaxant that makes your
         undercarriage go numb? Started yesterday ...", triage_dev11): the question asked in general is about the patient."""
-        following = self._next_sentence(self._sentence_end(mention_end))
-        return following is not None and self.rules.own_onset is not None and self.rules.own_onset.match(self.plain, following) is not None
+        own_onset = self.rules.own_onset
+        return own_onset is not None and any(own_onset.match(self.plain, start) for start in self._sentences_after(mention_end, 1))
 
     def _next_opening_on_them(self, end: int) -> int | None:
         """Where the sentence after ``end`` begins, when it goes on about the other person ("She's now got back pain")."""
