@@ -214,7 +214,9 @@ class PassageFinder:
             composition = self._compose(turn, search)
             if composition is not None and composition.kind == "answer" and self.followups.says_it_failed(turn.text):
                 composition = step_past_first(composition, self._step_past(turn, search, (focus.treatment,)))
-                composition = self._cited_once(step_past_first(composition, self._going_on(turn, search, (focus.treatment,))))
+                if not self.followups.tried_for_weeks(turn.text):
+                    composition = step_past_first(composition, self._going_on(turn, search, (focus.treatment,)))
+                composition = self._cited_once(composition)
             return _timed(turn, Found(search, composition, focus.treatment))
         if focus.context and not focus.treatment:  # "and if it keeps coming back?" after a reply across treatments
             search = self.retriever.search(f"{focus.context} {turn.text}", depth, turn.mode)

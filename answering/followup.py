@@ -77,9 +77,11 @@ class FollowUpResolver:
         whom_to_see: re.Pattern[str] | None = None,
         defines: re.Pattern[str] | None = None,
         goes_on: re.Pattern[str] | None = None,
+        tried_for_weeks: re.Pattern[str] | None = None,
     ):
         self._pattern = pattern
         self._goes_on = goes_on
+        self._tried_for_weeks = tried_for_weeks
         self._defines = defines
         self._whom_to_see = whom_to_see
         self._professional = professional
@@ -138,6 +140,7 @@ class FollowUpResolver:
             compile_patterns(data.whom_to_see) if data.whom_to_see else None,
             compile_patterns(data.defines) if data.defines else None,
             compile_patterns(data.goes_on) if data.goes_on else None,
+            compile_patterns(data.tried_for_weeks) if data.tried_for_weeks else None,
         )
 
     def _named(self, text: str) -> tuple[str, ...]:
@@ -204,6 +207,12 @@ class FollowUpResolver:
         persist beyond the initial few days, try alternating between cold and heat"): a step past that treatment from
         within its own section."""
         return bool(self._goes_on and self._goes_on.search(plain(sentence)))
+
+    def tried_for_weeks(self, message: str) -> bool:
+        """Whether the message says the treatment was kept up for weeks ("I've had this spasm for 3 weeks now and it's not
+        getting better with heat"): what the treatment's own section says for spasms that persist past the first days
+        is behind them, and the step past it opens."""
+        return bool(self._tried_for_weeks and self._tried_for_weeks.search(plain(message)))
 
     def is_past_early(self, message: str) -> bool:
         """"the really bad spasm was 4 days ago, now its just stiff and achy": the first hours are behind the patient, so

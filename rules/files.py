@@ -667,6 +667,7 @@ class FollowUpData:
     whom_to_see: tuple[str, ...] = ()  # asks which kind of professional to see: the guide answers, not the clinic's diary
     defines: tuple[str, ...] = ()  # asks what the thing said earlier is or does: the guide's item it names by a rare word leads
     goes_on: tuple[str, ...] = ()  # a guide sentence's words for what to do when a treatment's first use has not worked: it opens before the step past it
+    tried_for_weeks: tuple[str, ...] = ()  # says the treatment was kept up for weeks: its own next step is behind them, the step past opens
 
 
 @cache
@@ -699,11 +700,13 @@ def read_followup(language: str = DEFAULT_LANGUAGE, path: Path | None = None) ->
     _check_patterns(table, "defines", defines, whole_words=False)
     goes_on = tuple(table.strings("goes_on", default=[], nonempty=False))
     _check_patterns(table, "goes_on", goes_on, whole_words=False)
+    tried_for_weeks = tuple(table.strings("tried_for_weeks", default=[], nonempty=False))
+    _check_patterns(table, "tried_for_weeks", tried_for_weeks, whole_words=False)
     table.done()
     root.done()
     return FollowUpData(
         doc.path, patterns, beyond, bare_max_words, tried, how_often, failed, elsewhere, early, past_early, professional, whom_to_see, defines,
-        goes_on,
+        goes_on, tried_for_weeks,
     )
 
 
