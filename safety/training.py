@@ -225,7 +225,7 @@ _Reading = tuple[set[Tier], set[Tier], dict[Tier, float], dict[Tier, float]]
 def _reading(triage: Triage, signal: LearnedSignal, text: str, vector: np.ndarray) -> _Reading:
     rules = triage._read(text)
     found = {m.tier for m in rules.found}
-    set_aside = {s.tier for s in triage.english.signs if s.id in rules.set_aside_signs and s.quiets_learned}
+    set_aside = triage.quieted_tiers(rules)
     if not text.strip():
         return found, set_aside, {}, {}
     # A vote naming a sign the patient said is absent ("peeing normally"), or of whose words they said none, does not

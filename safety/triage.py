@@ -181,11 +181,17 @@ class Triage:
             native.unnamed_signs,  # English words a message in another language would never say do not gate its votes
         )
 
+    def quieted_tiers(self, reading: Reading) -> set[Tier]:
+        """The tiers whose learned votes a message's rule reading drops: those of the signs it read and set aside
+        (negated, excluded, someone's past), as the same words read the other way, unless the sign says
+        ``quiets_learned = false`` (stroke, meningitis: the learned layer has no class for them)."""
+        return {s.tier for s in self.english.signs if s.id in reading.set_aside_signs and s.quiets_learned}
+
     def _learned(self, text: str, vector: np.ndarray, reading: Reading) -> list[SignMatch]:
         """The learned votes that survive: not of a tier whose signs the rules read here and set aside."""
         assert self.learned is not None
         counted = {m.tier for m in reading.found}
-        set_aside = {s.tier for s in self.english.signs if s.id in reading.set_aside_signs and s.quiets_learned}
+        set_aside = self.quieted_tiers(reading)
         votes = []
         for vote in self.learned.votes(text, vector):
             if vote.tier in counted or vote.tier in set_aside or vote.sign in reading.learned_may_not_name:
