@@ -429,9 +429,18 @@ class MedicationStep:
         "what can I take?" with nothing named is about every medicine the guide covers.
         A message that names another treatment ("the most effective massage", "the heat
         pad twice a day") is not about medicines, whatever its limit words.
+        A medicine told as background only ("I'm on warfarin", ``MedicineMention.context``) is said beside the one
+        asked about: "I'm on warfarin, what can I take?" is about what the guide offers, "eliquis 5mg" after "how much
+        aleve can I take?" about the aleve, and the blood thinner's caution applies to both. Not when the question rules
+        the medicines out ("my dad's on Xarelto, what can he do apart from tablets"): the drug-free answer needs no caution.
         """
-        if named := list(self.medicines.find(turn.text)):
+        named = list(self.medicines.find(turn.text))
+        if named and (not all(m.context for m in named) or self._asks_past_the_medicines(turn)):
             return named
+        return named + self._asked_besides_background(turn, asks_dose, asks_limit)
+
+    def _asked_besides_background(self, turn: Turn, asks_dose: bool, asks_limit: bool) -> list[MedicineMention]:
+        """The medicines a message naming none but background ones is about (``_medicines_asked_about``)."""
         covered = self.scope.medication_treatments
         if treatments := set(turn.expansion.treatments) & covered:
             return self.medicines.of_treatments(treatments)

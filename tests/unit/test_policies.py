@@ -128,8 +128,11 @@ def test_a_limit_with_a_risk_and_no_medicine_named_still_gets_the_caution(mini_a
     assert reply is not None and _prompts(reply)[0].startswith("risk_")
 
 
-def test_a_medicine_named_as_background_is_not_declined(mini_assistant):
-    assert _medication(mini_assistant)(turn(mini_assistant, "I'm on methotrexate, is heat ok for my back?")) is None
+@pytest.mark.parametrize("message", ["I'm on methotrexate, is heat ok for my back?",
+                                     "my dad's on Xarelto, what can he do for his back spasms apart from tablets"])
+def test_a_medicine_named_as_background_is_not_declined(mini_assistant, message):
+    """Nor, when the question rules the medicines out, cautioned: the drug-free answer needs no caution."""
+    assert _medication(mini_assistant)(turn(mini_assistant, message)) is None
 
 
 @pytest.mark.parametrize("message", ["can I try prednisone instead?", "what about prednisolone for the spasm?", "does prednisone help back spasms?"])
@@ -167,6 +170,9 @@ def test_a_background_medicine_asked_about_is_not_covered(mini_assistant, messag
         ("Our gender reveal party is next week and my back's gone. How much naproxen can I have?", [], "risk_pregnancy"),
         ("It's my 72nd birthday on Sunday and I've put my back out, what's the most ibuprofen I can take?", [], "risk_older"),
         ("now that medicare has kicked in I finally saw a doc about my back. how much aleve a day?", [], "risk_older"),
+        # a medicine told as background only: the question is about what the guide offers, or the one asked before
+        ("I'm on warfarin, what can I take for my back spasm?", [], "risk_anticoagulant"),
+        ("eliquis 5mg", ["how much Aleve can I take for my back spasm?"], "risk_anticoagulant"),  # medication_dev47
     ],
 )
 def test_a_risk_leads_with_its_caution_and_no_dose(mini_assistant, message, history, prompt):
