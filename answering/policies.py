@@ -27,7 +27,7 @@ A new capability is a new step in that list, not another branch in a method.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -394,9 +394,7 @@ class MedicationStep:
         reads only the message's wording, and "massage helps a bit" → "what else could i add if its not enough" asks
         past a massage, not past a packet (answers_dev23 led with "Follow the packet"). "how many can I give him? he's
         only 5" names nothing and stays the head's to read."""
-        covered = self.scope.medication_treatments
-        others = ({turn.focus.treatment} | set(turn.expansion.treatments)) - covered - {None, self.finder.retriever.vocabulary.combination}
-        if not others:
+        if not self._others_than_medicines(t for t in (turn.focus.treatment, *turn.expansion.treatments) if t):
             return False
         return self._no_medicine_in_view(turn)
 
@@ -432,22 +430,36 @@ class MedicationStep:
         A medicine told as background only ("I'm on warfarin", ``MedicineMention.context``) is said beside the one
         asked about: "I'm on warfarin, what can I take?" is about what the guide offers, "eliquis 5mg" after "how much
         aleve can I take?" about the aleve, and the blood thinner's caution applies to both. Not when the question rules
-        the medicines out ("my dad's on Xarelto, what can he do apart from tablets"): the drug-free answer needs no caution.
+        the medicines out ("my dad's on Xarelto, what can he do apart from tablets"): the drug-free answer needs no caution;
+        nor when it names another treatment ("on prednisolone ... should I try a massage?"): the massage is asked about.
         """
         named = list(self.medicines.find(turn.text))
-        if named and (not all(m.context for m in named) or self._asks_past_the_medicines(turn)):
+        if named and (not all(m.context for m in named) or self._asks_past_the_medicines(turn) or self._asks_another_treatment(turn)):
             return named
         return named + self._asked_besides_background(turn, asks_dose, asks_limit)
 
+    def _others_than_medicines(self, treatments: Iterable[str]) -> set[str]:
+        """The guide's treatments among ``treatments`` besides its medicines and the plan's combination words."""
+        combination = self.finder.retriever.vocabulary.combination  # "at the same time", "daily": no treatment of its own
+        return set(treatments) - self.scope.medication_treatments - {combination}
+
+    def _asks_another_treatment(self, turn: Turn) -> bool:
+        """Whether the message, or its question alone, names a treatment of the guide besides its medicines: "been on
+        prednisolone tablets ... should I try a massage?" (the whole message reads as the plan's, its tablets and massage
+        together; the question is the massage's)."""
+        if self._others_than_medicines(turn.expansion.treatments):
+            return True
+        asked, _ = self.finder.question_rules.asked_clauses(turn.text)
+        return bool(asked) and bool(self._others_than_medicines(self.finder.expansion_of(" ".join(asked)).treatments))
+
     def _asked_besides_background(self, turn: Turn, asks_dose: bool, asks_limit: bool) -> list[MedicineMention]:
-        """The medicines a message naming none but background ones is about (``_medicines_asked_about``)."""
+        """The medicines a message is about when it names none, or only background ones (``_medicines_asked_about``)."""
         covered = self.scope.medication_treatments
         if treatments := set(turn.expansion.treatments) & covered:
             return self.medicines.of_treatments(treatments)
         if turn.focus.treatment in covered:
             return self.medicines.of_treatments([turn.focus.treatment])
-        combination = self.finder.retriever.vocabulary.combination  # "at the same time", "daily": no treatment of its own
-        if set(turn.expansion.treatments) - covered - {combination}:  # "how often can I use the heat pad in a day?"
+        if self._others_than_medicines(turn.expansion.treatments):  # "how often can I use the heat pad in a day?"
             return []
         about_medicines = asks_dose or asks_limit or self.scope.is_about_medication(turn.text, set())
         followups = self.finder.followups
