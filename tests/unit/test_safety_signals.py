@@ -285,6 +285,15 @@ RULES_IN_EACH_LANGUAGE = [
     ("es", "¿Es mejor dormir boca arriba o de lado cuando tienes una contractura en la espalda?", Tier.NONE),
     ("fr", "mon père a mal au dos depuis hier et ce soir il a la bouche de travers et parle bizarrement", Tier.EMERGENCY),
     ("de", "Rückenschmerzen, Nacken ganz steif und lila Flecken, die beim Glastest nicht verschwinden", Tier.EMERGENCY),
+    # a fever beside confusion, fainting or a fallen blood pressure is sepsis (triage_dev49); puzzled about a fever is only the fever
+    ("es", "Contractura en la espalda toda la semana, esta noche 40 de fiebre, tiritando, muy confuso y apenas me tengo en pie. El tensiómetro marca 85/50", Tier.EMERGENCY),
+    ("es", "Estoy confundida sobre si esto cuenta como fiebre, la espalda me da calor", Tier.URGENT),
+    ("fr", "Mon père a 39,5 de fièvre, il est confus et ne sait plus où il est. Il se plaint du dos depuis une semaine", Tier.EMERGENCY),
+    ("fr", "je suis un peu confus entre les deux boîtes, j'ai de la fièvre et mal au dos", Tier.URGENT),
+    ("de", "Fieber 39, Blutdruck 85 zu 50, Rückenschmerzen", Tier.EMERGENCY),
+    ("de", "Ich bin etwas verwirrt, ob das schon Fieber ist, mein Rücken fühlt sich heiß an", Tier.URGENT),
+    ("zh", "我爸发烧39度多，说胡话，认不出人了，他腰疼好几天了", Tier.EMERGENCY),
+    ("zh", "我有点糊涂，到底该吃几片布洛芬？发烧38度，腰疼", Tier.URGENT),
 ]
 
 
