@@ -184,7 +184,7 @@ class Triage:
     def quieted_tiers(self, reading: Reading) -> set[Tier]:
         """The tiers whose learned votes a message's rule reading drops: those of the signs it read and set aside
         (negated, excluded, someone's past), as the same words read the other way, unless the sign says
-        ``quiets_learned = false`` (stroke, meningitis: the learned layer has no class for them)."""
+        ``quiets_learned = false`` (stroke, meningitis, sepsis: the learned layer has no class for them)."""
         return {s.tier for s in self.english.signs if s.id in reading.set_aside_signs and s.quiets_learned}
 
     def _learned(self, text: str, vector: np.ndarray, reading: Reading) -> list[SignMatch]:
