@@ -597,3 +597,23 @@ def test_a_firm_massage_is_not_a_serious_accident_and_an_accident_told_obliquely
     assert str(assistant.answer("got t-boned at the lights this morning and my back is stiff as a board").triage) == "emergency"
     spanish = assistant.answer("mi coche fue golpeado por un camión y me duele la espalda")
     assert str(spanish.triage) == "emergency", spanish.signs
+
+
+def test_a_heat_pack_ready_to_go_and_care_not_to_take_too_much_are_not_crises(assistant):
+    """answers_dev41: "Got the heat pack ready to go in the microwave" matched the crisis phrase "ready to go", and "I DO NOT
+    WANT TO TAKE TOO MUCH" after a dose question got the learned layer's crisis vote; being ready to go, or not wanting to
+    take too much beside darker words, still count."""
+    for message in (
+        "G'day, did me back in shifting a fridge yesterday arvo, still cramping up something shocking. What should I do today? "
+        "Got the heat pack ready to go in the microwave",
+        "HOW MANY HOURS BETWEEN IBUPROFEN DOSES. I AM 74 AND I DO NOT WANT TO TAKE TOO MUCH",
+        "how do i know when im ready to go back to work after a spasm",
+    ):
+        reply = assistant.answer(message)
+        assert "crisis" not in [str(p.kind) for p in reply.parts], (message, reply.signs)
+    for message in (
+        "I'm 79, my back spasms never stop, I've had a good life and I'm ready to go.",
+        "I don't want to take too much because I want it all to end",
+    ):
+        reply = assistant.answer(message)
+        assert str(reply.triage) == "crisis", (message, reply.signs)
