@@ -1061,3 +1061,33 @@ def test_a_message_that_only_names_the_trouble_gets_what_to_do_now(assistant, me
     assert_grounded(answer)
     opening = next(p.markdown for p in answer.parts if str(p.kind) == "answer")
     assert str(answer.kind) == "answer" and "ice pack" in opening.split(". ")[0], answer.text
+
+
+def test_if_that_does_not_do_it_after_ice_opens_with_the_step_past_it(assistant):
+    """answers_dev41: "and if that doesn't do it?" after "I've tried the ice thing" opened with heat and cold's introduction
+    ("Heat and cold therapy, also known as thermotherapy ..."): "doesn't do it" says the ice failed (followup.toml
+    ``failed``), so the guide's next step within heat and cold opens."""
+    history = [{"role": "user", "content": "I'm a care worker, my back spasms after double shifts"}, {"role": "user", "content": "I've tried the ice thing"}]
+    answer = assistant.answer("and if that doesn't do it?", history)
+    assert_grounded(answer)
+    assert answer.parts[0].markdown.startswith("**Contrast Therapy:**"), answer.text
+
+
+def test_rubbing_a_gel_on_is_how_it_is_applied_not_a_massage(assistant):
+    """answers_dev41: "how do i use it? just rub it on?" after Voltaren opened with massage therapy ("rub" is a massage
+    word in the lay vocabulary); "rub it on" names no treatment, so the gel the conversation is about answers it."""
+    answer = assistant.answer("how do i use it? just rub it on?", [{"role": "user", "content": "my doctor said try voltaren for the back spasms"}])
+    assert_grounded(answer)
+    assert answer.citations[0].treatment == "nsaids", answer.text
+    assert "applied directly to the painful area" in answer.parts[0].markdown, answer.text
+
+
+def test_looking_after_someone_on_ones_own_does_not_ask_for_the_easiest_treatment(assistant):
+    """answers_dev41: "what should i do today, i still have to look after her on my own" opened with the comparison table's
+    "The guide rates the complexity of Rest and Activity Modification as low" ("on my own" asks which is easiest to do alone)."""
+    answer = assistant.answer(
+        "my back went into spasm lifting the car seat with my 4 month old in it. husband's at work til 6. what should i do today, "
+        "i still have to look after her on my own", [],
+    )
+    assert_grounded(answer)
+    assert "complexity" not in answer.parts[0].markdown, answer.text
