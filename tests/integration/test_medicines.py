@@ -176,7 +176,10 @@ def test_a_medicine_asked_about_instead_is_not_an_interaction(client):
     assert "not_covered" in prompts(body) and "risk_interaction" not in prompts(body), prompts(body)
 
 
-@pytest.mark.parametrize(("message", "name"), [("how many tylenol can I take for my back?", "tylenol"), ("Can I take Dolo 650 for back catch? How many per day?", "dolo")])
+@pytest.mark.parametrize(("message", "name"), [
+    ("how many tylenol can I take for my back?", "tylenol"), ("Can I take Dolo 650 for back catch? How many per day?", "dolo"),
+    ("Can I take Algocalmin for the back spasm? In Romania everybody take it.", "algocalmin"),  # metamizole (medication_dev48)
+])
 def test_an_uncovered_medicine_is_named_not_answered_with_a_neighbour(client, message, name):
     body = ask(client, message)
     assert prompts(body) == ["not_covered", "referral"]
@@ -612,3 +615,12 @@ def test_valium_beside_another_relaxant_is_a_second_sedative(client):
     assert prompts(ask(client, "can I take soma with my valium"))[0] == "risk_sedatives"
     assert prompts(ask(client, "my doc has me on valium for panic attacks. how often can i take robaxin"))[0] == "risk_sedatives"
     assert "risk_sedatives" not in prompts(ask(client, "is valium a muscle relaxant"))
+
+
+def test_a_medicine_taken_since_the_morning_at_its_dose_is_not_an_overdose(client):
+    """medication_dev48: "can I take some motrin as well this afternoon?" after "Thanks, I've been taking Aleve 220 since this
+    morning" got the emergency number (the learned layer read too many tablets in the earlier message); two anti-inflammatories
+    at once is a question for the label. Ten of them since the morning is still an overdose."""
+    body = ask(client, "can I take some motrin as well this afternoon?", ["Thanks, I've been taking Aleve 220 since this morning", "it helped a bit but the spasm is back"])
+    assert body["triage"] != "emergency", prompts(body)
+    assert ask(client, "been taking 10 aleve since this morning")["triage"] == "emergency"
