@@ -634,3 +634,10 @@ def test_what_is_the_point_of_a_treatment_is_not_a_crisis(assistant):
     for message in ("whats the point of living like this", "whats the point of taking my tablets anymore, whats the point of anything"):
         reply = assistant.answer(message)
         assert str(reply.triage) == "crisis", (message, reply.signs)
+
+
+def test_whether_a_relatives_cancer_is_inherited_is_their_history(assistant):
+    """triage_dev50: "my grandad had bone cancer in his spine, is back pain hereditary?" got the urgent card for a history of
+    cancer; the patient's own cancer, asked the same way, still counts."""
+    assert str(assistant.answer("my grandad had bone cancer in his spine, is back pain hereditary?").triage) == "none"
+    assert str(assistant.answer("I had breast cancer 5 years ago, is back pain hereditary?").triage) == "urgent"
