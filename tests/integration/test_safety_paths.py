@@ -619,23 +619,6 @@ def test_a_heat_pack_ready_to_go_and_care_not_to_take_too_much_are_not_crises(as
         assert str(reply.triage) == "crisis", (message, reply.signs)
 
 
-def test_what_is_the_point_of_a_treatment_is_not_a_crisis(assistant):
-    """answers_dev7, 10, 19, 50: "whats the point of taking muscle relaxants if im also going to physio anyway" and the like
-    got the crisis line (the learned layer); "i'd rather not be on meds" too. The point of living, or of a treatment beside
-    darker words, still counts."""
-    for message in (
-        "whats the point of taking muscle relaxants if im also going to physio anyway",
-        "arent muscle relaxants just gonna cover it up? whats the point of taking them",
-        "What's the point of going to PT once the pain has calmed down?",
-        "tablets or physio? my GP wants to give me pills but i'd rather not be on meds",
-    ):
-        reply = assistant.answer(message)
-        assert "crisis" not in [str(p.kind) for p in reply.parts], (message, reply.signs)
-    for message in ("whats the point of living like this", "whats the point of taking my tablets anymore, whats the point of anything"):
-        reply = assistant.answer(message)
-        assert str(reply.triage) == "crisis", (message, reply.signs)
-
-
 def test_whether_a_relatives_cancer_is_inherited_is_their_history(assistant):
     """triage_dev50: "my grandad had bone cancer in his spine, is back pain hereditary?" got the urgent card for a history of
     cancer; the patient's own cancer, asked the same way, still counts."""
