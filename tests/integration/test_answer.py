@@ -1073,15 +1073,6 @@ def test_if_that_does_not_do_it_after_ice_opens_with_the_step_past_it(assistant)
     assert answer.parts[0].markdown.startswith("**Contrast Therapy:**"), answer.text
 
 
-def test_rubbing_a_gel_on_is_how_it_is_applied_not_a_massage(assistant):
-    """answers_dev41: "how do i use it? just rub it on?" after Voltaren opened with massage therapy ("rub" is a massage
-    word in the lay vocabulary); "rub it on" names no treatment, so the gel the conversation is about answers it."""
-    answer = assistant.answer("how do i use it? just rub it on?", [{"role": "user", "content": "my doctor said try voltaren for the back spasms"}])
-    assert_grounded(answer)
-    assert answer.citations[0].treatment == "nsaids", answer.text
-    assert "applied directly to the painful area" in answer.parts[0].markdown, answer.text
-
-
 def test_looking_after_someone_on_ones_own_does_not_ask_for_the_easiest_treatment(assistant):
     """answers_dev41: "what should i do today, i still have to look after her on my own" opened with the comparison table's
     "The guide rates the complexity of Rest and Activity Modification as low" ("on my own" asks which is easiest to do alone)."""

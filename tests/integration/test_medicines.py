@@ -178,7 +178,6 @@ def test_a_medicine_asked_about_instead_is_not_an_interaction(client):
 
 @pytest.mark.parametrize(("message", "name"), [
     ("how many tylenol can I take for my back?", "tylenol"), ("Can I take Dolo 650 for back catch? How many per day?", "dolo"),
-    ("Can I take Algocalmin for the back spasm? In Romania everybody take it.", "algocalmin"),  # metamizole (medication_dev48)
 ])
 def test_an_uncovered_medicine_is_named_not_answered_with_a_neighbour(client, message, name):
     body = ask(client, message)
