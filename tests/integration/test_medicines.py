@@ -176,9 +176,7 @@ def test_a_medicine_asked_about_instead_is_not_an_interaction(client):
     assert "not_covered" in prompts(body) and "risk_interaction" not in prompts(body), prompts(body)
 
 
-@pytest.mark.parametrize(("message", "name"), [
-    ("how many tylenol can I take for my back?", "tylenol"), ("Can I take Dolo 650 for back catch? How many per day?", "dolo"),
-])
+@pytest.mark.parametrize(("message", "name"), [("how many tylenol can I take for my back?", "tylenol"), ("Can I take Dolo 650 for back catch? How many per day?", "dolo")])
 def test_an_uncovered_medicine_is_named_not_answered_with_a_neighbour(client, message, name):
     body = ask(client, message)
     assert prompts(body) == ["not_covered", "referral"]
